@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Builds the local control plane from source through the Go module proxy:
+# kube-apiserver, kube-controller-manager, kube-scheduler, etcd and helm.
+#
+# Why from source: no prebuilt Kubernetes binaries can be downloaded on the machines this project
+# builds and tests on; the Go module proxy is reachable. Each binary is built in a throwaway
+# wrapper module of its own (k8s.io/kubernetes has replace directives and v0.0.0 requirements on
+# its staging modules, so `go install` cannot work; see shared notes).
+#
+# Output: $TOPOLOGY_CACHE_DIR/k8s-$KUBERNETES_VERSION-etcd-$ETCD_VERSION-helm-$HELM_VERSION/bin
+# (default cache: ~/.cache/topology-operator). Idempotent: a finished build is recorded by a stamp
+# file and a second run returns at once. Prints the bin directory as its last line.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+source "$here/versions.env"
+
+log() { printf '[control-plane build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+if ! command -v go >/dev/null 2>&1; then
+  die "Go is not installed. Install Go 1.24 or newer (e.g. 'apt-get install golang-go' or from go.dev),
+or skip the local build and point the tests at an existing cluster: export KUBECONFIG=/path/to/kubeconfig"
+fi
+
+cache_root="${TOPOLOGY_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/topology-operator}"
+key="k8s-${KUBERNETES_VERSION}-etcd-${ETCD_VERSION}-helm-${HELM_VERSION}"
+dest="$cache_root/$key"
+bin="$dest/bin"
+stamp="$dest/.complete"
+
+if [[ -f "$stamp" ]]; then
+  echo "$bin"
+  exit 0
+fi
+
+mkdir -p "$cache_root"
+# One build at a time per cache: a second caller waits for the first and then finds the stamp.
+exec 9>"$cache_root/.build.lock"
+if ! flock -n 9; then
+  log "another build is running; waiting for it"
+  flock 9
+fi
+if [[ -f "$stamp" ]]; then echo "$bin"; exit 0; fi
+
+work="$dest/work"
+rm -rf "$work" "$bin.partial"
+mkdir -p "$work" "$bin.partial"
+export GOFLAGS="-mod=mod" CGO_ENABLED=0 GOTOOLCHAIN=local
+start=$(date +%s)
+
+# Prints one progress line per 100 packages compiled (go build -v names each package it builds).
+progress() {
+  local what="$1" n=0 line
+  while IFS= read -r line; do
+    case "$line" in
+      *:*|*error*|*cannot*) printf '%s\n' "$line" >&2 ;;  # compiler diagnostics pass through
+      *) n=$((n + 1)); (( n % 100 == 0 )) && log "$what: $n packages compiled" ;;
+    esac
+  done
+  log "$what: $n packages compiled"
+}
+
+build_kubernetes() {
+  local mod="$work/kubernetes" minor="${KUBERNETES_VERSION#v1.}"
+  minor="${minor%%.*}"
+  local staging="v0.${KUBERNETES_VERSION#v1.}"
+  mkdir -p "$mod"
+  log "kubernetes $KUBERNETES_VERSION: resolving modules (staging modules at $staging)"
+  (cd "$mod" && go mod init local/kube-build >/dev/null 2>&1)
+  (cd "$mod" && go mod edit -require="k8s.io/kubernetes@$KUBERNETES_VERSION")
+  local gomod
+  gomod="$(cd "$mod" && go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+  [[ -f "$gomod" ]] || die "could not download k8s.io/kubernetes@$KUBERNETES_VERSION from the Go module proxy"
+  # Every staging module is required at v0.0.0 by the kubernetes go.mod: pin each to its release.
+  local m
+  for m in $(awk '$1 ~ /^k8s\.io\// && $2 == "v0.0.0" {print $1}' "$gomod" | sort -u); do
+    (cd "$mod" && go mod edit -replace="$m=$m@$staging")
+  done
+  cat > "$mod/tools.go" <<'GO'
+//go:build tools
+
+// Package tools pins the commands this wrapper module builds.
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+)
+GO
+  (cd "$mod" && go mod tidy -e >/dev/null 2>&1 || true)
+  (cd "$mod" && go get "k8s.io/kubernetes/cmd/kube-apiserver@$KUBERNETES_VERSION" \
+      "k8s.io/kubernetes/cmd/kube-controller-manager@$KUBERNETES_VERSION" \
+      "k8s.io/kubernetes/cmd/kube-scheduler@$KUBERNETES_VERSION" 2>&1 | tail -n 3 >&2) 
+  local date ld
+  date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  ld="-s -w"
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor"
+    ld+=" -X $p.gitTreeState=clean -X $p.buildDate=$date"
+  done
+  log "kubernetes $KUBERNETES_VERSION: compiling kube-apiserver, kube-controller-manager, kube-scheduler (several minutes)"
+  (cd "$mod" && go build -v -trimpath -tags selinux,notest -ldflags "$ld" -o "$bin.partial/" \
+      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+      k8s.io/kubernetes/cmd/kube-scheduler 2>&1) | progress kubernetes
+  for b in kube-apiserver kube-controller-manager kube-scheduler; do
+    [[ -x "$bin.partial/$b" ]] || die "$b was not built (see the compiler output above)"
+  done
+}
+
+build_etcd() {
+  local mod="$work/etcd"
+  mkdir -p "$mod"
+  log "etcd $ETCD_VERSION: resolving modules"
+  (cd "$mod" && go mod init local/etcd-build >/dev/null 2>&1 \
+     && go mod edit -require="go.etcd.io/etcd/server/v3@$ETCD_VERSION" \
+     && go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" 2>&1 | tail -n 3 >&2)
+  log "etcd $ETCD_VERSION: compiling"
+  (cd "$mod" && go build -v -trimpath -ldflags "-s -w" -o "$bin.partial/etcd" go.etcd.io/etcd/server/v3 2>&1) | progress etcd
+  [[ -x "$bin.partial/etcd" ]] || die "etcd was not built"
+}
+
+build_helm() {
+  local minor="${KUBERNETES_VERSION#v1.}"
+  minor="${minor%%.*}"
+  log "helm $HELM_VERSION: compiling"
+  local ld="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+  ld+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+  ld+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor"
+  (cd "$work" && GOFLAGS= GOBIN="$bin.partial" go install -v -trimpath -ldflags "$ld" \
+      "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" 2>&1) | progress helm
+  [[ -x "$bin.partial/helm" ]] || die "helm was not built"
+}
+
+build_etcd
+build_helm
+build_kubernetes
+
+rm -rf "$bin"
+mv "$bin.partial" "$bin"
+rm -rf "$work"
+date -u +%Y-%m-%dT%H:%M:%SZ > "$stamp"
+log "done in $(( $(date +%s) - start )) s: $(ls "$bin" | tr '\n' ' ')"
+echo "$bin"
