@@ -40,12 +40,41 @@ export interface AppMessage {
 }
 
 /**
- * Inputs an overlay reacts to. `M` is the overlay's wire message type, `T` its timer type.
+ * The shape every overlay wire message has: a `type` discriminant prefixed by its overlay
+ * (`hyparview.join`, `plumtree.graft`, ...) and optional fields from one fixed vocabulary.
  *
- * Overlay wire messages are plain objects with a `type` discriminant prefixed by the overlay
- * (`hyparview.join`, `plumtree.gossip`, ...); their fields are strings, finite numbers, booleans,
- * string arrays, and `app` (an {@link AppMessage}) on the messages that carry an application
- * payload, with `hops` beside it. The sidecar's codec and the simulator's metrics rely on this shape.
+ * The vocabulary is the protobuf `OverlayMessage` of `proto/topology/v1/peer.proto`, field for
+ * field, so the sidecar encodes any overlay's messages mechanically and a new message type needs no
+ * wire change. Overlays declare their own precise message unions; the compiler checks that each is
+ * assignable to this one.
+ */
+export interface WireMessage {
+  readonly type: string;
+  /** A node the message is about (the joining node of a forward-join, a shuffle's origin, ...). */
+  readonly peer?: NodeId;
+  /** A list of nodes (shuffle samples, member lists). */
+  readonly peers?: readonly NodeId[];
+  /** Remaining hops of a random walk. */
+  readonly ttl?: number;
+  /** Priority of a neighbor request. */
+  readonly high?: boolean;
+  /** Answer to a request (neighbor accepted, ...). */
+  readonly accepted?: boolean;
+  /** One application message id (IHAVE, GRAFT). */
+  readonly id?: MessageId;
+  /** Several application message ids (batched IHAVE). */
+  readonly ids?: readonly MessageId[];
+  /** General-purpose counter: a round, a request number, a nonce. */
+  readonly round?: number;
+  /** The application message carried, on payload messages only. */
+  readonly app?: AppMessage;
+  /** Overlay hops the carried `app` has travelled so far. */
+  readonly hops?: number;
+}
+
+/**
+ * Inputs an overlay reacts to. `M` is the overlay's wire message type, `T` its timer type.
+ * Payload messages are those with `app` set; the simulator counts them for RMR.
  */
 export type OverlayInput<M, T> =
   /** Start: bootstrap contacts (empty for the first member). Sent once, before anything else. */
@@ -102,7 +131,7 @@ export interface OverlayCounters {
 }
 
 /** A running overlay on one member. */
-export interface Overlay<M = unknown, T = unknown> {
+export interface Overlay<M extends WireMessage = WireMessage, T = unknown> {
   readonly kind: OverlayKind;
   readonly self: NodeId;
   /** Feeds one input at time `now` (ms, executor clock) and returns the actions to carry out. */
