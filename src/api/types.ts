@@ -1,0 +1,272 @@
+/**
+ * TypeScript shapes of the ClusterTopology resource, shared by the operator and the CLI.
+ *
+ * Two views of the spec exist: {@link ClusterTopologySpec} is what a user writes (almost every field
+ * optional) and {@link ResolvedSpec} is the same spec after {@link applyDefaults} (every defaulted
+ * field present), which is what the API server stores and what the engines consume. The CRD schema
+ * in `crd-schema.ts` is the authority; these types are checked against it by the unit tests.
+ */
+import type { OverlayKind } from '../overlays/types.js';
+
+export type { OverlayKind } from '../overlays/types.js';
+
+/** How the target topology is chosen. */
+export const MODES = ['Manual', 'Auto'] as const;
+/** `Manual`: `spec.topology` is the target. `Auto`: the rule engine picks it. */
+export type Mode = (typeof MODES)[number];
+
+/** Workload profiles (the seed's `optimize_for_workload`). */
+export const WORKLOADS = ['Balanced', 'LowLatency', 'HighThroughput', 'EventDriven', 'Batch'] as const;
+/** One of {@link WORKLOADS}; see docs/crd-reference.md for the table of preferences. */
+export type Workload = (typeof WORKLOADS)[number];
+
+/** What started a switch recorded in history. */
+export const TRIGGERS = ['Manual', 'Auto', 'Workload', 'Rollback'] as const;
+/** One of {@link TRIGGERS}. */
+export type Trigger = (typeof TRIGGERS)[number];
+
+/** How a switch ended. */
+export const RESULTS = ['Succeeded', 'RolledBack', 'Failed', 'Superseded'] as const;
+/** One of {@link RESULTS}. */
+export type SwitchResult = (typeof RESULTS)[number];
+
+/** `status.phase`: a one-word summary for `kubectl get`; conditions carry the detail. */
+export const PHASES = ['Pending', 'Ready', 'Progressing', 'Verifying', 'RollingBack', 'Paused', 'Degraded', 'Failed'] as const;
+/** One of {@link PHASES}. */
+export type Phase = (typeof PHASES)[number];
+
+/** Where a switch attempt stands (`status.rollout.stage`). */
+export const STAGES = ['Preparing', 'Routing', 'Committing', 'RollingBack', 'Failed', 'Succeeded', 'RolledBack', 'Superseded'] as const;
+/** One of {@link STAGES}. The first five mean a staged epoch may exist on members. */
+export type Stage = (typeof STAGES)[number];
+
+/** Operators of a label selector requirement (metav1.LabelSelectorRequirement). */
+export const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
+
+/** metav1.LabelSelectorRequirement. */
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: (typeof SELECTOR_OPERATORS)[number];
+  values?: string[];
+}
+
+/** metav1.LabelSelector: member pods, or ClientServer servers. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+/** HyParView parameters (Leitão, Pereira, Rodrigues 2007). */
+export interface HyParViewSettings {
+  activeViewSize: number;
+  passiveViewSize: number;
+  activeRandomWalkLength: number;
+  passiveRandomWalkLength: number;
+  shuffleIntervalSeconds: number;
+  shuffleActive: number;
+  shufflePassive: number;
+}
+
+/** Who serves in the ClientServer overlay. */
+export interface ClientServerSettings {
+  serverSelector?: LabelSelector;
+  servers: number;
+}
+
+/** Plumtree (epidemic broadcast tree) parameters of the PubSub overlay. */
+export interface PubSubSettings {
+  lazyPushDelayMs: number;
+  graftTimeoutMs: number;
+  optimizationThreshold: number;
+}
+
+/** Per-overlay parameters. */
+export interface OverlaySettings {
+  hyParView: HyParViewSettings;
+  clientServer: ClientServerSettings;
+  pubSub: PubSubSettings;
+}
+
+/** Thresholds of the rule engine (seed §4). */
+export interface AutoSwitchThresholds {
+  smallClusterMaxNodes: number;
+  largeClusterMinNodes: number;
+  clientServerMinNodes: number;
+  maxLatencyMs: number;
+  minConnectivity: number;
+  maxPartitionsPerHour: number;
+  maxBytesPerSecondPerNode: number;
+  maxHops: number;
+  maxConnectionsPerNode: number;
+  maxQueueLength: number;
+  hysteresisPercent: number;
+}
+
+/** Automatic switching. */
+export interface AutoSwitchSettings {
+  cooldownSeconds: number;
+  evaluationIntervalSeconds: number;
+  sampleSize: number;
+  latencyDegradationFactor: number;
+  thresholds: AutoSwitchThresholds;
+}
+
+/** The phased switch. */
+export interface RolloutSettings {
+  steps: number[];
+  stepVerificationSeconds: number;
+  progressDeadlineSeconds: number;
+  autoRollback: boolean;
+  maxLatencyFactor: number;
+}
+
+/** Reference to the Secret holding the shared token peers and the operator authenticate with. */
+export interface SecretKeyRef {
+  name: string;
+  key: string;
+}
+
+/** How the operator reaches the sidecars. */
+export interface SidecarSettings {
+  port: number;
+  tokenSecretRef?: SecretKeyRef;
+}
+
+/** The spec after defaulting: what the API server stores and the engines consume. */
+export interface ResolvedSpec {
+  selector: LabelSelector;
+  mode: Mode;
+  topology?: OverlayKind;
+  workload: Workload;
+  paused: boolean;
+  overlays: OverlaySettings;
+  autoSwitch: AutoSwitchSettings;
+  rollout: RolloutSettings;
+  sidecar: SidecarSettings;
+  historyLimit: number;
+}
+
+/** The spec as a user writes it: everything but the selector may be omitted. */
+export interface ClusterTopologySpec {
+  selector: LabelSelector;
+  mode?: Mode;
+  topology?: OverlayKind;
+  workload?: Workload;
+  paused?: boolean;
+  overlays?: {
+    hyParView?: Partial<HyParViewSettings>;
+    clientServer?: Partial<ClientServerSettings>;
+    pubSub?: Partial<PubSubSettings>;
+  };
+  autoSwitch?: Partial<Omit<AutoSwitchSettings, 'thresholds'>> & { thresholds?: Partial<AutoSwitchThresholds> };
+  rollout?: Partial<RolloutSettings>;
+  sidecar?: { port?: number; tokenSecretRef?: { name: string; key?: string } };
+  historyLimit?: number;
+}
+
+/** metav1.Condition. */
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  observedGeneration?: number;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}
+
+/** Member counts (`status.members`). */
+export interface MemberCounts {
+  total: number;
+  ready: number;
+  onTarget: number;
+}
+
+/** The switch attempt in flight, or the most recent one (`status.rollout`). */
+export interface RolloutStatus {
+  stage: Stage;
+  from?: OverlayKind;
+  to: OverlayKind;
+  epoch: number;
+  trigger: Trigger;
+  generation?: number;
+  stepIndex: number;
+  stepPercent: number;
+  startedAt: string;
+  stepStartedAt: string;
+  verificationStartedAt?: string;
+  finishedAt?: string;
+  baselineLatencyP99Ms?: number;
+  reason?: string;
+  message?: string;
+}
+
+/** Overlay health sampled from the sidecars (the seed's performance_metrics). */
+export interface TopologyMetrics {
+  nodeCount: number;
+  latencyP50Ms?: number;
+  latencyP99Ms?: number;
+  connectivityScore?: number;
+  partitionCount?: number;
+  connectionsPerNode?: number;
+  bytesPerSecond?: number;
+  maxQueueLength?: number;
+  hops?: number;
+  sampledAt?: string;
+}
+
+/** What the rule engine would choose now (the seed's analyze_performance). */
+export interface RecommendationStatus {
+  topology: OverlayKind;
+  trigger?: Trigger;
+  workload?: Workload;
+  reasons: string[];
+}
+
+/** One finished switch attempt. */
+export interface HistoryEntry {
+  time: string;
+  from?: OverlayKind;
+  to: OverlayKind;
+  trigger: Trigger;
+  result: SwitchResult;
+  reason: string;
+  durationSeconds: number;
+  epoch: number;
+}
+
+/** `status` of a ClusterTopology. */
+export interface ClusterTopologyStatus {
+  observedGeneration?: number;
+  phase?: Phase;
+  currentTopology?: OverlayKind;
+  targetTopology?: OverlayKind;
+  epoch?: number;
+  members?: MemberCounts;
+  rollout?: RolloutStatus;
+  metrics?: TopologyMetrics;
+  recommendation?: RecommendationStatus;
+  lastSwitchTime?: string;
+  lastEvaluationTime?: string;
+  history?: HistoryEntry[];
+  conditions?: Condition[];
+}
+
+/** The whole resource, as read from the API server. */
+export interface ClusterTopology {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name?: string;
+    namespace?: string;
+    generation?: number;
+    uid?: string;
+    resourceVersion?: string;
+    creationTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    finalizers?: string[];
+    deletionTimestamp?: string;
+  };
+  spec: ClusterTopologySpec;
+  status?: ClusterTopologyStatus;
+}

@@ -1,0 +1,430 @@
+/**
+ * The phased switch of DESIGN.md as a pure state machine over `status.rollout`.
+ *
+ * ```
+ *            switch decided                    all staged + window + probes ok
+ *  (none) ───────────────────▶ Preparing ─────────────────────────────────────▶ Routing[1..k]
+ *    ▲  first overlay: ─────▶ Committing ◀── last step (100 %) verified ──────────┘   │
+ *    │                           │ all committed                                      │ failure or
+ *    │                           ▼                                                    │ deadline
+ *    ├──────────────────── Succeeded                 autoRollback ┌─────────────────────┤
+ *    │                                                            ▼                     ▼
+ *    ├──────────────────── RolledBack ◀── all back on E ── RollingBack        Failed (frozen until
+ *    │                                                                        the spec changes)
+ *    └── Superseded: a Manual/Workload target changed while Preparing/Routing/Failed; the in-flight
+ *        epoch is aborted and a new switch starts at once from the committed topology, with a
+ *        higher epoch (epochs are never reused, so a late message of the abandoned overlay can
+ *        never be mistaken for the new one).
+ * ```
+ *
+ * Each stage has a deadline (`progressDeadlineSeconds`, from `stepStartedAt`). A Preparing or
+ * Routing stage passes when every ready member acknowledges it, the health window
+ * (`stepVerificationSeconds`, from `verificationStartedAt`) has elapsed, and a verification probed
+ * after the window ended is healthy; a failed verification at any time in the window fails the
+ * step. Committing is the point of no return: it is never rolled back, only retried (Stalled when
+ * late), and so is RollingBack. Setting spec.topology back to the committed topology while in flight
+ * rolls back (history trigger Rollback). While `spec.paused`, nothing moves except new pods joining
+ * the committed epoch, and the stage's clocks restart when it is resumed.
+ *
+ * Everything is derived from (spec, status, observed members, verification, now): a restarted
+ * operator resumes from status, a pod that joins mid-switch is prepared and routed like the others
+ * (see member-sync.ts), and the same input always yields the same output.
+ */
+import { CONDITION_TYPES, REASONS } from '../../api/constants.js';
+import type { ClusterTopologyStatus, HistoryEntry, OverlayKind, RolloutStatus, SwitchResult } from '../../api/types.js';
+import { IN_FLIGHT_STAGES, inFlight, isoSeconds } from '../rules/decide-switch.js';
+import { setCondition, type ConditionUpdate } from './conditions.js';
+import { isSynced, readyMembers, routedMembers, syncActions, type MemberTarget } from './member-sync.js';
+import type { MemberAction, ObservedMember, PlannedEvent, RolloutInput, RolloutPlan, VerificationResult } from './types.js';
+
+/**
+ * Seconds between polls while waiting for sidecars to acknowledge: the Control.State round trip
+ * is milliseconds, overlays form in about a second on a LAN. Wild guess.
+ */
+export const ACK_POLL_SECONDS = 2;
+
+type Phase = NonNullable<ClusterTopologyStatus['phase']>;
+
+function ms(iso: string): number {
+  return Date.parse(iso);
+}
+
+function maxObservedEpoch(members: readonly ObservedMember[]): number {
+  let max = 0;
+  for (const m of members) max = Math.max(max, m.activeEpoch ?? 0, m.stagedEpoch ?? 0, m.routingEpoch ?? 0);
+  return max;
+}
+
+function stageLabel(r: RolloutStatus): string {
+  if (r.stage === 'Preparing') return `preparing epoch ${r.epoch}`;
+  if (r.stage === 'Routing') return `step ${r.stepIndex} (${r.stepPercent}%)`;
+  if (r.stage === 'Committing') return `committing epoch ${r.epoch}`;
+  return r.stage.toLowerCase();
+}
+
+function problemsOf(v: VerificationResult, r: RolloutStatus, maxLatencyFactor: number): string[] {
+  const p: string[] = [];
+  if (!v.connected) p.push(`overlay of epoch ${v.epoch} is not connected${v.detail !== undefined ? ` (${v.detail})` : ''}`);
+  if (v.probesDelivered < v.probesSent) p.push(`probes delivered ${v.probesDelivered}/${v.probesSent}`);
+  const base = r.baselineLatencyP99Ms;
+  if (base !== undefined && base > 0 && v.latencyP99Ms !== undefined && v.latencyP99Ms > maxLatencyFactor * base) {
+    p.push(`latency p99 ${v.latencyP99Ms} ms > maxLatencyFactor ${maxLatencyFactor} × baseline ${base} ms`);
+  }
+  return p;
+}
+
+/** The schema's maxLength of free-text status fields: longer text would make the status write fail. */
+export const MAX_STATUS_TEXT = 1024;
+
+function clip(text: string | undefined): string | undefined {
+  return text === undefined || text.length <= MAX_STATUS_TEXT ? text : `${text.slice(0, MAX_STATUS_TEXT - 1)}…`;
+}
+
+/** Shortens every free-text field of `s` to what the CRD's status schema accepts. */
+function clipStrings(s: ClusterTopologyStatus): void {
+  if (s.rollout !== undefined) {
+    if (s.rollout.reason !== undefined) s.rollout.reason = clip(s.rollout.reason)!;
+    if (s.rollout.message !== undefined) s.rollout.message = clip(s.rollout.message)!;
+  }
+  for (const h of s.history ?? []) h.reason = clip(h.reason)!;
+  if (s.recommendation !== undefined) s.recommendation.reasons = s.recommendation.reasons.slice(0, 16).map((x) => clip(x)!);
+}
+
+/** Mutable working state of one planning pass. */
+interface Pass {
+  input: RolloutInput;
+  nowIso: string;
+  nowMs: number;
+  ready: ObservedMember[];
+  status: ClusterTopologyStatus;
+  events: PlannedEvent[];
+  /** Set when a late Committing/RollingBack stage should raise Stalled. */
+  late?: string;
+}
+
+function targetFor(p: Pass, r: RolloutStatus): MemberTarget {
+  const E = p.status.epoch ?? 0;
+  const current = p.status.currentTopology ?? r.to;
+  switch (r.stage) {
+    case 'Preparing':
+      return { active: E, activeTopology: current, staged: r.epoch, stagedTopology: r.to, routed: new Set() };
+    case 'Routing':
+    case 'Failed':
+      return { active: E, activeTopology: current, staged: r.epoch, stagedTopology: r.to, routed: routedMembers(p.ready, r.stepPercent) };
+    case 'Committing':
+      return { active: r.epoch, activeTopology: r.to, routed: new Set() };
+    default:
+      return { active: E, activeTopology: current, routed: new Set() };
+  }
+}
+
+/** Ends `r` with `result`: history entry, lastSwitchTime, and on success the new committed state. */
+function finish(p: Pass, r: RolloutStatus, result: SwitchResult, reason: string): RolloutStatus {
+  const s = p.status;
+  const entry: HistoryEntry = {
+    time: p.nowIso,
+    to: r.to,
+    trigger: r.trigger,
+    result,
+    reason,
+    durationSeconds: Math.max(0, Math.floor((p.nowMs - ms(r.startedAt)) / 1000)),
+    epoch: r.epoch,
+  };
+  if (r.from !== undefined) entry.from = r.from;
+  const history = [...(s.history ?? []), entry];
+  s.history = history.slice(Math.max(0, history.length - p.input.spec.historyLimit));
+  s.lastSwitchTime = p.nowIso;
+  if (result === 'Succeeded') {
+    s.currentTopology = r.to;
+    s.epoch = r.epoch;
+  }
+  const stage = result === 'Failed' ? 'Failed' : result;
+  const done: RolloutStatus = { ...r, stage, finishedAt: p.nowIso, reason, message: `${result}: ${reason}` };
+  delete done.verificationStartedAt;
+  p.events.push({
+    type: result === 'Succeeded' ? 'Normal' : 'Warning',
+    reason: result === 'Succeeded' ? REASONS.switchSucceeded : result === 'Superseded' ? REASONS.superseded : REASONS.rolledBack,
+    message: `switch ${r.from ?? '(none)'} → ${r.to} (epoch ${r.epoch}) ${result.toLowerCase()}: ${reason}`,
+  });
+  return done;
+}
+
+/** Starts a switch to `to`; returns the in-flight rollout, or undefined when it completed at once. */
+function start(p: Pass, to: OverlayKind, trigger: RolloutStatus['trigger'], reasons: string[], previousEpoch: number): RolloutStatus | undefined {
+  const s = p.status;
+  const from = s.currentTopology;
+  // The first overlay waits for members: choosing it for nobody would only delay the right one.
+  if (from === undefined && p.ready.length === 0) return undefined;
+  const epoch = Math.max(s.epoch ?? 0, previousEpoch, maxObservedEpoch(p.input.members)) + 1;
+  const why = reasons.join('; ');
+  const r: RolloutStatus = {
+    stage: from === undefined ? 'Committing' : 'Preparing',
+    to,
+    epoch,
+    trigger,
+    generation: p.input.generation,
+    stepIndex: 0,
+    stepPercent: from === undefined ? 100 : 0,
+    startedAt: p.nowIso,
+    stepStartedAt: p.nowIso,
+    reason: why,
+  };
+  if (from !== undefined) r.from = from;
+  const baseline = p.input.metrics?.latencyP99Ms ?? s.metrics?.latencyP99Ms;
+  if (baseline !== undefined) r.baselineLatencyP99Ms = baseline;
+  p.events.push({ type: 'Normal', reason: REASONS.switchStarted, message: `switching ${from ?? '(none)'} → ${to} (epoch ${epoch}, trigger ${trigger}): ${why}` });
+  if (p.ready.length === 0) {
+    s.rollout = finish(p, r, 'Succeeded', `${why}; no ready members, took effect at once`);
+    return undefined;
+  }
+  r.message = from === undefined ? `forming ${to} on ${p.ready.length} members` : `preparing ${to} beside ${from}`;
+  return r;
+}
+
+/** Failure of a Preparing/Routing stage: roll back, or freeze when autoRollback is off. */
+function fail(p: Pass, r: RolloutStatus, reason: string, why: string): RolloutStatus {
+  const msg = `${stageLabel(r)} failed: ${why}`;
+  p.events.push({ type: 'Warning', reason, message: msg });
+  const next: RolloutStatus = { ...r, reason: msg, stepStartedAt: p.nowIso };
+  delete next.verificationStartedAt;
+  if (p.input.spec.rollout.autoRollback) {
+    next.stage = 'RollingBack';
+    next.message = `rolling back to ${p.status.currentTopology ?? '(none)'}: ${why}`;
+    p.events.push({ type: 'Warning', reason: REASONS.rollingBack, message: next.message });
+  } else {
+    next.stage = 'Failed';
+    next.message = `stopped at ${stageLabel(r)} (autoRollback is false): ${why}; change the spec to retry or to roll back`;
+  }
+  return next;
+}
+
+/** Moves past a verified Preparing/Routing stage: the next larger step, or Committing after 100 %. */
+function advance(p: Pass, r: RolloutStatus): RolloutStatus {
+  const steps = p.input.spec.rollout.steps;
+  const idx = steps.findIndex((x) => x > r.stepPercent);
+  const next: RolloutStatus = { ...r, stepStartedAt: p.nowIso };
+  delete next.verificationStartedAt;
+  if (r.stepPercent >= 100 || idx < 0) {
+    next.stage = 'Committing';
+    next.stepPercent = 100;
+    next.message = `committing epoch ${r.epoch} (${r.to}) on every member`;
+  } else {
+    next.stage = 'Routing';
+    next.stepIndex = idx + 1;
+    next.stepPercent = steps[idx]!;
+    next.message = `step ${idx + 1}/${steps.length}: ${steps[idx]}% of members route over ${r.to}`;
+  }
+  p.events.push({ type: 'Normal', reason: next.stage === 'Committing' ? REASONS.committing : REASONS.routing, message: next.message });
+  return next;
+}
+
+interface StageOutcome {
+  r: RolloutStatus | undefined;
+  /** Re-plan: the stage changed. */
+  again: boolean;
+  phase?: Phase;
+  requeue?: number;
+  verify?: boolean;
+}
+
+/** One step of the machine for an in-flight rollout. */
+function progress(p: Pass, r: RolloutStatus): StageOutcome {
+  const spec = p.input.spec;
+  const target = targetFor(p, r);
+  const unsynced = p.ready.filter((m) => !isSynced(m, target));
+  const deadlineMs = ms(r.stepStartedAt) + spec.rollout.progressDeadlineSeconds * 1000;
+  const untilDeadline = Math.max(0, (deadlineMs - p.nowMs) / 1000);
+  const names = unsynced.slice(0, 5).map((m) => m.name).join(', ') + (unsynced.length > 5 ? ` and ${unsynced.length - 5} more` : '');
+  switch (r.stage) {
+    case 'Failed':
+      return { r, again: false, phase: 'Failed' };
+    case 'Committing':
+    case 'RollingBack': {
+      if (unsynced.length === 0) {
+        if (r.stage === 'Committing') return { r: finish(p, r, 'Succeeded', r.reason ?? 'switch requested'), again: true };
+        return { r: finish(p, r, 'RolledBack', r.reason ?? 'rolled back'), again: true };
+      }
+      if (p.nowMs >= deadlineMs) p.late = `${stageLabel(r)} not acknowledged within progressDeadlineSeconds ${spec.rollout.progressDeadlineSeconds} by ${names}; still retrying`;
+      return { r, again: false, phase: r.stage === 'Committing' ? 'Progressing' : 'RollingBack', requeue: ACK_POLL_SECONDS };
+    }
+    default: {
+      if (unsynced.length > 0) {
+        const pending: RolloutStatus = { ...r };
+        delete pending.verificationStartedAt;
+        if (p.nowMs >= deadlineMs) {
+          return { r: fail(p, r, REASONS.progressDeadlineExceeded, `not acknowledged within progressDeadlineSeconds ${spec.rollout.progressDeadlineSeconds} by ${names}`), again: true };
+        }
+        pending.message = `${stageLabel(r)}: waiting for ${names}`;
+        return { r: pending, again: false, phase: 'Progressing', requeue: Math.min(ACK_POLL_SECONDS, untilDeadline) };
+      }
+      const vr: RolloutStatus = { ...r, verificationStartedAt: r.verificationStartedAt ?? p.nowIso };
+      const windowEndMs = ms(vr.verificationStartedAt!) + spec.rollout.stepVerificationSeconds * 1000;
+      const v = p.input.verification;
+      const fresh = v !== undefined && v.epoch === r.epoch && ms(v.checkedAt) >= ms(vr.verificationStartedAt!) ? v : undefined;
+      if (fresh !== undefined) {
+        const problems = problemsOf(fresh, r, spec.rollout.maxLatencyFactor);
+        if (problems.length > 0) return { r: fail(p, vr, REASONS.verificationFailed, problems.join('; ')), again: true };
+      }
+      if (p.nowMs >= windowEndMs && fresh !== undefined && ms(fresh.checkedAt) >= windowEndMs) return { r: advance(p, vr), again: true };
+      if (p.nowMs >= deadlineMs) return { r: fail(p, vr, REASONS.progressDeadlineExceeded, `verification did not pass within progressDeadlineSeconds ${spec.rollout.progressDeadlineSeconds}`), again: true };
+      vr.message = `${stageLabel(r)}: verifying for ${spec.rollout.stepVerificationSeconds}s`;
+      const untilWindow = (windowEndMs - p.nowMs) / 1000;
+      return { r: vr, again: false, phase: 'Verifying', verify: true, requeue: Math.min(untilWindow > 0 ? untilWindow : ACK_POLL_SECONDS, untilDeadline) };
+    }
+  }
+}
+
+function conditionsFor(p: Pass, phase: Phase, r: RolloutStatus | undefined, awaiting: string | undefined): ConditionUpdate[] {
+  const s = p.status;
+  const T = CONDITION_TYPES;
+  const cond = (type: string, ok: boolean, reason: string, message: string): ConditionUpdate => ({ type, status: ok ? 'True' : 'False', reason, message });
+  const members = `${p.ready.length} ready member${p.ready.length === 1 ? '' : 's'}`;
+  switch (phase) {
+    case 'Ready': {
+      const msg = `${s.currentTopology} established on ${members} (epoch ${s.epoch})`;
+      return [cond(T.ready, true, REASONS.established, msg), cond(T.reconciling, false, REASONS.established, msg), cond(T.stalled, false, REASONS.established, msg)];
+    }
+    case 'Paused': {
+      const msg = `spec.paused is true${r !== undefined ? `: frozen at ${stageLabel(r)} of the switch to ${r.to}` : ''}`;
+      return [cond(T.ready, r === undefined && s.currentTopology !== undefined, REASONS.paused, msg), cond(T.reconciling, false, REASONS.paused, msg), cond(T.stalled, false, REASONS.paused, msg)];
+    }
+    case 'Failed': {
+      const msg = r?.message ?? 'switch failed';
+      return [cond(T.ready, false, REASONS.rolloutFailed, msg), cond(T.reconciling, false, REASONS.rolloutFailed, msg), cond(T.stalled, true, REASONS.rolloutFailed, msg)];
+    }
+    case 'Degraded': {
+      if (awaiting !== undefined) {
+        return [cond(T.ready, false, REASONS.rolledBack, awaiting), cond(T.reconciling, false, REASONS.rolledBack, awaiting), cond(T.stalled, true, REASONS.rolledBack, awaiting)];
+      }
+      const msg = `${s.currentTopology} serving ${members}; ${(s.members?.total ?? 0) - p.ready.length} selected pods not ready`;
+      return [cond(T.ready, false, REASONS.membersNotReady, msg), cond(T.reconciling, false, REASONS.membersNotReady, msg), cond(T.stalled, false, REASONS.membersNotReady, msg)];
+    }
+    case 'Pending': {
+      const msg = p.ready.length === 0 ? 'no ready member pods match spec.selector' : 'waiting for a target topology (Auto mode evaluates first)';
+      return [cond(T.ready, false, REASONS.noMembers, msg), cond(T.reconciling, p.ready.length > 0, REASONS.noMembers, msg), cond(T.stalled, false, REASONS.noMembers, msg)];
+    }
+    default: {
+      const reason =
+        r === undefined ? REASONS.membersJoining
+        : r.stage === 'RollingBack' ? REASONS.rollingBack
+        : r.stage === 'Committing' ? (s.currentTopology === undefined ? REASONS.initializing : REASONS.committing)
+        : phase === 'Verifying' ? REASONS.verifying
+        : r.stage === 'Preparing' ? REASONS.preparing
+        : REASONS.routing;
+      const msg = r?.message ?? `bringing joining members into epoch ${s.epoch}`;
+      const stalled = p.late !== undefined ? cond(T.stalled, true, r?.stage === 'RollingBack' ? REASONS.rollbackStalled : REASONS.commitStalled, p.late) : cond(T.stalled, false, reason, msg);
+      return [cond(T.ready, false, reason, msg), cond(T.reconciling, true, reason, msg), stalled];
+    }
+  }
+}
+
+/**
+ * Plans one reconcile of the phased switch: applies `input.decision` (start, supersede, roll back
+ * on revert), advances the in-flight switch as far as the observations allow, and returns the
+ * member actions, the new status, the Events and when to look again.
+ */
+export function planRollout(input: RolloutInput): RolloutPlan {
+  const { spec, decision } = input;
+  const p: Pass = {
+    input,
+    nowIso: isoSeconds(input.now),
+    nowMs: input.now.getTime(),
+    ready: readyMembers(input.members),
+    status: JSON.parse(JSON.stringify(input.status)) as ClusterTopologyStatus,
+    events: [],
+  };
+  const s = p.status;
+  s.observedGeneration = input.generation;
+  let r = inFlight(s) !== undefined ? s.rollout : undefined;
+
+  if (!spec.paused) {
+    if (decision.kind === 'switch') {
+      if (r === undefined) {
+        r = start(p, decision.to, decision.trigger, decision.reasons, s.rollout?.epoch ?? 0);
+      } else if (decision.to === s.currentTopology) {
+        const why = `spec.topology set back to ${decision.to} while switching to ${r.to}`;
+        p.events.push({ type: 'Normal', reason: REASONS.rollingBack, message: why });
+        r = { ...r, stage: 'RollingBack', trigger: 'Rollback', reason: why, message: `rolling back to ${decision.to}`, stepStartedAt: p.nowIso };
+        delete r.verificationStartedAt;
+      } else {
+        const old = r;
+        s.rollout = finish(p, old, 'Superseded', `superseded by a ${decision.trigger} switch to ${decision.to}`);
+        r = start(p, decision.to, decision.trigger, decision.reasons, old.epoch);
+      }
+    } else if (r?.stage === 'Failed' && (r.generation ?? -1) < input.generation) {
+      r = { ...r, stage: r.stepIndex === 0 ? 'Preparing' : 'Routing', generation: input.generation, stepStartedAt: p.nowIso, message: `retrying ${stageLabel(r)} after a spec change` };
+      delete r.verificationStartedAt;
+    }
+  }
+
+  let phase: Phase | undefined;
+  let requeue: number | undefined;
+  let verify = false;
+  if (spec.paused) {
+    phase = 'Paused';
+    if (r !== undefined && r.stage !== 'Failed') {
+      // Paused time does not count against the deadline or the health window: both restart on resume.
+      r = { ...r, stepStartedAt: p.nowIso, message: `paused at ${stageLabel(r)}` };
+      delete r.verificationStartedAt;
+    }
+  } else {
+    for (let i = 0; i < 6 && r !== undefined; i++) {
+      const out = progress(p, r);
+      if (out.r !== undefined && !IN_FLIGHT_STAGES.has(out.r.stage)) {
+        s.rollout = out.r;
+        r = undefined;
+        break;
+      }
+      r = out.r;
+      if (!out.again) {
+        phase = out.phase;
+        requeue = out.requeue;
+        verify = out.verify ?? false;
+        break;
+      }
+    }
+  }
+  if (r !== undefined) s.rollout = r;
+
+  // Actions: towards the in-flight target; frozen (paused, failed): only new pods join the committed epoch.
+  const E = s.epoch ?? 0;
+  const steady: MemberTarget | undefined = s.currentTopology !== undefined ? { active: E, activeTopology: s.currentTopology, routed: new Set() } : undefined;
+  let actions: MemberAction[] = [];
+  const frozen = spec.paused || r?.stage === 'Failed';
+  if (r !== undefined && !frozen) {
+    actions = syncActions(p.ready, targetFor(p, r), spec);
+    if (verify) {
+      const check: MemberAction = { kind: 'verify', epoch: r.epoch, members: p.ready.map((m) => m.name) };
+      const base = r.baselineLatencyP99Ms;
+      if (base !== undefined && base > 0) check.maxLatencyMs = spec.rollout.maxLatencyFactor * base;
+      actions.push(check);
+    }
+  } else if (steady !== undefined) {
+    const joining = frozen ? p.ready.filter((m) => m.activeEpoch === undefined) : p.ready;
+    actions = syncActions(joining, steady, spec);
+  }
+
+  // Counts, target, phase when steady.
+  const onEpoch = r !== undefined && r.stage !== 'RollingBack' ? r.epoch : E;
+  s.members = { total: input.members.length, ready: p.ready.length, onTarget: p.ready.filter((m) => (m.routingEpoch ?? m.activeEpoch) === onEpoch).length };
+  if (r !== undefined) s.targetTopology = r.stage === 'RollingBack' ? (s.currentTopology ?? r.to) : r.to;
+  else delete s.targetTopology;
+  const awaiting = decision.kind === 'none' && decision.reason === 'AwaitingSpecChange' ? decision.message : undefined;
+  if (phase === undefined) {
+    if (s.currentTopology === undefined || p.ready.length === 0) phase = 'Pending';
+    else if (steady !== undefined && !p.ready.every((m) => isSynced(m, steady))) {
+      phase = 'Progressing';
+      requeue = ACK_POLL_SECONDS;
+    } else if (awaiting !== undefined || s.members.total > p.ready.length) phase = 'Degraded';
+    else phase = 'Ready';
+  }
+  s.phase = phase;
+  let conditions = s.conditions ?? [];
+  for (const c of conditionsFor(p, phase, r, awaiting)) conditions = setCondition(conditions, c, input.generation, p.nowIso);
+  s.conditions = conditions;
+
+  clipStrings(s);
+  const plan: RolloutPlan = { actions, status: JSON.parse(JSON.stringify(s)) as ClusterTopologyStatus, events: p.events };
+  if (requeue !== undefined) plan.requeueAfterSeconds = Math.max(0, Math.ceil(requeue * 1000) / 1000);
+  return plan;
+}

@@ -1,0 +1,108 @@
+/**
+ * Whether to start a switch now: the seed's `handle_call({:switch_topology, t, type})` guard ladder
+ * (already current, cooldown for automatic switches) extended with pause, in-flight rollouts and
+ * failed switches awaiting a spec change. Pure: the caller passes `now` and the generation.
+ *
+ * The table is SWITCH_DECISION_TABLE below (also rendered into docs/crd-reference.md).
+ *
+ * Manual and Workload triggers ignore the cooldown (DESIGN.md: workload changes are evaluated at
+ * once); so does the very first overlay.
+ */
+import type { ClusterTopologyStatus, OverlayKind, ResolvedSpec, RolloutStatus, Stage, Trigger } from '../../api/types.js';
+import type { Recommendation } from './recommendation.js';
+
+/** Stages in which a switch is in flight (a staged epoch may exist on members). */
+export const IN_FLIGHT_STAGES: ReadonlySet<Stage> = new Set<Stage>(['Preparing', 'Routing', 'Committing', 'RollingBack', 'Failed']);
+
+/** The rollout in flight in `status`, if any. */
+export function inFlight(status: ClusterTopologyStatus): RolloutStatus | undefined {
+  const r = status.rollout;
+  return r !== undefined && IN_FLIGHT_STAGES.has(r.stage) ? r : undefined;
+}
+
+/** Why nothing is started. */
+export type NoSwitchReason = 'Paused' | 'NoRecommendation' | 'RolloutInProgress' | 'AlreadyCurrent' | 'AwaitingSpecChange';
+
+/** The outcome of {@link decideSwitch}. */
+export type SwitchDecision =
+  | { kind: 'switch'; to: OverlayKind; trigger: Trigger; reasons: string[]; supersedes?: OverlayKind }
+  | { kind: 'hold'; to: OverlayKind; trigger: Trigger; reasons: string[]; until: string; remainingSeconds: number }
+  | { kind: 'none'; reason: NoSwitchReason; message: string };
+
+/** Formats a time the way metav1.Time serializes: RFC 3339, whole seconds, UTC. */
+export function isoSeconds(t: Date | number): string {
+  const ms = typeof t === 'number' ? t : t.getTime();
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** Seconds from `from` (RFC 3339) to `now`. */
+export function secondsSince(from: string, now: Date): number {
+  return (now.getTime() - Date.parse(from)) / 1000;
+}
+
+/** The target the spec asks for, before any guard. */
+function desired(spec: ResolvedSpec, status: ClusterTopologyStatus, rec: Recommendation | undefined): { to: OverlayKind; trigger: Trigger; reasons: string[] } | undefined {
+  if (spec.mode === 'Manual') return spec.topology === undefined ? undefined : { to: spec.topology, trigger: 'Manual', reasons: [`spec.topology is ${spec.topology}`] };
+  if (status.currentTopology === undefined && inFlight(status) === undefined && spec.topology !== undefined) {
+    return { to: spec.topology, trigger: 'Manual', reasons: [`initial topology from spec.topology ${spec.topology}`] };
+  }
+  return rec === undefined ? undefined : { to: rec.topology, trigger: rec.trigger, reasons: rec.reasons };
+}
+
+/**
+ * Decides whether a switch to the spec's target (Manual) or the recommendation (Auto) starts now.
+ * `generation` is metadata.generation: a switch that was rolled back is retried only once the spec
+ * has changed since it started.
+ */
+export function decideSwitch(spec: ResolvedSpec, status: ClusterTopologyStatus, recommendation: Recommendation | undefined, now: Date, generation?: number): SwitchDecision {
+  if (spec.paused) return { kind: 'none', reason: 'Paused', message: 'spec.paused is true' };
+  const want = desired(spec, status, recommendation);
+  if (want === undefined) return { kind: 'none', reason: 'NoRecommendation', message: 'no target topology yet (Auto mode waits for the first evaluation)' };
+  const current = status.currentTopology;
+  const flying = inFlight(status);
+  if (flying !== undefined) {
+    if (want.to === flying.to || want.trigger === 'Auto') {
+      return { kind: 'none', reason: 'RolloutInProgress', message: `a switch to ${flying.to} is in flight (${flying.stage})` };
+    }
+    if (flying.stage === 'Committing' || flying.stage === 'RollingBack') {
+      return { kind: 'none', reason: 'RolloutInProgress', message: `a switch to ${flying.to} is ${flying.stage === 'Committing' ? 'committing' : 'rolling back'}; ${want.to} follows when it ends` };
+    }
+    return { kind: 'switch', to: want.to, trigger: want.trigger, reasons: want.reasons, supersedes: flying.to };
+  }
+  if (want.to === current) return { kind: 'none', reason: 'AlreadyCurrent', message: `${current} is already the committed topology` };
+  const last = status.rollout;
+  if (
+    last !== undefined &&
+    want.trigger !== 'Auto' &&
+    last.to === want.to &&
+    (last.stage === 'RolledBack' || last.stage === 'Failed') &&
+    generation !== undefined &&
+    last.generation === generation
+  ) {
+    return { kind: 'none', reason: 'AwaitingSpecChange', message: `the switch to ${want.to} was rolled back (${last.reason ?? 'no reason recorded'}); change the spec to retry` };
+  }
+  if (current !== undefined && want.trigger === 'Auto' && status.lastSwitchTime !== undefined) {
+    const elapsed = secondsSince(status.lastSwitchTime, now);
+    const remaining = spec.autoSwitch.cooldownSeconds - elapsed;
+    if (remaining > 0) {
+      const until = isoSeconds(Date.parse(status.lastSwitchTime) + spec.autoSwitch.cooldownSeconds * 1000);
+      return { kind: 'hold', to: want.to, trigger: want.trigger, reasons: want.reasons, until, remainingSeconds: Math.ceil(remaining) };
+    }
+  }
+  return { kind: 'switch', to: want.to, trigger: want.trigger, reasons: want.reasons };
+}
+
+/** When a switch starts, is held or is skipped, as a table. Markdown, rendered into docs/crd-reference.md by `npm run docs:crd`. */
+export const SWITCH_DECISION_TABLE = `
+| situation                                              | decision                                    |
+|--------------------------------------------------------|---------------------------------------------|
+| spec.paused                                            | none (Paused)                               |
+| no target (Auto, nothing recommended yet)              | none (NoRecommendation)                     |
+| a switch in flight, target unchanged or Auto trigger   | none (RolloutInProgress)                    |
+| in flight, committing or rolling back                  | none (RolloutInProgress): finish first      |
+| in flight (preparing/routing/failed), new Manual or Workload target | switch, superseding the in-flight one (back to the committed one: a rollback) |
+| target already committed                               | none (AlreadyCurrent)                       |
+| same target rolled back/failed at this generation      | none (AwaitingSpecChange) unless Auto       |
+| Auto trigger within cooldownSeconds of lastSwitchTime  | hold until the cooldown ends                |
+| otherwise                                              | switch                                      |
+`;
