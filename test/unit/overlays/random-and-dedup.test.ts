@@ -18,11 +18,13 @@ describe('SeededRandom', () => {
   it('int(n) stays in [0, n) and is roughly uniform', () => {
     const r = new SeededRandom(7);
     const counts = new Array<number>(10).fill(0);
+    let outOfRange = 0;
     for (let i = 0; i < 100_000; i++) {
       const v = r.int(10);
-      expect(v).to.be.within(0, 9);
-      counts[v]! += 1;
+      if (v < 0 || v > 9 || !Number.isInteger(v)) outOfRange++;
+      else counts[v]! += 1;
     }
+    expect(outOfRange).to.equal(0);
     for (const c of counts) expect(c).to.be.within(9_500, 10_500);
   });
 
@@ -56,5 +58,14 @@ describe('SeenIds', () => {
 
   it('rejects a capacity that is not a positive integer', () => {
     expect(() => new SeenIds(0)).to.throw(RangeError, /positive integer/);
+  });
+});
+
+describe('SeenIds eviction order over many wraps', () => {
+  it('remembers exactly the last `capacity` ids', () => {
+    const s = new SeenIds(5);
+    for (let i = 0; i < 23; i++) s.checkAndAdd(`m${i}`);
+    const remembered = Array.from({ length: 23 }, (_, i) => `m${i}`).filter((id) => s.has(id));
+    expect(remembered).to.deep.equal(['m18', 'm19', 'm20', 'm21', 'm22']);
   });
 });
