@@ -1,0 +1,237 @@
+{{/*
+Chart name, truncated to 63 characters (the DNS label limit of Kubernetes names).
+*/}}
+{{- define "topology-operator.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Fully qualified app name: <release>-<chart>, or the release name when it already contains the
+chart name; truncated to 63 characters.
+*/}}
+{{- define "topology-operator.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Chart name and version, for the helm.sh/chart label.
+*/}}
+{{- define "topology-operator.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Standard labels (app.kubernetes.io/*, helm.sh/chart) on every object of the chart.
+*/}}
+{{- define "topology-operator.labels" -}}
+helm.sh/chart: {{ include "topology-operator.chart" . }}
+{{ include "topology-operator.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: topology-operator
+{{- end }}
+
+{{/*
+Selector labels: stable across upgrades (a Deployment's selector is immutable).
+*/}}
+{{- define "topology-operator.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "topology-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: operator
+{{- end }}
+
+{{/*
+Name of the operator's ServiceAccount.
+*/}}
+{{- define "topology-operator.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "topology-operator.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+Name of the Secret holding the shared cluster token (generated, or clusterToken.existingSecret).
+*/}}
+{{- define "topology-operator.tokenSecretName" -}}
+{{- default (printf "%s-token" (include "topology-operator.fullname" .)) .Values.clusterToken.existingSecret }}
+{{- end }}
+
+{{/*
+Name of the leader-election Lease (in the release namespace).
+*/}}
+{{- define "topology-operator.leaseName" -}}
+{{- default (printf "%s-lock" (include "topology-operator.fullname" .)) .Values.leaderElection.leaseName }}
+{{- end }}
+
+{{/*
+Operator image reference; the tag defaults to the chart's appVersion.
+*/}}
+{{- define "topology-operator.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{/*
+topology-operator.sidecar — the sidecar container, for the pod template of YOUR workload.
+
+Include it under `containers:` and include "topology-operator.sidecarVolumes" under `volumes:`
+(it mounts the cluster token Secret). Takes a dict; every key is optional:
+
+  root         the top-level context ($). When given and it has .Values.sidecar (this chart, or a
+               chart depending on it), those values are the defaults below.
+  image        sidecar image (default topology-sidecar:<appVersion>, or "0.1.0")
+  pullPolicy   image pull policy (default IfNotPresent)
+  tokenSecret  Secret with the cluster token, in the workload's namespace (default
+               topology-operator-token: the Secret of a release named topology-operator; see
+               clusterToken.namespaces). "" disables authentication.
+  tokenKey     key in that Secret (default token)
+  peerPort     Peer + Control gRPC port (default 7070: the CRD's default spec.sidecar.port, which it
+               must equal)
+  appPort      Overlay API port for the app (default 7947)
+  appHost      address the Overlay API binds to (default 127.0.0.1: loopback, app-only). On the
+               local node agent every pod shares the host loopback: use "$(POD_IP)" there (pod
+               IPs are 127.0.x.y addresses, so it stays loopback-only).
+  metricsPort  /metrics, /healthz, /readyz port (default 9464)
+  logLevel     sidecar log level (default info)
+  resources    container resources (default: requests 20m CPU / 64Mi, limit 256Mi)
+
+Example (in a StatefulSet of your own chart):
+
+  containers:
+    - name: app
+      image: my-app:1.0
+      env:
+        - name: TOPOLOGY_APP_ADDRESS     # where the app finds the Overlay API
+          value: 127.0.0.1:7947
+    {{- include "topology-operator.sidecar" (dict "tokenSecret" "topology-operator-token") | nindent 4 }}
+  volumes:
+    {{- include "topology-operator.sidecarVolumes" (dict "tokenSecret" "topology-operator-token") | nindent 4 }}
+
+The container sets POD_NAME/POD_NAMESPACE/POD_IP from the downward API, binds Peer/Control to the
+pod IP, is Ready when its grpc.health.v1 service answers SERVING, and runs non-root with a
+read-only root filesystem.
+*/}}
+{{- define "topology-operator.sidecarSettings" -}}
+{{- $o := . | default dict -}}
+{{- $v := dict -}}
+{{- $tag := "0.1.0" -}}
+{{- if and (hasKey $o "root") $o.root -}}
+{{- $tag = $o.root.Chart.AppVersion | default $tag -}}
+{{- if and $o.root.Values (hasKey $o.root.Values "sidecar") -}}
+{{- $v = $o.root.Values.sidecar -}}
+{{- end -}}
+{{- end -}}
+{{- $img := $v.image | default dict -}}
+{{- $image := printf "%s:%s" ($img.repository | default "topology-sidecar") ($img.tag | default $tag) -}}
+{{- $res := $v.resources | default (dict "requests" (dict "cpu" "20m" "memory" "64Mi") "limits" (dict "memory" "256Mi")) -}}
+{{- $tokenSecret := "topology-operator-token" -}}
+{{- if and $o.root (hasKey $o.root.Values "clusterToken") -}}
+{{- $tokenSecret = include "topology-operator.tokenSecretName" $o.root -}}
+{{- end -}}
+{{- if hasKey $o "tokenSecret" -}}
+{{- $tokenSecret = $o.tokenSecret -}}
+{{- end -}}
+{{- $s := dict
+  "image" ($o.image | default $image)
+  "pullPolicy" ($o.pullPolicy | default ($img.pullPolicy | default "IfNotPresent"))
+  "tokenSecret" $tokenSecret
+  "tokenKey" ($o.tokenKey | default "token")
+  "peerPort" ($o.peerPort | default ($v.peerPort | default 7070))
+  "appPort" ($o.appPort | default ($v.appPort | default 7947))
+  "appHost" ($o.appHost | default "127.0.0.1")
+  "metricsPort" ($o.metricsPort | default ($v.metricsPort | default 9464))
+  "logLevel" ($o.logLevel | default ($v.logLevel | default "info"))
+  "resources" ($o.resources | default $res)
+-}}
+{{- toJson $s -}}
+{{- end }}
+
+{{- define "topology-operator.sidecar" -}}
+{{- $s := include "topology-operator.sidecarSettings" . | fromJson -}}
+- name: topology-sidecar
+  image: {{ $s.image | quote }}
+  imagePullPolicy: {{ $s.pullPolicy }}
+  args:
+    - --peer-port={{ int $s.peerPort }}
+    - --app-address={{ $s.appHost }}:{{ int $s.appPort }}
+    - --metrics-port={{ int $s.metricsPort }}
+    - --log-level={{ $s.logLevel }}
+    {{- if $s.tokenSecret }}
+    - --token-file=/var/run/topology/token/token
+    {{- end }}
+  env:
+    - name: POD_NAME
+      valueFrom:
+        fieldRef:
+          fieldPath: metadata.name
+    - name: POD_NAMESPACE
+      valueFrom:
+        fieldRef:
+          fieldPath: metadata.namespace
+    - name: POD_IP
+      valueFrom:
+        fieldRef:
+          fieldPath: status.podIP
+  ports:
+    - name: topo-peer
+      containerPort: {{ int $s.peerPort }}
+      protocol: TCP
+    - name: topo-metrics
+      containerPort: {{ int $s.metricsPort }}
+      protocol: TCP
+  readinessProbe:
+    grpc:
+      port: {{ int $s.peerPort }}
+    periodSeconds: 2
+    failureThreshold: 3
+  livenessProbe:
+    httpGet:
+      path: /healthz
+      port: topo-metrics
+    initialDelaySeconds: 5
+    periodSeconds: 10
+  resources:
+    {{- toYaml $s.resources | nindent 4 }}
+  securityContext:
+    runAsNonRoot: true
+    runAsUser: 65532
+    allowPrivilegeEscalation: false
+    readOnlyRootFilesystem: true
+    capabilities:
+      drop: [ALL]
+    seccompProfile:
+      type: RuntimeDefault
+  {{- if $s.tokenSecret }}
+  volumeMounts:
+    - name: topology-token
+      mountPath: /var/run/topology/token
+      readOnly: true
+  {{- end }}
+{{- end }}
+
+{{/*
+topology-operator.sidecarVolumes — the volumes the sidecar container needs (the cluster token
+Secret), for the pod template's `volumes:`. Takes the same dict as topology-operator.sidecar;
+renders nothing when tokenSecret is "".
+*/}}
+{{- define "topology-operator.sidecarVolumes" -}}
+{{- $s := include "topology-operator.sidecarSettings" . | fromJson -}}
+{{- if $s.tokenSecret }}
+- name: topology-token
+  secret:
+    secretName: {{ $s.tokenSecret }}
+    items:
+      - key: {{ $s.tokenKey }}
+        path: token
+{{- end }}
+{{- end }}

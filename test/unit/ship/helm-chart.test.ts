@@ -1,0 +1,195 @@
+/**
+ * The Helm chart, rendered offline: `helm lint`, `helm template` parsed and checked (least-privilege
+ * RBAC, security context, replicas and leader election, probes, labels), the CRD byte-identical to
+ * deploy/crds/, the values schema, and the `topology-operator.sidecar` named template rendered
+ * through a member-app chart. helm comes from the local control-plane build (built on first use).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { parseAllDocuments } from 'yaml';
+import { CRD_FILE } from '../../../src/api/crd.js';
+import { ensureBinaries } from '../../../src/localcluster/binaries.js';
+import { operatorChartDir, writeAppChart } from '../../../src/demo/app-chart.js';
+import { packageRoot } from '../../../src/paths.js';
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: unknown;
+}
+
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+
+let helmBin = '';
+
+function helm(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(helmBin, args, { encoding: 'utf8', env: { ...process.env, HELM_CACHE_HOME: join(tmpdir(), 'ship-helm-cache'), HELM_CONFIG_HOME: join(tmpdir(), 'ship-helm-config') } });
+  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function render(set: string[] = [], chart = operatorChartDir()): K8sObject[] {
+  const r = helm(['template', 'topo', chart, '--namespace', 'ops', ...set.flatMap((s) => ['--set', s])]);
+  if (r.code !== 0) throw new Error(`helm template failed: ${r.stderr}`);
+  return parseAllDocuments(r.stdout).map((d) => d.toJS() as K8sObject).filter((o) => o !== null);
+}
+
+const find = (objs: K8sObject[], kind: string, name?: string): K8sObject[] => objs.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are walked as plain JSON */
+describe('helm chart topology-operator', function () {
+  this.timeout(30 * 60_000);
+
+  before(async () => {
+    helmBin = join(await ensureBinaries(), 'helm');
+  });
+
+  it('passes helm lint --strict', () => {
+    const r = helm(['lint', '--strict', operatorChartDir()]);
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+  });
+
+  it('ships the CRD byte-identical to deploy/crds (npm run helm:sync-crd copies it)', () => {
+    const files = readdirSync(join(operatorChartDir(), 'crds'));
+    expect(files).to.deep.equal(['topology.foundation.dev_clustertopologies.yaml']);
+    const chart = readFileSync(join(operatorChartDir(), 'crds', files[0]!));
+    const source = readFileSync(join(packageRoot(), CRD_FILE));
+    expect(chart.equals(source), 'helm/topology-operator/crds drifted from deploy/crds: run npm run helm:sync-crd').to.equal(true);
+  });
+
+  it('renders 2 leader-elected replicas with probes on the health port and a hardened security context', () => {
+    const objs = render();
+    const [dep] = find(objs, 'Deployment') as any[];
+    expect(dep.spec.replicas).to.equal(2);
+    const pod = dep.spec.template.spec;
+    expect(pod.serviceAccountName).to.equal('topo-topology-operator');
+    expect(pod.securityContext).to.deep.include({ runAsNonRoot: true });
+    expect(pod.securityContext.seccompProfile).to.deep.equal({ type: 'RuntimeDefault' });
+    const [c] = pod.containers;
+    expect(c.image).to.equal('topology-operator:0.1.0');
+    expect(c.args).to.include.members(['--leader-elect=true', '--lease-name=topo-topology-operator-lock', '--lease-namespace=ops', '--metrics-port=8080', '--health-port=8081', '--token-file=/var/run/topology/token/token', '--bind-address=$(POD_IP)']);
+    expect(c.livenessProbe.httpGet).to.deep.equal({ path: '/healthz', port: 'health' });
+    expect(c.readinessProbe.httpGet).to.deep.equal({ path: '/readyz', port: 'health' });
+    expect(c.ports).to.deep.include({ name: 'health', containerPort: 8081, protocol: 'TCP' });
+    expect(c.securityContext).to.deep.equal({
+      runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(c.resources.requests).to.have.keys('cpu', 'memory');
+    expect(c.env.map((e: any) => e.name)).to.include.members(['POD_NAME', 'POD_NAMESPACE', 'POD_IP']);
+    expect(pod.volumes.find((v: any) => v.name === 'token').secret.secretName).to.equal('topo-topology-operator-token');
+  });
+
+  it('grants least privilege: a ClusterRole for all namespaces, leases only in the release namespace, no secrets', () => {
+    const objs = render();
+    const [role] = find(objs, 'ClusterRole') as any[];
+    const rules = role.rules as Rule[];
+    expect(rules).to.deep.equal([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['topology.foundation.dev'], resources: ['clustertopologies'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+      { apiGroups: ['topology.foundation.dev'], resources: ['clustertopologies/status'], verbs: ['get', 'update', 'patch'] },
+      { apiGroups: ['topology.foundation.dev'], resources: ['clustertopologies/finalizers'], verbs: ['update'] },
+      { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+    ]);
+    for (const r of rules) {
+      expect(r.verbs).to.not.include('*');
+      expect(r.resources).to.not.include('secrets');
+      expect(r.verbs).to.not.include('delete');
+    }
+    const [binding] = find(objs, 'ClusterRoleBinding') as any[];
+    expect(binding.subjects).to.deep.equal([{ kind: 'ServiceAccount', name: 'topo-topology-operator', namespace: 'ops' }]);
+    const [le] = find(objs, 'Role', 'topo-topology-operator-leader-election') as any[];
+    expect(le.metadata.namespace).to.equal('ops');
+    expect(le.rules).to.deep.equal([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
+    expect(find(objs, 'RoleBinding', 'topo-topology-operator-leader-election')).to.have.length(1);
+  });
+
+  it('uses a Role per namespace when watchNamespaces is set, and passes --namespaces', () => {
+    const objs = render(['watchNamespaces={apps,web}']);
+    expect(find(objs, 'ClusterRole')).to.have.length(0);
+    const roles = find(objs, 'Role', 'topo-topology-operator');
+    expect(roles.map((r) => r.metadata.namespace)).to.deep.equal(['apps', 'web']);
+    expect(find(objs, 'RoleBinding', 'topo-topology-operator').map((r) => r.metadata.namespace)).to.deep.equal(['apps', 'web']);
+    const [dep] = find(objs, 'Deployment') as any[];
+    expect(dep.spec.template.spec.containers[0].args).to.include('--namespaces=apps,web');
+    const [test] = find(objs, 'Pod') as any[];
+    expect(test.spec.containers[0].args).to.not.include('--all-namespaces');
+  });
+
+  it('puts standard labels on every object and the selector labels on the pods', () => {
+    for (const o of render(['metrics.serviceMonitor.enabled=true'])) {
+      const l = o.metadata.labels ?? {};
+      expect(l, `${o.kind}/${o.metadata.name}`).to.include({ 'app.kubernetes.io/name': 'topology-operator', 'app.kubernetes.io/instance': 'topo', 'app.kubernetes.io/managed-by': 'Helm', 'helm.sh/chart': 'topology-operator-0.1.0', 'app.kubernetes.io/version': '0.1.0' });
+    }
+  });
+
+  it('renders the metrics Service, the PDB, the token Secret and the helm test; the ServiceMonitor only on request', () => {
+    const objs = render();
+    const [svc] = find(objs, 'Service') as any[];
+    expect(svc.spec.ports).to.deep.equal([{ name: 'metrics', port: 8080, targetPort: 'metrics', protocol: 'TCP' }]);
+    expect(find(objs, 'ServiceMonitor')).to.have.length(0);
+    const [pdb] = find(objs, 'PodDisruptionBudget') as any[];
+    expect(pdb.spec.minAvailable).to.equal(1);
+    expect(render(['replicaCount=1']).filter((o) => o.kind === 'PodDisruptionBudget')).to.have.length(0);
+    const [secret] = find(objs, 'Secret') as any[];
+    expect(Buffer.from(secret.data.token, 'base64').toString()).to.match(/^[A-Za-z0-9]{48}$/);
+    const [test] = find(objs, 'Pod') as any[];
+    expect(test.metadata.annotations['helm.sh/hook']).to.equal('test');
+    expect(test.spec.serviceAccountName).to.equal('topo-topology-operator');
+    expect(test.spec.containers[0].command).to.deep.equal(['kubectl-topology']);
+    expect(test.spec.containers[0].args).to.include.members(['doctor', '--all-namespaces', '--lease=topo-topology-operator-lock']);
+    const [sm] = find(render(['metrics.serviceMonitor.enabled=true', 'metrics.serviceMonitor.labels.release=prom']), 'ServiceMonitor') as any[];
+    expect(sm.spec.endpoints[0]).to.include({ port: 'metrics', path: '/metrics' });
+    expect(sm.metadata.labels.release).to.equal('prom');
+  });
+
+  it('copies the token to clusterToken.namespaces with one value; an existing secret replaces it', () => {
+    const secrets = find(render(['clusterToken.namespaces={apps}']), 'Secret') as any[];
+    expect(secrets.map((s) => s.metadata.namespace)).to.deep.equal(['ops', 'apps']);
+    expect(secrets[0].data.token).to.equal(secrets[1].data.token);
+    const objs = render(['clusterToken.existingSecret=mine']);
+    expect(find(objs, 'Secret')).to.have.length(0);
+    expect((find(objs, 'Deployment')[0] as any).spec.template.spec.volumes[0].secret.secretName).to.equal('mine');
+  });
+
+  it('rejects values the schema does not allow', () => {
+    for (const bad of ['replicaCount=0', 'logLevel=verbose', 'metrics.port=70000', 'unknownKey=1', 'watchNamespaces={Bad_NS}']) {
+      const r = helm(['template', 'topo', operatorChartDir(), '--set', bad]);
+      expect(r.code, bad).to.not.equal(0);
+      expect(r.stderr, bad).to.match(/values don't meet the specifications of the schema/);
+    }
+  });
+
+  it('adds the sidecar to a workload with the named template topology-operator.sidecar', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ship-app-chart-'));
+    try {
+      writeAppChart(dir);
+      const objs = render(['replicas=3', 'appImage=topology-demo:0.1.0', 'sidecar.appHost=$(POD_IP)'], dir);
+      const [sts] = find(objs, 'StatefulSet') as any[];
+      expect(sts.spec.replicas).to.equal(3);
+      const pod = sts.spec.template.spec;
+      expect(pod.containers.map((c: any) => c.name)).to.deep.equal(['app', 'topology-sidecar']);
+      const side = pod.containers[1];
+      expect(side.image).to.equal('topology-sidecar:0.1.0');
+      expect(side.args).to.deep.equal(['--peer-port=7070', '--app-address=$(POD_IP):7947', '--metrics-port=9464', '--log-level=info', '--token-file=/var/run/topology/token/token']);
+      expect(side.env).to.deep.equal([
+        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+        { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+      ]);
+      expect(side.readinessProbe.grpc).to.deep.equal({ port: 7070 });
+      expect(side.ports.map((p: any) => p.containerPort)).to.deep.equal([7070, 9464]);
+      expect(side.securityContext).to.include({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+      expect(side.volumeMounts).to.deep.equal([{ name: 'topology-token', mountPath: '/var/run/topology/token', readOnly: true }]);
+      expect(pod.volumes).to.deep.equal([{ name: 'topology-token', secret: { secretName: 'topology-operator-token', items: [{ key: 'token', path: 'token' }] } }]);
+      // Without a token secret: no mount, no flag.
+      const [plain] = find(render(['sidecar.tokenSecret='], dir), 'StatefulSet') as any[];
+      expect(plain.spec.template.spec.containers[0].volumeMounts).to.equal(undefined);
+      expect(plain.spec.template.spec.containers[0].args.join(' ')).to.not.include('token');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
