@@ -25,7 +25,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OVERLAY_KINDS, type OverlayKind } from '../src/overlays/types.js';
-import { runScenario, type FailureResult, type ScenarioResult } from './support/scenario.js';
+import { runScenario, type FailureResult, type ScenarioResult } from '../src/overlays/sim/scenario.js';
 import { PAPER } from './support/paper.js';
 
 /** Command-line settings. */

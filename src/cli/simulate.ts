@@ -11,7 +11,7 @@
 import { applyDefaults } from '../api/apply-defaults.js';
 import type { OverlayKind, Workload } from '../api/types.js';
 import { recommendTopology } from '../operator/rules/recommend-topology.js';
-import { runScenario } from '../../bench/support/scenario.js';
+import { runScenario } from '../overlays/sim/scenario.js';
 import type { SimulateFlags } from './args.js';
 
 /** Largest FullMesh the command simulates; above it the row is analytic. */

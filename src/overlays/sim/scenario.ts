@@ -7,18 +7,18 @@
  * members, one after another. Each broadcast gets a window to complete; metrics are read once all
  * are done, so late redundant copies still count towards RMR.
  */
-import type { NodeId, Overlay, WireMessage } from '../../src/overlays/types.js';
-import { SeededRandom, pickOne } from '../../src/overlays/random.js';
-import { FullMesh } from '../../src/overlays/full-mesh.js';
-import { ClientServer } from '../../src/overlays/client-server.js';
-import { HyParView } from '../../src/overlays/hyparview.js';
-import { topology } from '../../src/overlays/sim/topology.js';
-import { PubSub } from '../../src/overlays/pubsub.js';
-import type { OverlayKind } from '../../src/overlays/types.js';
-import { Simulator } from '../../src/overlays/sim/simulator.js';
-import { broadcastStats, mean, percentile, type BroadcastStats } from '../../src/overlays/sim/metrics.js';
-import { crashFraction, firstMemberContact, joinAll, nodeIds } from '../../src/overlays/sim/workload.js';
-import type { LatencyModel } from '../../src/overlays/sim/latency.js';
+import type { NodeId, Overlay, WireMessage } from '../types.js';
+import { SeededRandom, pickOne } from '../random.js';
+import { FullMesh } from '../full-mesh.js';
+import { ClientServer } from '../client-server.js';
+import { HyParView } from '../hyparview.js';
+import { topology } from './topology.js';
+import { PubSub } from '../pubsub.js';
+import type { OverlayKind } from '../types.js';
+import { Simulator } from './simulator.js';
+import { broadcastStats, mean, percentile, type BroadcastStats } from './metrics.js';
+import { crashFraction, firstMemberContact, joinAll, nodeIds } from './workload.js';
+import type { LatencyModel } from './latency.js';
 
 /** Parameters of one scenario run. */
 export interface ScenarioOptions {
