@@ -1,0 +1,129 @@
+/**
+ * Benchmark of the operator's reconcile pass against real sidecars on a loopback fleet, without
+ * Kubernetes (`npm run bench:operator -- --nodes N --out FILE`).
+ *
+ * The pass is the reconciler's own (src/operator/reconciler-pass.ts: observe every sidecar, plan,
+ * carry out the member actions, verify); only the resource is a status kept in memory instead of
+ * the API server, and the wait between passes is the pass's own requeueAfter. It measures, for the
+ * first overlay and for a chain of phased switches (rollout steps 10/50/100 %, 1 s health window
+ * per step): wall time, passes, and the duration of one pass (p50/p99) — the operator-side cost of
+ * a switch as the fleet grows. Writes JSON (default bench/results/operator.json) and prints a table.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { V1Pod } from '@kubernetes/client-node';
+import { LoopbackFleet, FLEET_PEER_PORT } from '../src/fleet/loopback-fleet.js';
+import type { ClusterTopologySpec, ClusterTopologyStatus, OverlayKind } from '../src/api/types.js';
+import { silentLogger } from '../src/operator/controller/log.js';
+import type { MemberPod } from '../src/operator/members.js';
+import { ReconcilePass } from '../src/operator/reconciler-pass.js';
+import { SidecarPool } from '../src/operator/sidecar-pool.js';
+import { quantile } from '../src/sidecar/latency-window.js';
+import { packageRoot } from '../src/paths.js';
+
+/** The chain of switches after the first overlay (FullMesh). */
+const CHAIN: OverlayKind[] = ['HyParView', 'PubSub', 'ClientServer', 'FullMesh'];
+
+interface Args {
+  nodes: number;
+  perProcess: number;
+  out: string;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const get = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const nodes = Number(get('nodes') ?? 25);
+  if (!Number.isInteger(nodes) || nodes < 2) throw new Error('--nodes must be an integer >= 2');
+  return { nodes, perProcess: Number(get('per-process') ?? (nodes > 50 ? 10 : 1)), out: get('out') ?? join(packageRoot(), 'bench', 'results', 'operator.json') };
+}
+
+interface Phase {
+  to: OverlayKind;
+  seconds: number;
+  passes: number;
+  passP50Ms: number;
+  passP99Ms: number;
+  result: string;
+  reason: string;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  process.stderr.write(`starting ${args.nodes} sidecars (${args.perProcess} per process)...\n`);
+  const fleet = await LoopbackFleet.start({ size: args.nodes, perProcess: args.perProcess });
+  const pool = new SidecarPool({ token: fleet.token, concurrency: 32, timeoutMs: 5000 });
+  const pass = new ReconcilePass(pool);
+  const logger = silentLogger();
+  const pods: MemberPod[] = fleet.members.map((m) => ({
+    name: `sidecar-${String(m.index).padStart(4, '0')}`,
+    uid: `uid-${m.index}`,
+    labels: { app: 'bench' },
+    address: m.id,
+    podReady: true,
+    pod: {} as V1Pod,
+  }));
+  const spec: ClusterTopologySpec = {
+    selector: { matchLabels: { app: 'bench' } },
+    mode: 'Manual',
+    topology: 'FullMesh',
+    sidecar: { port: FLEET_PEER_PORT },
+    autoSwitch: { evaluationIntervalSeconds: 3600 },
+    rollout: { steps: [10, 50, 100], stepVerificationSeconds: 1, progressDeadlineSeconds: 120 },
+  };
+  let status: ClusterTopologyStatus = {};
+  let generation = 1;
+  const phases: Phase[] = [];
+
+  const settle = async (to: OverlayKind): Promise<void> => {
+    const t0 = Date.now();
+    const durations: number[] = [];
+    const startedEpoch = status.epoch ?? 0;
+    for (;;) {
+      const t = Date.now();
+      const r = await pass.run({ uid: 'bench', spec, generation, status, pods, now: new Date(), logger });
+      durations.push(Date.now() - t);
+      status = r.plan.status;
+      const last = status.history?.[status.history.length - 1];
+      if (status.phase === 'Ready' && status.currentTopology === to && (status.epoch ?? 0) > startedEpoch) break;
+      if (last !== undefined && last.to === to && last.result !== 'Succeeded' && last.epoch > startedEpoch) break;
+      if (Date.now() - t0 > 180_000) throw new Error(`switch to ${to} did not finish within 180 s (phase ${status.phase}, stage ${status.rollout?.stage})`);
+      await new Promise((res) => setTimeout(res, r.requeueAfterSeconds * 1000));
+    }
+    const last = status.history?.[status.history.length - 1];
+    const phase: Phase = {
+      to,
+      seconds: (Date.now() - t0) / 1000,
+      passes: durations.length,
+      passP50Ms: quantile(durations, 0.5),
+      passP99Ms: quantile(durations, 0.99),
+      result: last?.result ?? 'none',
+      reason: last?.reason ?? '',
+    };
+    phases.push(phase);
+    process.stderr.write(`${to.padEnd(12)} ${phase.result.padEnd(10)} ${phase.seconds.toFixed(1).padStart(6)} s  ${String(phase.passes).padStart(4)} passes  pass p50 ${phase.passP50Ms.toFixed(0)} ms p99 ${phase.passP99Ms.toFixed(0)} ms\n`);
+  };
+
+  try {
+    await settle('FullMesh');
+    for (const to of CHAIN) {
+      spec.topology = to;
+      generation++;
+      await settle(to);
+    }
+  } finally {
+    pool.close();
+    await fleet.stop();
+  }
+  const out = { nodes: args.nodes, perProcess: args.perProcess, steps: spec.rollout?.steps, stepVerificationSeconds: spec.rollout?.stepVerificationSeconds, phases };
+  mkdirSync(dirname(args.out), { recursive: true });
+  writeFileSync(args.out, `${JSON.stringify(out, null, 2)}\n`);
+  process.stderr.write(`wrote ${args.out}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:operator failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

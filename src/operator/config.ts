@@ -1,0 +1,176 @@
+/**
+ * The `topology-operator` configuration from flags and environment, parsed and validated in one
+ * pure function so that bad input is reported before anything starts: `main.ts` prints the error
+ * with the usage text and exits with code 2 (the usage-error convention of getopt tools).
+ *
+ * Every default is applied here, with its source:
+ * - kubeconfig: in-cluster service account when running in a pod, else `$KUBECONFIG` or
+ *   `~/.kube/config` (client-node's `loadFromDefault`); `--kubeconfig` names a file explicitly.
+ * - namespaces: all (one cluster-wide watch), like controller-runtime's default cache.
+ * - metrics/health ports: kubebuilder's 8080 (`--metrics-bind-address`) and 8081
+ *   (`--health-probe-bind-address`). Both are served by one HTTP server when they are equal.
+ * - leader election: on, Lease `topology-operator-lock` in `$POD_NAMESPACE` (downward API) or
+ *   `default`; client-go's timings (15 s lease, 10 s renew deadline, 2 s retry).
+ * - concurrency: 4 workers (different ClusterTopologies reconcile in parallel; one key never twice).
+ * - sidecar calls: at most 32 in flight per reconcile, 5 s deadline each.
+ */
+import { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS } from './controller/leader-election.js';
+
+/** kubebuilder's default metrics port. */
+export const DEFAULT_METRICS_PORT = 8080;
+/** kubebuilder's default health probe port. */
+export const DEFAULT_HEALTH_PORT = 8081;
+/** Name of the leader-election Lease (kubebuilder names it `<hash>.<domain>`; ours says what it is). */
+export const DEFAULT_LEASE_NAME = 'topology-operator-lock';
+/** Workers of the ClusterTopology controller. */
+export const DEFAULT_CONCURRENCY = 4;
+/** Sidecar Control calls in flight at once per reconcile: enough for 1000 members in ~30 rounds. Wild guess. */
+export const DEFAULT_SIDECAR_CONCURRENCY = 32;
+/** Deadline of one sidecar Control call (the control client's own default). */
+export const DEFAULT_SIDECAR_TIMEOUT_MS = 5_000;
+
+/** Everything the operator needs to start. */
+export interface OperatorConfig {
+  /** Path of a kubeconfig file; undefined: in-cluster config, else the default loading rules. */
+  readonly kubeconfig: string | undefined;
+  /** Namespaces to watch; empty: all namespaces. */
+  readonly namespaces: readonly string[];
+  readonly metricsPort: number;
+  readonly healthPort: number;
+  /** Address the HTTP endpoints bind to. */
+  readonly bindAddress: string;
+  readonly leaderElect: boolean;
+  readonly leaseNamespace: string;
+  readonly leaseName: string;
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+  readonly concurrency: number;
+  /** File holding the cluster token sent to the sidecars' Control service. */
+  readonly tokenFile: string | undefined;
+  readonly sidecarConcurrency: number;
+  readonly sidecarTimeoutMs: number;
+  readonly logLevel: string;
+  /** Leader-election identity and Event reportingInstance (POD_NAME, else the hostname). */
+  readonly identity: string;
+}
+
+/** Parse result: a config, a request for help, or an error message. */
+export type OperatorConfigResult = { readonly ok: true; readonly config: OperatorConfig } | { readonly ok: false; readonly help: boolean; readonly error: string };
+
+/** Usage text. */
+export const USAGE = `usage: topology-operator [flags]
+  --kubeconfig FILE              kubeconfig to use (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)
+  --namespaces NS[,NS...]        namespaces to watch (default: all)
+  --metrics-port PORT            /metrics port (default ${DEFAULT_METRICS_PORT}; 0 = pick a free port)
+  --health-port PORT             /healthz and /readyz port (default ${DEFAULT_HEALTH_PORT}; 0 = pick a free port)
+  --bind-address IP              address of both HTTP endpoints (default 0.0.0.0)
+  --leader-elect true|false      compete for a Lease so only one replica acts (default true)
+  --lease-namespace NS           namespace of the Lease (default $POD_NAMESPACE, else default)
+  --lease-name NAME              name of the Lease (default ${DEFAULT_LEASE_NAME})
+  --lease-duration-ms MS         (default ${DEFAULT_LEASE_DURATION_MS})
+  --renew-deadline-ms MS         (default ${DEFAULT_RENEW_DEADLINE_MS})
+  --retry-period-ms MS           (default ${DEFAULT_RETRY_PERIOD_MS})
+  --concurrency N                ClusterTopologies reconciled at once (default ${DEFAULT_CONCURRENCY})
+  --token-file FILE              cluster token for the sidecars' Control service (env TOKEN_FILE)
+  --sidecar-concurrency N        sidecar calls in flight per reconcile (default ${DEFAULT_SIDECAR_CONCURRENCY})
+  --sidecar-timeout-ms MS        deadline of one sidecar call (default ${DEFAULT_SIDECAR_TIMEOUT_MS})
+  --log-level LEVEL              error|warn|info|debug (env LOG_LEVEL; default info)`;
+
+const FLAGS = new Set([
+  'kubeconfig', 'namespaces', 'metrics-port', 'health-port', 'bind-address', 'leader-elect', 'lease-namespace', 'lease-name',
+  'lease-duration-ms', 'renew-deadline-ms', 'retry-period-ms', 'concurrency', 'token-file', 'sidecar-concurrency', 'sidecar-timeout-ms', 'log-level',
+]);
+
+const LOG_LEVELS = ['error', 'warn', 'info', 'debug'];
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+function port(text: string, name: string): number | string {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) return `--${name} must be a port number (0-65535), got "${text}"`;
+  return n;
+}
+
+function positive(text: string, name: string): number | string {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n <= 0) return `--${name} must be a positive integer, got "${text}"`;
+  return n;
+}
+
+/** Parses `argv` (without node and script) and `env`; `hostname` is the identity fallback. */
+export function parseOperatorConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, hostname: string): OperatorConfigResult {
+  const flags = new Map<string, string>();
+  const fail = (error: string): OperatorConfigResult => ({ ok: false, help: false, error });
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--help' || arg === '-h') return { ok: false, help: true, error: USAGE };
+    if (!arg.startsWith('--')) return fail(`unexpected argument "${arg}"`);
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    if (!FLAGS.has(name)) return fail(`unknown flag --${name}`);
+    let value: string | undefined = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined || (eq < 0 && value.startsWith('--'))) return fail(`--${name} needs a value`);
+    value = value.trim();
+    flags.set(name, value);
+  }
+  const num = (flag: string, def: number, parse: (t: string, n: string) => number | string): number | string => {
+    const raw = flags.get(flag);
+    return raw === undefined ? def : parse(raw, flag);
+  };
+
+  const namespaces = (flags.get('namespaces') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const ns of namespaces) if (!DNS_LABEL.test(ns)) return fail(`--namespaces: "${ns}" is not a valid namespace name`);
+  const metricsPort = num('metrics-port', DEFAULT_METRICS_PORT, port);
+  if (typeof metricsPort === 'string') return fail(metricsPort);
+  const healthPort = num('health-port', DEFAULT_HEALTH_PORT, port);
+  if (typeof healthPort === 'string') return fail(healthPort);
+  const leaderRaw = (flags.get('leader-elect') ?? 'true').toLowerCase();
+  if (leaderRaw !== 'true' && leaderRaw !== 'false') return fail(`--leader-elect must be true or false, got "${leaderRaw}"`);
+  const leaseNamespace = flags.get('lease-namespace') ?? env['POD_NAMESPACE'] ?? 'default';
+  if (!DNS_LABEL.test(leaseNamespace)) return fail(`--lease-namespace: "${leaseNamespace}" is not a valid namespace name`);
+  const leaseName = flags.get('lease-name') ?? DEFAULT_LEASE_NAME;
+  if (!DNS_SUBDOMAIN.test(leaseName)) return fail(`--lease-name: "${leaseName}" is not a valid object name`);
+  const leaseDurationMs = num('lease-duration-ms', DEFAULT_LEASE_DURATION_MS, positive);
+  if (typeof leaseDurationMs === 'string') return fail(leaseDurationMs);
+  const renewDeadlineMs = num('renew-deadline-ms', DEFAULT_RENEW_DEADLINE_MS, positive);
+  if (typeof renewDeadlineMs === 'string') return fail(renewDeadlineMs);
+  const retryPeriodMs = num('retry-period-ms', DEFAULT_RETRY_PERIOD_MS, positive);
+  if (typeof retryPeriodMs === 'string') return fail(retryPeriodMs);
+  // client-go's own checks (leaderelection.NewLeaderElector).
+  if (leaseDurationMs <= renewDeadlineMs) return fail(`--lease-duration-ms (${leaseDurationMs}) must be greater than --renew-deadline-ms (${renewDeadlineMs})`);
+  if (renewDeadlineMs <= 1.2 * retryPeriodMs) return fail(`--renew-deadline-ms (${renewDeadlineMs}) must be greater than 1.2 × --retry-period-ms (${retryPeriodMs})`);
+  const concurrency = num('concurrency', DEFAULT_CONCURRENCY, positive);
+  if (typeof concurrency === 'string') return fail(concurrency);
+  const sidecarConcurrency = num('sidecar-concurrency', DEFAULT_SIDECAR_CONCURRENCY, positive);
+  if (typeof sidecarConcurrency === 'string') return fail(sidecarConcurrency);
+  const sidecarTimeoutMs = num('sidecar-timeout-ms', DEFAULT_SIDECAR_TIMEOUT_MS, positive);
+  if (typeof sidecarTimeoutMs === 'string') return fail(sidecarTimeoutMs);
+  const logLevel = flags.get('log-level') ?? env['LOG_LEVEL'] ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) return fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  const kubeconfig = flags.get('kubeconfig');
+  if (kubeconfig === '') return fail('--kubeconfig needs a file name');
+  const tokenFile = flags.get('token-file') ?? env['TOKEN_FILE'];
+  return {
+    ok: true,
+    config: {
+      kubeconfig,
+      namespaces,
+      metricsPort,
+      healthPort,
+      bindAddress: flags.get('bind-address') ?? '0.0.0.0',
+      leaderElect: leaderRaw === 'true',
+      leaseNamespace,
+      leaseName,
+      leaseDurationMs,
+      renewDeadlineMs,
+      retryPeriodMs,
+      concurrency,
+      tokenFile: tokenFile === '' ? undefined : tokenFile,
+      sidecarConcurrency,
+      sidecarTimeoutMs,
+      logLevel,
+      identity: env['POD_NAME'] ?? hostname,
+    },
+  };
+}

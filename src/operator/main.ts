@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * `topology-operator`: the operator executable. Parses flags (config.ts; bad flags print the reason
+ * and the usage and exit with code 2), loads the cluster config (in-cluster service account, or
+ * `--kubeconfig`, or the default loading rules), reads the sidecar token, and runs one replica
+ * (reconciler-controller.ts) until SIGTERM/SIGINT: then controllers stop (in-flight reconciles
+ * finish), the Lease is released so a standby takes over at once, and the process exits 0.
+ * Losing the Lease exits 1 so Kubernetes restarts the replica as a fresh standby.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import winston from 'winston';
+import { parseOperatorConfig, USAGE } from './config.js';
+import { buildOperator } from './reconciler-controller.js';
+
+/** Exit code for invalid flags (the usage-error convention of getopt tools). */
+export const EXIT_USAGE = 2;
+
+function fatalUsage(message: string): never {
+  process.stderr.write(`topology-operator: ${message}\n${USAGE}\n`);
+  process.exit(EXIT_USAGE);
+}
+
+async function main(): Promise<void> {
+  const parsed = parseOperatorConfig(process.argv.slice(2), process.env, hostname());
+  if (!parsed.ok) {
+    if (parsed.help) {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    }
+    fatalUsage(parsed.error);
+  }
+  const config = parsed.config;
+  const logger = winston.createLogger({
+    level: config.logLevel,
+    defaultMeta: { component: 'topology-operator', identity: config.identity },
+    format: winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.json()),
+    transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] })],
+  });
+
+  let token: string | undefined;
+  if (config.tokenFile !== undefined) {
+    try {
+      token = readFileSync(config.tokenFile, 'utf8').trim();
+    } catch (err) {
+      fatalUsage(`cannot read --token-file ${config.tokenFile}: ${(err as Error).message}`);
+    }
+    if (token === '') fatalUsage(`--token-file ${config.tokenFile} is empty`);
+  }
+
+  const kubeConfig = new KubeConfig();
+  try {
+    if (config.kubeconfig !== undefined) kubeConfig.loadFromFile(config.kubeconfig);
+    // In a pod: the service account (files under $TOPOLOGY_VOLUME_ROOT on the local node agent).
+    else if (!process.env.KUBECONFIG && process.env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster(process.env.TOPOLOGY_VOLUME_ROOT ?? '');
+    else kubeConfig.loadFromDefault();
+  } catch (err) {
+    fatalUsage(`cannot load the cluster config${config.kubeconfig !== undefined ? ` from ${config.kubeconfig}` : ''}: ${(err as Error).message}`);
+  }
+  if (kubeConfig.getCurrentCluster() === null) fatalUsage('no cluster configured: run in a pod, set $KUBECONFIG, or pass --kubeconfig');
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const replica = buildOperator(config, kubeConfig, registry, logger, token);
+  try {
+    await replica.start();
+  } catch (err) {
+    logger.error('operator failed to start', { error: (err as Error).message });
+    process.exit(1);
+  }
+  logger.info('operator started', { namespaces: config.namespaces.length > 0 ? config.namespaces : 'all', leaderElect: config.leaderElect, lease: `${config.leaseNamespace}/${config.leaseName}` });
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('signal received, shutting down', { signal });
+    void replica.stop();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  const exit = await replica.manager.done();
+  if (!stopping) await replica.stop();
+  logger.info('operator stopped', { reason: exit.reason });
+  process.exit(exit.reason === 'stopped' ? 0 : 1);
+}
+
+void main();

@@ -1,0 +1,144 @@
+/**
+ * Wires the ClusterTopology reconciler into the controller plumbing (controller-runtime's
+ * `SetupWithManager`): informers, sources with their handlers and predicates, the controller, the
+ * manager with leader election and health endpoints, and a separate `/metrics` server when the
+ * metrics port differs from the health port.
+ *
+ * Watches:
+ * - ClusterTopology: spec changes (generation), deletion and finalizer changes. Status writes (our
+ *   own) are filtered out; the reconciler's requeueAfter drives polling.
+ * - Pod: changes that can alter membership or addressing (members.ts `memberRelevantChange`),
+ *   mapped with `enqueueMapped` to the ClusterTopologies in the pod's namespace whose selector
+ *   matches the pod — before and after the change, so a pod whose labels stop matching is dropped.
+ */
+import type { KubeConfig, KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
+import type winston from 'winston';
+import { API_VERSION, KIND, PLURAL } from '../api/constants.js';
+import type { ClusterTopology } from '../api/types.js';
+import { Controller } from './controller/controller.js';
+import { EventRecorder } from './controller/event-recorder.js';
+import { startHealthServer, type HealthServer } from './controller/health.js';
+import { defaultIdentity, kubernetesLeaseStore } from './controller/leader-election.js';
+import { Manager } from './controller/manager.js';
+import { StatusWriter } from './controller/status-writer.js';
+import { ControllerMetrics } from './controller/metrics.js';
+import { ResourceInformer, type ResourceEvent, type ResourceType } from './controller/informer.js';
+import { InformerSource, enqueueMapped, type EventHandler, type Predicate } from './controller/source.js';
+import type { OperatorConfig } from './config.js';
+import { memberRelevantChange, topologiesSelecting } from './members.js';
+import { OperatorMetrics } from './operator-metrics.js';
+import { TopologyReconciler } from './reconciler.js';
+import { SidecarPool } from './sidecar-pool.js';
+
+/** The ClusterTopology resource for informers. */
+export const CLUSTER_TOPOLOGY_RESOURCE: ResourceType = { apiVersion: API_VERSION, kind: KIND, plural: PLURAL, namespaced: true };
+/** The Pod resource for informers. */
+export const POD_RESOURCE: ResourceType = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
+/** Name of the controller in logs and metric labels. */
+export const CONTROLLER_NAME = 'clustertopology';
+/**
+ * New Events allowed at once per ClusterTopology. client-go's 25 is sized for objects that emit a
+ * few Events in their life; a switch emits about six (started, each step, commit, result), so 64
+ * keeps ten switches in a burst visible before the 1-per-5-minutes refill applies.
+ */
+export const EVENT_BURST_PER_OBJECT = 64;
+
+/** Predicate: ClusterTopology changes the reconciler must see (not its own status writes). */
+export function topologyChanged(): Predicate<KubernetesObject> {
+  return (event) => {
+    if (event.type !== 'update' || event.oldObject === undefined) return true;
+    const a = event.oldObject.metadata ?? {};
+    const b = event.object.metadata ?? {};
+    return a.generation !== b.generation || String(a.deletionTimestamp ?? '') !== String(b.deletionTimestamp ?? '') || JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? []);
+  };
+}
+
+/** Handler: a Pod event → the ClusterTopologies selecting the pod before or after the change. */
+export function podToTopologies(topologies: ResourceInformer<KubernetesObject>): EventHandler<V1Pod> {
+  const map = (pod: V1Pod) => topologiesSelecting(pod, topologies.list(pod.metadata?.namespace) as unknown as ClusterTopology[]);
+  const now = enqueueMapped<V1Pod>(map);
+  return (event: ResourceEvent<V1Pod>) => {
+    const keys = new Map<string, { namespace: string; name: string }>();
+    for (const r of now(event)) keys.set(`${r.namespace}/${r.name}`, r);
+    if (event.oldObject !== undefined) for (const r of map(event.oldObject)) keys.set(`${r.namespace}/${r.name}`, r);
+    return keys.values();
+  };
+}
+
+/** A wired operator replica. */
+export interface OperatorReplica {
+  manager: Manager;
+  /** Starts the manager (and the metrics server). */
+  start(): Promise<void>;
+  /** Graceful stop: controllers, lease, informers, servers, sidecar channels. */
+  stop(): Promise<void>;
+}
+
+/** Builds one operator replica from its configuration. */
+export function buildOperator(config: OperatorConfig, kubeConfig: KubeConfig, registry: Registry, logger: winston.Logger, token: string | undefined): OperatorReplica {
+  const controllerMetrics = new ControllerMetrics(registry);
+  const metrics = new OperatorMetrics(registry);
+  const namespaces = config.namespaces.length > 0 ? { namespaces: [...config.namespaces] } : {};
+  const topologies = new ResourceInformer<KubernetesObject>({ kubeConfig, resource: CLUSTER_TOPOLOGY_RESOURCE, metrics: controllerMetrics, logger, ...namespaces });
+  const pods = new ResourceInformer<V1Pod>({ kubeConfig, resource: POD_RESOURCE, metrics: controllerMetrics, logger, ...namespaces });
+  const pool = new SidecarPool({ token, concurrency: config.sidecarConcurrency, timeoutMs: config.sidecarTimeoutMs, metrics });
+  const reconciler = new TopologyReconciler({
+    statusWriter: new StatusWriter({ kubeConfig, logger }),
+    recorder: new EventRecorder({ kubeConfig, reportingInstance: config.identity, metrics: controllerMetrics, logger, spamBurst: EVENT_BURST_PER_OBJECT }),
+    pods,
+    pool,
+    metrics,
+    logger,
+  });
+  const controller = new Controller({
+    name: CONTROLLER_NAME,
+    reconciler: reconciler.reconcile,
+    concurrency: config.concurrency,
+    metrics: controllerMetrics,
+    logger,
+    sources: [
+      new InformerSource<KubernetesObject>({ informer: topologies, predicates: [topologyChanged()] }),
+      new InformerSource<V1Pod>({ informer: pods, handler: podToTopologies(topologies), predicates: [(e) => e.type !== 'update' || memberRelevantChange(e.oldObject, e.object)] }),
+    ],
+  });
+  const manager = new Manager({
+    controllers: [controller],
+    informers: [topologies, pods],
+    registry,
+    metrics: controllerMetrics,
+    logger,
+    health: { port: config.healthPort, host: config.bindAddress },
+    ...(config.leaderElect
+      ? {
+          leaderElection: {
+            store: kubernetesLeaseStore(kubeConfig, config.leaseNamespace, config.leaseName),
+            identity: defaultIdentity(config.identity),
+            leaseDurationMs: config.leaseDurationMs,
+            renewDeadlineMs: config.renewDeadlineMs,
+            retryPeriodMs: config.retryPeriodMs,
+          },
+        }
+      : {}),
+  });
+  let metricsServer: HealthServer | undefined;
+  const sweep = setInterval(() => pool.sweep(), 60_000);
+  sweep.unref();
+  return {
+    manager,
+    async start() {
+      if (config.metricsPort !== config.healthPort || config.healthPort === 0) {
+        metricsServer = await startHealthServer({ registry, port: config.metricsPort, host: config.bindAddress });
+        logger.info('metrics server listening', { port: metricsServer.port });
+      }
+      await manager.start();
+      logger.info('health server listening', { port: manager.healthPort() });
+    },
+    async stop() {
+      clearInterval(sweep);
+      await manager.stop();
+      await metricsServer?.close();
+      pool.close();
+    },
+  };
+}

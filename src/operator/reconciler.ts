@@ -1,0 +1,149 @@
+/**
+ * The ClusterTopology reconciler: `(namespace, name) → {requeueAfter}` or throw.
+ *
+ * Level-based, as controller-runtime's reconcilers are: every call re-reads the world and decides
+ * from it alone, so a restarted (or newly elected) operator simply carries on.
+ *
+ *   1. Read the resource (NotFound: forget it). Being deleted: run the finalizer
+ *      (reconciler-finalize.ts). Otherwise make sure the finalizer is set.
+ *   Steps 2–5 are the pass of reconciler-pass.ts (shared with bench/operator.ts):
+ *   2. Observe: member pods from the Pod informer's cache (members.ts), each sidecar's state
+ *      (sidecar-observe.ts), and keep every sidecar's member list current.
+ *   3. When an evaluation is due (`spec.autoSwitch.evaluationIntervalSeconds`, or at once after a
+ *      spec change), sample metrics from the sidecars (sidecar-metrics.ts).
+ *   4. Plan: the pure `planReconcile` (rules + decideSwitch + the rollout planner).
+ *   5. Act: carry out the plan's member actions (sidecar-actions.ts); run the verification it asks
+ *      for (sidecar-verify.ts) and keep the result for the next plan.
+ *   6. Write status through the status subresource (merge patch, resourceVersion precondition),
+ *      emit the plan's Events, update metrics, and return when to look again.
+ *
+ * What the reconciler remembers between calls, per resource and per replica: the latest
+ * verification result (the planner takes it as input on the next call; a new leader simply
+ * verifies again), members lost during a switch (members-tracker.ts), byte counters for rates, and
+ * the metrics sampling round. Losing all of it costs at most one extra verification.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import type winston from 'winston';
+import { FINALIZER, GROUP, PLURAL, VERSION } from '../api/constants.js';
+import { applyDefaults } from '../api/apply-defaults.js';
+import type { ClusterTopology, ClusterTopologyStatus, ResolvedSpec } from '../api/types.js';
+import { validateSpec } from '../api/validate-spec.js';
+import { isNotFound } from './controller/api-errors.js';
+import type { EventRecorder } from './controller/event-recorder.js';
+import type { Request, Result } from './controller/reconcile.js';
+import type { CustomResource, CustomResourceRef, StatusWriter } from './controller/status-writer.js';
+import { memberPods } from './members.js';
+import type { OperatorMetrics } from './operator-metrics.js';
+import { finalizeTopology } from './reconciler-finalize.js';
+import { eventAction } from './reconciler-events.js';
+import { ReconcilePass } from './reconciler-pass.js';
+import { planReconcile } from './rollout/plan-reconcile.js';
+import type { PlannedEvent } from './rollout/types.js';
+import { IN_FLIGHT_STAGES } from './rules/decide-switch.js';
+import type { SidecarPool } from './sidecar-pool.js';
+
+/** Where the reconciler reads pods from: the Pod informer's cache. */
+export interface PodLister {
+  list(namespace?: string): V1Pod[];
+}
+
+/** Options of {@link TopologyReconciler}. */
+export interface TopologyReconcilerOptions {
+  statusWriter: StatusWriter;
+  recorder: EventRecorder;
+  pods: PodLister;
+  pool: SidecarPool;
+  metrics: OperatorMetrics;
+  logger: winston.Logger;
+  /** Defaults to the system time. */
+  now?: () => Date;
+}
+
+/** The ClusterTopology reconciler; pass {@link TopologyReconciler.reconcile} to a Controller. */
+export class TopologyReconciler {
+  private readonly pass: ReconcilePass;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: TopologyReconcilerOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.pass = new ReconcilePass(options.pool, this.now);
+  }
+
+  /** The reconcile function (bound, so it can be handed to a Controller as is). */
+  readonly reconcile = (request: Request): Promise<Result> => this.run(request);
+
+  private async run(request: Request): Promise<Result> {
+    const { namespace, name } = request;
+    const { statusWriter, metrics } = this.options;
+    const ref: CustomResourceRef = { group: GROUP, version: VERSION, plural: PLURAL, namespace, name };
+    let object: ClusterTopology;
+    try {
+      object = (await statusWriter.get<ClusterTopologyStatus>(ref)) as unknown as ClusterTopology;
+    } catch (err) {
+      if (isNotFound(err)) {
+        metrics.forget(namespace, name);
+        return {};
+      }
+      throw err;
+    }
+    const uid = object.metadata.uid ?? `${namespace}/${name}`;
+    const status = object.status ?? {};
+    const log = this.options.logger.child({ namespace, name, epoch: status.epoch ?? 0, generation: object.metadata.generation ?? 0 });
+
+    if (object.metadata.deletionTimestamp !== undefined && object.metadata.deletionTimestamp !== null) {
+      this.forget(uid);
+      metrics.forget(namespace, name);
+      return finalizeTopology({ ...this.options, logger: log }, object, ref);
+    }
+    if (!(object.metadata.finalizers ?? []).includes(FINALIZER)) {
+      await statusWriter.addFinalizer(ref, FINALIZER);
+      log.info('added the finalizer', { finalizer: FINALIZER });
+    }
+
+    const generation = object.metadata.generation ?? 0;
+    const now = this.now();
+    if (validateSpec(object.spec).length > 0) {
+      // The planner turns an invalid spec into Stalled/InvalidSpec; nothing is retried until the spec changes.
+      const plan = planReconcile({ spec: object.spec, generation, status, members: [], now });
+      await this.write(ref, object, status, plan.status, log);
+      await this.emit(object, plan.events);
+      return {};
+    }
+    const spec: ResolvedSpec = applyDefaults(object.spec);
+    const pods = memberPods(spec, this.options.pods.list(namespace));
+    const { plan, requeueAfterSeconds } = await this.pass.run({ uid, spec: object.spec, generation, status, pods, now, logger: log });
+
+    // Record.
+    const written = await this.write(ref, object, status, plan.status, log);
+    await this.emit(written, plan.events);
+    metrics.countSwitches(status.history, plan.status.history);
+    metrics.observeStatus(namespace, name, plan.status, plan.status.rollout !== undefined && IN_FLIGHT_STAGES.has(plan.status.rollout.stage));
+    for (const e of plan.events) log.info(e.message, { event: e.reason, type: e.type });
+
+    return { requeueAfter: Math.max(50, Math.round(requeueAfterSeconds * 1000)) };
+  }
+
+  /**
+   * Writes `next` as the status. If someone else changed the status since it was read (another
+   * replica during a hand-over), the plan is stale: throw, and the retry plans again from theirs.
+   */
+  private async write(ref: CustomResourceRef, object: ClusterTopology, read: ClusterTopologyStatus, next: ClusterTopologyStatus, log: winston.Logger): Promise<CustomResource> {
+    const readJson = JSON.stringify(read);
+    const written = await this.options.statusWriter.updateStatus<ClusterTopologyStatus>(ref, (fresh) => {
+      if (JSON.stringify(fresh.status ?? {}) !== readJson) throw new Error('status changed while reconciling; planning again');
+      return next;
+    });
+    if (written.status !== undefined && next.phase !== read.phase) log.info('phase changed', { from: read.phase ?? 'none', to: next.phase, topology: next.currentTopology, target: next.targetTopology });
+    return (written.apiVersion !== undefined ? written : object) as unknown as CustomResource;
+  }
+
+  private async emit(object: CustomResource | ClusterTopology, events: readonly PlannedEvent[]): Promise<void> {
+    for (const e of events) {
+      await this.options.recorder.record(object as CustomResource, { type: e.type, reason: e.reason, action: eventAction(e.reason), note: e.message });
+    }
+  }
+
+  private forget(uid: string): void {
+    this.pass.forget(uid);
+  }
+}

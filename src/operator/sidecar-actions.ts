@@ -1,0 +1,96 @@
+/**
+ * Carries out the rollout engine's member actions (prepare / route / commit / abort) through the
+ * sidecars' Control service. Actions run one after another in the engine's order (route away
+ * before abort, abort before a prepare reuses the slot); within an action the members are called
+ * concurrently, bounded by the pool.
+ *
+ * A refused or failed call is logged and left alone: the engine is level-based, so the next
+ * reconcile observes the member again and asks for whatever is still missing. Verification
+ * (`verify` actions) is not run here but by sidecar-verify.ts.
+ */
+import type winston from 'winston';
+import type { OverlayKind, ResolvedSpec } from '../api/types.js';
+import type { OverlayParams } from '../sidecar/generated/topology/v1/OverlayParams.js';
+import { TOPOLOGY_OF_KIND } from '../sidecar/overlay-params.js';
+import type { MemberAction } from './rollout/types.js';
+import type { SidecarPool } from './sidecar-pool.js';
+
+/** What carrying out the actions did. */
+export interface ActionOutcome {
+  /** Calls that changed a sidecar's state (its reply said `changed`). */
+  changed: number;
+  /** Calls that failed, as "member: kind epoch: message". */
+  failures: string[];
+}
+
+/** The Control API's overlay parameters from the resolved spec (unset proto fields keep the overlays' defaults). */
+export function overlayParams(spec: ResolvedSpec, kind: OverlayKind, servers: readonly string[] | undefined): OverlayParams {
+  const h = spec.overlays.hyParView;
+  const p = spec.overlays.pubSub;
+  const params: OverlayParams = {
+    hyparview: {
+      activeViewSize: h.activeViewSize,
+      passiveViewSize: h.passiveViewSize,
+      activeRandomWalkLength: h.activeRandomWalkLength,
+      passiveRandomWalkLength: h.passiveRandomWalkLength,
+      shuffleIntervalMs: h.shuffleIntervalSeconds * 1000,
+      shuffleActive: h.shuffleActive,
+      shufflePassive: h.shufflePassive,
+    },
+    pubsub: { lazyPushDelayMs: p.lazyPushDelayMs, graftTimeoutMs: p.graftTimeoutMs, optimizationThreshold: p.optimizationThreshold },
+  };
+  if (kind === 'ClientServer') params.clientServer = servers !== undefined && servers.length > 0 ? { serverIds: [...servers] } : { servers: spec.overlays.clientServer.servers };
+  return params;
+}
+
+/**
+ * Seed of an epoch's overlay randomness: the epoch itself, so every member (and a restarted
+ * operator) passes the same seed; each sidecar mixes in its own address.
+ */
+export function overlaySeed(epoch: number): number {
+  return epoch >>> 0;
+}
+
+/** Runs `actions` (verify excluded) against the members, `addressOf` mapping names to addresses. */
+export async function runMemberActions(
+  pool: SidecarPool,
+  spec: ResolvedSpec,
+  actions: readonly MemberAction[],
+  addressOf: ReadonlyMap<string, string>,
+  logger: winston.Logger,
+): Promise<ActionOutcome> {
+  const outcome: ActionOutcome = { changed: 0, failures: [] };
+  for (const action of actions) {
+    if (action.kind === 'verify') continue;
+    const targets = action.members.map((m) => addressOf.get(m)).filter((a): a is string => a !== undefined);
+    const nameOf = new Map(action.members.map((m) => [addressOf.get(m) ?? '', m]));
+    const replies = await pool.each(action.kind, targets, (c) => {
+      switch (action.kind) {
+        case 'prepare':
+          return c.prepare({
+            epoch: action.epoch,
+            topology: TOPOLOGY_OF_KIND[action.topology],
+            params: overlayParams(spec, action.topology, action.servers),
+            members: [...action.peers],
+            seed: overlaySeed(action.epoch),
+          });
+        case 'route':
+          return c.route(action.epoch);
+        case 'commit':
+          return c.commit(action.epoch);
+        case 'abort':
+          return c.abort(action.epoch);
+      }
+    });
+    for (const { address, result } of replies) {
+      if (result.ok) {
+        if (result.value.changed) outcome.changed++;
+      } else {
+        outcome.failures.push(`${nameOf.get(address) ?? address}: ${action.kind} ${action.epoch}: ${result.message}`);
+      }
+    }
+    logger.debug('member action', { action: action.kind, epoch: action.epoch, members: action.members.length, failed: replies.filter((r) => !r.result.ok).length });
+  }
+  if (outcome.failures.length > 0) logger.warn('some member actions failed; the next reconcile retries', { failures: outcome.failures.slice(0, 10), failed: outcome.failures.length });
+  return outcome;
+}

@@ -1,0 +1,69 @@
+/**
+ * What the member sidecars report, turned into the rollout engine's {@link ObservedMember}s.
+ *
+ * Every candidate pod (Ready, with an IP) is asked for its Control.State, with bounded
+ * concurrency. A pod whose sidecar does not answer is observed as not ready: the engine neither
+ * targets nor counts it, and it joins (prepare + commit of the current epoch) once it answers.
+ * Epoch 0 on the wire means "none" and becomes `undefined` here.
+ *
+ * The same pass keeps every ready sidecar's member list current (SetMembers): when a pod joins or
+ * leaves, the overlays on the other members learn it without waiting for the next switch.
+ */
+import type { ObservedMember } from './rollout/types.js';
+import type { SidecarState } from '../sidecar/control-client.js';
+import type { MemberPod } from './members.js';
+import type { SidecarPool } from './sidecar-pool.js';
+
+/** One member as observed: its pod, its sidecar state when it answered, and the engine's view. */
+export interface MemberObservation {
+  pod: MemberPod;
+  state?: SidecarState;
+  /** Why the sidecar was not asked or did not answer. */
+  unreachable?: string;
+  observed: ObservedMember;
+}
+
+function epoch(n: number | undefined): number | undefined {
+  return n === undefined || n === 0 ? undefined : n;
+}
+
+/** Asks every candidate's sidecar for its state and builds the engine's observations. */
+export async function observeMembers(pool: SidecarPool, pods: readonly MemberPod[]): Promise<MemberObservation[]> {
+  const candidates = pods.filter((p) => p.podReady && p.address !== undefined);
+  const replies = await pool.each('GetState', candidates.map((p) => p.address!), (c) => c.getState());
+  const byAddress = new Map(replies.map((r) => [r.address, r.result]));
+  return pods.map((pod) => {
+    const observed: ObservedMember = { name: pod.name, ready: false, labels: pod.labels };
+    if (pod.address !== undefined) observed.address = pod.address;
+    const reply = pod.address !== undefined && pod.podReady ? byAddress.get(pod.address) : undefined;
+    if (reply === undefined) return { pod, observed, unreachable: pod.address === undefined ? 'no pod IP yet' : 'pod not Ready' };
+    if (!reply.ok) return { pod, observed, unreachable: `sidecar did not answer: ${reply.message}` };
+    const s = reply.value;
+    observed.ready = true;
+    const active = epoch(s.activeEpoch);
+    const staged = epoch(s.stagedEpoch);
+    const routing = epoch(s.routeEpoch);
+    if (active !== undefined) observed.activeEpoch = active;
+    if (staged !== undefined) observed.stagedEpoch = staged;
+    if (routing !== undefined) observed.routingEpoch = routing;
+    return { pod, observed, state: s };
+  });
+}
+
+/** Addresses of the members whose sidecar answered, in name order. */
+export function readyAddresses(observations: readonly MemberObservation[]): string[] {
+  return observations.filter((o) => o.observed.ready && o.pod.address !== undefined).map((o) => o.pod.address!);
+}
+
+/**
+ * Pushes the ready member list to every ready sidecar whose own list differs (SetMembers).
+ * Returns how many sidecars were updated.
+ */
+export async function syncMemberLists(pool: SidecarPool, observations: readonly MemberObservation[]): Promise<number> {
+  const want = readyAddresses(observations);
+  const key = [...want].sort().join(',');
+  const stale = observations.filter((o) => o.observed.ready && o.state !== undefined && [...o.state.members].sort().join(',') !== key).map((o) => o.pod.address!);
+  if (stale.length === 0) return 0;
+  const replies = await pool.each('SetMembers', stale, (c) => c.setMembers(want));
+  return replies.filter((r) => r.result.ok).length;
+}

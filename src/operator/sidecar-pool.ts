@@ -1,0 +1,84 @@
+/**
+ * The operator's connections to member sidecars: one cached Control client per address (gRPC
+ * channels are expensive to set up and reconnect on their own), and a bounded-concurrency map so
+ * that a reconcile over a thousand members never has a thousand calls in flight at once.
+ *
+ * Clients of addresses that were not used for a while are closed (a pod that left keeps no channel
+ * open forever): every call marks its address used, and {@link SidecarPool.sweep} closes the rest.
+ */
+import { ControlClient, type CallResult } from '../sidecar/control-client.js';
+import type { OperatorMetrics } from './operator-metrics.js';
+
+/** Options of {@link SidecarPool}. */
+export interface SidecarPoolOptions {
+  /** Cluster token sent as `authorization: Bearer` (undefined: none). */
+  token: string | undefined;
+  /** Calls in flight at once per {@link SidecarPool.each}. */
+  concurrency: number;
+  /** Deadline of each call (ms). */
+  timeoutMs: number;
+  metrics?: OperatorMetrics;
+}
+
+/** Idle time after which a client is closed by {@link SidecarPool.sweep}: 10 minutes. Wild guess. */
+export const CLIENT_IDLE_MS = 10 * 60_000;
+
+/**
+ * Runs `f` over `items` with at most `limit` promises pending; results keep the input order.
+ * `f` must not throw (Control calls resolve to a CallResult).
+ */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
+  return out;
+}
+
+/** Cached Control clients and bounded fan-out. */
+export class SidecarPool {
+  private readonly clients = new Map<string, { client: ControlClient; usedAt: number }>();
+
+  constructor(private readonly options: SidecarPoolOptions) {}
+
+  /** The cached client of `address`. */
+  client(address: string): ControlClient {
+    let entry = this.clients.get(address);
+    if (entry === undefined) {
+      entry = { client: new ControlClient(address, { token: this.options.token, timeoutMs: this.options.timeoutMs }), usedAt: Date.now() };
+      this.clients.set(address, entry);
+    }
+    entry.usedAt = Date.now();
+    return entry.client;
+  }
+
+  /** Calls `f` on each address's client with bounded concurrency; failures are returned, not thrown. */
+  each<T>(method: string, addresses: readonly string[], f: (client: ControlClient, address: string) => Promise<CallResult<T>>): Promise<Array<{ address: string; result: CallResult<T> }>> {
+    return mapBounded(addresses, this.options.concurrency, async (address) => {
+      const result = await f(this.client(address), address);
+      this.options.metrics?.sidecarCalls.inc({ method, result: result.ok ? 'ok' : 'error' });
+      return { address, result };
+    });
+  }
+
+  /** Closes clients unused for {@link CLIENT_IDLE_MS}. */
+  sweep(now = Date.now()): void {
+    for (const [address, entry] of this.clients) {
+      if (now - entry.usedAt > CLIENT_IDLE_MS) {
+        entry.client.close();
+        this.clients.delete(address);
+      }
+    }
+  }
+
+  /** Closes every client. */
+  close(): void {
+    for (const entry of this.clients.values()) entry.client.close();
+    this.clients.clear();
+  }
+}

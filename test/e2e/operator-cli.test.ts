@@ -1,0 +1,99 @@
+/**
+ * The `topology-operator` executable as a process: bad flags exit with code 2 and say what is
+ * wrong; `--help` exits 0; against the test cluster it becomes leader, serves its probes and
+ * metrics, and on SIGTERM stops gracefully (exit 0) and releases its Lease so a standby would take
+ * over at once.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { buildRoot } from '../../src/paths.js';
+import { createTestNamespace, deleteTestNamespace, getCluster, type TestCluster } from './support/cluster.js';
+import { waitFor } from './support/wait.js';
+import { OperatorProcess, dumpLogs } from './fixtures/operator-harness.js';
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(buildRoot(), 'src/operator/main.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '/nonexistent/kubeconfig' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('e2e operator: the topology-operator executable', function () {
+  this.timeout(60_000);
+
+  const bad: Array<[string[], RegExp]> = [
+    [['--bogus'], /unknown flag --bogus/],
+    [['--leader-elect', 'maybe'], /--leader-elect must be true or false/],
+    [['--metrics-port', '70000'], /--metrics-port must be a port number/],
+    [['--concurrency', '0'], /--concurrency must be a positive integer/],
+    [['--namespaces', 'Not_A_Namespace'], /not a valid namespace name/],
+    [['--lease-duration-ms', '1000', '--renew-deadline-ms', '2000'], /must be greater than --renew-deadline-ms/],
+    [['--kubeconfig', '/nonexistent/kubeconfig'], /cannot load the cluster config/],
+    [['--kubeconfig', '/dev/null'], /(no cluster configured|cannot load the cluster config)/],
+    [['--token-file', '/nonexistent/token'], /cannot read --token-file/],
+  ];
+  for (const [args, message] of bad) {
+    it(`exits 2 with a clear message for ${args.join(' ')}`, async () => {
+      const r = await run(args);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.match(message);
+      expect(r.stderr).to.contain('usage: topology-operator');
+    });
+  }
+
+  it('prints the usage and exits 0 for --help', async () => {
+    const r = await run(['--help']);
+    expect(r.code).to.equal(0);
+    expect(r.stdout).to.contain('--leader-elect');
+  });
+
+  if (!process.env.KUBECONFIG) {
+    describe('against the test cluster', () => {
+      let cluster: TestCluster;
+      let ns: string;
+      let op: OperatorProcess | undefined;
+
+      before(async function () {
+        this.timeout(240_000);
+        cluster = await getCluster();
+        ns = await createTestNamespace('op-cli');
+      });
+
+      afterEach(function () {
+        if (this.currentTest?.state === 'failed' && op !== undefined) dumpLogs([op]);
+      });
+
+      after(async () => {
+        await op?.stop('SIGKILL');
+        if (ns) await deleteTestNamespace(ns);
+      });
+
+      it('leads, serves /healthz /readyz /metrics, and on SIGTERM exits 0 and releases the Lease', async () => {
+        op = await OperatorProcess.start('operator-cli', cluster.kubeconfig, ns);
+        await waitFor('the replica leading', async () => /topology_operator_leader\{[^}]*\} 1\b/.test((await op!.get('/metrics')).body), { timeoutMs: 30_000 });
+        expect((await op.get('/healthz')).status).to.equal(200);
+        await waitFor('/readyz 200', async () => (await op!.get('/readyz')).status === 200, { timeoutMs: 30_000 });
+        const metrics = (await op.get('/metrics')).body;
+        expect(metrics).to.contain('topology_operator_workqueue_depth');
+        expect(metrics).to.contain('process_cpu_seconds_total');
+        const holder = async (): Promise<string> => {
+          const r = await cluster.kubectl(['get', 'lease', 'topology-operator-lock', '-n', ns, '-o', 'jsonpath={.spec.holderIdentity}']);
+          return r.stdout.trim();
+        };
+        expect(await holder()).to.match(/^operator-cli_/);
+        const code = await op.stop('SIGTERM');
+        expect(code).to.equal(0);
+        expect(await holder()).to.equal('');
+      });
+    });
+  }
+});
