@@ -1,0 +1,115 @@
+import { expect } from 'chai';
+import type { V1Pod } from '@kubernetes/client-node';
+import { applyDefaults } from '../../../src/api/apply-defaults.js';
+import type { ClusterTopology } from '../../../src/api/types.js';
+import { memberPods, memberRelevantChange, topologiesSelecting } from '../../../src/operator/members.js';
+import { DEFAULT_HEALTH_PORT, DEFAULT_METRICS_PORT, parseOperatorConfig } from '../../../src/operator/config.js';
+
+/** A pod of app `chat` in namespace `ns`, Ready with an IP unless told otherwise. */
+function pod(name: string, opts: { ip?: string; ready?: boolean; labels?: Record<string, string>; annotations?: Record<string, string>; deleting?: boolean; phase?: string } = {}): V1Pod {
+  return {
+    metadata: {
+      name,
+      namespace: 'ns',
+      uid: `uid-${name}`,
+      labels: opts.labels ?? { app: 'chat' },
+      annotations: opts.annotations,
+      deletionTimestamp: opts.deleting ? new Date(0) : undefined,
+    },
+    status: {
+      phase: opts.phase ?? 'Running',
+      podIP: opts.ip === undefined ? `127.0.1.${name.length}` : opts.ip,
+      conditions: [{ type: 'Ready', status: opts.ready === false ? 'False' : 'True' }],
+    },
+  };
+}
+
+const spec = applyDefaults({ selector: { matchLabels: { app: 'chat' } }, mode: 'Manual', topology: 'FullMesh' });
+
+describe('memberPods', () => {
+  it('selects matching pods, sorted by name, with the sidecar address from the spec port', () => {
+    const members = memberPods(spec, [pod('chat-1', { ip: '127.0.1.2' }), pod('chat-0', { ip: '127.0.1.1' }), pod('other', { labels: { app: 'db' } })]);
+    expect(members.map((m) => m.name)).to.deep.equal(['chat-0', 'chat-1']);
+    expect(members[0]?.address).to.equal(`127.0.1.1:${spec.sidecar.port}`);
+    expect(members.every((m) => m.podReady)).to.equal(true);
+  });
+
+  it('honours the per-pod sidecar port annotation', () => {
+    const [m] = memberPods(spec, [pod('chat-0', { ip: '127.0.1.1', annotations: { 'topology.foundation.dev/sidecar-port': '9000' } })]);
+    expect(m?.address).to.equal('127.0.1.1:9000');
+  });
+
+  it('leaves out terminating and finished pods, and marks pods without an IP or readiness as not ready', () => {
+    const members = memberPods(spec, [
+      pod('chat-0', { deleting: true }),
+      pod('chat-1', { phase: 'Failed' }),
+      pod('chat-2', { ip: '' }),
+      pod('chat-3', { ready: false }),
+    ]);
+    expect(members.map((m) => [m.name, m.podReady, m.address !== undefined])).to.deep.equal([
+      ['chat-2', false, false],
+      ['chat-3', false, true],
+    ]);
+  });
+});
+
+describe('topologiesSelecting', () => {
+  it('maps a pod to the topologies of its own namespace whose selector matches it', () => {
+    const topo = (name: string, namespace: string, app: string): ClusterTopology => ({
+      apiVersion: 'topology.foundation.dev/v1alpha1',
+      kind: 'ClusterTopology',
+      metadata: { name, namespace },
+      spec: { selector: { matchLabels: { app } }, mode: 'Manual', topology: 'FullMesh' },
+    });
+    const keys = topologiesSelecting(pod('chat-0'), [topo('a', 'ns', 'chat'), topo('b', 'other', 'chat'), topo('c', 'ns', 'db')]);
+    expect(keys).to.deep.equal([{ namespace: 'ns', name: 'a' }]);
+  });
+});
+
+describe('memberRelevantChange', () => {
+  it('ignores updates that change nothing membership depends on and sees readiness flips', () => {
+    const before = pod('chat-0', { ip: '127.0.1.1' });
+    expect(memberRelevantChange(before, pod('chat-0', { ip: '127.0.1.1' }))).to.equal(false);
+    expect(memberRelevantChange(before, pod('chat-0', { ip: '127.0.1.1', ready: false }))).to.equal(true);
+    expect(memberRelevantChange(before, pod('chat-0', { ip: '127.0.1.9' }))).to.equal(true);
+    expect(memberRelevantChange(undefined, before)).to.equal(true);
+  });
+});
+
+describe('parseOperatorConfig', () => {
+  it('applies documented defaults and takes the identity from POD_NAME', () => {
+    const r = parseOperatorConfig([], { POD_NAME: 'op-0', POD_NAMESPACE: 'system' }, 'host');
+    expect(r.ok).to.equal(true);
+    if (!r.ok) return;
+    expect(r.config.metricsPort).to.equal(DEFAULT_METRICS_PORT);
+    expect(r.config.healthPort).to.equal(DEFAULT_HEALTH_PORT);
+    expect(r.config.leaderElect).to.equal(true);
+    expect(r.config.leaseNamespace).to.equal('system');
+    expect(r.config.identity).to.equal('op-0');
+    expect(r.config.namespaces).to.deep.equal([]);
+  });
+
+  it('reads both --flag value and --flag=value forms', () => {
+    const r = parseOperatorConfig(['--namespaces=a,b', '--concurrency', '8', '--leader-elect=false'], {}, 'host');
+    expect(r.ok && r.config.namespaces).to.deep.equal(['a', 'b']);
+    expect(r.ok && r.config.concurrency).to.equal(8);
+    expect(r.ok && r.config.leaderElect).to.equal(false);
+  });
+
+  for (const [argv, message] of [
+    [['--bogus', 'x'], /unknown flag --bogus/],
+    [['--concurrency', '0'], /--concurrency must be a positive integer/],
+    [['--namespaces', 'Bad_NS'], /not a valid namespace name/],
+    [['--leader-elect', 'maybe'], /--leader-elect must be true or false/],
+    [['--lease-duration-ms', '1000', '--renew-deadline-ms', '2000'], /must be greater than --renew-deadline-ms/],
+    [['--metrics-port'], /needs a value/],
+  ] as const) {
+    it(`refuses ${argv.join(' ')} with a message that says what to fix`, () => {
+      const r = parseOperatorConfig(argv, {}, 'host');
+      expect(r.ok).to.equal(false);
+      if (r.ok) return;
+      expect(r.help).to.equal(false);
+      expect(r.error).to.match(message);
+    });
+  }
+});
