@@ -19,11 +19,6 @@ source "$here/versions.env"
 log() { printf '[control-plane build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-if ! command -v go >/dev/null 2>&1; then
-  die "Go is not installed. Install Go 1.24 or newer (e.g. 'apt-get install golang-go' or from go.dev),
-or skip the local build and point the tests at an existing cluster: export KUBECONFIG=/path/to/kubeconfig"
-fi
-
 cache_root="${TOPOLOGY_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/topology-operator}"
 key="k8s-${KUBERNETES_VERSION}-etcd-${ETCD_VERSION}-helm-${HELM_VERSION}"
 dest="$cache_root/$key"
@@ -33,6 +28,19 @@ stamp="$dest/.complete"
 if [[ -f "$stamp" ]]; then
   echo "$bin"
   exit 0
+fi
+
+if ! command -v go >/dev/null 2>&1; then
+  die "Go is not installed, and the local control plane is built from source with it.
+  Either install Go 1.24 or newer (https://go.dev/dl; Debian trixie's golang-go also works) and rerun,
+  or use an existing cluster instead: export KUBECONFIG=/path/to/kubeconfig (kind, minikube, a real
+  cluster) and run the tests again; nothing is built then. See docs/local-cluster.md."
+fi
+go_version="$(go env GOVERSION)"   # e.g. go1.26.8
+go_minor="${go_version#go1.}"; go_minor="${go_minor%%.*}"
+if [[ "$go_version" == go1.* && "$go_minor" =~ ^[0-9]+$ ]] && (( go_minor < 24 )); then
+  die "Go $go_version is too old: Kubernetes $KUBERNETES_VERSION needs Go 1.24 or newer (https://go.dev/dl),
+  or set KUBECONFIG to use an existing cluster instead (see docs/local-cluster.md)."
 fi
 
 mkdir -p "$cache_root"
@@ -50,16 +58,28 @@ mkdir -p "$work" "$bin.partial"
 export GOFLAGS="-mod=mod" CGO_ENABLED=0 GOTOOLCHAIN=local
 start=$(date +%s)
 
-# Prints one progress line per 100 packages compiled (go build -v names each package it builds).
+# Turns `go build -v` / `go install -v` output into progress: one line per 100 packages compiled
+# and per 50 modules downloaded. `-v` prints each package as a bare import path (no spaces, no
+# colon); everything else — compiler diagnostics (`file.go:1:2: ...`), `# pkg` headers, go command
+# errors — passes through unchanged. (Matching on words such as "error" would wrongly pass through
+# packages like k8s.io/apimachinery/pkg/api/errors.)
 progress() {
-  local what="$1" n=0 line
+  local what="$1" n=0 dl=0 line
   while IFS= read -r line; do
-    case "$line" in
-      *:*|*error*|*cannot*) printf '%s\n' "$line" >&2 ;;  # compiler diagnostics pass through
-      *) n=$((n + 1)); (( n % 100 == 0 )) && log "$what: $n packages compiled" ;;
-    esac
+    if [[ "$line" == "go: downloading "* || "$line" =~ ^go:\ (added|upgraded|downgraded|finding)\  ]]; then
+      dl=$((dl + 1))
+      if (( dl % 50 == 0 )); then log "$what: $dl modules downloaded"; fi
+    elif [[ "$line" =~ ^[A-Za-z0-9._~+/-]+$ ]]; then
+      n=$((n + 1))
+      if (( n % 100 == 0 )); then log "$what: $n packages compiled"; fi
+    else
+      printf '%s\n' "$line" >&2
+    fi
   done
-  log "$what: $n packages compiled"
+  local summary="done"
+  (( n > 0 )) && summary="$n packages compiled"
+  (( dl > 0 )) && summary+=", $dl modules downloaded"
+  log "$what: ${summary#done, }"
 }
 
 build_kubernetes() {
@@ -93,7 +113,7 @@ GO
   (cd "$mod" && go mod tidy -e >/dev/null 2>&1 || true)
   (cd "$mod" && go get "k8s.io/kubernetes/cmd/kube-apiserver@$KUBERNETES_VERSION" \
       "k8s.io/kubernetes/cmd/kube-controller-manager@$KUBERNETES_VERSION" \
-      "k8s.io/kubernetes/cmd/kube-scheduler@$KUBERNETES_VERSION" 2>&1 | tail -n 3 >&2) 
+      "k8s.io/kubernetes/cmd/kube-scheduler@$KUBERNETES_VERSION" 2>&1) | progress "kubernetes modules"
   local date ld
   date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   ld="-s -w"
@@ -116,7 +136,7 @@ build_etcd() {
   log "etcd $ETCD_VERSION: resolving modules"
   (cd "$mod" && go mod init local/etcd-build >/dev/null 2>&1 \
      && go mod edit -require="go.etcd.io/etcd/server/v3@$ETCD_VERSION" \
-     && go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" 2>&1 | tail -n 3 >&2)
+     && go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" 2>&1) | progress "etcd modules"
   log "etcd $ETCD_VERSION: compiling"
   (cd "$mod" && go build -v -trimpath -ldflags "-s -w" -o "$bin.partial/etcd" go.etcd.io/etcd/server/v3 2>&1) | progress etcd
   [[ -x "$bin.partial/etcd" ]] || die "etcd was not built"

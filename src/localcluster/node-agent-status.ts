@@ -1,0 +1,87 @@
+/**
+ * Pod status from container snapshots: a pure function, so the rules that decide what
+ * `kubectl get pods` shows are in one place and unit-tested.
+ *
+ * Phase (as the kubelet computes it): Pending until every container has started at least once
+ * (or an init container is still to finish); Succeeded / Failed when every container is done for
+ * good (all exit 0 → Succeeded); otherwise Running. Conditions: PodScheduled, 
+ * PodReadyToStartContainers (the pod IP exists), Initialized (init containers done),
+ * ContainersReady and Ready (every container ready).
+ */
+import type { V1ContainerStatus, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
+import type { ContainerSnapshot } from './node-agent-container.js';
+
+/** Everything the status depends on. */
+export interface PodStatusInput {
+  podIP: string;
+  hostIP: string;
+  startTime: Date;
+  /** Snapshots of init containers, in order; those not yet created are absent. */
+  init: ContainerSnapshot[];
+  initCount: number;
+  containers: ContainerSnapshot[];
+  /** Waiting reason/message for every app container while the pod cannot start (e.g. ErrImagePull). */
+  blocked?: { reason: string; message: string; containers: { name: string; image: string }[] };
+  /** Previous conditions, to keep lastTransitionTime stable when a status does not change. */
+  previous?: V1PodCondition[];
+}
+
+function toStatus(s: ContainerSnapshot): V1ContainerStatus {
+  return {
+    name: s.name, image: s.image, imageID: `local://${s.image}`,
+    containerID: s.pid !== undefined ? `local-process://${s.pid}` : undefined,
+    state: s.state, lastState: s.lastState, ready: s.ready, started: s.started, restartCount: s.restartCount,
+  } as V1ContainerStatus;
+}
+
+function hasExitedZero(s: ContainerSnapshot): boolean {
+  return s.done && s.state.terminated?.exitCode === 0;
+}
+
+/** Computes the pod's status (see the file comment). */
+export function buildPodStatus(input: PodStatusInput): V1PodStatus {
+  const initDone = input.init.length === input.initCount && input.init.every(hasExitedZero);
+  const initFailed = input.init.some((s) => s.done && !hasExitedZero(s));
+  const containerStatuses: V1ContainerStatus[] = input.blocked
+    ? input.blocked.containers.map((c) => ({
+        name: c.name, image: c.image, imageID: '', ready: false, started: false, restartCount: 0,
+        state: { waiting: { reason: input.blocked!.reason, message: input.blocked!.message } },
+      }))
+    : input.containers.map(toStatus);
+  const all = input.containers;
+  const started = all.length > 0 && all.every((s) => s.state.running !== undefined || s.state.terminated !== undefined || s.restartCount > 0 || s.lastState.terminated !== undefined);
+  const allDone = all.length > 0 && all.every((s) => s.done);
+  let phase: string;
+  if (initFailed) phase = 'Failed';
+  else if (input.blocked || !initDone || !started) phase = 'Pending';
+  else if (allDone) phase = all.every(hasExitedZero) ? 'Succeeded' : 'Failed';
+  else phase = 'Running';
+  const ready = !input.blocked && initDone && all.length > 0 && all.every((s) => s.ready);
+  const now = new Date();
+  const condition = (type: string, ok: boolean, reason?: string): V1PodCondition => {
+    const status = ok ? 'True' : 'False';
+    const prev = input.previous?.find((c) => c.type === type);
+    const since = prev && prev.status === status && prev.lastTransitionTime ? prev.lastTransitionTime : now;
+    return { type, status, lastTransitionTime: since, ...(ok || !reason ? {} : { reason }) } as V1PodCondition;
+  };
+  const ips = input.podIP ? [{ ip: input.podIP }] : [];
+  return {
+    phase,
+    conditions: [
+      condition('PodReadyToStartContainers', input.podIP !== ''),
+      condition('Initialized', initDone, 'ContainersNotInitialized'),
+      condition('Ready', ready, 'ContainersNotReady'),
+      condition('ContainersReady', ready, 'ContainersNotReady'),
+      condition('PodScheduled', true),
+    ],
+    hostIP: input.hostIP,
+    hostIPs: [{ ip: input.hostIP }],
+    podIP: input.podIP || undefined,
+    podIPs: ips,
+    startTime: input.startTime,
+    initContainerStatuses: input.init.map(toStatus),
+    containerStatuses,
+    // No qosClass: the API server computes it at creation and it is immutable; a merge patch
+    // without the key leaves it alone (a constant BestEffort was rejected for pods with resources).
+  } as V1PodStatus;
+}
