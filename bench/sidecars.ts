@@ -1,0 +1,156 @@
+/**
+ * Benchmark of real sidecars on a loopback fleet (`npm run bench:sidecars -- --nodes N --out FILE`).
+ *
+ * For each topology (FullMesh, HyParView, ClientServer, PubSub, in that order, each reached by a
+ * live phased switch from the previous one under steady app traffic) it measures: convergence
+ * time, delivered app messages per second, broadcast delivery latency p50/p99, connections per
+ * member and RSS per member; and for every switch its duration (prepare, converge, three route
+ * steps 10/50/100 %, commit) and the messages lost or delivered twice during it, as recorded by
+ * one test app per member. Writes JSON (default bench/results/sidecars.json) and prints a table.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { LoopbackFleet } from '../src/fleet/loopback-fleet.js';
+import { SwitchOrchestrator } from '../src/fleet/switch-orchestrator.js';
+import { AppClient, TrafficGenerator, auditDeliveries, waitFor } from '../src/fleet/app-traffic.js';
+import { quantile } from '../src/sidecar/latency-window.js';
+import { packageRoot } from '../src/paths.js';
+import type { OverlayKind } from '../src/overlays/types.js';
+
+/** Topologies in benchmark order; each is reached by a switch from the previous one (the first by bootstrap), and a last switch returns to the first. */
+const ORDER: OverlayKind[] = ['FullMesh', 'HyParView', 'ClientServer', 'PubSub'];
+/** The CRD's rollout steps used for every switch. */
+const STEPS = [10, 50, 100];
+
+interface Args {
+  nodes: number;
+  out: string;
+  perProcess: number;
+  rate: number;
+  windowSeconds: number;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const get = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const nodes = Number(get('nodes') ?? 50);
+  if (!Number.isInteger(nodes) || nodes < 2) throw new Error(`--nodes must be an integer >= 2`);
+  return {
+    nodes,
+    out: get('out') ?? join(packageRoot(), 'bench', 'results', 'sidecars.json'),
+    // Several sidecars per process so the fleet fits a shared 2-core machine (5 up to 50, then 20).
+    perProcess: Number(get('per-process') ?? (nodes > 50 ? 20 : 5)),
+    // Offered load: app messages per second per member (half broadcasts).
+    rate: Number(get('rate') ?? (nodes > 50 ? 0.2 : 1)),
+    windowSeconds: Number(get('window') ?? 5),
+  };
+}
+
+function rssMiB(pids: readonly number[]): number {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      kb += Number(m?.[1] ?? 0);
+    } catch {
+      // exited
+    }
+  }
+  return kb / 1024;
+}
+
+const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const t0 = Date.now();
+  const fleet = await LoopbackFleet.start({ size: args.nodes, perProcess: args.perProcess, drainQuietMs: 1000, pingIntervalMs: 5000, startTimeoutMs: 300_000 });
+  process.stderr.write(`fleet of ${args.nodes} up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${fleet.processes.length} processes)\n`);
+  const orch = new SwitchOrchestrator(fleet.token, 30_000);
+  const ids = fleet.ids();
+  const apps = fleet.members.map((m) => new AppClient(m.id, m.appAddress));
+  const topologies: Record<string, unknown>[] = [];
+  const switches: Record<string, unknown>[] = [];
+  const reset = (): void => {
+    for (const a of apps) {
+      a.sent.length = 0;
+      a.received.clear();
+      a.latencies.length = 0;
+    }
+  };
+  const receivers = (): Map<string, Map<string, number>> => new Map(apps.map((a) => [a.member, a.received]));
+  try {
+    await Promise.all(apps.map((a) => a.subscribe()));
+    let epoch = 0;
+    for (let i = 0; i <= ORDER.length; i++) {
+      const kind = ORDER[i % ORDER.length] as OverlayKind;
+      epoch++;
+      reset();
+      const traffic = i === 0 ? undefined : new TrafficGenerator(apps, { ratePerMember: args.rate, seed: epoch });
+      // Traffic runs from two generator ticks before the switch to two ticks after it.
+      const tickMs = 2000 / args.rate;
+      traffic?.start();
+      if (traffic !== undefined) await new Promise((r) => setTimeout(r, tickMs));
+      const report = await orch.switchTo({ epoch, kind, members: ids, seed: epoch, steps: i === 0 ? [100] : STEPS, convergeTimeoutMs: 120_000 });
+      if (traffic !== undefined) await new Promise((r) => setTimeout(r, tickMs));
+      await traffic?.stop();
+      if (!report.ok) throw new Error(`switch to ${kind} failed: ${report.error}`);
+      if (traffic !== undefined) {
+        await waitFor(() => auditDeliveries(apps.flatMap((a) => a.sent), receivers()).lost === 0, 20_000, 200);
+        const audit = auditDeliveries(apps.flatMap((a) => a.sent), receivers());
+        const from = ORDER[(i - 1) % ORDER.length] as OverlayKind;
+        switches.push({ from, to: kind, switchSeconds: round(report.timingsMs.total / 1000), timingsMs: report.timingsMs, sent: audit.sent, lost: audit.lost, duplicated: audit.duplicated });
+        process.stderr.write(`switch ${from} → ${kind}: ${(report.timingsMs.total / 1000).toFixed(2)} s, sent ${audit.sent}, lost ${audit.lost}, duplicated ${audit.duplicated}\n`);
+      }
+      if (i === ORDER.length) break;
+      // Steady-state window on this topology.
+      reset();
+      const steady = new TrafficGenerator(apps, { ratePerMember: args.rate, seed: 1000 + epoch });
+      const w0 = Date.now();
+      steady.start();
+      await new Promise((r) => setTimeout(r, args.windowSeconds * 1000));
+      await steady.stop();
+      await waitFor(() => auditDeliveries(apps.flatMap((a) => a.sent), receivers()).lost === 0, 20_000, 200);
+      const elapsed = (Date.now() - w0) / 1000;
+      const audit = auditDeliveries(apps.flatMap((a) => a.sent), receivers());
+      const latencies = apps.flatMap((a) => a.latencies);
+      const metrics = await orch.each(ids, (c) => c.getMetrics());
+      const conns = [...metrics.values.values()].map((m) => m.overlays.find((o) => o.epoch === epoch)?.connections ?? 0);
+      const row = {
+        topology: kind,
+        convergenceSeconds: round((report.timingsMs.prepare + report.timingsMs.converge) / 1000),
+        throughputMsgsPerSec: round(audit.delivered / elapsed, 1),
+        latencyP50Ms: round(quantile(latencies, 0.5)),
+        latencyP99Ms: round(quantile(latencies, 0.99)),
+        connectionsPerMember: round(conns.reduce((a, b) => a + b, 0) / Math.max(1, conns.length), 1),
+        rssMiBPerMember: round(rssMiB(fleet.processes.map((p) => p.pid)) / args.nodes, 1),
+        sent: audit.sent,
+        lost: audit.lost,
+        duplicated: audit.duplicated,
+      };
+      topologies.push(row);
+      process.stderr.write(`${kind}: ${JSON.stringify(row)}\n`);
+    }
+  } finally {
+    for (const a of apps) a.close();
+    orch.close();
+    await fleet.stop();
+  }
+  const result = { nodes: args.nodes, perProcess: args.perProcess, ratePerMember: args.rate, steps: STEPS, measuredAt: new Date().toISOString(), topologies, switches };
+  mkdirSync(dirname(args.out), { recursive: true });
+  writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
+  const pad = (s: unknown, n: number): string => String(s).padEnd(n);
+  console.log(`\nsidecars: ${args.nodes} members (${args.perProcess} per process), ${args.rate} msg/s per member`);
+  console.log(`${pad('topology', 14)}${pad('converge s', 12)}${pad('deliv/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('conns', 8)}${pad('RSS MiB', 8)}`);
+  for (const t of topologies) console.log(`${pad(t.topology, 14)}${pad(t.convergenceSeconds, 12)}${pad(t.throughputMsgsPerSec, 10)}${pad(t.latencyP50Ms, 9)}${pad(t.latencyP99Ms, 9)}${pad(t.connectionsPerMember, 8)}${pad(t.rssMiBPerMember, 8)}`);
+  console.log(`\n${pad('switch', 28)}${pad('seconds', 9)}${pad('sent', 8)}${pad('lost', 6)}${pad('dup', 6)}`);
+  for (const s of switches) console.log(`${pad(`${s.from} → ${s.to}`, 28)}${pad(s.switchSeconds, 9)}${pad(s.sent, 8)}${pad(s.lost, 6)}${pad(s.duplicated, 6)}`);
+  console.log(`\nwritten to ${args.out}`);
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench:sidecars failed: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,187 @@
+/**
+ * Test applications for the loopback fleet: one Overlay API client per member that subscribes to
+ * its deliveries and records them, plus a steady traffic generator (broadcasts and point-to-point
+ * sends at a fixed rate, destinations drawn from a seeded generator). `auditDeliveries` then says,
+ * from what each receiver recorded, which messages were lost or delivered twice.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { loadProto } from '../sidecar/proto.js';
+import type { OverlayClient } from '../sidecar/generated/topology/v1/Overlay.js';
+import type { Delivery__Output } from '../sidecar/generated/topology/v1/Delivery.js';
+import { SeededRandom } from '../overlays/random.js';
+
+/** A message the generator sent, as its sidecar acknowledged it. */
+export interface SentRecord {
+  readonly id: string;
+  readonly origin: string;
+  /** Undefined for broadcasts. */
+  readonly to: string | undefined;
+  readonly epoch: number;
+  readonly sentAt: number;
+}
+
+/** One member's app: Overlay API client and delivery log. */
+export class AppClient {
+  private readonly client: OverlayClient;
+  private stream: grpc.ClientReadableStream<Delivery__Output> | undefined;
+  /** Delivery count per message id. */
+  readonly received = new Map<string, number>();
+  /** Origin-to-delivery latency samples (ms). */
+  readonly latencies: number[] = [];
+  readonly sent: SentRecord[] = [];
+  sendErrors = 0;
+
+  constructor(
+    readonly member: string,
+    appAddress: string,
+  ) {
+    const Ctor = loadProto().topology.v1.Overlay;
+    this.client = new Ctor(appAddress, grpc.credentials.createInsecure());
+  }
+
+  /** Opens the Subscribe stream and resolves once the sidecar has it. */
+  subscribe(): Promise<void> {
+    const stream = this.client.Subscribe({});
+    this.stream = stream;
+    stream.on('data', (d: Delivery__Output) => {
+      this.received.set(d.id, (this.received.get(d.id) ?? 0) + 1);
+      this.latencies.push(d.deliveredAtMs - d.sentAtMs);
+    });
+    stream.on('error', () => undefined);
+    return new Promise((resolve) => {
+      stream.on('metadata', () => resolve());
+      // Servers send headers on first write; a Members round trip orders us after registration.
+      this.client.Members({}, () => resolve());
+    });
+  }
+
+  /** Members the routed overlay knows. */
+  members(): Promise<{ epoch: number; members: string[] }> {
+    return new Promise((resolve, reject) => this.client.Members({}, (err, r) => (err || !r ? reject(err ?? new Error('no reply')) : resolve({ epoch: r.epoch, members: r.members }))));
+  }
+
+  /** Broadcast (`to` undefined) or send; records the id on success. */
+  send(to: string | undefined, payload: Buffer): Promise<SentRecord | undefined> {
+    return new Promise((resolve) => {
+      const cb = (err: grpc.ServiceError | null, r?: { id: string; epoch: number }): void => {
+        if (err || !r) {
+          this.sendErrors++;
+          resolve(undefined);
+          return;
+        }
+        const rec: SentRecord = { id: r.id, origin: this.member, to, epoch: r.epoch, sentAt: Date.now() };
+        this.sent.push(rec);
+        resolve(rec);
+      };
+      if (to === undefined) this.client.Broadcast({ payload }, { deadline: Date.now() + 5000 }, cb);
+      else this.client.Send({ to, payload }, { deadline: Date.now() + 5000 }, cb);
+    });
+  }
+
+  close(): void {
+    this.stream?.cancel();
+    this.client.close();
+  }
+}
+
+/** Options of {@link TrafficGenerator}. */
+export interface TrafficOptions {
+  /** Messages per second per member (half broadcasts, half point-to-point). */
+  readonly ratePerMember: number;
+  readonly seed: number;
+  readonly payloadBytes?: number;
+}
+
+/** Sends steady traffic from every app until stopped. */
+export class TrafficGenerator {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private tick = 0;
+
+  constructor(
+    private readonly apps: readonly AppClient[],
+    private readonly options: TrafficOptions,
+  ) {}
+
+  /** Starts sending. Destinations are drawn among the apps' members. */
+  start(): void {
+    const random = new SeededRandom(this.options.seed);
+    const payload = Buffer.alloc(this.options.payloadBytes ?? 64, 7);
+    const intervalMs = 1000 / this.options.ratePerMember;
+    this.timer = setInterval(() => {
+      this.tick++;
+      for (const app of this.apps) {
+        const broadcast = (this.tick + random.int(2)) % 2 === 0;
+        let to: string | undefined;
+        if (!broadcast) {
+          const others = this.apps.filter((a) => a !== app);
+          to = others[random.int(others.length)]?.member;
+        }
+        const p = app.send(to, payload);
+        this.inflight.add(p);
+        void p.finally(() => this.inflight.delete(p));
+      }
+    }, intervalMs);
+  }
+
+  /** Stops sending and waits for sends in flight to be acknowledged. */
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    await Promise.all([...this.inflight]);
+  }
+}
+
+/** Result of checking deliveries against what was sent. */
+export interface DeliveryAudit {
+  readonly sent: number;
+  readonly expectedDeliveries: number;
+  readonly delivered: number;
+  readonly lost: number;
+  readonly duplicated: number;
+  /** A few examples, for failure messages. */
+  readonly lostExamples: string[];
+  readonly duplicateExamples: string[];
+}
+
+/**
+ * Audits deliveries: every broadcast must reach each receiver in `receivers` other than its
+ * origin exactly once; every point-to-point message its destination exactly once (if that is a
+ * receiver). Pure.
+ */
+export function auditDeliveries(sent: readonly SentRecord[], receivers: ReadonlyMap<string, ReadonlyMap<string, number>>): DeliveryAudit {
+  let expected = 0;
+  let delivered = 0;
+  let lost = 0;
+  let duplicated = 0;
+  const lostExamples: string[] = [];
+  const duplicateExamples: string[] = [];
+  for (const s of sent) {
+    const targets = s.to === undefined ? [...receivers.keys()].filter((r) => r !== s.origin) : receivers.has(s.to) ? [s.to] : [];
+    for (const r of targets) {
+      expected++;
+      const n = receivers.get(r)?.get(s.id) ?? 0;
+      if (n === 0) {
+        lost++;
+        if (lostExamples.length < 5) lostExamples.push(`${s.id} (epoch ${s.epoch}) → ${r}`);
+      } else {
+        delivered++;
+        if (n > 1) {
+          duplicated += n - 1;
+          if (duplicateExamples.length < 5) duplicateExamples.push(`${s.id} ×${n} at ${r}`);
+        }
+      }
+    }
+  }
+  return { sent: sent.length, expectedDeliveries: expected, delivered, lost, duplicated, lostExamples, duplicateExamples };
+}
+
+/** Waits until `check` holds or the deadline passes; returns whether it held. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, pollMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}

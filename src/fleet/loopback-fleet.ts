@@ -1,0 +1,196 @@
+/**
+ * The loopback fleet: N real sidecars on their own 127.x.y.z addresses, one process each by
+ * default or several per process (`perProcess`) to save memory on large benchmarks.
+ *
+ * Addresses come from a /16 of loopback picked from the runner's pid, so concurrent fleets (other
+ * test runs, the local node agent's pod IPs in 127.0.0.x) do not collide; every sidecar uses the
+ * fixed ports below on its own address. Processes are stopped by pid only: SIGTERM, then SIGKILL
+ * after a deadline. Logs go to files in the fleet's temp directory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { buildRoot } from '../paths.js';
+import { loadProto } from '../sidecar/proto.js';
+
+/** Peer + Control port of every fleet sidecar (on its own address). */
+export const FLEET_PEER_PORT = 7946;
+/** Overlay API port. */
+export const FLEET_APP_PORT = 7947;
+/** /metrics port. */
+export const FLEET_METRICS_PORT = 9464;
+/** How long to wait for every sidecar to report SERVING (ms). */
+export const DEFAULT_START_TIMEOUT_MS = 60_000;
+/** How long stop() waits after SIGTERM before SIGKILL (ms). */
+export const DEFAULT_STOP_TIMEOUT_MS = 5_000;
+
+/** One sidecar of the fleet. */
+export interface FleetMember {
+  readonly index: number;
+  readonly pod: string;
+  /** Peer address = NodeId = Control address. */
+  readonly id: string;
+  readonly host: string;
+  readonly appAddress: string;
+  readonly metricsUrl: string;
+  /** The process running it (shared when several run per process). */
+  readonly proc: FleetProcess;
+}
+
+/** A fleet process. */
+export interface FleetProcess {
+  readonly pid: number;
+  readonly child: ChildProcess;
+  readonly logFile: string;
+  exited: boolean;
+}
+
+/** Options of {@link LoopbackFleet.start}. */
+export interface FleetOptions {
+  readonly size: number;
+  /** Sidecars per process (default 1). */
+  readonly perProcess?: number;
+  /** Cluster token (default: random). */
+  readonly token?: string;
+  readonly logLevel?: string;
+  readonly drainQuietMs?: number;
+  readonly pingIntervalMs?: number;
+  readonly startTimeoutMs?: number;
+  /** Extra flags for every sidecar. */
+  readonly extraArgs?: readonly string[];
+}
+
+/** The address of the `i`-th sidecar in a /16 of loopback chosen by `block`. */
+export function fleetHost(block: number, i: number): string {
+  return `127.${block}.${2 + Math.floor(i / 250)}.${2 + (i % 250)}`;
+}
+
+/** A running loopback fleet. */
+export class LoopbackFleet {
+  private constructor(
+    readonly members: FleetMember[],
+    readonly processes: FleetProcess[],
+    readonly token: string,
+    readonly dir: string,
+  ) {}
+
+  /** Starts the fleet and waits until every sidecar serves. */
+  static async start(options: FleetOptions): Promise<LoopbackFleet> {
+    const dir = mkdtempSync(join(tmpdir(), 'topology-fleet-'));
+    const token = options.token ?? randomBytes(16).toString('hex');
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, token, { mode: 0o600 });
+    const block = 100 + (process.pid % 150);
+    const perProcess = Math.max(1, options.perProcess ?? 1);
+    const members: FleetMember[] = [];
+    const processes: FleetProcess[] = [];
+    const fleet = new LoopbackFleet(members, processes, token, dir);
+    try {
+      for (let first = 0; first < options.size; first += perProcess) {
+        const argvs: string[][] = [];
+        const hosts: number[] = [];
+        for (let i = first; i < Math.min(options.size, first + perProcess); i++) {
+          const host = fleetHost(block, i);
+          hosts.push(i);
+          const args = ['--pod-name', `sidecar-${i}`, '--namespace', 'fleet', '--pod-ip', host, '--peer-port', String(FLEET_PEER_PORT), '--app-address', `${host}:${FLEET_APP_PORT}`, '--metrics-port', String(FLEET_METRICS_PORT), '--token-file', tokenFile, '--log-level', options.logLevel ?? 'warn'];
+          if (options.drainQuietMs !== undefined) args.push('--drain-quiet-ms', String(options.drainQuietMs));
+          if (options.pingIntervalMs !== undefined) args.push('--ping-interval-ms', String(options.pingIntervalMs));
+          args.push(...(options.extraArgs ?? []));
+          argvs.push(args);
+        }
+        const logFile = join(dir, `proc-${first}.log`);
+        const fd = openSync(logFile, 'a');
+        const entry = perProcess === 1 ? [join(buildRoot(), 'src', 'sidecar', 'main.js'), ...(argvs[0] as string[])] : [join(buildRoot(), 'src', 'fleet', 'fleet-host.js'), JSON.stringify(argvs)];
+        const child = spawn(process.execPath, ['--max-semi-space-size=2', ...entry], { stdio: ['ignore', fd, fd], env: { ...process.env } });
+        closeSync(fd);
+        if (child.pid === undefined) throw new Error('failed to spawn a sidecar process');
+        const proc: FleetProcess = { pid: child.pid, child, logFile, exited: false };
+        child.once('exit', () => {
+          proc.exited = true;
+        });
+        processes.push(proc);
+        for (const i of hosts) {
+          const host = fleetHost(block, i);
+          members.push({ index: i, pod: `sidecar-${i}`, id: `${host}:${FLEET_PEER_PORT}`, host, appAddress: `${host}:${FLEET_APP_PORT}`, metricsUrl: `http://${host}:${FLEET_METRICS_PORT}/metrics`, proc });
+        }
+      }
+      await fleet.waitServing(members, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+    } catch (err) {
+      await fleet.stop();
+      throw err;
+    }
+    return fleet;
+  }
+
+  /** Peer addresses of all members. */
+  ids(): string[] {
+    return this.members.map((m) => m.id);
+  }
+
+  /** Members whose process is still running. */
+  alive(): FleetMember[] {
+    return this.members.filter((m) => !m.proc.exited);
+  }
+
+  /** Kills the process of member `index` (and any other sidecars sharing it) and waits for its exit. */
+  async kill(index: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const m = this.members[index];
+    if (m === undefined || m.proc.exited) return;
+    await stopProcess(m.proc, signal, DEFAULT_STOP_TIMEOUT_MS);
+  }
+
+  /** Stops every process: SIGTERM, then SIGKILL after the deadline. Removes the temp dir. */
+  async stop(keepLogs = process.env.KEEP_FLEET_LOGS === '1'): Promise<void> {
+    await Promise.all(this.processes.map((p) => stopProcess(p, 'SIGTERM', DEFAULT_STOP_TIMEOUT_MS)));
+    if (!keepLogs) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async waitServing(members: readonly FleetMember[], timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const Health = loadProto().grpc.health.v1.Health;
+    await Promise.all(
+      members.map(async (m) => {
+        const client = new Health(m.id, grpc.credentials.createInsecure());
+        try {
+          for (;;) {
+            if (m.proc.exited) throw new Error(`sidecar ${m.pod} exited during start; see ${m.proc.logFile}`);
+            const status = await new Promise<string>((resolve) => {
+              client.Check({ service: '' }, { deadline: Date.now() + 1000 }, (err, res) => resolve(err || !res ? 'DOWN' : String(res.status)));
+            });
+            if (status === 'SERVING') return;
+            if (Date.now() > deadline) throw new Error(`sidecar ${m.pod} not serving after ${timeoutMs} ms; see ${m.proc.logFile}`);
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        } finally {
+          client.close();
+        }
+      }),
+    );
+  }
+}
+
+/** Signals one process by pid and waits for it to exit; escalates to SIGKILL at the deadline. */
+export async function stopProcess(p: FleetProcess, signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
+  if (p.exited) return;
+  const exited = new Promise<void>((resolve) => {
+    if (p.exited) resolve();
+    else p.child.once('exit', () => resolve());
+  });
+  try {
+    process.kill(p.pid, signal);
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      if (!p.exited) process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }, timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}

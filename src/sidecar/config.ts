@@ -1,0 +1,141 @@
+/**
+ * The sidecar's configuration from flags and environment, parsed and validated in one pure
+ * function (no IO besides what the caller passes in), so bad input is reported before anything
+ * starts: `main.ts` prints the error and exits with code 2.
+ *
+ * Environment names follow the Kubernetes downward API (`POD_NAME`, `POD_NAMESPACE`, `POD_IP`);
+ * a flag wins over the environment.
+ */
+import { isIP } from 'node:net';
+import { LOG_LEVELS } from './logger.js';
+
+/** Default Peer + Control port (memberlist's 7946, which is what gossip sidecars conventionally use). */
+export const DEFAULT_PEER_PORT = 7946;
+/** Default Overlay API address: loopback, so other pods cannot reach it. */
+export const DEFAULT_APP_ADDRESS = '127.0.0.1:7947';
+/** Default Prometheus port (the OpenTelemetry/Prometheus exporter convention). */
+export const DEFAULT_METRICS_PORT = 9464;
+
+/** Everything a sidecar needs to start. */
+export interface SidecarConfig {
+  readonly podName: string;
+  readonly namespace: string;
+  readonly podIp: string;
+  readonly peerPort: number;
+  readonly appAddress: string;
+  /** 0 disables the HTTP endpoint. */
+  readonly metricsPort: number;
+  readonly tokenFile: string | undefined;
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
+  readonly tlsCa: string | undefined;
+  readonly logLevel: string;
+  readonly drainQuietMs: number | undefined;
+  readonly queueCapacity: number | undefined;
+  readonly pingIntervalMs: number | undefined;
+}
+
+/** Parse result: a config, a request for help, or an error message. */
+export type ConfigResult = { readonly ok: true; readonly config: SidecarConfig } | { readonly ok: false; readonly help: boolean; readonly error: string };
+
+/** Usage text. */
+export const USAGE = `usage: topology-sidecar [flags]
+  --pod-name NAME        (env POD_NAME; default: hostname)
+  --namespace NS         (env POD_NAMESPACE; default: default)
+  --pod-ip IP            (env POD_IP; default 127.0.0.1) Peer and Control bind here
+  --peer-port PORT       (env PEER_PORT; default ${DEFAULT_PEER_PORT})
+  --app-address IP:PORT  (env APP_ADDRESS; default ${DEFAULT_APP_ADDRESS}) Overlay API, loopback only
+  --metrics-port PORT    (env METRICS_PORT; default ${DEFAULT_METRICS_PORT}; 0 = off) /metrics /healthz /readyz on POD_IP
+  --token-file FILE      (env TOKEN_FILE) cluster token for Peer and Control calls
+  --tls-cert FILE --tls-key FILE [--tls-ca FILE]   TLS; with --tls-ca, mutual TLS
+  --log-level LEVEL      error|warn|info|debug (default info)
+  --drain-quiet-ms MS    quiet period before a retired overlay closes
+  --queue-capacity N     frames per link send queue
+  --ping-interval-ms MS  RTT ping interval`;
+
+const FLAGS = new Set(['pod-name', 'namespace', 'pod-ip', 'peer-port', 'app-address', 'metrics-port', 'token-file', 'tls-cert', 'tls-key', 'tls-ca', 'log-level', 'drain-quiet-ms', 'queue-capacity', 'ping-interval-ms']);
+
+function port(text: string, name: string, allowZero: boolean): number | string {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535 || (!allowZero && n === 0)) return `--${name} must be a port number (${allowZero ? 0 : 1}-65535), got "${text}"`;
+  return n;
+}
+
+function positive(text: string | undefined, name: string): number | undefined | string {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n <= 0) return `--${name} must be a positive integer, got "${text}"`;
+  return n;
+}
+
+/** True for 127.0.0.0/8 and ::1. */
+export function isLoopback(host: string): boolean {
+  return host === '::1' || host === 'localhost' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/** Parses `argv` (without node and script) and `env`. */
+export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, hostname: string): ConfigResult {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--help' || arg === '-h') return { ok: false, help: true, error: USAGE };
+    if (!arg.startsWith('--')) return { ok: false, help: false, error: `unexpected argument "${arg}"` };
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    if (!FLAGS.has(name)) return { ok: false, help: false, error: `unknown flag --${name}` };
+    let value: string | undefined = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined || (eq < 0 && value.startsWith('--'))) return { ok: false, help: false, error: `--${name} needs a value` };
+    value = value.trim();
+    flags.set(name, value);
+  }
+  const get = (flag: string, envName?: string): string | undefined => flags.get(flag) ?? (envName !== undefined ? env[envName] : undefined);
+
+  const podIp = get('pod-ip', 'POD_IP') ?? '127.0.0.1';
+  if (isIP(podIp) === 0) return { ok: false, help: false, error: `--pod-ip must be an IP address, got "${podIp}"` };
+  const peerPort = port(get('peer-port', 'PEER_PORT') ?? String(DEFAULT_PEER_PORT), 'peer-port', false);
+  if (typeof peerPort === 'string') return { ok: false, help: false, error: peerPort };
+  const metricsPort = port(get('metrics-port', 'METRICS_PORT') ?? String(DEFAULT_METRICS_PORT), 'metrics-port', true);
+  if (typeof metricsPort === 'string') return { ok: false, help: false, error: metricsPort };
+  const appAddress = get('app-address', 'APP_ADDRESS') ?? DEFAULT_APP_ADDRESS;
+  const colon = appAddress.lastIndexOf(':');
+  const appHost = colon > 0 ? appAddress.slice(0, colon).replace(/^\[|\]$/g, '') : '';
+  if (colon <= 0 || typeof port(appAddress.slice(colon + 1), 'app-address', true) === 'string') return { ok: false, help: false, error: `--app-address must be HOST:PORT, got "${appAddress}"` };
+  if (!isLoopback(appHost)) return { ok: false, help: false, error: `--app-address must be a loopback address (127.0.0.0/8 or ::1) so other pods cannot reach the Overlay API, got "${appHost}"` };
+  const tlsCert = get('tls-cert', 'TLS_CERT');
+  const tlsKey = get('tls-key', 'TLS_KEY');
+  const tlsCa = get('tls-ca', 'TLS_CA');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) return { ok: false, help: false, error: '--tls-cert and --tls-key must be given together' };
+  if (tlsCa !== undefined && tlsCert === undefined) return { ok: false, help: false, error: '--tls-ca needs --tls-cert and --tls-key' };
+  const logLevel = get('log-level', 'LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return { ok: false, help: false, error: `--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"` };
+  const drainQuietMs = positive(get('drain-quiet-ms'), 'drain-quiet-ms');
+  if (typeof drainQuietMs === 'string') return { ok: false, help: false, error: drainQuietMs };
+  const queueCapacity = positive(get('queue-capacity'), 'queue-capacity');
+  if (typeof queueCapacity === 'string') return { ok: false, help: false, error: queueCapacity };
+  const pingIntervalMs = positive(get('ping-interval-ms'), 'ping-interval-ms');
+  if (typeof pingIntervalMs === 'string') return { ok: false, help: false, error: pingIntervalMs };
+  return {
+    ok: true,
+    config: {
+      podName: get('pod-name', 'POD_NAME') ?? hostname,
+      namespace: get('namespace', 'POD_NAMESPACE') ?? 'default',
+      podIp,
+      peerPort,
+      appAddress,
+      metricsPort,
+      tokenFile: get('token-file', 'TOKEN_FILE'),
+      tlsCert,
+      tlsKey,
+      tlsCa,
+      logLevel,
+      drainQuietMs,
+      queueCapacity,
+      pingIntervalMs,
+    },
+  };
+}
+
+/** `host:port` with IPv6 hosts bracketed. */
+export function hostPort(host: string, p: number): string {
+  return isIP(host) === 6 ? `[${host}]:${p}` : `${host}:${p}`;
+}

@@ -1,0 +1,97 @@
+/**
+ * A typed, promise-based client of one sidecar's Control service, carrying the cluster token and
+ * a deadline on every call. The operator and the loopback fleet's orchestration both use it.
+ * Results are a union, so a caller driving hundreds of members handles refusals per member
+ * without try/catch around each.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { loadProto } from './proto.js';
+import { tokenMetadata } from './auth.js';
+import type { ControlClient as GeneratedControlClient } from './generated/topology/v1/Control.js';
+import type { SidecarState__Output } from './generated/topology/v1/SidecarState.js';
+import type { SidecarMetrics__Output } from './generated/topology/v1/SidecarMetrics.js';
+import type { SwitchReply__Output } from './generated/topology/v1/SwitchReply.js';
+import type { ProbeReply__Output } from './generated/topology/v1/ProbeReply.js';
+import type { PrepareRequest } from './generated/topology/v1/PrepareRequest.js';
+import type { SetMembersReply__Output } from './generated/topology/v1/SetMembersReply.js';
+
+export type { SidecarState__Output as SidecarState, SidecarMetrics__Output as SidecarMetrics, SwitchReply__Output as SwitchReply, ProbeReply__Output as ProbeReply, PrepareRequest };
+
+/** Default deadline of a Control call (ms). */
+export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
+
+/** Outcome of one call: the reply, or the gRPC status and message. */
+export type CallResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly code: grpc.status; readonly message: string };
+
+/** Options of {@link ControlClient}. */
+export interface ControlClientOptions {
+  readonly token?: string | undefined;
+  readonly credentials?: grpc.ChannelCredentials;
+  readonly timeoutMs?: number;
+}
+
+type Callback<T> = (err: grpc.ServiceError | null, value?: T) => void;
+type Invoke<Req, Res> = (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback<Res>) => void;
+
+/** Control client of one sidecar (`address` = its peer address, `host:port`). */
+export class ControlClient {
+  private readonly client: GeneratedControlClient;
+  private readonly token: string | undefined;
+  private readonly timeoutMs: number;
+
+  constructor(
+    readonly address: string,
+    options: ControlClientOptions = {},
+  ) {
+    const Ctor = loadProto().topology.v1.Control;
+    this.client = new Ctor(address, options.credentials ?? grpc.credentials.createInsecure(), { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 1000 });
+    this.token = options.token;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  }
+
+  getState(): Promise<CallResult<SidecarState__Output>> {
+    return this.call(this.client.GetState.bind(this.client) as Invoke<object, SidecarState__Output>, {});
+  }
+
+  getMetrics(): Promise<CallResult<SidecarMetrics__Output>> {
+    return this.call(this.client.GetMetrics.bind(this.client) as Invoke<object, SidecarMetrics__Output>, {});
+  }
+
+  prepare(req: PrepareRequest): Promise<CallResult<SwitchReply__Output>> {
+    return this.call(this.client.Prepare.bind(this.client) as Invoke<PrepareRequest, SwitchReply__Output>, req);
+  }
+
+  route(epoch: number): Promise<CallResult<SwitchReply__Output>> {
+    return this.call(this.client.Route.bind(this.client) as Invoke<{ epoch: number }, SwitchReply__Output>, { epoch });
+  }
+
+  commit(epoch: number): Promise<CallResult<SwitchReply__Output>> {
+    return this.call(this.client.Commit.bind(this.client) as Invoke<{ epoch: number }, SwitchReply__Output>, { epoch });
+  }
+
+  abort(epoch: number): Promise<CallResult<SwitchReply__Output>> {
+    return this.call(this.client.Abort.bind(this.client) as Invoke<{ epoch: number }, SwitchReply__Output>, { epoch });
+  }
+
+  /** Probe broadcasts over `epoch`; the call's deadline stretches to cover the probe's own timeout. */
+  probe(epoch: number, count: number, timeoutMs: number, expect: readonly string[] = []): Promise<CallResult<ProbeReply__Output>> {
+    return this.call(this.client.Probe.bind(this.client) as Invoke<object, ProbeReply__Output>, { epoch, count, timeoutMs, expect: [...expect] }, timeoutMs + this.timeoutMs);
+  }
+
+  setMembers(members: readonly string[]): Promise<CallResult<SetMembersReply__Output>> {
+    return this.call(this.client.SetMembers.bind(this.client) as Invoke<object, SetMembersReply__Output>, { members: [...members] });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private call<Req, Res>(invoke: Invoke<Req, Res>, req: Req, timeoutMs = this.timeoutMs): Promise<CallResult<Res>> {
+    return new Promise((resolve) => {
+      invoke(req, tokenMetadata(this.token), { deadline: Date.now() + timeoutMs }, (err, value) => {
+        if (err) resolve({ ok: false, code: err.code ?? grpc.status.UNKNOWN, message: err.details || err.message });
+        else resolve({ ok: true, value: value as Res });
+      });
+    });
+  }
+}

@@ -1,0 +1,31 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { BroadcastRequest as _topology_v1_BroadcastRequest, BroadcastRequest__Output as _topology_v1_BroadcastRequest__Output } from './topology/v1/BroadcastRequest.js';
+import type { Delivery as _topology_v1_Delivery, Delivery__Output as _topology_v1_Delivery__Output } from './topology/v1/Delivery.js';
+import type { MembersReply as _topology_v1_MembersReply, MembersReply__Output as _topology_v1_MembersReply__Output } from './topology/v1/MembersReply.js';
+import type { MembersRequest as _topology_v1_MembersRequest, MembersRequest__Output as _topology_v1_MembersRequest__Output } from './topology/v1/MembersRequest.js';
+import type { OverlayClient as _topology_v1_OverlayClient, OverlayDefinition as _topology_v1_OverlayDefinition } from './topology/v1/Overlay.js';
+import type { SendReply as _topology_v1_SendReply, SendReply__Output as _topology_v1_SendReply__Output } from './topology/v1/SendReply.js';
+import type { SendRequest as _topology_v1_SendRequest, SendRequest__Output as _topology_v1_SendRequest__Output } from './topology/v1/SendRequest.js';
+import type { SubscribeRequest as _topology_v1_SubscribeRequest, SubscribeRequest__Output as _topology_v1_SubscribeRequest__Output } from './topology/v1/SubscribeRequest.js';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  topology: {
+    v1: {
+      BroadcastRequest: MessageTypeDefinition<_topology_v1_BroadcastRequest, _topology_v1_BroadcastRequest__Output>
+      Delivery: MessageTypeDefinition<_topology_v1_Delivery, _topology_v1_Delivery__Output>
+      MembersReply: MessageTypeDefinition<_topology_v1_MembersReply, _topology_v1_MembersReply__Output>
+      MembersRequest: MessageTypeDefinition<_topology_v1_MembersRequest, _topology_v1_MembersRequest__Output>
+      Overlay: SubtypeConstructor<typeof grpc.Client, _topology_v1_OverlayClient> & { service: _topology_v1_OverlayDefinition }
+      SendReply: MessageTypeDefinition<_topology_v1_SendReply, _topology_v1_SendReply__Output>
+      SendRequest: MessageTypeDefinition<_topology_v1_SendRequest, _topology_v1_SendRequest__Output>
+      SubscribeRequest: MessageTypeDefinition<_topology_v1_SubscribeRequest, _topology_v1_SubscribeRequest__Output>
+    }
+  }
+}
+

@@ -1,0 +1,10 @@
+// Original file: proto/topology/v1/overlay.proto
+
+
+export interface BroadcastRequest {
+  'payload'?: (Buffer | Uint8Array | string);
+}
+
+export interface BroadcastRequest__Output {
+  'payload': (Buffer);
+}

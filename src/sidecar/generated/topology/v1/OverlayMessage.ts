@@ -1,0 +1,49 @@
+// Original file: proto/topology/v1/peer.proto
+
+import type { AppMessage as _topology_v1_AppMessage, AppMessage__Output as _topology_v1_AppMessage__Output } from '../../topology/v1/AppMessage.js';
+
+export interface OverlayMessage {
+  'type'?: (string);
+  'peer'?: (string);
+  'peers'?: (string)[];
+  'ttl'?: (number);
+  'high'?: (boolean);
+  'accepted'?: (boolean);
+  'id'?: (string);
+  'ids'?: (string)[];
+  'round'?: (number | string);
+  'app'?: (_topology_v1_AppMessage | null);
+  'hops'?: (number);
+  'presentLists'?: (number);
+  '_peer'?: "peer";
+  '_ttl'?: "ttl";
+  '_high'?: "high";
+  '_accepted'?: "accepted";
+  '_id'?: "id";
+  '_round'?: "round";
+  '_app'?: "app";
+  '_hops'?: "hops";
+}
+
+export interface OverlayMessage__Output {
+  'type': (string);
+  'peer'?: (string);
+  'peers': (string)[];
+  'ttl'?: (number);
+  'high'?: (boolean);
+  'accepted'?: (boolean);
+  'id'?: (string);
+  'ids': (string)[];
+  'round'?: (number);
+  'app'?: (_topology_v1_AppMessage__Output | null);
+  'hops'?: (number);
+  'presentLists': (number);
+  '_peer'?: "peer";
+  '_ttl'?: "ttl";
+  '_high'?: "high";
+  '_accepted'?: "accepted";
+  '_id'?: "id";
+  '_round'?: "round";
+  '_app'?: "app";
+  '_hops'?: "hops";
+}

@@ -1,0 +1,13 @@
+// Original file: proto/topology/v1/overlay.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface SendReply {
+  'id'?: (string);
+  'epoch'?: (number | string | Long);
+}
+
+export interface SendReply__Output {
+  'id': (string);
+  'epoch': (number);
+}

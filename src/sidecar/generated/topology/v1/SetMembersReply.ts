@@ -1,0 +1,10 @@
+// Original file: proto/topology/v1/control.proto
+
+
+export interface SetMembersReply {
+  'count'?: (number);
+}
+
+export interface SetMembersReply__Output {
+  'count': (number);
+}

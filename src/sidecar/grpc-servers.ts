@@ -1,0 +1,164 @@
+/**
+ * Assembles the sidecar's gRPC servers: Peer + Control + Health on the pod address, Overlay on
+ * loopback. Here, in one place, every Peer and Control call is authenticated (refusals counted),
+ * every request deserializer is wrapped so undecodable or oversized input is refused and counted
+ * instead of reaching a handler, and server limits are set.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { loadProto } from './proto.js';
+import { checkToken, unauthenticatedError } from './auth.js';
+import { controlHandlers } from './control-service.js';
+import { overlayHandlers } from './app-service.js';
+import type { SidecarNode } from './sidecar-node.js';
+import type { PeerHandlers } from './generated/topology/v1/Peer.js';
+import type { HealthHandlers } from './generated/grpc/health/v1/Health.js';
+import type { Logger } from './logger.js';
+
+/** Largest request accepted by Control and Overlay (bytes); Peer frames have their own limit. */
+export const MAX_REQUEST_BYTES = 4 << 20;
+/** gRPC's own receive limit: above every service's limit, so ours (which count) trigger first. */
+const GRPC_RECEIVE_LIMIT = 16 << 20;
+
+/** The sidecar's health, as Health and /readyz report it. */
+export interface HealthSource {
+  /** Serving at all (process up, servers bound). */
+  live(): boolean;
+  /** Ready for traffic: an overlay is routed. */
+  ready(): boolean;
+}
+
+type AnyHandler = (...args: never[]) => void;
+
+/** Wraps every request deserializer of `service` to enforce `limit` and count refusals. */
+function guardedDefinition(service: grpc.ServiceDefinition, limit: number, count: (reason: string) => void): grpc.ServiceDefinition {
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, method] of Object.entries(service)) {
+    out[name] = {
+      ...method,
+      requestDeserialize: (buf: Buffer) => {
+        if (buf.length > limit) {
+          count('oversized');
+          throw new Error(`request of ${buf.length} bytes exceeds ${limit}`);
+        }
+        try {
+          return method.requestDeserialize(buf);
+        } catch (err) {
+          count('undecodable');
+          throw err;
+        }
+      },
+    };
+  }
+  return out as grpc.ServiceDefinition;
+}
+
+/** Wraps handlers so a call without the cluster token is refused with UNAUTHENTICATED (and counted). */
+function authenticated<H extends grpc.UntypedServiceImplementation>(handlers: H, token: string | undefined, onRefused: () => void): H {
+  const out: Record<string, AnyHandler> = {};
+  for (const [name, handler] of Object.entries(handlers)) {
+    out[name] = ((call: grpc.ServerUnaryCall<unknown, unknown>, callback?: grpc.sendUnaryData<unknown>) => {
+      const auth = checkToken(call.metadata, token);
+      if (!auth.ok) {
+        onRefused();
+        const err = unauthenticatedError(auth.reason);
+        if (typeof callback === 'function') callback(err);
+        else (call as unknown as grpc.ServerDuplexStream<unknown, unknown>).emit('error', err);
+        return;
+      }
+      (handler as (c: unknown, cb?: unknown) => void)(call, callback);
+    }) as AnyHandler;
+  }
+  return out as unknown as H;
+}
+
+function healthHandlers(health: HealthSource): HealthHandlers {
+  const status = (service: string): 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN' => {
+    if (service === '' || service === 'topology.v1.Peer' || service === 'topology.v1.Control') return health.live() ? 'SERVING' : 'NOT_SERVING';
+    if (service === 'topology.v1.Overlay' || service === 'readiness') return health.ready() ? 'SERVING' : 'NOT_SERVING';
+    return 'SERVICE_UNKNOWN';
+  };
+  return {
+    Check(call, callback) {
+      callback(null, { status: status(call.request.service) });
+    },
+    Watch(call) {
+      let last = '';
+      const tick = (): void => {
+        const s = status(call.request.service);
+        if (s !== last) {
+          last = s;
+          call.write({ status: s });
+        }
+      };
+      tick();
+      const timer = setInterval(tick, 1000);
+      call.on('cancelled', () => clearInterval(timer));
+      call.on('close', () => clearInterval(timer));
+    },
+  };
+}
+
+/** Both servers, bound. */
+export interface SidecarServers {
+  readonly peer: grpc.Server;
+  readonly app: grpc.Server;
+  readonly peerPort: number;
+  readonly appPort: number;
+}
+
+/** Options of {@link startServers}. */
+export interface ServerOptions {
+  readonly node: SidecarNode;
+  readonly token: string | undefined;
+  readonly peerAddress: string;
+  readonly appAddress: string;
+  readonly serverCredentials: grpc.ServerCredentials;
+  readonly health: HealthSource;
+  readonly logger: Logger;
+}
+
+function bind(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port))));
+}
+
+/** Creates, wires and binds the sidecar's servers. */
+export async function startServers(o: ServerOptions): Promise<SidecarServers> {
+  const proto = loadProto();
+  const count = (reason: string): void => o.node.countMalformed(reason);
+  const serverOptions: grpc.ServerOptions = { 'grpc.max_receive_message_length': GRPC_RECEIVE_LIMIT, 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5000 };
+  const peer = new grpc.Server(serverOptions);
+  const refused = (): void => {
+    o.node.unauthenticated++;
+  };
+  const frameType = proto.topology.v1.PeerFrame;
+  const peerService: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, method] of Object.entries(proto.topology.v1.Peer.service)) {
+    peerService[name] = { ...method, requestDeserialize: (buf: Buffer) => o.node.transport.decodeFrame(buf, frameType.deserialize) };
+  }
+  const peerHandlers: PeerHandlers = { Link: (call) => o.node.transport.acceptStream(call) };
+  peer.addService(peerService as grpc.ServiceDefinition, authenticated(peerHandlers, o.token, refused));
+  peer.addService(guardedDefinition(proto.topology.v1.Control.service, MAX_REQUEST_BYTES, count), authenticated(controlHandlers(o.node), o.token, refused));
+  peer.addService(guardedDefinition(proto.grpc.health.v1.Health.service, MAX_REQUEST_BYTES, count), healthHandlers(o.health));
+  const app = new grpc.Server(serverOptions);
+  app.addService(guardedDefinition(proto.topology.v1.Overlay.service, MAX_REQUEST_BYTES, count), overlayHandlers(o.node));
+  app.addService(proto.grpc.health.v1.Health.service, healthHandlers(o.health));
+  const peerPort = await bind(peer, o.peerAddress, o.serverCredentials);
+  const appPort = await bind(app, o.appAddress, grpc.ServerCredentials.createInsecure());
+  return { peer, app, peerPort, appPort };
+}
+
+/** Stops both servers: waits up to `graceMs` for calls to finish, then forces. */
+export async function stopServers(servers: SidecarServers, graceMs: number): Promise<void> {
+  const stop = (s: grpc.Server): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        s.forceShutdown();
+        resolve();
+      }, graceMs);
+      s.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  await Promise.all([stop(servers.peer), stop(servers.app)]);
+}

@@ -1,0 +1,166 @@
+/**
+ * The sidecar's metrics: per-epoch counters kept as plain numbers on the hot path, exported both
+ * through `Control.GetMetrics` and as Prometheus text on `/metrics`.
+ *
+ * Prometheus metrics read the live figures at scrape time (`collect`), so a message costs a few
+ * integer increments, and the series of an epoch disappear when its overlay closes (labels
+ * `epoch` and `topology` stay bounded: at most three epochs live at once). Process CPU and memory
+ * come from prom-client's default metrics.
+ */
+import client from 'prom-client';
+import type { OverlayKind } from '../overlays/types.js';
+import { LatencyWindow } from './latency-window.js';
+import type { LinkStats } from './peer-transport.js';
+import type { EpochRole } from './switch-engine.js';
+
+/** Monotonic figures of one epoch's overlay on this sidecar. */
+export class EpochStats {
+  bytesIn = 0;
+  bytesOut = 0;
+  messagesIn = 0;
+  messagesOut = 0;
+  /** Application messages dropped as already delivered (sidecar de-dup across epochs). */
+  duplicatesDropped = 0;
+  delivered = 0;
+  neighborLoss = 0;
+  sendFailures = 0;
+  readonly deliveryLatency = new LatencyWindow();
+}
+
+/** One live overlay as metrics see it. */
+export interface EpochView {
+  readonly epoch: number;
+  readonly kind: OverlayKind;
+  readonly role: EpochRole;
+  readonly activeViewSize: number;
+  readonly passiveViewSize: number;
+  readonly connections: number;
+  readonly overlayDuplicates: number;
+  readonly links: readonly LinkStats[];
+  readonly stats: EpochStats;
+}
+
+/** What the node exposes to metrics. */
+export interface MetricsSource {
+  epochs(): readonly EpochView[];
+  readonly unauthenticated: number;
+  readonly malformed: ReadonlyMap<string, number>;
+  readonly appDelivered: number;
+  readonly appDuplicates: number;
+}
+
+/** Prometheus metric names, for tests and dashboards. */
+export const METRIC_PREFIX = 'topology_sidecar_';
+
+type Labels = { epoch: string; topology: string };
+
+function labelsOf(v: EpochView): Labels {
+  return { epoch: String(v.epoch), topology: v.kind };
+}
+
+/** Registers the sidecar's metrics on a fresh registry. */
+export function createRegistry(source: MetricsSource, pod: string): client.Registry {
+  const registry = new client.Registry();
+  registry.setDefaultLabels({ pod });
+  client.collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+
+  const gauge = (name: string, help: string, value: (v: EpochView) => number): void => {
+    new client.Gauge({
+      name: METRIC_PREFIX + name,
+      help,
+      labelNames: ['epoch', 'topology'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const v of source.epochs()) this.set(labelsOf(v), value(v));
+      },
+    });
+  };
+  const counter = (name: string, help: string, value: (v: EpochView) => number): void => {
+    new client.Counter({
+      name: METRIC_PREFIX + name,
+      help,
+      labelNames: ['epoch', 'topology'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const v of source.epochs()) this.inc(labelsOf(v), value(v));
+      },
+    });
+  };
+
+  gauge('active_view_size', 'Neighbours in the active view of the overlay.', (v) => v.activeViewSize);
+  gauge('passive_view_size', 'Backup candidates in the passive view of the overlay.', (v) => v.passiveViewSize);
+  gauge('connections', 'Open Peer links of the overlay.', (v) => v.connections);
+  gauge('queue_length_frames', 'Frames waiting in the send queues of the overlay.', (v) => v.links.reduce((n, l) => n + l.queueLength, 0));
+  gauge('max_queue_length_frames', 'Frames waiting in the fullest send queue of the overlay.', (v) => v.links.reduce((n, l) => Math.max(n, l.queueLength), 0));
+  gauge('delivery_latency_p50_seconds', 'Median origin-to-delivery latency of application messages (recent window).', (v) => v.stats.deliveryLatency.quantile(0.5) / 1000);
+  gauge('delivery_latency_p99_seconds', '99th percentile origin-to-delivery latency of application messages (recent window).', (v) => v.stats.deliveryLatency.quantile(0.99) / 1000);
+  counter('received_bytes_total', 'Bytes received on the overlay.', (v) => v.stats.bytesIn);
+  counter('sent_bytes_total', 'Bytes sent on the overlay.', (v) => v.stats.bytesOut);
+  counter('received_messages_total', 'Overlay messages received.', (v) => v.stats.messagesIn);
+  counter('sent_messages_total', 'Overlay messages sent.', (v) => v.stats.messagesOut);
+  counter('duplicates_dropped_total', 'Application messages dropped as duplicates (overlay and sidecar de-dup).', (v) => v.stats.duplicatesDropped + v.overlayDuplicates);
+  counter('delivered_messages_total', 'Application messages delivered to the app.', (v) => v.stats.delivered);
+  counter('neighbor_loss_total', 'Neighbours lost (neighborDown events).', (v) => v.stats.neighborLoss);
+  counter('send_failures_total', 'Frames refused by a full send queue.', (v) => v.stats.sendFailures);
+
+  new client.Gauge({
+    name: METRIC_PREFIX + 'neighbor_rtt_ewma_seconds',
+    help: 'EWMA of the ping round-trip time to each neighbour.',
+    labelNames: ['epoch', 'topology', 'peer'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const v of source.epochs()) for (const l of v.links) this.set({ ...labelsOf(v), peer: l.peer }, l.rttEwmaMs / 1000);
+    },
+  });
+  new client.Gauge({
+    name: METRIC_PREFIX + 'neighbor_rtt_p99_seconds',
+    help: '99th percentile of recent ping round-trip times to each neighbour.',
+    labelNames: ['epoch', 'topology', 'peer'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const v of source.epochs()) for (const l of v.links) this.set({ ...labelsOf(v), peer: l.peer }, l.rttP99Ms / 1000);
+    },
+  });
+  new client.Counter({
+    name: METRIC_PREFIX + 'unauthenticated_requests_total',
+    help: 'Peer and Control calls refused for a missing or wrong cluster token.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(source.unauthenticated);
+    },
+  });
+  new client.Counter({
+    name: METRIC_PREFIX + 'malformed_messages_total',
+    help: 'Frames and calls refused as malformed or oversized, by reason.',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of source.malformed) this.inc({ reason }, n);
+    },
+  });
+  new client.Counter({
+    name: METRIC_PREFIX + 'app_delivered_total',
+    help: 'Application messages delivered to the app, all epochs.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(source.appDelivered);
+    },
+  });
+  new client.Counter({
+    name: METRIC_PREFIX + 'app_duplicates_dropped_total',
+    help: 'Application messages that arrived again (over either epoch) and were not delivered twice.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(source.appDuplicates);
+    },
+  });
+  return registry;
+}

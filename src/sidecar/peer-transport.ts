@@ -1,0 +1,485 @@
+/**
+ * The Peer transport: one long-lived bidirectional gRPC stream per (neighbour, epoch), each with a
+ * bounded send queue, pings for RTT, and a graceful close that loses nothing in flight.
+ *
+ * Streams: whichever end first needs a link dials it (metadata names the dialer and the epoch, and
+ * carries the cluster token; the first frame is a Hello). When both ends dial at once, both keep
+ * reading both streams but write only on the one dialed by the smaller NodeId; the other is ended
+ * by its dialer. A link fails when its last stream errors or ends without a Goodbye: that is the
+ * failure signal HyParView needs (`linkDown`).
+ *
+ * Graceful close: flush the queue, send Goodbye, then the client side half-closes; the server side
+ * ends only after the client half-closed, so frames the other end already wrote are still read.
+ *
+ * Backpressure: frames wait in the link's queue while the stream's buffer is full; a full queue
+ * refuses the frame (`send` returns 'full') and the caller feeds `sendFailed` to the overlay. Memory
+ * is bounded by `queueCapacity` frames per link.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { NodeId, WireMessage } from '../overlays/types.js';
+import type { PeerFrame } from './generated/topology/v1/PeerFrame.js';
+import type { PeerFrame__Output } from './generated/topology/v1/PeerFrame.js';
+import { loadProto } from './proto.js';
+import { decodeWireMessage, encodeWireMessage } from './wire-codec.js';
+import { LatencyWindow } from './latency-window.js';
+import { tokenMetadata } from './auth.js';
+import type { FrameDisposition } from './switch-engine.js';
+import type { Logger } from './logger.js';
+
+/** Frames a link may hold unsent: ~a few seconds of a busy neighbour; beyond it sends fail (backpressure). */
+export const DEFAULT_QUEUE_CAPACITY = 4096;
+/** Interval between pings on each link: RTT freshness vs. chatter. */
+export const DEFAULT_PING_INTERVAL_MS = 2000;
+/** Largest frame accepted (bytes). Larger ones are refused and counted (malformed). */
+export const DEFAULT_MAX_FRAME_BYTES = 1 << 20;
+/** HTTP/2 keepalive ping interval on Peer channels (ms). */
+export const KEEPALIVE_TIME_MS = 30_000;
+/** How long a keepalive ping may go unanswered before the channel is declared dead (ms). */
+export const KEEPALIVE_TIMEOUT_MS = 20_000;
+/** Full method path of the Peer stream. */
+export const LINK_METHOD = '/topology.v1.Peer/Link';
+/** Metadata naming the dialer's NodeId. */
+export const FROM_KEY = 'x-topology-from';
+/** Metadata naming the epoch of the stream. */
+export const EPOCH_KEY = 'x-topology-epoch';
+/** Goodbye reason of an epoch that is draining: not a failure, the receiver does not repair. */
+export const DRAIN_REASON = 'drain';
+
+/** What the transport reports to its owner (the sidecar node). */
+export interface TransportHandler {
+  /** How to treat a new stream or frame of `epoch`. */
+  disposition(epoch: number): FrameDisposition;
+  /** A decoded overlay message from `from` on `epoch`. */
+  onMessage(epoch: number, from: NodeId, message: WireMessage): void;
+  /** The link to `peer` on `epoch` failed or was closed by the peer (not during a drain). */
+  onLinkDown(epoch: number, peer: NodeId): void;
+  /** A frame or stream was refused as malformed. */
+  onMalformed(reason: string): void;
+  /** Bytes moved on `epoch`. */
+  onBytes(direction: 'in' | 'out', epoch: number, bytes: number): void;
+}
+
+/** Construction parameters. */
+export interface PeerTransportOptions {
+  readonly self: NodeId;
+  readonly pod: string;
+  readonly token: string | undefined;
+  readonly credentials: grpc.ChannelCredentials;
+  readonly handler: TransportHandler;
+  readonly logger: Logger;
+  readonly queueCapacity?: number;
+  readonly pingIntervalMs?: number;
+  readonly maxFrameBytes?: number;
+}
+
+/** Outcome of queueing a frame. */
+export type SendOutcome = 'queued' | 'full';
+
+/** Per-link figures for metrics. */
+export interface LinkStats {
+  readonly peer: NodeId;
+  readonly queueLength: number;
+  readonly rttEwmaMs: number;
+  readonly rttP99Ms: number;
+}
+
+type ClientStream = grpc.ClientDuplexStream<PeerFrame, PeerFrame__Output>;
+type ServerStream = grpc.ServerDuplexStream<PeerFrame__Output, PeerFrame>;
+
+interface Stream {
+  readonly direction: 'out' | 'in';
+  readonly call: ClientStream | ServerStream;
+  gone: boolean;
+  /** We wrote Goodbye on it. */
+  saidGoodbye: boolean;
+  /** The client side half-closed (inbound streams only). */
+  clientEnded: boolean;
+}
+
+class Link {
+  readonly streams: Stream[] = [];
+  readonly queue: PeerFrame[] = [];
+  blockedOn: Stream | undefined;
+  /** Closing gracefully: once the queue is flushed, Goodbye and end. */
+  closing: { readonly reason: string } | undefined;
+  /** The peer said Goodbye: not a failure. */
+  peerSaidGoodbye: string | undefined;
+  readonly rtt = new LatencyWindow(128);
+  constructor(
+    readonly epoch: number,
+    readonly peer: NodeId,
+  ) {}
+}
+
+function linkKey(epoch: number, peer: NodeId): string {
+  return `${epoch} ${peer}`;
+}
+
+/** Every Peer link of this sidecar, across epochs. */
+export class PeerTransport {
+  private readonly links = new Map<string, Link>();
+  private readonly channels = new Map<NodeId, { client: grpc.Client; users: number }>();
+  private readonly queueCapacity: number;
+  private readonly maxFrameBytes: number;
+  private readonly pingTimer: NodeJS.Timeout;
+  private nonce = 0;
+  private closed = false;
+  private readonly serializeFrame: (f: PeerFrame) => Buffer;
+  private readonly deserializeFrame: (b: Buffer) => PeerFrame__Output;
+
+  constructor(private readonly options: PeerTransportOptions) {
+    this.queueCapacity = options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY;
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    const frameType = loadProto().topology.v1.PeerFrame;
+    this.serializeFrame = (f) => {
+      const buf = frameType.serialize(f);
+      options.handler.onBytes('out', Number(f.epoch ?? 0), buf.length);
+      return buf;
+    };
+    this.deserializeFrame = (b) => this.decodeFrame(b, frameType.deserialize);
+    this.pingTimer = setInterval(() => this.pingAll(), options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
+    this.pingTimer.unref();
+  }
+
+  /** The wrapped deserializer, also used for the server side of the Peer service. */
+  decodeFrame(buf: Buffer, deserialize: (b: Buffer) => PeerFrame__Output): PeerFrame__Output {
+    if (buf.length > this.maxFrameBytes) {
+      this.options.handler.onMalformed('oversized');
+      throw new Error(`frame of ${buf.length} bytes exceeds the limit of ${this.maxFrameBytes}`);
+    }
+    let frame: PeerFrame__Output;
+    try {
+      frame = deserialize(buf);
+    } catch (err) {
+      this.options.handler.onMalformed('undecodable');
+      throw err;
+    }
+    this.options.handler.onBytes('in', frame.epoch, buf.length);
+    return frame;
+  }
+
+  /** Queues `message` for `peer` on `epoch`, dialing the link if there is none. */
+  send(epoch: number, peer: NodeId, message: WireMessage): SendOutcome {
+    if (this.closed) return 'full';
+    let link = this.linkFor(epoch, peer);
+    if (link.closing !== undefined || link.peerSaidGoodbye !== undefined) {
+      // That link is on its way out (one end disconnected it); the overlay wants the peer again: a fresh link.
+      this.links.delete(linkKey(epoch, peer));
+      link = this.linkFor(epoch, peer);
+    }
+    if (link.queue.length >= this.queueCapacity) return 'full';
+    link.queue.push({ epoch, message: encodeWireMessage(message) });
+    this.pump(link);
+    return 'queued';
+  }
+
+  /** Closes the link to `peer` on `epoch` once its queue is flushed. */
+  disconnect(epoch: number, peer: NodeId, reason = 'disconnect'): void {
+    const link = this.links.get(linkKey(epoch, peer));
+    if (link === undefined || link.closing !== undefined) return;
+    link.closing = { reason };
+    this.pump(link);
+  }
+
+  /** Gracefully closes every link of `epoch` (a drained overlay): the peers see a drain Goodbye. */
+  closeEpoch(epoch: number): void {
+    for (const link of [...this.links.values()]) if (link.epoch === epoch) this.disconnect(epoch, link.peer, DRAIN_REASON);
+  }
+
+  /** Frames waiting in `epoch`'s queues. */
+  queued(epoch: number): number {
+    let n = 0;
+    for (const link of this.links.values()) if (link.epoch === epoch) n += link.queue.length;
+    return n;
+  }
+
+  /** Links of `epoch` with at least one open stream. */
+  connections(epoch: number): number {
+    let n = 0;
+    for (const link of this.links.values()) if (link.epoch === epoch && link.streams.length > 0) n++;
+    return n;
+  }
+
+  /** Per-link figures of `epoch`. */
+  linkStats(epoch: number): LinkStats[] {
+    const out: LinkStats[] = [];
+    for (const link of this.links.values()) {
+      if (link.epoch !== epoch) continue;
+      out.push({ peer: link.peer, queueLength: link.queue.length, rttEwmaMs: link.rtt.ewma(), rttP99Ms: link.rtt.quantile(0.99) });
+    }
+    return out;
+  }
+
+  /** Server handler of `Peer.Link` (after authentication). */
+  acceptStream(call: ServerStream): void {
+    const from = call.metadata.get(FROM_KEY)[0];
+    const epochText = call.metadata.get(EPOCH_KEY)[0];
+    const epoch = typeof epochText === 'string' ? Number(epochText) : NaN;
+    if (typeof from !== 'string' || from === '' || from.length > 1024 || !Number.isSafeInteger(epoch) || epoch <= 0) {
+      this.options.handler.onMalformed('bad-link-metadata');
+      call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: `Link needs ${FROM_KEY} and a positive ${EPOCH_KEY} metadata` });
+      return;
+    }
+    if (this.closed) {
+      call.emit('error', { code: grpc.status.UNAVAILABLE, details: `${this.options.self} is shutting down` });
+      return;
+    }
+    // A stream for an epoch already retired here is still accepted: a slower peer may be flushing
+    // application messages of it, which the handler delivers and carries on (late frames).
+    if (this.options.handler.disposition(epoch) === 'stale') this.options.logger.debug('late stream for a retired epoch', { epoch, peer: from });
+    let link = this.linkFor(epoch, from, false);
+    if (link.closing !== undefined || link.peerSaidGoodbye !== undefined) {
+      // The old link is on its way out; this stream starts a fresh one rather than being closed with it.
+      this.links.delete(linkKey(epoch, from));
+      link = this.linkFor(epoch, from, false);
+    }
+    const stream: Stream = { direction: 'in', call, gone: false, saidGoodbye: false, clientEnded: false };
+    this.attach(link, stream);
+    call.write({ epoch, hello: { from: this.options.self, pod: this.options.pod } });
+  }
+
+  /** Closes every link at once (shutdown) after flushing what can be flushed. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.pingTimer);
+    for (const link of this.links.values()) {
+      link.closing = { reason: 'shutdown' };
+      this.pump(link);
+    }
+  }
+
+  /** Hard stop: cancels streams and closes channels. */
+  destroy(): void {
+    this.close();
+    for (const link of this.links.values()) for (const s of link.streams) cancel(s);
+    this.links.clear();
+    for (const { client } of this.channels.values()) client.close();
+    this.channels.clear();
+  }
+
+  private linkFor(epoch: number, peer: NodeId, dial = true): Link {
+    const key = linkKey(epoch, peer);
+    let link = this.links.get(key);
+    if (link === undefined) {
+      link = new Link(epoch, peer);
+      this.links.set(key, link);
+      if (dial) this.dial(link);
+    } else if (dial && link.streams.length === 0) {
+      this.dial(link);
+    }
+    return link;
+  }
+
+  private channel(peer: NodeId): grpc.Client {
+    let entry = this.channels.get(peer);
+    if (entry === undefined) {
+      const client = new grpc.Client(peer, this.options.credentials, {
+        'grpc.max_receive_message_length': this.maxFrameBytes * 2,
+        // Keepalive only for silent network failures (a killed peer resets the connection at
+        // once); generous so a CPU-starved peer is not declared dead and its frames dropped.
+        'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
+        'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
+        'grpc.initial_reconnect_backoff_ms': 200,
+        'grpc.max_reconnect_backoff_ms': 2_000,
+      });
+      entry = { client, users: 0 };
+      this.channels.set(peer, entry);
+    }
+    entry.users++;
+    return entry.client;
+  }
+
+  private releaseChannel(peer: NodeId): void {
+    const entry = this.channels.get(peer);
+    if (entry === undefined) return;
+    entry.users--;
+    if (entry.users <= 0) {
+      entry.client.close();
+      this.channels.delete(peer);
+    }
+  }
+
+  private dial(link: Link): void {
+    const md = tokenMetadata(this.options.token);
+    md.set(FROM_KEY, this.options.self);
+    md.set(EPOCH_KEY, String(link.epoch));
+    const client = this.channel(link.peer);
+    const call = client.makeBidiStreamRequest<PeerFrame, PeerFrame__Output>(LINK_METHOD, this.serializeFrame, this.deserializeFrame, md, {});
+    const stream: Stream = { direction: 'out', call, gone: false, saidGoodbye: false, clientEnded: false };
+    call.write({ epoch: link.epoch, hello: { from: this.options.self, pod: this.options.pod } });
+    this.attach(link, stream);
+    let released = false;
+    const release = (): void => {
+      if (!released) {
+        released = true;
+        this.releaseChannel(link.peer);
+      }
+    };
+    call.on('status', release);
+    call.on('error', release);
+  }
+
+  private attach(link: Link, stream: Stream): void {
+    link.streams.push(stream);
+    const call = stream.call;
+    call.on('data', (frame: PeerFrame__Output) => this.onFrame(link, stream, frame));
+    call.on('error', (err: Error) => {
+      this.options.logger.debug('peer stream error', { epoch: link.epoch, peer: link.peer, error: err.message });
+      this.streamGone(link, stream);
+    });
+    if (stream.direction === 'out') {
+      call.on('end', () => this.streamGone(link, stream));
+    } else {
+      call.on('end', () => {
+        stream.clientEnded = true;
+        this.maybeEndInbound(link, stream);
+      });
+      (call as ServerStream).on('cancelled', () => this.streamGone(link, stream));
+      call.on('close', () => this.streamGone(link, stream));
+    }
+    this.retireExtraStreams(link);
+    this.pump(link);
+  }
+
+  /** With two streams, only the one dialed by the smaller NodeId carries frames; its twin is ended by its dialer. */
+  private preferred(link: Link): Stream | undefined {
+    const live = link.streams.filter((s) => !s.gone && !s.saidGoodbye);
+    if (live.length <= 1) return live[0];
+    const want: 'out' | 'in' = this.options.self < link.peer ? 'out' : 'in';
+    return live.find((s) => s.direction === want) ?? live[0];
+  }
+
+  private retireExtraStreams(link: Link): void {
+    const keep = this.preferred(link);
+    for (const s of link.streams) {
+      if (s === keep || s.gone || s.direction !== 'out' || s.saidGoodbye) continue;
+      // Our own twin stream: half-close it quietly; the peer reads to its end and ends too.
+      s.saidGoodbye = true;
+      s.call.end();
+    }
+  }
+
+  private pump(link: Link): void {
+    for (;;) {
+      const writer = this.preferred(link);
+      if (writer === undefined) return;
+      if (link.blockedOn !== undefined && !link.blockedOn.gone && link.blockedOn === writer) return;
+      link.blockedOn = undefined;
+      const frame = link.queue.shift();
+      if (frame === undefined) break;
+      const more = writer.call.write(frame);
+      if (!more) {
+        link.blockedOn = writer;
+        writer.call.once('drain', () => {
+          if (link.blockedOn === writer) link.blockedOn = undefined;
+          this.pump(link);
+        });
+        return;
+      }
+    }
+    if (link.closing !== undefined || link.peerSaidGoodbye !== undefined) this.finishClose(link);
+  }
+
+  /** Queue flushed on a closing link: Goodbye on every stream, then end what we may end. */
+  private finishClose(link: Link): void {
+    const reason = link.closing?.reason ?? link.peerSaidGoodbye ?? 'closed';
+    for (const s of link.streams) {
+      if (s.gone) continue;
+      if (!s.saidGoodbye) {
+        s.saidGoodbye = true;
+        if (link.peerSaidGoodbye === undefined) s.call.write({ epoch: link.epoch, goodbye: { reason } });
+        if (s.direction === 'out') s.call.end();
+      }
+      if (s.direction === 'in') this.maybeEndInbound(link, s);
+    }
+    if (link.streams.every((s) => s.gone)) this.removeLink(link);
+  }
+
+  /** A server stream ends only after its client half-closed (so nothing the client wrote is lost) and after our Goodbye. */
+  private maybeEndInbound(link: Link, s: Stream): void {
+    if (s.gone || !s.clientEnded) return;
+    // The client half-closed: it writes nothing more. Frames still queued move to the twin stream, if any.
+    s.saidGoodbye = true;
+    (s.call as ServerStream).end();
+    if (link.queue.length > 0) this.pump(link);
+  }
+
+  private streamGone(link: Link, s: Stream): void {
+    if (s.gone) return;
+    s.gone = true;
+    const i = link.streams.indexOf(s);
+    if (i >= 0) link.streams.splice(i, 1);
+    if (link.streams.some((x) => !x.gone)) {
+      this.pump(link);
+      return;
+    }
+    const graceful = link.closing !== undefined || link.peerSaidGoodbye !== undefined;
+    this.removeLink(link);
+    if (this.closed) return;
+    if (!graceful || (link.closing === undefined && link.peerSaidGoodbye !== DRAIN_REASON)) {
+      this.options.handler.onLinkDown(link.epoch, link.peer);
+    }
+  }
+
+  private removeLink(link: Link): void {
+    const key = linkKey(link.epoch, link.peer);
+    if (this.links.get(key) === link) this.links.delete(key);
+  }
+
+  private onFrame(link: Link, s: Stream, frame: PeerFrame__Output): void {
+    if (frame.epoch !== link.epoch) {
+      this.options.handler.onMalformed('epoch-mismatch');
+      return;
+    }
+    switch (frame.body) {
+      case 'message': {
+        if (frame.message === undefined || frame.message === null) break;
+        const decoded = decodeWireMessage(frame.message);
+        if (!decoded.ok) {
+          this.options.handler.onMalformed('bad-message');
+          this.options.logger.warn('refused malformed overlay message', { epoch: link.epoch, peer: link.peer, reason: decoded.reason });
+          return;
+        }
+        this.options.handler.onMessage(link.epoch, link.peer, decoded.value);
+        return;
+      }
+      case 'ping':
+        if (frame.ping && !s.saidGoodbye) s.call.write({ epoch: link.epoch, pong: { nonce: frame.ping.nonce, sentAtMs: frame.ping.sentAtMs } });
+        return;
+      case 'pong':
+        if (frame.pong) link.rtt.add(performance.now() - frame.pong.sentAtMs);
+        return;
+      case 'goodbye':
+        link.peerSaidGoodbye = frame.goodbye?.reason || 'goodbye';
+        if (s.direction === 'out' && !s.saidGoodbye) {
+          // Peer closing: flush our queue on this stream, then half-close.
+          this.pump(link);
+          this.finishClose(link);
+        }
+        return;
+      case 'hello':
+        if (frame.hello && frame.hello.from !== link.peer) this.options.handler.onMalformed('hello-mismatch');
+        return;
+      default:
+        this.options.handler.onMalformed('empty-frame');
+    }
+  }
+
+  private pingAll(): void {
+    const now = performance.now();
+    for (const link of this.links.values()) {
+      if (link.closing !== undefined || link.queue.length > 0) continue;
+      const w = this.preferred(link);
+      if (w === undefined) continue;
+      w.call.write({ epoch: link.epoch, ping: { nonce: ++this.nonce, sentAtMs: now } });
+    }
+  }
+}
+
+function cancel(s: Stream): void {
+  if (s.gone) return;
+  s.gone = true;
+  if (s.direction === 'out') (s.call as ClientStream).cancel();
+  else (s.call as ServerStream).end();
+}

@@ -1,0 +1,575 @@
+/**
+ * One member's overlays over real gRPC: the executor of the overlays' outputs, driven by the
+ * switch engine, with exactly-once delivery to the app across epochs.
+ *
+ * The overlays are IO-less; this class carries out what they ask (send over the Peer transport,
+ * disconnect, set timers, deliver to the app's Subscribe streams) and feeds back what happens (peer
+ * messages, link failures, full queues, timers). It holds up to two live overlays (active and
+ * staged) plus any that are draining, as the {@link SwitchEngine} decides.
+ *
+ * Exactly once: every application message id goes through one bounded {@link SeenIds} before it
+ * reaches the app, whichever epoch it came over. Nothing is lost across a switch because (1) while
+ * an epoch is staged, the app's messages go over both live overlays (the routed one is the one the
+ * reply names); (2) a retired overlay drains until quiet before it closes, and frames still
+ * arriving for it afterwards (a slower peer flushing) are delivered and carried on over the routed
+ * overlay; (3) a broadcast that reaches a draining overlay is re-broadcast over the routed one. The
+ * de-dup makes every extra copy free of duplicates.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { randomBytes } from 'node:crypto';
+import { createOverlay, SeenIds, SeededRandom, hash32, DEFAULT_DEDUP_CAPACITY } from '../overlays/index.js';
+import type { AnyOverlay, OverlayMessage, OverlayTimer } from '../overlays/index.js';
+import type { AppMessage, NodeId, OverlayInput, OverlayKind, WireMessage } from '../overlays/types.js';
+import { PeerTransport, type TransportHandler } from './peer-transport.js';
+import { SwitchEngine, drainComplete, DEFAULT_DRAIN_POLICY, type DrainPolicy, type FrameDisposition, type SwitchResult, type SwitchSnapshot, type EpochRole } from './switch-engine.js';
+import { carriesAppTraffic } from './wire-codec.js';
+import { EpochStats, type EpochView, type MetricsSource } from './metrics.js';
+import type { OverlayParamOptions } from './overlay-params.js';
+import type { Logger } from './logger.js';
+
+/** Children per member in the bootstrap join tree of {@link defaultContacts}. */
+export const CONTACT_FANOUT = 8;
+
+/**
+ * Bootstrap contacts when the operator gives none: this member's parent in a tree laid over the
+ * operator's member list (member i joins through member ⌊(i−1)/8⌋; member 0 through member 1).
+ * The join graph is then connected, so the new overlay cannot start as separate islands
+ * (HyParView joins through a single contact, and eight members picking contacts at random formed
+ * two islands in our fleet tests); no member takes more than nine joins at once (one contact
+ * taking every join evicts most of them from its small active view); and the tree is shallow, so
+ * few members are parents: a parent that dies before its children's joins complete leaves them
+ * an island (a binary tree did, in our kill test), which only HyParView's own repair can merge.
+ */
+export function defaultContacts(self: NodeId, members: readonly NodeId[]): NodeId[] {
+  const i = members.indexOf(self);
+  const parent = i < 0 ? members[0] : i === 0 ? members[1] : members[Math.floor((i - 1) / CONTACT_FANOUT)];
+  return parent === undefined || parent === self ? [] : [parent];
+}
+
+/** Frames of not-yet-prepared epochs held until Prepare (all epochs together); beyond it they are dropped. */
+export const DEFAULT_FUTURE_FRAME_LIMIT = 20_000;
+/**
+ * How often the operator's member list is fed again to the overlays it drives (FullMesh,
+ * ClientServer) and to gossip overlays that are isolated: FullMesh/ClientServer drop a peer on
+ * `linkDown` until a members update, so a transient link failure heals within this period instead
+ * of at the next membership change. Wild guess: 2 s.
+ */
+export const MEMBERS_REFRESH_MS = 2_000;
+/** How often draining overlays are checked for completion. */
+export const DRAIN_CHECK_INTERVAL_MS = 100;
+/** Prefix of probe broadcast ids; probes are acknowledged by the sidecar, never delivered to the app. */
+export const PROBE_PREFIX = 'probe:';
+/** Wire type of a probe acknowledgement, sent straight over the Peer link (never given to an overlay). */
+export const PROBE_ACK_TYPE = 'sidecar.probe-ack';
+
+/** A delivery as the app's Subscribe streams receive it. */
+export interface AppDelivery {
+  readonly message: AppMessage;
+  readonly epoch: number;
+  readonly hops: number;
+  readonly deliveredAt: number;
+}
+
+/** What Prepare needs to form an overlay. */
+export interface PrepareSpec {
+  readonly epoch: number;
+  readonly kind: OverlayKind;
+  readonly params: OverlayParamOptions;
+  readonly members: readonly NodeId[];
+  readonly contacts: readonly NodeId[];
+  readonly seed: number;
+}
+
+/** Outcome of an app send. */
+export type AppSendResult = { readonly ok: true; readonly id: string; readonly epoch: number } | { readonly ok: false; readonly code: grpc.status; readonly reason: string };
+
+/** Result of a probe round. */
+export interface ProbeOutcome {
+  readonly epoch: number;
+  readonly probes: { id: string; ackedBy: string[]; missing: string[]; maxLatencyMs: number }[];
+  readonly complete: boolean;
+}
+
+/** Construction parameters. */
+export interface SidecarNodeOptions {
+  readonly self: NodeId;
+  readonly pod: string;
+  readonly token: string | undefined;
+  readonly channelCredentials: grpc.ChannelCredentials;
+  readonly logger: Logger;
+  readonly dedupCapacity?: number;
+  readonly drainPolicy?: DrainPolicy;
+  readonly queueCapacity?: number;
+  readonly pingIntervalMs?: number;
+  readonly maxFrameBytes?: number;
+}
+
+interface EpochRuntime {
+  readonly epoch: number;
+  readonly kind: OverlayKind;
+  readonly overlay: AnyOverlay;
+  readonly stats: EpochStats;
+  readonly timers: Set<NodeJS.Timeout>;
+  drainStartedAt: number | undefined;
+  lastTrafficAt: number;
+  closed: boolean;
+}
+
+interface ProbeWait {
+  readonly sentAt: number;
+  readonly acked: Map<string, number>;
+}
+
+/** A member's overlays, switch state and app-facing delivery. */
+export class SidecarNode implements TransportHandler, MetricsSource {
+  readonly engine = new SwitchEngine();
+  readonly transport: PeerTransport;
+  private readonly runtimes = new Map<number, EpochRuntime>();
+  private readonly future = new Map<number, { from: NodeId; message: WireMessage }[]>();
+  private futureFrames = 0;
+  private readonly seen: SeenIds;
+  private readonly subscribers = new Set<(d: AppDelivery) => void>();
+  private readonly probes = new Map<string, ProbeWait>();
+  private readonly drainPolicy: DrainPolicy;
+  private readonly drainTimer: NodeJS.Timeout;
+  private readonly membersTimer: NodeJS.Timeout;
+  private readonly bootId = randomBytes(4).toString('hex');
+  private seq = 0;
+  private probeSeq = 0;
+  private memberList: NodeId[] = [];
+  unauthenticated = 0;
+  readonly malformed = new Map<string, number>();
+  appDelivered = 0;
+  appDuplicates = 0;
+  readonly startedAt = Date.now();
+
+  constructor(private readonly options: SidecarNodeOptions) {
+    this.seen = new SeenIds(options.dedupCapacity ?? DEFAULT_DEDUP_CAPACITY);
+    this.drainPolicy = options.drainPolicy ?? DEFAULT_DRAIN_POLICY;
+    this.transport = new PeerTransport({
+      self: options.self,
+      pod: options.pod,
+      token: options.token,
+      credentials: options.channelCredentials,
+      handler: this,
+      logger: options.logger,
+      ...(options.queueCapacity !== undefined ? { queueCapacity: options.queueCapacity } : {}),
+      ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
+      ...(options.maxFrameBytes !== undefined ? { maxFrameBytes: options.maxFrameBytes } : {}),
+    });
+    this.drainTimer = setInterval(() => this.checkDrains(), DRAIN_CHECK_INTERVAL_MS);
+    this.drainTimer.unref();
+    this.membersTimer = setInterval(() => this.refreshMembers(), MEMBERS_REFRESH_MS);
+    this.membersTimer.unref();
+  }
+
+  get self(): NodeId {
+    return this.options.self;
+  }
+
+  get pod(): string {
+    return this.options.pod;
+  }
+
+  // ---- switch calls (Control) ------------------------------------------------------------
+
+  /** Stages the overlay of `spec.epoch`. */
+  prepare(spec: PrepareSpec): SwitchResult {
+    const result = this.engine.prepare(spec.epoch);
+    if (result.ok && result.changed) {
+      this.memberList = [...spec.members];
+      this.create(spec);
+    }
+    this.logSwitch('prepare', spec.epoch, result);
+    return result;
+  }
+
+  /** Routes this member's sends over `epoch`. */
+  route(epoch: number): SwitchResult {
+    const result = this.engine.routeTo(epoch);
+    this.logSwitch('route', epoch, result);
+    return result;
+  }
+
+  /** Commits `epoch`; the previous active overlay drains. */
+  commit(epoch: number): SwitchResult {
+    const result = this.applyEffects(this.engine.commit(epoch));
+    this.logSwitch('commit', epoch, result);
+    return result;
+  }
+
+  /** Aborts the staged `epoch`; it drains. */
+  abort(epoch: number): SwitchResult {
+    const result = this.applyEffects(this.engine.abort(epoch));
+    this.logSwitch('abort', epoch, result);
+    return result;
+  }
+
+  /** The operator's list of ready members, fed to every live overlay that is not draining. */
+  setMembers(members: readonly NodeId[]): void {
+    this.memberList = [...new Set(members)];
+    for (const rt of this.runtimes.values()) if (rt.drainStartedAt === undefined) this.run(rt, { kind: 'members', members: this.memberList });
+  }
+
+  /** Switch state. */
+  snapshot(): SwitchSnapshot {
+    return this.engine.snapshot();
+  }
+
+  /** The member list last pushed. */
+  members(): readonly NodeId[] {
+    return this.memberList;
+  }
+
+  /** Live overlays with their roles. */
+  overlays(): { epoch: number; kind: OverlayKind; role: EpochRole; overlay: AnyOverlay; connections: number }[] {
+    const out = [];
+    for (const rt of this.runtimes.values()) {
+      const role = this.engine.roleOf(rt.epoch);
+      if (role !== undefined) out.push({ epoch: rt.epoch, kind: rt.kind, role, overlay: rt.overlay, connections: this.transport.connections(rt.epoch) });
+    }
+    return out;
+  }
+
+  // ---- app API (Overlay service) ----------------------------------------------------------
+
+  /** Members the routed overlay knows of. */
+  appMembers(): { epoch: number; members: readonly NodeId[] } {
+    const rt = this.runtimes.get(this.engine.routeEpoch());
+    return rt === undefined ? { epoch: 0, members: [] } : { epoch: rt.epoch, members: rt.overlay.members() };
+  }
+
+  /** Sends `payload` to one member (`to`) or to all (`to` undefined) over the routed overlay. */
+  appSend(to: NodeId | undefined, payload: Uint8Array): AppSendResult {
+    const rt = this.runtimes.get(this.engine.routeEpoch());
+    if (rt === undefined) return { ok: false, code: grpc.status.UNAVAILABLE, reason: 'no overlay is routed yet on this member (waiting for the operator)' };
+    if (to !== undefined && to === this.self) return { ok: false, code: grpc.status.INVALID_ARGUMENT, reason: 'cannot send to self' };
+    const id = `${this.self}/${this.bootId}-${++this.seq}`;
+    this.seen.checkAndAdd(id);
+    const message: AppMessage = to === undefined ? { id, origin: this.self, payload, sentAt: Date.now() } : { id, origin: this.self, to, payload, sentAt: Date.now() };
+    const input: OverlayInput<OverlayMessage, OverlayTimer> = to === undefined ? { kind: 'broadcast', message } : { kind: 'send', message };
+    this.run(rt, input);
+    // During a switch (an epoch staged beside the active one) the message also goes over the other
+    // live overlay: it is delivered unless both lose it, whichever overlay the receivers' sidecars
+    // close first, and the receivers' de-dup makes the second copy free. After commit or abort
+    // only one overlay is live again.
+    const { active, staged } = this.engine.snapshot();
+    const other = staged === 0 ? undefined : this.runtimes.get(rt.epoch === active ? staged : active);
+    if (other !== undefined && other !== rt && other.drainStartedAt === undefined) this.run(other, input);
+    return { ok: true, id, epoch: rt.epoch };
+  }
+
+  /** Registers an app delivery listener; returns its removal. */
+  subscribe(listener: (d: AppDelivery) => void): () => void {
+    this.subscribers.add(listener);
+    return () => this.subscribers.delete(listener);
+  }
+
+  /** Probe broadcasts over `epoch`; resolves when all of `expect` acknowledged every probe, or at the timeout. */
+  async probe(epoch: number, count: number, timeoutMs: number, expect: readonly NodeId[]): Promise<ProbeOutcome | { error: string }> {
+    const rt = this.runtimes.get(epoch);
+    if (rt === undefined || rt.drainStartedAt !== undefined) return { error: `epoch ${epoch} is not live on ${this.self}` };
+    const expected = (expect.length > 0 ? expect : rt.overlay.members()).filter((m) => m !== this.self);
+    const ids: string[] = [];
+    for (let i = 0; i < Math.max(1, count); i++) {
+      const id = `${PROBE_PREFIX}${this.self}/${this.bootId}-${++this.probeSeq}`;
+      ids.push(id);
+      this.probes.set(id, { sentAt: Date.now(), acked: new Map() });
+      this.seen.checkAndAdd(id);
+      this.run(rt, { kind: 'broadcast', message: { id, origin: this.self, payload: new Uint8Array(0), sentAt: Date.now() } });
+    }
+    const deadline = Date.now() + timeoutMs;
+    const done = (): boolean => ids.every((id) => expected.every((m) => this.probes.get(id)?.acked.has(m)));
+    while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const probes = ids.map((id) => {
+      const w = this.probes.get(id) as ProbeWait;
+      this.probes.delete(id);
+      const ackedBy = [...w.acked.keys()];
+      const latencies = [...w.acked.values()].map((t) => t - w.sentAt);
+      return { id, ackedBy, missing: expected.filter((m) => !w.acked.has(m)), maxLatencyMs: latencies.length > 0 ? Math.max(...latencies) : 0 };
+    });
+    return { epoch, probes, complete: probes.every((p) => p.missing.length === 0) };
+  }
+
+  // ---- metrics -----------------------------------------------------------------------------
+
+  epochs(): EpochView[] {
+    const out: EpochView[] = [];
+    for (const rt of this.runtimes.values()) {
+      const role = this.engine.roleOf(rt.epoch);
+      if (role === undefined) continue;
+      const views = rt.overlay.views();
+      out.push({
+        epoch: rt.epoch,
+        kind: rt.kind,
+        role,
+        activeViewSize: views.active.length,
+        passiveViewSize: views.passive.length,
+        connections: this.transport.connections(rt.epoch),
+        overlayDuplicates: rt.overlay.counters().duplicatesDropped,
+        links: this.transport.linkStats(rt.epoch),
+        stats: rt.stats,
+      });
+    }
+    return out;
+  }
+
+  /** Counts a refused call or frame. */
+  countMalformed(reason: string): void {
+    this.malformed.set(reason, (this.malformed.get(reason) ?? 0) + 1);
+  }
+
+  // ---- transport callbacks ----------------------------------------------------------------
+
+  disposition(epoch: number): FrameDisposition {
+    return this.engine.disposition(epoch);
+  }
+
+  onMessage(epoch: number, from: NodeId, message: WireMessage): void {
+    if (message.type === PROBE_ACK_TYPE) {
+      this.onProbeAck(from, message);
+      return;
+    }
+    const rt = this.runtimes.get(epoch);
+    if (rt === undefined) {
+      if (this.engine.disposition(epoch) !== 'future') {
+        this.onLateFrame(epoch, message);
+        return;
+      }
+      if (this.futureFrames >= DEFAULT_FUTURE_FRAME_LIMIT) {
+        this.countMalformed('future-overflow');
+        return;
+      }
+      let list = this.future.get(epoch);
+      if (list === undefined) this.future.set(epoch, (list = []));
+      list.push({ from, message });
+      this.futureFrames++;
+      return;
+    }
+    rt.stats.messagesIn++;
+    if (carriesAppTraffic(message)) rt.lastTrafficAt = Date.now();
+    this.run(rt, { kind: 'message', from, message: message as OverlayMessage });
+  }
+
+  onLinkDown(epoch: number, peer: NodeId): void {
+    const rt = this.runtimes.get(epoch);
+    if (rt !== undefined) this.run(rt, { kind: 'linkDown', peer });
+  }
+
+  onMalformed(reason: string): void {
+    this.countMalformed(reason);
+  }
+
+  onBytes(direction: 'in' | 'out', epoch: number, bytes: number): void {
+    const rt = this.runtimes.get(epoch);
+    if (rt === undefined) return;
+    if (direction === 'in') rt.stats.bytesIn += bytes;
+    else rt.stats.bytesOut += bytes;
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  /** Leaves every overlay (tells neighbours), flushes and closes links. */
+  shutdown(): void {
+    clearInterval(this.drainTimer);
+    clearInterval(this.membersTimer);
+    for (const rt of this.runtimes.values()) {
+      if (rt.drainStartedAt === undefined) this.run(rt, { kind: 'leave' });
+      for (const t of rt.timers) clearTimeout(t);
+      rt.timers.clear();
+      rt.closed = true;
+    }
+    this.transport.close();
+  }
+
+  /** Hard stop after {@link shutdown}. */
+  destroy(): void {
+    this.transport.destroy();
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private create(spec: PrepareSpec): void {
+    const random = new SeededRandom((spec.seed ^ hash32(this.self)) >>> 0);
+    const overlay = createOverlay(spec.kind, { self: this.self, random: random.fork('overlay'), ...spec.params });
+    const rt: EpochRuntime = { epoch: spec.epoch, kind: spec.kind, overlay, stats: new EpochStats(), timers: new Set(), drainStartedAt: undefined, lastTrafficAt: 0, closed: false };
+    this.runtimes.set(spec.epoch, rt);
+    const contacts = spec.contacts.length > 0 ? spec.contacts.filter((m) => m !== this.self) : defaultContacts(this.self, spec.members);
+    this.run(rt, { kind: 'join', contacts });
+    if (spec.members.length > 0) this.run(rt, { kind: 'members', members: spec.members });
+    const held = this.future.get(spec.epoch);
+    if (held !== undefined) {
+      this.future.delete(spec.epoch);
+      this.futureFrames -= held.length;
+      for (const f of held) this.onMessage(spec.epoch, f.from, f.message);
+    }
+    // Frames for epochs now in the past will never be used.
+    for (const [e, list] of this.future) {
+      if (e < spec.epoch) {
+        this.future.delete(e);
+        this.futureFrames -= list.length;
+      }
+    }
+    this.options.logger.info('overlay prepared', { epoch: spec.epoch, topology: spec.kind, members: spec.members.length, contacts: contacts.length });
+  }
+
+  private applyEffects(result: SwitchResult): SwitchResult {
+    if (!result.ok) return result;
+    for (const effect of result.effects) {
+      if (effect.kind === 'drain') {
+        const rt = this.runtimes.get(effect.epoch);
+        if (rt === undefined) {
+          this.engine.drained(effect.epoch);
+          continue;
+        }
+        rt.drainStartedAt = Date.now();
+        this.options.logger.info('overlay draining', { epoch: effect.epoch, topology: rt.kind });
+      }
+    }
+    return result;
+  }
+
+  private refreshMembers(): void {
+    if (this.memberList.length === 0) return;
+    for (const rt of this.runtimes.values()) {
+      if (rt.drainStartedAt !== undefined) continue;
+      // Gossip overlays use the list only as contacts: offered again while isolated (say, the
+      // bootstrap contact died), so they rejoin instead of waiting for their own repair.
+      const driven = rt.kind === 'FullMesh' || rt.kind === 'ClientServer';
+      if (driven || rt.overlay.views().active.length === 0) this.run(rt, { kind: 'members', members: this.memberList });
+    }
+  }
+
+  private checkDrains(): void {
+    const now = Date.now();
+    for (const rt of [...this.runtimes.values()]) {
+      if (rt.drainStartedAt === undefined) continue;
+      if (!drainComplete({ startedAt: rt.drainStartedAt, lastTrafficAt: rt.lastTrafficAt, queuedFrames: this.transport.queued(rt.epoch), now }, this.drainPolicy)) continue;
+      rt.closed = true;
+      for (const t of rt.timers) clearTimeout(t);
+      rt.timers.clear();
+      this.transport.closeEpoch(rt.epoch);
+      this.runtimes.delete(rt.epoch);
+      this.engine.drained(rt.epoch);
+      this.options.logger.info('overlay closed', { epoch: rt.epoch, topology: rt.kind, drainMs: now - rt.drainStartedAt });
+    }
+  }
+
+  /** Feeds one input and carries out the outputs, breadth-first (an output may produce inputs). */
+  private run(rt: EpochRuntime, first: OverlayInput<OverlayMessage, OverlayTimer>): void {
+    const pending: OverlayInput<OverlayMessage, OverlayTimer>[] = [first];
+    // A full queue is reported once per peer per run: an overlay that answers sendFailed by
+    // sending to the same peer again must not spin.
+    let failedPeers: Set<NodeId> | undefined;
+    while (pending.length > 0 && !rt.closed) {
+      const input = pending.shift() as OverlayInput<OverlayMessage, OverlayTimer>;
+      let outputs;
+      try {
+        outputs = rt.overlay.handle(input, Date.now());
+      } catch (err) {
+        this.countMalformed('overlay-rejected');
+        this.options.logger.warn('overlay threw on input', { epoch: rt.epoch, input: input.kind, error: (err as Error).message });
+        continue;
+      }
+      for (const out of outputs) {
+        switch (out.kind) {
+          case 'send': {
+            const outcome = this.transport.send(rt.epoch, out.to, out.message);
+            if (outcome === 'full') {
+              rt.stats.sendFailures++;
+              failedPeers ??= new Set();
+              if (!failedPeers.has(out.to)) {
+                failedPeers.add(out.to);
+                pending.push({ kind: 'sendFailed', peer: out.to, message: out.message });
+              }
+            } else {
+              rt.stats.messagesOut++;
+              if (carriesAppTraffic(out.message)) rt.lastTrafficAt = Date.now();
+            }
+            break;
+          }
+          case 'disconnect':
+            this.transport.disconnect(rt.epoch, out.peer);
+            break;
+          case 'timer': {
+            const handle = setTimeout(() => {
+              rt.timers.delete(handle);
+              if (!rt.closed) this.run(rt, { kind: 'timer', timer: out.timer });
+            }, Math.max(0, out.afterMs));
+            rt.timers.add(handle);
+            break;
+          }
+          case 'deliver':
+            this.deliver(rt, out.message, out.hops);
+            break;
+          case 'neighborUp':
+            break;
+          case 'neighborDown':
+            rt.stats.neighborLoss++;
+            break;
+        }
+      }
+    }
+  }
+
+  private deliver(rt: EpochRuntime, message: AppMessage, hops: number): void {
+    rt.lastTrafficAt = Date.now();
+    if (message.id.startsWith(PROBE_PREFIX)) {
+      if (message.origin !== this.self) this.transport.send(rt.epoch, message.origin, { type: PROBE_ACK_TYPE, id: message.id });
+      return;
+    }
+    if (message.origin === this.self) return;
+    if (this.seen.checkAndAdd(message.id)) {
+      rt.stats.duplicatesDropped++;
+      this.appDuplicates++;
+      return;
+    }
+    const now = Date.now();
+    rt.stats.delivered++;
+    rt.stats.deliveryLatency.add(now - message.sentAt);
+    this.appDelivered++;
+    const delivery: AppDelivery = { message, epoch: rt.epoch, hops, deliveredAt: now };
+    for (const s of this.subscribers) s(delivery);
+    // A straggler on a draining overlay: carry it on over the routed one too.
+    if (rt.drainStartedAt !== undefined && message.to === undefined) {
+      const routed = this.runtimes.get(this.engine.routeEpoch());
+      if (routed !== undefined && routed !== rt) this.run(routed, { kind: 'broadcast', message });
+    }
+  }
+
+  /**
+   * A frame of an epoch whose overlay already closed here, still arriving on a link the peer is
+   * flushing before it closes (the peer may have been slower to drain). Its application message
+   * is not lost: delivered if it is for this member, and carried on over the routed overlay.
+   */
+  private onLateFrame(epoch: number, message: WireMessage): void {
+    const app = message.app;
+    if (app === undefined || app.id.startsWith(PROBE_PREFIX)) return;
+    const routed = this.runtimes.get(this.engine.routeEpoch());
+    if (app.to === undefined || app.to === this.self) {
+      if (app.origin === this.self || this.seen.checkAndAdd(app.id)) {
+        this.appDuplicates++;
+        return;
+      }
+      this.appDelivered++;
+      const delivery: AppDelivery = { message: app, epoch, hops: (message.hops ?? 0) + 1, deliveredAt: Date.now() };
+      for (const s of this.subscribers) s(delivery);
+      if (app.to === undefined && routed !== undefined) this.run(routed, { kind: 'broadcast', message: app });
+      return;
+    }
+    // Point-to-point for someone else, caught mid-relay: forward it over the routed overlay.
+    if (routed !== undefined) this.run(routed, { kind: 'send', message: app });
+  }
+
+  private onProbeAck(from: NodeId, message: WireMessage): void {
+    if (message.id === undefined) return;
+    const wait = this.probes.get(message.id);
+    if (wait !== undefined && !wait.acked.has(from)) wait.acked.set(from, Date.now());
+  }
+
+  private logSwitch(call: string, epoch: number, result: SwitchResult): void {
+    const s = this.engine.snapshot();
+    if (result.ok) this.options.logger.info(`switch ${call}`, { epoch, changed: result.changed, active: s.active, staged: s.staged, route: s.route });
+    else this.options.logger.warn(`switch ${call} refused`, { epoch, reason: result.reason });
+  }
+}

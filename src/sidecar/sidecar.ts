@@ -1,0 +1,139 @@
+/**
+ * One sidecar instance: the node (overlays + transport), its gRPC servers and its HTTP endpoint
+ * (`/metrics`, `/healthz`, `/readyz`), started and stopped together. `main.ts` runs one per
+ * process; the loopback fleet can run several in one process to save memory.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { Registry } from 'prom-client';
+import { SidecarNode } from './sidecar-node.js';
+import { startServers, stopServers, type SidecarServers } from './grpc-servers.js';
+import { createRegistry } from './metrics.js';
+import { hostPort, type SidecarConfig } from './config.js';
+import { DEFAULT_DRAIN_POLICY } from './switch-engine.js';
+import type { Logger } from './logger.js';
+
+/** How long shutdown waits for calls and links to finish before forcing (ms). */
+export const SHUTDOWN_GRACE_MS = 2_000;
+
+/** Secrets and credentials read from files. */
+export interface SidecarSecrets {
+  readonly token: string | undefined;
+  readonly serverCredentials: grpc.ServerCredentials;
+  readonly channelCredentials: grpc.ChannelCredentials;
+}
+
+/** Reads the token and TLS files named in `config` (throws with the file name on failure). */
+export function loadSecrets(config: SidecarConfig): SidecarSecrets {
+  const read = (file: string, what: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new Error(`cannot read ${what} ${file}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  const token = config.tokenFile !== undefined ? read(config.tokenFile, 'token file').toString('utf8').trim() : undefined;
+  if (token !== undefined && token.length === 0) throw new Error(`token file ${config.tokenFile} is empty`);
+  if (config.tlsCert === undefined || config.tlsKey === undefined) {
+    return { token, serverCredentials: grpc.ServerCredentials.createInsecure(), channelCredentials: grpc.credentials.createInsecure() };
+  }
+  const cert = read(config.tlsCert, 'TLS certificate');
+  const key = read(config.tlsKey, 'TLS key');
+  const ca = config.tlsCa !== undefined ? read(config.tlsCa, 'TLS CA') : null;
+  return {
+    token,
+    // With a CA, peers must present a certificate it signed (mutual TLS).
+    serverCredentials: grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], ca !== null),
+    channelCredentials: grpc.credentials.createSsl(ca, ca !== null ? key : null, ca !== null ? cert : null),
+  };
+}
+
+/** A running sidecar. */
+export class Sidecar {
+  readonly node: SidecarNode;
+  readonly registry: Registry;
+  private servers: SidecarServers | undefined;
+  private http: HttpServer | undefined;
+  private stopping = false;
+
+  constructor(
+    readonly config: SidecarConfig,
+    private readonly secrets: SidecarSecrets,
+    private readonly logger: Logger,
+  ) {
+    this.node = new SidecarNode({
+      self: hostPort(config.podIp, config.peerPort),
+      pod: config.podName,
+      token: secrets.token,
+      channelCredentials: secrets.channelCredentials,
+      logger,
+      drainPolicy: config.drainQuietMs !== undefined ? { ...DEFAULT_DRAIN_POLICY, quietMs: config.drainQuietMs } : DEFAULT_DRAIN_POLICY,
+      ...(config.queueCapacity !== undefined ? { queueCapacity: config.queueCapacity } : {}),
+      ...(config.pingIntervalMs !== undefined ? { pingIntervalMs: config.pingIntervalMs } : {}),
+    });
+    this.registry = createRegistry(this.node, config.podName);
+  }
+
+  /** Binds the servers and the HTTP endpoint. */
+  async start(): Promise<void> {
+    if (this.secrets.token === undefined) this.logger.warn('no --token-file: Peer and Control calls are not authenticated');
+    this.servers = await startServers({
+      node: this.node,
+      token: this.secrets.token,
+      peerAddress: hostPort(this.config.podIp, this.config.peerPort),
+      appAddress: this.config.appAddress,
+      serverCredentials: this.secrets.serverCredentials,
+      health: { live: () => !this.stopping, ready: () => !this.stopping },
+      logger: this.logger,
+    });
+    if (this.config.metricsPort !== 0) this.http = await this.startHttp();
+    this.logger.info('sidecar started', { self: this.node.self, appAddress: this.config.appAddress, metricsPort: this.config.metricsPort, tls: this.config.tlsCert !== undefined });
+  }
+
+  /** Leaves overlays, closes links, stops servers. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.logger.info('sidecar stopping');
+    this.node.shutdown();
+    if (this.servers !== undefined) await stopServers(this.servers, SHUTDOWN_GRACE_MS);
+    this.node.destroy();
+    if (this.http !== undefined) {
+      const http = this.http;
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
+  }
+
+  private startHttp(): Promise<HttpServer> {
+    const server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/metrics') {
+        this.registry.metrics().then(
+          (text) => {
+            res.writeHead(200, { 'content-type': this.registry.contentType });
+            res.end(text);
+          },
+          (err: Error) => {
+            res.writeHead(500);
+            res.end(err.message);
+          },
+        );
+        return;
+      }
+      if (path === '/healthz' || path === '/readyz') {
+        const ok = !this.stopping;
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
+        res.end(ok ? 'ok\n' : 'stopping\n');
+        return;
+      }
+      res.writeHead(404);
+      res.end();
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.config.metricsPort, this.config.podIp, () => resolve(server));
+    });
+  }
+}

@@ -1,0 +1,87 @@
+// The topology-sidecar executable: flag errors exit 2 with a clear message; a started sidecar
+// serves /healthz, /readyz, /metrics and gRPC health, and exits 0 on SIGTERM.
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as grpc from '@grpc/grpc-js';
+import { buildRoot } from '../../src/paths.js';
+import { loadProto } from '../../src/sidecar/proto.js';
+import { waitFor } from '../../src/fleet/app-traffic.js';
+import { ControlClient } from '../../src/sidecar/control-client.js';
+
+const MAIN = join(buildRoot(), 'src', 'sidecar', 'main.js');
+
+function run(args: string[], env: Record<string, string> = {}): { child: ChildProcess; exit: Promise<{ code: number | null; stderr: string }> } {
+  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exit = new Promise<{ code: number | null; stderr: string }>((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
+  return { child, exit };
+}
+
+describe('topology-sidecar executable (integration)', function () {
+  this.timeout(60_000);
+  const started: ChildProcess[] = [];
+  let dir = '';
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sidecar-main-'));
+  });
+
+  after(() => {
+    for (const c of started) if (c.exitCode === null && c.pid !== undefined) process.kill(c.pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const [args, pattern] of [
+    [['--peer-port', 'x'], /--peer-port must be a port/],
+    [['--app-address', '10.1.1.1:7947'], /loopback/],
+    [['--no-such-flag', '1'], /unknown flag/],
+    [['--token-file', '/nonexistent/token'], /cannot read token file/],
+  ] as const) {
+    it(`exits 2 on ${args.join(' ')}`, async () => {
+      const { child, exit } = run([...args]);
+      started.push(child);
+      const { code, stderr } = await exit;
+      expect(code).to.equal(2);
+      expect(stderr).to.match(pattern);
+    });
+  }
+
+  it('serves health, readiness and metrics, authenticates Control, and exits 0 on SIGTERM', async () => {
+    const host = `127.${100 + (process.pid % 150)}.250.2`;
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, 'sekret\n');
+    const { child, exit } = run(['--peer-port', '17946', '--app-address', `${host}:17947`, '--metrics-port', '19464', '--token-file', tokenFile], { POD_NAME: 'solo-0', POD_NAMESPACE: 'test', POD_IP: host });
+    started.push(child);
+    const http = (path: string): Promise<{ status: number; body: string }> =>
+      fetch(`http://${host}:19464${path}`).then(
+        async (r) => ({ status: r.status, body: await r.text() }),
+        () => ({ status: 0, body: '' }),
+      );
+    expect(await waitFor(async () => (await http('/healthz')).status === 200, 30_000, 100)).to.equal(true);
+    expect((await http('/readyz')).status).to.equal(200);
+    const metrics = await http('/metrics');
+    expect(metrics.body).to.contain('topology_sidecar_process_cpu_seconds_total');
+    expect(metrics.body).to.contain('pod="solo-0"');
+    const Health = loadProto().grpc.health.v1.Health;
+    const health = new Health(`${host}:17946`, grpc.credentials.createInsecure());
+    const status = await new Promise<string>((resolve) => health.Check({ service: '' }, (err, r) => resolve(err ? 'error' : String(r?.status))));
+    health.close();
+    expect(status).to.equal('SERVING');
+    const good = new ControlClient(`${host}:17946`, { token: 'sekret' });
+    const bad = new ControlClient(`${host}:17946`, { token: 'wrong' });
+    const state = await good.getState();
+    const refused = await bad.getState();
+    good.close();
+    bad.close();
+    expect(state.ok && state.value.pod).to.equal('solo-0');
+    expect(refused.ok).to.equal(false);
+    if (!refused.ok) expect(refused.code).to.equal(grpc.status.UNAUTHENTICATED);
+    process.kill(child.pid as number, 'SIGTERM');
+    const { code } = await exit;
+    expect(code).to.equal(0);
+  });
+});

@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { membersForStep, activeViewsConnected } from '../../../src/fleet/switch-orchestrator.js';
+import { auditDeliveries } from '../../../src/fleet/app-traffic.js';
+import { LatencyWindow, quantile } from '../../../src/sidecar/latency-window.js';
+
+describe('rollout steps', () => {
+  it('routes the first ceil(n·p/100) members, each step a superset of the previous', () => {
+    const members = Array.from({ length: 7 }, (_, i) => `m${i}`);
+    expect(membersForStep(members, 10)).to.deep.equal(['m0']);
+    expect(membersForStep(members, 50)).to.deep.equal(['m0', 'm1', 'm2', 'm3']);
+    expect(membersForStep(members, 100)).to.have.length(7);
+    expect(membersForStep(members, 0)).to.deep.equal([]);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }), (n, a, b) => {
+        const ms = Array.from({ length: n }, (_, i) => `m${i}`);
+        const [lo, hi] = a <= b ? [a, b] : [b, a];
+        const small = membersForStep(ms, lo);
+        const big = membersForStep(ms, hi);
+        expect(big.slice(0, small.length)).to.deep.equal(small);
+      }),
+    );
+  });
+});
+
+describe('activeViewsConnected', () => {
+  it('accepts a connected graph and rejects islands or isolated members', () => {
+    const ms = ['a', 'b', 'c', 'd'];
+    expect(activeViewsConnected(ms, new Map([['a', ['b']], ['b', ['c']], ['c', ['d']], ['d', []]]))).to.equal(true);
+    expect(activeViewsConnected(ms, new Map([['a', ['b']], ['b', ['a']], ['c', ['d']], ['d', ['c']]]))).to.equal(false);
+    expect(activeViewsConnected(ms, new Map([['a', ['b', 'c']], ['b', []], ['c', []], ['d', ['x']]]))).to.equal(false);
+    expect(activeViewsConnected(['a'], new Map())).to.equal(true);
+  });
+});
+
+describe('auditDeliveries', () => {
+  it('counts lost and duplicated deliveries for broadcasts and sends', () => {
+    const sent = [
+      { id: 'b1', origin: 'a', to: undefined, epoch: 1, sentAt: 0 },
+      { id: 's1', origin: 'a', to: 'c', epoch: 2, sentAt: 0 },
+    ];
+    const received = new Map([
+      ['a', new Map<string, number>()],
+      ['b', new Map([['b1', 1]])],
+      ['c', new Map([['s1', 2]])],
+    ]);
+    const audit = auditDeliveries(sent, received);
+    expect(audit.expectedDeliveries).to.equal(3);
+    expect(audit.lost).to.equal(1);
+    expect(audit.duplicated).to.equal(1);
+    expect(audit.lostExamples[0]).to.contain('b1');
+  });
+});
+
+describe('LatencyWindow', () => {
+  it('keeps a bounded window, nearest-rank quantiles and an EWMA', () => {
+    const w = new LatencyWindow(100, 0.5);
+    for (let i = 1; i <= 1000; i++) w.add(i);
+    expect(w.count).to.equal(1000);
+    expect(w.quantile(0.5)).to.equal(950);
+    expect(w.quantile(1)).to.equal(1000);
+    expect(w.ewma()).to.be.closeTo(999, 1);
+    expect(quantile([], 0.99)).to.equal(0);
+    expect(quantile([3, 1, 2], 0.99)).to.equal(3);
+  });
+});
