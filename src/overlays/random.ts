@@ -1,7 +1,8 @@
 /**
  * Seeded pseudo-random numbers for the overlays and the simulator.
  *
- * Overlays must never call `Math.random`: one seed has to reproduce a whole run, byte for byte.
+ * Overlays never draw from the global random source: one seed has to reproduce a whole run, byte
+ * for byte.
  * The generator is sfc32 (Chris Doty-Humphrey's Small Fast Counter, from PractRand), seeded through
  * splitmix32 so that nearby seeds give unrelated streams. It is fast, passes PractRand to 2^40+ bytes
  * and its state is four 32-bit words, cheap enough for one generator per simulated node.
