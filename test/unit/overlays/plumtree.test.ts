@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { DEFAULT_PLUMTREE_CONFIG, Plumtree, type PlumtreeConfig, type PlumtreeOutput, type PlumtreeTimer } from '../../../src/overlays/plumtree.js';
+import { OPTIMIZATION_MIN_SAMPLES } from '../../../src/overlays/plumtree-optimizer.js';
 import type { AppMessage } from '../../../src/overlays/types.js';
 
 function app(id: string): AppMessage {
@@ -36,7 +37,7 @@ describe('Plumtree handlers', () => {
       { kind: 'send', to: 'b', message: { type: 'plumtree.gossip', app: app('o/1'), hops: 3 } },
       { kind: 'send', to: 'c', message: { type: 'plumtree.gossip', app: app('o/1'), hops: 3 } },
     ]);
-    const dup = t.receive('b', { type: 'plumtree.gossip', app: app('o/1'), hops: 1 }, 1);
+    const dup = t.receive('b', { type: 'plumtree.gossip', app: app('o/1'), hops: 2 }, 1); // no shorter than the first copy
     expect(dup).to.deep.equal([{ kind: 'send', to: 'b', message: { type: 'plumtree.prune' } }]);
     expect(t.lazyPeers()).to.deep.equal(['b']);
     expect(t.eagerPeers()).to.have.members(['a', 'c']);
@@ -91,11 +92,11 @@ describe('Plumtree handlers', () => {
     expect(t.eagerPeers()).to.include('b');
   });
 
-  it('optimisation: a lazy path shorter by the threshold replaces the eager one (GRAFT it, PRUNE the sender)', () => {
+  it('optimisation: a lazy path shorter by the threshold plus the margin replaces the eager one at once (GRAFT it, PRUNE the sender)', () => {
     const t = tree(['a', 'b'], { optimizationThreshold: 3 });
     t.receive('b', { type: 'plumtree.prune' }, 0);
     t.receive('b', { type: 'plumtree.ihave', ids: ['o/1'], round: 0 }, 0); // b is 1 hop from o through the lazy link
-    const outs = t.receive('a', { type: 'plumtree.gossip', app: app('o/1'), hops: 4 }, 10); // 5 hops through a
+    const outs = t.receive('a', { type: 'plumtree.gossip', app: app('o/1'), hops: 7 }, 10); // 8 hops through a: 7 shorter
     const sends = outs.filter((o) => o.kind === 'send' && o.message.type !== 'plumtree.gossip');
     expect(sends).to.deep.equal([
       { kind: 'send', to: 'b', message: { type: 'plumtree.graft', round: 0 } },
@@ -105,12 +106,64 @@ describe('Plumtree handlers', () => {
     expect(t.lazyPeers()).to.deep.equal(['a']);
   });
 
+  it(`optimisation: a path shorter by the threshold on average swaps after ${OPTIMIZATION_MIN_SAMPLES} broadcasts, late announcements included`, () => {
+    const t = tree(['a', 'b', 'c'], { optimizationThreshold: 1 });
+    t.receive('b', { type: 'plumtree.prune' }, 0);
+    t.receive('c', { type: 'plumtree.prune' }, 0);
+    const grafts: number[] = [];
+    for (let i = 1; i <= OPTIMIZATION_MIN_SAMPLES; i++) {
+      t.receive('a', { type: 'plumtree.gossip', app: app(`o/${i}`), hops: 3 }, i * 100); // 4 hops through a
+      // b announces 2 hops (1 shorter) after the payload arrived; c announces a longer path.
+      t.receive('c', { type: 'plumtree.ihave', ids: [`o/${i}`], round: 6 }, i * 100 + 50);
+      const outs = t.receive('b', { type: 'plumtree.ihave', ids: [`o/${i}`], round: 2 }, i * 100 + 50);
+      if (outs.some((o) => o.kind === 'send' && o.message.type === 'plumtree.graft')) grafts.push(i);
+    }
+    expect(grafts).to.deep.equal([OPTIMIZATION_MIN_SAMPLES]);
+    expect(t.eagerPeers()).to.deep.equal(['b']);
+    expect(t.lazyPeers()).to.have.members(['a', 'c']);
+  });
+
+  it('optimisation: no swap when the path is shorter for some senders and longer for others (many senders do not fight)', () => {
+    const t = tree(['a', 'b'], { optimizationThreshold: 1 });
+    t.receive('b', { type: 'plumtree.prune' }, 0);
+    for (let i = 1; i <= 20; i++) {
+      t.receive('a', { type: 'plumtree.gossip', app: app(`o/${i}`), hops: 4 }, i * 100);
+      const round = i % 2 === 0 ? 1 : 7; // 3 hops shorter, then 3 hops longer
+      const outs = t.receive('b', { type: 'plumtree.ihave', ids: [`o/${i}`], round }, i * 100 + 50);
+      expect(outs.filter((o) => o.kind === 'send'), `broadcast ${i}`).to.deep.equal([]);
+    }
+    expect(t.eagerPeers()).to.deep.equal(['a']);
+  });
+
   it('no optimisation below the threshold', () => {
     const t = tree(['a', 'b'], { optimizationThreshold: 7 });
     t.receive('b', { type: 'plumtree.prune' }, 0);
     t.receive('b', { type: 'plumtree.ihave', ids: ['o/1'], round: 0 }, 0);
     const outs = t.receive('a', { type: 'plumtree.gossip', app: app('o/1'), hops: 4 }, 10);
     expect(outs.filter((o) => o.kind === 'send' && o.message.type === 'plumtree.graft')).to.deep.equal([]);
+  });
+
+  it('first flood: a duplicate that travelled fewer hops becomes the parent; its crossing PRUNE is answered with a GRAFT', () => {
+    const t = tree(['a', 'b', 'c']);
+    t.receive('a', { type: 'plumtree.gossip', app: app('o/1'), hops: 4 }, 0); // 5 hops through a
+    const dup = t.receive('b', { type: 'plumtree.gossip', app: app('o/1'), hops: 1 }, 5); // 2 hops through b
+    expect(dup).to.deep.equal([{ kind: 'send', to: 'a', message: { type: 'plumtree.prune' } }]);
+    // b got our copy too, as a duplicate, and prunes us: we keep the link.
+    expect(t.receive('b', { type: 'plumtree.prune' }, 8)).to.deep.equal([{ kind: 'send', to: 'b', message: { type: 'plumtree.graft', round: 0 } }]);
+    expect(t.eagerPeers()).to.have.members(['b', 'c']);
+    expect(t.lazyPeers()).to.deep.equal(['a']);
+    // Our distance is now 2: a GRAFT is answered with that hop count. A later PRUNE from b is obeyed.
+    expect(t.receive('c', { type: 'plumtree.graft', id: 'o/1', round: 0 }, 9)).to.deep.equal([{ kind: 'send', to: 'c', message: { type: 'plumtree.gossip', app: app('o/1'), hops: 2 } }]);
+    t.receive('b', { type: 'plumtree.prune' }, 10);
+    expect(t.lazyPeers()).to.have.members(['a', 'b']);
+  });
+
+  it('after the first flood, a shorter duplicate is pruned as usual (one message does not reshape the tree)', () => {
+    const t = tree(['a', 'b']);
+    t.receive('a', { type: 'plumtree.gossip', app: app('o/1'), hops: 0 }, 0);
+    t.receive('a', { type: 'plumtree.gossip', app: app('o/2'), hops: 4 }, 100);
+    expect(t.receive('b', { type: 'plumtree.gossip', app: app('o/2'), hops: 0 }, 105)).to.deep.equal([{ kind: 'send', to: 'b', message: { type: 'plumtree.prune' } }]);
+    expect(t.eagerPeers()).to.deep.equal(['a']);
   });
 
   it('neighborDown forgets the peer and its announcements; neighborUp brings it back eager', () => {
