@@ -145,7 +145,7 @@ const specSchema: SchemaProps = object(
         {
           lazyPushDelayMs: integer('Milliseconds IHAVE announcements are batched before the lazy push.', { default: ps.lazyPushDelayMs, minimum: 0, maximum: 10000 }),
           graftTimeoutMs: integer('Milliseconds to wait for a message announced by IHAVE before GRAFTing its sender. Greater than lazyPushDelayMs.', { default: ps.graftTimeoutMs, minimum: 1, maximum: 60000 }),
-          optimizationThreshold: integer('Hop difference above which a lazy link replaces an eager one (tree optimization).', { default: ps.optimizationThreshold, minimum: 1, maximum: 100 }),
+          optimizationThreshold: integer('Mean hop difference (over the IHAVEs seen on a link pair) from which a lazy link replaces an eager one: the tree optimization of Plumtree. 1 means any lazy path that is shorter on average.', { default: ps.optimizationThreshold, minimum: 1, maximum: 100 }),
         },
         { 'x-kubernetes-validations': [cel(RULES.graftAfterLazyPush)] },
       ),

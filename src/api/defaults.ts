@@ -7,6 +7,8 @@
  * operator's defence against objects stored before a default existed).
  */
 import type { AutoSwitchSettings, Mode, OverlaySettings, RolloutSettings, Workload } from './types.js';
+import { DEFAULT_HYPARVIEW_CONFIG } from '../overlays/hyparview-config.js';
+import { DEFAULT_PLUMTREE_CONFIG } from '../overlays/plumtree.js';
 
 /** Defaults of the spec's top-level scalars. */
 export const SPEC_DEFAULTS: { mode: Mode; workload: Workload; paused: boolean; historyLimit: number } = {
@@ -20,35 +22,30 @@ export const SPEC_DEFAULTS: { mode: Mode; workload: Workload; paused: boolean; h
   historyLimit: 20,
 };
 
-/** Per-overlay defaults. `clientServer.serverSelector` has none: by default servers are chosen by ordinal. */
+/**
+ * Per-overlay defaults. `clientServer.serverSelector` has none: by default servers are chosen by
+ * ordinal. The HyParView and Plumtree parameters are the overlay engine's own defaults
+ * (src/overlays/hyparview-config.ts, plumtree.ts, where each cites its source or measurement), so
+ * what a deployment runs is what the simulator and the benchmarks measured.
+ */
 export const OVERLAY_DEFAULTS: { hyParView: OverlaySettings['hyParView']; clientServer: { servers: number }; pubSub: OverlaySettings['pubSub'] } = {
   hyParView: {
-    /** From the HyParView paper (Leitão et al., DSN 2007, §5.1): fanout 4 + 1 = 5, enough for 10,000 nodes. */
-    activeViewSize: 5,
-    /** From the paper (§5.1): passive view 30, i.e. 6 × active (log(n) × k). */
-    passiveViewSize: 30,
-    /** From the paper (§5.1): Active Random Walk Length 6. */
-    activeRandomWalkLength: 6,
-    /** From the paper (§5.1): Passive Random Walk Length 3. */
-    passiveRandomWalkLength: 3,
-    /** DESIGN.md: 10 s; the paper leaves the shuffle period to the deployment. */
-    shuffleIntervalSeconds: 10,
-    /** From the paper (§5.1): ka = 3 active-view entries per shuffle. */
-    shuffleActive: 3,
-    /** From the paper (§5.1): kp = 4 passive-view entries per shuffle. */
-    shufflePassive: 4,
+    activeViewSize: DEFAULT_HYPARVIEW_CONFIG.activeViewSize,
+    passiveViewSize: DEFAULT_HYPARVIEW_CONFIG.passiveViewSize,
+    activeRandomWalkLength: DEFAULT_HYPARVIEW_CONFIG.activeRandomWalkLength,
+    passiveRandomWalkLength: DEFAULT_HYPARVIEW_CONFIG.passiveRandomWalkLength,
+    shuffleIntervalSeconds: DEFAULT_HYPARVIEW_CONFIG.shuffleIntervalMs / 1000,
+    shuffleActive: DEFAULT_HYPARVIEW_CONFIG.shuffleActive,
+    shufflePassive: DEFAULT_HYPARVIEW_CONFIG.shufflePassive,
   },
   clientServer: {
     /** Seed §3 says servers must be designated; 3 is the smallest count that survives one failure with a majority. Wild guess otherwise. */
     servers: 3,
   },
   pubSub: {
-    /** iroh-gossip's Plumtree `dispatch_timeout` (5 ms): IHAVEs are batched this long before the lazy push. */
-    lazyPushDelayMs: 5,
-    /** iroh-gossip's Plumtree `graft_timeout_1` (80 ms): wait this long after an IHAVE before GRAFTing. */
-    graftTimeoutMs: 80,
-    /** iroh-gossip / Plumtree paper (Leitão et al., SRDS 2007): optimize the tree when a lazy path is ≥ 7 hops shorter. */
-    optimizationThreshold: 7,
+    lazyPushDelayMs: DEFAULT_PLUMTREE_CONFIG.lazyPushDelayMs,
+    graftTimeoutMs: DEFAULT_PLUMTREE_CONFIG.graftTimeoutMs,
+    optimizationThreshold: DEFAULT_PLUMTREE_CONFIG.optimizationThreshold,
   },
 };
 
