@@ -8,6 +8,13 @@
  * first overlay and for a chain of phased switches (rollout steps 10/50/100 %, 1 s health window
  * per step): wall time, passes, and the duration of one pass (p50/p99) — the operator-side cost of
  * a switch as the fleet grows. Writes JSON (default bench/results/operator.json) and prints a table.
+ *
+ * Scenarios (`--scenario switch|resources|all`, default all):
+ * - `switch`: the above (`--nodes N`, `--per-process N`, `--out FILE`).
+ * - `resources`: bench/operator-resources.ts — `--count N` (default 1000) ClusterTopologies on a
+ *   local cluster against the real operator executable: settle time, reconcile throughput and p99,
+ *   operator RSS (`--create-concurrency N`, `--workers N`, `--operator-node-args "FLAGS"`, `--timeout-s S`; `--out FILE` when it
+ *   runs alone, else `--resources-out FILE`; default bench/results/operator-<count>.json).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,14 +27,26 @@ import { ReconcilePass } from '../src/operator/reconciler-pass.js';
 import { SidecarPool } from '../src/operator/sidecar-pool.js';
 import { quantile } from '../src/sidecar/latency-window.js';
 import { packageRoot } from '../src/paths.js';
+import { DEFAULT_CREATE_CONCURRENCY, DEFAULT_RESOURCE_COUNT, defaultResourcesOut, runResourcesBench, type ResourcesBenchOptions } from './operator-resources.js';
 
 /** The chain of switches after the first overlay (FullMesh). */
 const CHAIN: OverlayKind[] = ['HyParView', 'PubSub', 'ClientServer', 'FullMesh'];
 
+const SCENARIOS = ['switch', 'resources', 'all'] as const;
+
 interface Args {
+  scenario: (typeof SCENARIOS)[number];
   nodes: number;
   perProcess: number;
   out: string;
+  resources: ResourcesBenchOptions;
+}
+
+function positiveInt(text: string | undefined, def: number, flag: string): number {
+  if (text === undefined) return def;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${flag} must be a positive integer, got "${text}"`);
+  return n;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -37,7 +56,19 @@ function parseArgs(argv: readonly string[]): Args {
   };
   const nodes = Number(get('nodes') ?? 25);
   if (!Number.isInteger(nodes) || nodes < 2) throw new Error('--nodes must be an integer >= 2');
-  return { nodes, perProcess: Number(get('per-process') ?? (nodes > 50 ? 10 : 1)), out: get('out') ?? join(packageRoot(), 'bench', 'results', 'operator.json') };
+  const scenario = (get('scenario') ?? 'all') as Args['scenario'];
+  if (!SCENARIOS.includes(scenario)) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
+  const count = positiveInt(get('count'), DEFAULT_RESOURCE_COUNT, 'count');
+  const workers = get('workers');
+  const resources: ResourcesBenchOptions = {
+    count,
+    createConcurrency: positiveInt(get('create-concurrency'), DEFAULT_CREATE_CONCURRENCY, 'create-concurrency'),
+    workers: workers === undefined ? undefined : positiveInt(workers, 1, 'workers'),
+    operatorNodeArgs: (get('operator-node-args') ?? '').split(' ').filter((a) => a !== ''),
+    timeoutMs: positiveInt(get('timeout-s'), 120, 'timeout-s') * 1000,
+    out: get('resources-out') ?? (scenario === 'resources' ? get('out') : undefined) ?? defaultResourcesOut(count),
+  };
+  return { scenario, nodes, perProcess: Number(get('per-process') ?? (nodes > 50 ? 10 : 1)), out: get('out') ?? join(packageRoot(), 'bench', 'results', 'operator.json'), resources };
 }
 
 interface Phase {
@@ -52,6 +83,12 @@ interface Phase {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.scenario !== 'resources') await runSwitchBench(args);
+  if (args.scenario !== 'switch') await runResourcesBench(args.resources);
+}
+
+/** The switch scenario: reconcile passes against a loopback sidecar fleet. */
+async function runSwitchBench(args: Args): Promise<void> {
   process.stderr.write(`starting ${args.nodes} sidecars (${args.perProcess} per process)...\n`);
   const fleet = await LoopbackFleet.start({ size: args.nodes, perProcess: args.perProcess });
   const pool = new SidecarPool({ token: fleet.token, concurrency: 32, timeoutMs: 5000 });

@@ -9,10 +9,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import winston from 'winston';
 import { parseOperatorConfig, USAGE } from './config.js';
+import { PooledKubeConfig } from './controller/pooled-kube-config.js';
 import { buildOperator } from './reconciler-controller.js';
 
 /** Exit code for invalid flags (the usage-error convention of getopt tools). */
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     if (token === '') fatalUsage(`--token-file ${config.tokenFile} is empty`);
   }
 
-  const kubeConfig = new KubeConfig();
+  const kubeConfig = new PooledKubeConfig();
   try {
     if (config.kubeconfig !== undefined) kubeConfig.loadFromFile(config.kubeconfig);
     // In a pod: the service account (files under $TOPOLOGY_VOLUME_ROOT on the local node agent).
