@@ -32,6 +32,6 @@ COPY package.json ./
 COPY proto ./proto
 COPY --from=build /src/dist ./dist
 USER 65532:65532
-EXPOSE 7946 9464
+EXPOSE 7070 9464
 # The distroless image's entrypoint is node; args (--peer-port, ...) come from the pod spec.
 ENTRYPOINT ["/nodejs/bin/node", "/app/dist/src/sidecar/main.js"]

@@ -99,10 +99,13 @@ export const ROLLOUT_DEFAULTS: RolloutSettings = {
   maxLatencyFactor: 1.5,
 };
 
+/** The sidecar's Control/Peer gRPC port: the CRD's `spec.sidecar.port` default and the sidecar's own `--peer-port` default. */
+export const DEFAULT_SIDECAR_PORT = 7070;
+
 /** Sidecar defaults. */
 export const SIDECAR_DEFAULTS: { port: number; tokenKey: string } = {
   /** The sidecar's Control/Peer gRPC port; a pod annotation overrides it (ANNOTATIONS.sidecarPort). */
-  port: 7070,
+  port: DEFAULT_SIDECAR_PORT,
   /** Key inside the token Secret, like most `*KeyRef`s in Kubernetes. */
   tokenKey: 'token',
 };

@@ -15,11 +15,12 @@ import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { buildRoot } from '../paths.js';
 import { loadProto } from '../sidecar/proto.js';
+import { DEFAULT_APP_PORT, DEFAULT_PEER_PORT } from '../sidecar/config.js';
 
-/** Peer + Control port of every fleet sidecar (on its own address). */
-export const FLEET_PEER_PORT = 7946;
-/** Overlay API port. */
-export const FLEET_APP_PORT = 7947;
+/** Peer + Control port of every fleet sidecar (on its own address): the sidecar's default. */
+export const FLEET_PEER_PORT = DEFAULT_PEER_PORT;
+/** Overlay API port: the sidecar's default. */
+export const FLEET_APP_PORT = DEFAULT_APP_PORT;
 /** /metrics port. */
 export const FLEET_METRICS_PORT = 9464;
 /** How long to wait for every sidecar to report SERVING (ms). */

@@ -14,7 +14,9 @@
  * (`high: true`): the server with the highest rendezvous hash of (server, client) among the live
  * servers. Every member computes the same home from the same server list, and losing a server moves
  * only that server's clients. A server hands broadcasts to its home clients: those that registered
- * with it and those whose rendezvous home it is by its own view of the live servers. The second rule
+ * with it and those whose rendezvous home it is by its own view of the live servers, among the
+ * attached clients and the clients of the `members` list (so a client is served before its
+ * registration arrives). The second rule
  * makes failover immediate: the moment a server learns that another one is gone (a relay to it
  * fails), it serves that server's clients, before they have noticed anything.
  *
@@ -50,8 +52,14 @@ export interface ClientServerConfig {
   readonly defaultServerCount: number;
   /** Message ids remembered for de-duplication. Default {@link DEFAULT_DEDUP_CAPACITY}. */
   readonly dedupCapacity: number;
-  /** Own broadcasts a client keeps to republish after losing its home; also the size of a server's catch-up buffer. Default 32 (wild guess: a few RTTs of traffic). */
+  /** Own broadcasts a client keeps to republish after losing its home. Default 32 (wild guess: a few RTTs of traffic). */
   readonly republishWindow: number;
+  /**
+   * Broadcasts a server keeps for catch-up (those of the last `catchUpWindowMs`, at most this many).
+   * Default 1,024: the window's worth of a busy cluster (20 members × 5 msg/s, half broadcasts, is
+   * 250 in 5 s); a buffer smaller than the window silently shortens it.
+   */
+  readonly catchUpCapacity: number;
   /** A server sends its new home clients the broadcasts it handled this recently. Default 5 s (as HyParView's catch-up; wild guess: failure detection plus a re-home). */
   readonly catchUpWindowMs: number;
 }
@@ -62,6 +70,7 @@ export const DEFAULT_CLIENT_SERVER_CONFIG: ClientServerConfig = {
   defaultServerCount: 3,
   dedupCapacity: DEFAULT_DEDUP_CAPACITY,
   republishWindow: 32,
+  catchUpCapacity: 1_024,
   catchUpWindowMs: 5_000,
 };
 
@@ -297,11 +306,18 @@ export class ClientServer implements Overlay<ClientServerMessage, ClientServerTi
     return this.registeredHome.has(client) || rendezvousHome(client, live) === this.self;
   }
 
-  /** Server: recomputes the home clients after the live servers changed; newcomers catch up. */
+  /**
+   * Server: recomputes the home clients after the live servers or the members changed; newcomers
+   * catch up. Candidates are the attached clients and every client of the control plane's member
+   * list: a server serves its rendezvous clients from the moment it knows of them, not from when
+   * their registration arrives, so a broadcast handled while a client's register is still in
+   * flight (a loaded member, a switch committing right after Prepare) still reaches it.
+   */
   private rehomeClients(out: Output[]): void {
     const live = this.liveServers();
     const next = new Set<NodeId>();
     for (const client of this.attached) if (this.serves(client, live)) next.add(client);
+    for (const client of this.known) if (client !== this.self && !this.servers.includes(client) && this.serves(client, live)) next.add(client);
     const previous = this.homeClients;
     this.homeClients = next;
     for (const client of next) if (!previous.has(client)) this.catchUp(client, out);
@@ -407,7 +423,7 @@ export class ClientServer implements Overlay<ClientServerMessage, ClientServerTi
 
   private fanOut(app: AppMessage, hops: number, out: Output[]): void {
     this.handled.push({ app, hops, at: this.now });
-    if (this.handled.length > this.config.republishWindow) this.handled = this.handled.slice(-this.config.republishWindow);
+    while (this.handled.length > this.config.catchUpCapacity) this.handled.shift();
     for (const client of this.homeClients) if (client !== app.origin) this.sendTo(client, { type: 'clientserver.app', app, hops }, out);
   }
 

@@ -23,6 +23,9 @@
  *   nothing to send finds out within a tick rather than after the keepalive timeout.
  * - A member holding fewer than half its links sends its first request at high priority, so two
  *   crash survivors linked only to each other do not stay an island.
+ * - A member short of links asks, once per repair tick, a member of the control plane's `members`
+ *   list that it does not know (Partisan's random promotion): groups that formed apart, which
+ *   otherwise never learn of each other, merge.
  *
  * Point-to-point `send` goes straight to the destination, not along overlay links: member pods can
  * all reach each other in Kubernetes, so the executor opens a transient link when the destination
@@ -340,6 +343,28 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
     const force = this.belowTicks > this.config.forcePromotionAfterTicks;
     if (force) this.belowTicks = 0;
     this.fill(now, out, force);
+    this.promoteKnownMember(now, out, force);
+  }
+
+  /**
+   * Partisan's random promotion over the authoritative member list: a member below its target
+   * size that still has links asks one member of the `members` input it does not know yet. Views
+   * only ever learn of members through links, so two groups that joined apart (or a subtree cut
+   * off when its contact died) never hear of each other and stay islands, each member short of
+   * links but never isolated (so `rejoin` never fires). One request per repair tick, drawn with at
+   * most REJOIN_PICKS random picks: bounded by the view size, not by the cluster size. An isolated
+   * member re-joins instead (see `fill`).
+   */
+  private promoteKnownMember(now: number, out: HyParViewOutput[], force: boolean): void {
+    if (this.active.length === 0 || this.active.length >= this.config.activeViewSize) return;
+    const list = this.knownMembers;
+    for (let i = 0; i < REJOIN_PICKS && list.length > 0; i++) {
+      const peer = pickOne(this.random, list);
+      if (peer === undefined || peer === this.self || this.active.includes(peer) || this.passive.includes(peer) || this.pending.has(peer) || this.tried.has(peer)) continue;
+      this.pending.set(peer, now);
+      this.send(out, peer, { type: 'hyparview.neighbor', high: force || this.active.length * 2 < this.config.activeViewSize });
+      return;
+    }
   }
 
   /**

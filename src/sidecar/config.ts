@@ -8,11 +8,23 @@
  */
 import { isIP } from 'node:net';
 import { LOG_LEVELS } from './logger.js';
+import { DEFAULT_SIDECAR_PORT } from '../api/defaults.js';
 
-/** Default Peer + Control port (memberlist's 7946, which is what gossip sidecars conventionally use). */
-export const DEFAULT_PEER_PORT = 7946;
-/** Default Overlay API address: loopback, so other pods cannot reach it. */
-export const DEFAULT_APP_ADDRESS = '127.0.0.1:7947';
+/** Default Peer + Control port: the ClusterTopology's `spec.sidecar.port` default, one number for operator and sidecar. */
+export const DEFAULT_PEER_PORT = DEFAULT_SIDECAR_PORT;
+/** Default Overlay API port. */
+export const DEFAULT_APP_PORT = 7947;
+/** Default Overlay API address when POD_IP is not loopback: loopback, so other pods cannot reach it. */
+export const DEFAULT_APP_ADDRESS = `127.0.0.1:${DEFAULT_APP_PORT}`;
+
+/**
+ * The Overlay API address when none is given: `POD_IP:7947` when POD_IP is itself a loopback
+ * address (the local node agent gives every pod its own 127.x.y.z, so co-located sidecars must not
+ * all bind 127.0.0.1:7947), otherwise {@link DEFAULT_APP_ADDRESS}.
+ */
+export function defaultAppAddress(podIp: string): string {
+  return isLoopback(podIp) && podIp !== 'localhost' ? hostPort(podIp, DEFAULT_APP_PORT) : DEFAULT_APP_ADDRESS;
+}
 /** Default Prometheus port (the OpenTelemetry/Prometheus exporter convention). */
 export const DEFAULT_METRICS_PORT = 9464;
 
@@ -44,7 +56,7 @@ export const USAGE = `usage: topology-sidecar [flags]
   --namespace NS         (env POD_NAMESPACE; default: default)
   --pod-ip IP            (env POD_IP; default 127.0.0.1) Peer and Control bind here
   --peer-port PORT       (env PEER_PORT; default ${DEFAULT_PEER_PORT})
-  --app-address IP:PORT  (env APP_ADDRESS; default ${DEFAULT_APP_ADDRESS}) Overlay API, loopback only
+  --app-address IP:PORT  (env APP_ADDRESS; default POD_IP:${DEFAULT_APP_PORT} when POD_IP is loopback, else ${DEFAULT_APP_ADDRESS}) Overlay API, loopback only
   --metrics-port PORT    (env METRICS_PORT; default ${DEFAULT_METRICS_PORT}; 0 = off) /metrics /healthz /readyz on POD_IP
   --token-file FILE      (env TOKEN_FILE) cluster token for Peer and Control calls
   --tls-cert FILE --tls-key FILE [--tls-ca FILE]   TLS; with --tls-ca, mutual TLS
@@ -96,7 +108,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (typeof peerPort === 'string') return { ok: false, help: false, error: peerPort };
   const metricsPort = port(get('metrics-port', 'METRICS_PORT') ?? String(DEFAULT_METRICS_PORT), 'metrics-port', true);
   if (typeof metricsPort === 'string') return { ok: false, help: false, error: metricsPort };
-  const appAddress = get('app-address', 'APP_ADDRESS') ?? DEFAULT_APP_ADDRESS;
+  const appAddress = get('app-address', 'APP_ADDRESS') ?? defaultAppAddress(podIp);
   const colon = appAddress.lastIndexOf(':');
   const appHost = colon > 0 ? appAddress.slice(0, colon).replace(/^\[|\]$/g, '') : '';
   if (colon <= 0 || typeof port(appAddress.slice(colon + 1), 'app-address', true) === 'string') return { ok: false, help: false, error: `--app-address must be HOST:PORT, got "${appAddress}"` };

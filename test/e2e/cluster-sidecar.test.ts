@@ -27,14 +27,14 @@ function sidecarStatefulSet(): string {
           terminationGracePeriodSeconds: 5,
           containers: [{
             name: 'sidecar', image: 'topology-sidecar:0.1.0',
-            ports: [{ name: 'peer', containerPort: 7946 }, { name: 'metrics', containerPort: 9464 }],
+            ports: [{ name: 'peer', containerPort: 7070 }, { name: 'metrics', containerPort: 9464 }],
             env: [
               { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
               { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
               { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
               { name: 'APP_ADDRESS', value: '$(POD_IP):7947' },
             ],
-            readinessProbe: { grpc: { port: 7946 }, periodSeconds: 1 },
+            readinessProbe: { grpc: { port: 7070 }, periodSeconds: 1 },
             livenessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 5 },
           }],
         },
@@ -66,7 +66,7 @@ if (!process.env.KUBECONFIG) {
       process.stderr.write(`      [measure] ${REPLICAS}-replica sidecar StatefulSet applied → all pods Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
       for (const p of pods) {
         const ip = p.status!.podIP!;
-        expect(await checkHealth(`${ip}:7946`, '', 2000)).to.equal('SERVING');
+        expect(await checkHealth(`${ip}:7070`, '', 2000)).to.equal('SERVING');
         const res = await fetch(`http://${ip}:9464/healthz`, { signal: AbortSignal.timeout(5000) });
         expect(res.status).to.equal(200);
         expect(p.status?.containerStatuses?.[0]?.restartCount).to.equal(0);

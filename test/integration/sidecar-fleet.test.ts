@@ -111,10 +111,15 @@ describe('sidecar loopback fleet (integration)', function () {
     const traffic = new TrafficGenerator(apps, { ratePerMember: RATE, seed: SEED });
     traffic.start();
     const pairs: string[] = [];
+    /** When each switch started and ended, for the failure message. */
+    const marks: string[] = [];
+    const t0 = Date.now();
     try {
       for (let i = 1; i < SWITCH_CYCLE.length; i++) {
         epoch++;
+        const started = Date.now() - t0;
         const report = await orch.switchTo({ epoch, kind: SWITCH_CYCLE[i]!, members: ids, seed: epoch, steps: [10, 50, 100] });
+        marks.push(`e${epoch} ${SWITCH_CYCLE[i]} ${started}..${Date.now() - t0}ms (prepare ${report.timingsMs.prepare}, converge ${report.timingsMs.converge}, route ${report.timingsMs.route.join('/')}, commit ${report.timingsMs.commit})`);
         expect(report.ok, `${SWITCH_CYCLE[i - 1]} → ${SWITCH_CYCLE[i]}: ${report.error}`).to.equal(true);
         pairs.push(`${SWITCH_CYCLE[i - 1]}→${SWITCH_CYCLE[i]}`);
       }
@@ -124,7 +129,17 @@ describe('sidecar loopback fleet (integration)', function () {
     expect(new Set(pairs).size).to.equal(12);
     const audit = await settledAudit();
     expect(allSent().length).to.be.greaterThan(FLEET_SIZE * 20);
-    expect(audit.lost, `lost: ${audit.lostExamples.join(', ')}`).to.equal(0);
+    if (audit.lost > 0) {
+      // Diagnostics: what the lost messages were, when they were sent, and what the sidecars counted.
+      const byId = new Map(allSent().map((r) => [r.id, r]));
+      const lost = audit.lostExamples.map((e) => {
+        const r = byId.get(e.split(' ')[0] as string);
+        return r === undefined ? e : `${e} [${r.to === undefined ? 'broadcast' : 'send'} at ${r.sentAt - t0}ms]`;
+      });
+      const metrics = await Promise.all(ids.map(async (m) => orch.client(m).getMetrics()));
+      const counters = metrics.map((r, i) => (r.ok ? `${ids[i]}: malformed ${r.value.malformedTotal}, ${r.value.overlays.map((o) => `e${o.epoch} sendFail ${o.sendFailures} nLoss ${o.neighborLossEvents}`).join(' ')}` : `${ids[i]}: ${r.message}`));
+      expect.fail(`lost ${audit.lost}: ${lost.join(', ')}\nswitches: ${marks.join('; ')}\n${counters.join('\n')}`);
+    }
     expect(audit.duplicated, `duplicated: ${audit.duplicateExamples.join(', ')}`).to.equal(0);
     expect(apps.reduce((n, a) => n + a.sendErrors, 0)).to.equal(0);
     // Messages travelled over many epochs, not just one.

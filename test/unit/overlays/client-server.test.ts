@@ -155,6 +155,26 @@ describe('ClientServer', () => {
     expect(s.servedClients().length).to.equal(clients.length);
   });
 
+  it('a server serves its rendezvous clients from the member list before their registration arrives', () => {
+    const s = new ClientServer('s1', { servers: SERVERS });
+    s.handle({ kind: 'join', contacts: [] }, 0);
+    const clients = Array.from({ length: 30 }, (_, i) => `c${i}`);
+    s.handle({ kind: 'members', members: [...SERVERS, ...clients] }, 1);
+    const mine = clients.filter((c) => rendezvousHome(c, SERVERS) === 's1');
+    expect(mine.length).to.be.greaterThan(0);
+    expect(new Set(s.servedClients())).to.deep.equal(new Set(mine));
+    const origin = clients.find((c) => !mine.includes(c)) as string;
+    const out = s.handle({ kind: 'message', from: 's2', message: { type: 'clientserver.relay', app: app(`${origin}/1`, origin), hops: 1 } }, 2);
+    expect(sends(out).map((x) => x[0]).sort()).to.deep.equal([...mine].sort());
+    // A client whose link broke is served again (and caught up) at the next members update.
+    const lost = mine[0] as string;
+    s.handle({ kind: 'linkDown', peer: lost }, 3);
+    expect(s.servedClients()).to.not.include(lost);
+    const back = s.handle({ kind: 'members', members: [...SERVERS, ...clients] }, 4);
+    expect(s.servedClients()).to.include(lost);
+    expect(sends(back)).to.deep.include([lost, 'clientserver.app', 2]);
+  });
+
   it('without configured servers, the head of the member list serves', () => {
     const a = new ClientServer('m0');
     const b = new ClientServer('m5');

@@ -392,3 +392,34 @@ describe('HyParView clusters (seeded)', () => {
     expect((net.nodes.get(lonely) as HyParView).views().active.length).to.be.greaterThan(0);
   });
 });
+
+describe('HyParView random promotion over the members input', () => {
+  it('a member short of links asks one member of the list it does not know, once per repair tick', () => {
+    const n = node();
+    n.handle({ kind: 'join', contacts: [] }, 0);
+    withActive(n, ['a']);
+    n.handle({ kind: 'members', members: ['x', 'a', 'u'] }, 0);
+    const outs = n.handle({ kind: 'timer', timer: { kind: 'hyparview.repair' } }, 1);
+    expect(sends(outs).filter((s) => s.message.type === 'hyparview.neighbor')).to.deep.equal([{ to: 'u', message: { type: 'hyparview.neighbor', high: true } }]);
+    // Nothing more to learn from the list: no request to a member already known.
+    msg(n, 'u', { type: 'hyparview.neighborReply', accepted: true }, 2);
+    const again = n.handle({ kind: 'timer', timer: { kind: 'hyparview.repair' } }, 3);
+    expect(sends(again).filter((s) => s.message.type === 'hyparview.neighbor')).to.deep.equal([]);
+  });
+
+  it('two groups that joined apart merge once the members input names them all', () => {
+    const config: Partial<HyParViewConfig> = { activeViewSize: 5 };
+    const net: Net = new TestNet(7, (id, random) => new HyParView(id, random, config));
+    const all = ids(8);
+    const left = all.slice(0, 4);
+    const right = all.slice(4);
+    for (const group of [left, right]) {
+      group.forEach((id, i) => net.add(id, i === 0 ? [] : [group[0] as NodeId]));
+    }
+    net.runUntil(net.now + 1_000);
+    expect(net.components()).to.equal(2);
+    for (const id of all) net.input(id, { kind: 'members', members: all });
+    net.runUntil(net.now + 30_000);
+    expect(net.components()).to.equal(1);
+  });
+});

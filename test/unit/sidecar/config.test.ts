@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { parseConfig, DEFAULT_PEER_PORT, isLoopback } from '../../../src/sidecar/config.js';
+import { DEFAULT_SIDECAR_PORT, SIDECAR_DEFAULTS } from '../../../src/api/defaults.js';
 
 describe('sidecar config', () => {
   it('takes the downward-API environment, with flags winning', () => {
@@ -13,6 +14,21 @@ describe('sidecar config', () => {
     const r = parseConfig([], {}, 'myhost');
     expect(r.ok && r.config.podName).to.equal('myhost');
     expect(r.ok && r.config.peerPort).to.equal(DEFAULT_PEER_PORT);
+    expect(r.ok && r.config.appAddress).to.equal('127.0.0.1:7947');
+  });
+
+  it('listens by default on the port the ClusterTopology defaults spec.sidecar.port to', () => {
+    expect(DEFAULT_PEER_PORT).to.equal(DEFAULT_SIDECAR_PORT);
+    expect(DEFAULT_PEER_PORT).to.equal(SIDECAR_DEFAULTS.port);
+  });
+
+  it('defaults the Overlay API to POD_IP when POD_IP is a loopback address of its own', () => {
+    const a = parseConfig([], { POD_IP: '127.0.3.7' }, 'h');
+    expect(a.ok && a.config.appAddress).to.equal('127.0.3.7:7947');
+    const b = parseConfig(['--pod-ip', '127.0.3.8'], {}, 'h');
+    expect(b.ok && b.config.appAddress).to.equal('127.0.3.8:7947');
+    const flag = parseConfig(['--app-address', '127.0.0.1:9000'], { POD_IP: '127.0.3.7' }, 'h');
+    expect(flag.ok && flag.config.appAddress).to.equal('127.0.0.1:9000');
   });
 
   for (const [argv, pattern] of [
