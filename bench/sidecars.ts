@@ -5,11 +5,20 @@
  * live phased switch from the previous one under steady app traffic) it measures: convergence
  * time, delivered app messages per second, broadcast delivery latency p50/p99, connections per
  * member and RSS per member; and for every switch its duration (prepare, converge, three route
- * steps 10/50/100 %, commit) and the messages lost or delivered twice during it, as recorded by
- * one test app per member. Writes JSON (default bench/results/sidecars.json) and prints a table.
+ * steps 10/50/100 %, commit; no verification waits) and the messages lost or delivered twice
+ * during it, as recorded by one test app per member. Writes JSON (default
+ * bench/results/sidecars.json) and prints a table.
+ *
+ * Sidecars share processes to fit the machine (`--per-process`), so `rssMiBPerMember` is the
+ * fleet's RSS over its members; the first `--standalone K` members run alone, with the image's
+ * Node.js flags, and give what one sidecar costs by itself: `standaloneRssMiB` (VmRSS, which
+ * includes ~44 MiB of the node binary's pages shared by every Node.js process) and
+ * `standalonePrivateMiB` (RssAnon: memory that sidecar alone holds). App traffic is spread evenly
+ * over time (TrafficGenerator), at `--rate` messages per second per member.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { loadavg } from 'node:os';
 import { LoopbackFleet } from '../src/fleet/loopback-fleet.js';
 import { SwitchOrchestrator } from '../src/fleet/switch-orchestrator.js';
 import { AppClient, TrafficGenerator, auditDeliveries, waitFor } from '../src/fleet/app-traffic.js';
@@ -28,6 +37,8 @@ interface Args {
   perProcess: number;
   rate: number;
   windowSeconds: number;
+  standalone: number;
+  callTimeoutMs: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -42,17 +53,22 @@ function parseArgs(argv: readonly string[]): Args {
     out: get('out') ?? join(packageRoot(), 'bench', 'results', 'sidecars.json'),
     // Several sidecars per process so the fleet fits a shared 2-core machine (5 up to 50, then 20).
     perProcess: Number(get('per-process') ?? (nodes > 50 ? 20 : 5)),
-    // Offered load: app messages per second per member (half broadcasts).
-    rate: Number(get('rate') ?? (nodes > 50 ? 0.2 : 1)),
-    windowSeconds: Number(get('window') ?? 5),
+    // Offered load: app messages per second per member (half broadcasts). At 200 members on two
+    // cores a HyParView broadcast costs the fleet ~0.1 s of CPU (~800 frames), hence the lower rate.
+    rate: Number(get('rate') ?? (nodes > 50 ? 0.05 : 1)),
+    windowSeconds: Number(get('window') ?? (nodes > 50 ? 10 : 5)),
+    standalone: Number(get('standalone') ?? (nodes > 50 ? 4 : 2)),
+    // A 200-member FullMesh forms ~20,000 connections at once on two cores: Control calls wait.
+    callTimeoutMs: Number(get('call-timeout-ms') ?? (nodes > 50 ? 60_000 : 30_000)),
   };
 }
 
-function rssMiB(pids: readonly number[]): number {
+/** Sum of a /proc/<pid>/status field (kB) over `pids`, in MiB. */
+function statusMiB(pids: readonly number[], field: 'VmRSS' | 'RssAnon'): number {
   let kb = 0;
   for (const pid of pids) {
     try {
-      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       kb += Number(m?.[1] ?? 0);
     } catch {
       // exited
@@ -66,9 +82,10 @@ const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const t0 = Date.now();
-  const fleet = await LoopbackFleet.start({ size: args.nodes, perProcess: args.perProcess, drainQuietMs: 1000, pingIntervalMs: 5000, startTimeoutMs: 300_000 });
-  process.stderr.write(`fleet of ${args.nodes} up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${fleet.processes.length} processes)\n`);
-  const orch = new SwitchOrchestrator(fleet.token, 30_000);
+  const fleet = await LoopbackFleet.start({ size: args.nodes, perProcess: args.perProcess, standalone: args.standalone, drainQuietMs: 1000, pingIntervalMs: 5000, startTimeoutMs: 300_000 });
+  process.stderr.write(`fleet of ${args.nodes} up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${fleet.processes.length} processes, ${args.standalone} sidecars alone)\n`);
+  const orch = new SwitchOrchestrator(fleet.token, args.callTimeoutMs);
+  const alonePids = fleet.members.slice(0, args.standalone).map((m) => m.proc.pid);
   const ids = fleet.ids();
   const apps = fleet.members.map((m) => new AppClient(m.id, m.appAddress));
   const topologies: Record<string, unknown>[] = [];
@@ -89,8 +106,8 @@ async function main(): Promise<void> {
       epoch++;
       reset();
       const traffic = i === 0 ? undefined : new TrafficGenerator(apps, { ratePerMember: args.rate, seed: epoch });
-      // Traffic runs from two generator ticks before the switch to two ticks after it.
-      const tickMs = 2000 / args.rate;
+      // Traffic runs from 2 s before the switch to 2 s after it (a steady flow, spread evenly).
+      const tickMs = 2000;
       traffic?.start();
       if (traffic !== undefined) await new Promise((r) => setTimeout(r, tickMs));
       const report = await orch.switchTo({ epoch, kind, members: ids, seed: epoch, steps: i === 0 ? [100] : STEPS, convergeTimeoutMs: 120_000 });
@@ -125,7 +142,9 @@ async function main(): Promise<void> {
         latencyP50Ms: round(quantile(latencies, 0.5)),
         latencyP99Ms: round(quantile(latencies, 0.99)),
         connectionsPerMember: round(conns.reduce((a, b) => a + b, 0) / Math.max(1, conns.length), 1),
-        rssMiBPerMember: round(rssMiB(fleet.processes.map((p) => p.pid)) / args.nodes, 1),
+        rssMiBPerMember: round(statusMiB(fleet.processes.map((p) => p.pid), 'VmRSS') / args.nodes, 1),
+        standaloneRssMiB: round(Math.max(0, ...alonePids.map((p) => statusMiB([p], 'VmRSS'))), 1),
+        standalonePrivateMiB: round(Math.max(0, ...alonePids.map((p) => statusMiB([p], 'RssAnon'))), 1),
         sent: audit.sent,
         lost: audit.lost,
         duplicated: audit.duplicated,
@@ -138,13 +157,13 @@ async function main(): Promise<void> {
     orch.close();
     await fleet.stop();
   }
-  const result = { nodes: args.nodes, perProcess: args.perProcess, ratePerMember: args.rate, steps: STEPS, measuredAt: new Date().toISOString(), topologies, switches };
+  const result = { nodes: args.nodes, perProcess: args.perProcess, standalone: args.standalone, ratePerMember: args.rate, steps: STEPS, loadAverage: loadavg().map((x) => round(x)), measuredAt: new Date().toISOString(), topologies, switches };
   mkdirSync(dirname(args.out), { recursive: true });
   writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
   const pad = (s: unknown, n: number): string => String(s).padEnd(n);
   console.log(`\nsidecars: ${args.nodes} members (${args.perProcess} per process), ${args.rate} msg/s per member`);
-  console.log(`${pad('topology', 14)}${pad('converge s', 12)}${pad('deliv/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('conns', 8)}${pad('RSS MiB', 8)}`);
-  for (const t of topologies) console.log(`${pad(t.topology, 14)}${pad(t.convergenceSeconds, 12)}${pad(t.throughputMsgsPerSec, 10)}${pad(t.latencyP50Ms, 9)}${pad(t.latencyP99Ms, 9)}${pad(t.connectionsPerMember, 8)}${pad(t.rssMiBPerMember, 8)}`);
+  console.log(`${pad('topology', 14)}${pad('converge s', 12)}${pad('deliv/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('conns', 8)}${pad('RSS/member', 12)}${pad('alone RSS', 11)}${pad('alone private', 14)}`);
+  for (const t of topologies) console.log(`${pad(t.topology, 14)}${pad(t.convergenceSeconds, 12)}${pad(t.throughputMsgsPerSec, 10)}${pad(t.latencyP50Ms, 9)}${pad(t.latencyP99Ms, 9)}${pad(t.connectionsPerMember, 8)}${pad(t.rssMiBPerMember, 12)}${pad(t.standaloneRssMiB, 11)}${pad(t.standalonePrivateMiB, 14)}`);
   console.log(`\n${pad('switch', 28)}${pad('seconds', 9)}${pad('sent', 8)}${pad('lost', 6)}${pad('dup', 6)}`);
   for (const s of switches) console.log(`${pad(`${s.from} → ${s.to}`, 28)}${pad(s.switchSeconds, 9)}${pad(s.sent, 8)}${pad(s.lost, 6)}${pad(s.duplicated, 6)}`);
   console.log(`\nwritten to ${args.out}`);

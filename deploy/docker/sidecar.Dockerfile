@@ -34,4 +34,5 @@ COPY --from=build /src/dist ./dist
 USER 65532:65532
 EXPOSE 7070 9464
 # The distroless image's entrypoint is node; args (--peer-port, ...) come from the pod spec.
-ENTRYPOINT ["/nodejs/bin/node", "/app/dist/src/sidecar/main.js"]
+# Node flags: SIDECAR_NODE_FLAGS in src/sidecar/node-flags.ts (a unit test keeps them equal).
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "/app/dist/src/sidecar/main.js"]

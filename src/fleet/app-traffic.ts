@@ -92,11 +92,20 @@ export interface TrafficOptions {
   readonly payloadBytes?: number;
 }
 
-/** Sends steady traffic from every app until stopped. */
+/** Shortest interval between generator ticks (ms): finer spreading costs timer wake-ups for nothing. */
+export const MIN_TICK_MS = 5;
+
+/**
+ * Sends steady traffic from every app until stopped. The apps take turns, spread evenly over each
+ * period (1 / rate): 200 members at 0.2 msg/s send one message every 25 ms, not 200 at once every
+ * 5 s, so what is measured is the overlay's latency and not the queueing of a synchronized burst.
+ * Which app sends, and whether a broadcast or a send and to whom, depend only on the seed.
+ */
 export class TrafficGenerator {
   private timer: NodeJS.Timeout | undefined;
   private readonly inflight = new Set<Promise<unknown>>();
-  private tick = 0;
+  /** Sends issued so far; the next one is from apps[issued % apps.length]. */
+  private issued = 0;
 
   constructor(
     private readonly apps: readonly AppClient[],
@@ -107,11 +116,18 @@ export class TrafficGenerator {
   start(): void {
     const random = new SeededRandom(this.options.seed);
     const payload = Buffer.alloc(this.options.payloadBytes ?? 64, 7);
-    const intervalMs = 1000 / this.options.ratePerMember;
-    this.timer = setInterval(() => {
-      this.tick++;
-      for (const app of this.apps) {
-        const broadcast = (this.tick + random.int(2)) % 2 === 0;
+    const n = this.apps.length;
+    if (n === 0) return;
+    const periodMs = 1000 / this.options.ratePerMember;
+    const t0 = performance.now();
+    const tick = (): void => {
+      // Sends due by now at n per period; a late timer catches up rather than lowering the rate.
+      const due = Math.floor(((performance.now() - t0) / periodMs) * n) + 1;
+      while (this.issued < due) {
+        const round = Math.floor(this.issued / n);
+        const app = this.apps[this.issued % n] as AppClient;
+        this.issued++;
+        const broadcast = (round + random.int(2)) % 2 === 0;
         let to: string | undefined;
         if (!broadcast) {
           const others = this.apps.filter((a) => a !== app);
@@ -121,7 +137,9 @@ export class TrafficGenerator {
         this.inflight.add(p);
         void p.finally(() => this.inflight.delete(p));
       }
-    }, intervalMs);
+    };
+    tick();
+    this.timer = setInterval(tick, Math.max(MIN_TICK_MS, periodMs / n));
   }
 
   /** Stops sending and waits for sends in flight to be acknowledged. */

@@ -16,6 +16,7 @@ import * as grpc from '@grpc/grpc-js';
 import { buildRoot } from '../paths.js';
 import { loadProto } from '../sidecar/proto.js';
 import { DEFAULT_APP_PORT, DEFAULT_PEER_PORT } from '../sidecar/config.js';
+import { SIDECAR_NODE_FLAGS } from '../sidecar/node-flags.js';
 
 /** Peer + Control port of every fleet sidecar (on its own address): the sidecar's default. */
 export const FLEET_PEER_PORT = DEFAULT_PEER_PORT;
@@ -54,6 +55,11 @@ export interface FleetOptions {
   readonly size: number;
   /** Sidecars per process (default 1). */
   readonly perProcess?: number;
+  /**
+   * The first this many members run alone, one process each, whatever `perProcess` says: a large
+   * benchmark packs sidecars to fit the machine yet still measures what one sidecar costs alone.
+   */
+  readonly standalone?: number;
   /** Cluster token (default: random). */
   readonly token?: string;
   readonly logLevel?: string;
@@ -62,6 +68,12 @@ export interface FleetOptions {
   readonly startTimeoutMs?: number;
   /** Extra flags for every sidecar. */
   readonly extraArgs?: readonly string[];
+  /**
+   * Node.js flags of every fleet process (say, `--cpu-prof` to profile a benchmark). Default: the
+   * sidecar's own ({@link SIDECAR_NODE_FLAGS}) for one sidecar per process, a 2 MiB semi-space
+   * when several share a process (more allocation per process).
+   */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** The address of the `i`-th sidecar in a /16 of loopback chosen by `block`. */
@@ -90,10 +102,12 @@ export class LoopbackFleet {
     const processes: FleetProcess[] = [];
     const fleet = new LoopbackFleet(members, processes, token, dir);
     try {
-      for (let first = 0; first < options.size; first += perProcess) {
+      const standalone = Math.max(0, Math.min(options.size, options.standalone ?? 0));
+      for (let first = 0; first < options.size; ) {
+        const count = first < standalone ? 1 : perProcess;
         const argvs: string[][] = [];
         const hosts: number[] = [];
-        for (let i = first; i < Math.min(options.size, first + perProcess); i++) {
+        for (let i = first; i < Math.min(options.size, first + count); i++) {
           const host = fleetHost(block, i);
           hosts.push(i);
           const args = ['--pod-name', `sidecar-${i}`, '--namespace', 'fleet', '--pod-ip', host, '--peer-port', String(FLEET_PEER_PORT), '--app-address', `${host}:${FLEET_APP_PORT}`, '--metrics-port', String(FLEET_METRICS_PORT), '--token-file', tokenFile, '--log-level', options.logLevel ?? 'warn'];
@@ -102,10 +116,11 @@ export class LoopbackFleet {
           args.push(...(options.extraArgs ?? []));
           argvs.push(args);
         }
-        const logFile = join(dir, `proc-${first}.log`);
+        const logFile = join(dir, `proc-${hosts[0] ?? first}.log`);
         const fd = openSync(logFile, 'a');
-        const entry = perProcess === 1 ? [join(buildRoot(), 'src', 'sidecar', 'main.js'), ...(argvs[0] as string[])] : [join(buildRoot(), 'src', 'fleet', 'fleet-host.js'), JSON.stringify(argvs)];
-        const child = spawn(process.execPath, ['--max-semi-space-size=2', ...entry], { stdio: ['ignore', fd, fd], env: { ...process.env } });
+        first += count;
+        const entry = argvs.length === 1 ? [join(buildRoot(), 'src', 'sidecar', 'main.js'), ...(argvs[0] as string[])] : [join(buildRoot(), 'src', 'fleet', 'fleet-host.js'), JSON.stringify(argvs)];
+        const child = spawn(process.execPath, [...(options.nodeArgs ?? (argvs.length === 1 ? SIDECAR_NODE_FLAGS : ['--max-semi-space-size=2'])), ...entry], { stdio: ['ignore', fd, fd], env: { ...process.env } });
         closeSync(fd);
         if (child.pid === undefined) throw new Error('failed to spawn a sidecar process');
         const proc: FleetProcess = { pid: child.pid, child, logFile, exited: false };

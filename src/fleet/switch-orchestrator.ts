@@ -19,8 +19,14 @@ export const DEFAULT_STEPS: readonly number[] = [100];
 export const DEFAULT_CONVERGE_TIMEOUT_MS = 30_000;
 /** Deadline of each Control call (ms): generous, a loaded node may answer slowly and a retry costs more. */
 export const DEFAULT_ORCHESTRATOR_CALL_TIMEOUT_MS = 15_000;
-/** Interval between convergence polls (ms). */
+/** Shortest interval between convergence polls (ms). */
 export const CONVERGE_POLL_MS = 50;
+/**
+ * Poll interval per member (ms): a poll costs every member a GetState and the orchestrator a reply
+ * from each, so a large fleet is polled less often (200 members: every 200 ms) lest the polling
+ * itself slow the convergence it waits for.
+ */
+export const CONVERGE_POLL_MS_PER_MEMBER = 1;
 
 /**
  * The members routing over the new epoch after a step of `percent`%: the first ceil(n·p/100) in
@@ -159,7 +165,7 @@ export class SwitchOrchestrator {
   async waitConverged(epoch: number, members: readonly string[], timeoutMs: number): Promise<{ ok: boolean; unresponsive: string[] }> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { values, failed } = await this.each(members, (c) => c.getState());
+      const { values, failed } = await this.each(members, (c) => c.getState(true));
       const live = members.filter((m) => values.has(m));
       const views = new Map<string, string[]>();
       for (const [m, s] of values) {
@@ -168,7 +174,7 @@ export class SwitchOrchestrator {
       }
       if (views.size === live.length && activeViewsConnected(live, views)) return { ok: true, unresponsive: [...failed.keys()] };
       if (Date.now() > deadline) return { ok: false, unresponsive: [...failed.keys()] };
-      await new Promise((r) => setTimeout(r, CONVERGE_POLL_MS));
+      await new Promise((r) => setTimeout(r, Math.max(CONVERGE_POLL_MS, members.length * CONVERGE_POLL_MS_PER_MEMBER)));
     }
   }
 

@@ -12,6 +12,7 @@
  * $TOPOLOGY_NODE_AGENT_IMAGES (same shape as DEFAULT_IMAGES).
  */
 import { readFileSync } from 'node:fs';
+import { SIDECAR_NODE_FLAGS } from '../sidecar/node-flags.js';
 
 /** How to run one image locally. */
 export interface ImageEntry {
@@ -36,8 +37,8 @@ export type ImageMap = Record<string, ImageEntry>;
  */
 export const DEFAULT_IMAGES: ImageMap = {
   'topology-sidecar': {
-    command: ['${node}', '${buildRoot}/src/sidecar/main.js'],
-    executables: { 'topology-sidecar': ['${node}', '${buildRoot}/src/sidecar/main.js'] },
+    command: ['${node}', ...SIDECAR_NODE_FLAGS, '${buildRoot}/src/sidecar/main.js'],
+    executables: { 'topology-sidecar': ['${node}', ...SIDECAR_NODE_FLAGS, '${buildRoot}/src/sidecar/main.js'] },
   },
   'topology-operator': {
     command: ['${node}', '${buildRoot}/src/operator/main.js'],

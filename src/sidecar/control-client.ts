@@ -49,8 +49,9 @@ export class ControlClient {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   }
 
-  getState(): Promise<CallResult<SidecarState__Output>> {
-    return this.call(this.client.GetState.bind(this.client) as Invoke<object, SidecarState__Output>, {});
+  /** The sidecar's state; `viewsOnly` leaves out member lists and passive views (cheap polls). */
+  getState(viewsOnly = false): Promise<CallResult<SidecarState__Output>> {
+    return this.call(this.client.GetState.bind(this.client) as Invoke<object, SidecarState__Output>, viewsOnly ? { viewsOnly: true } : {});
   }
 
   getMetrics(): Promise<CallResult<SidecarMetrics__Output>> {

@@ -38,19 +38,28 @@ function validMembers(list: readonly string[]): boolean {
 /** Handlers of topology.v1.Control for `node`. */
 export function controlHandlers(node: SidecarNode): ControlHandlers {
   return {
-    GetState(_call, callback) {
+    GetState(call, callback) {
       const s = node.snapshot();
+      const viewsOnly = call.request.viewsOnly === true;
       callback(null, {
         pod: node.pod,
         self: node.self,
         activeEpoch: s.active,
         stagedEpoch: s.staged,
         routeEpoch: s.route,
-        members: [...node.members()],
+        members: viewsOnly ? [] : [...node.members()],
         startedAtMs: node.startedAt,
         overlays: node.overlays().map((o) => {
           const views = o.overlay.views();
-          return { epoch: o.epoch, topology: TOPOLOGY_OF_KIND[o.kind], role: o.role, activeView: [...views.active], passiveView: [...views.passive], members: [...o.overlay.members()], connections: o.connections };
+          return {
+            epoch: o.epoch,
+            topology: TOPOLOGY_OF_KIND[o.kind],
+            role: o.role,
+            activeView: node.connectedView(o.epoch, views.active),
+            passiveView: viewsOnly ? [] : [...views.passive],
+            members: viewsOnly ? [] : [...o.overlay.members()],
+            connections: o.connections,
+          };
         }),
       });
     },

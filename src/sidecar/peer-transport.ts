@@ -44,6 +44,27 @@ export const FROM_KEY = 'x-topology-from';
 export const EPOCH_KEY = 'x-topology-epoch';
 /** Goodbye reason of an epoch that is draining: not a failure, the receiver does not repair. */
 export const DRAIN_REASON = 'drain';
+/** Goodbye reason of a transient link closed for being idle (see {@link PeerTransport.reapIdle}). */
+export const IDLE_REASON = 'idle';
+/**
+ * Pings per ping interval, across all links of a sidecar: with many links (a 200-member FullMesh
+ * has 199 per epoch) pinging every link every interval costs more frames than the app sends, so
+ * links take turns (each is pinged every ceil(links / budget) intervals). Wild guess: 10.
+ */
+export const DEFAULT_PINGS_PER_INTERVAL = 10;
+/**
+ * How long the larger NodeId of a pair waits for the smaller one to dial a link
+ * ({@link PeerTransport.connect}) before dialing itself: one connection per pair instead of two.
+ * Generous: a 200-member FullMesh forming on two cores takes tens of seconds to complete its
+ * ~20,000 handshakes, and a second dial per pair would double that work.
+ */
+export const CONNECT_GRACE_MS = 10_000;
+/**
+ * Eager dials ({@link PeerTransport.connect}) made per event-loop turn: a FullMesh member list
+ * names every member at once, and ~100 dials in one go (a connection costs ~2.5 ms of CPU, both
+ * ends) would hold up Control calls and app traffic behind them.
+ */
+export const DIALS_PER_TURN = 8;
 
 /** What the transport reports to its owner (the sidecar node). */
 export interface TransportHandler {
@@ -69,6 +90,7 @@ export interface PeerTransportOptions {
   readonly logger: Logger;
   readonly queueCapacity?: number;
   readonly pingIntervalMs?: number;
+  readonly pingsPerInterval?: number;
   readonly maxFrameBytes?: number;
 }
 
@@ -104,6 +126,10 @@ class Link {
   closing: { readonly reason: string } | undefined;
   /** The peer said Goodbye: not a failure. */
   peerSaidGoodbye: string | undefined;
+  /** A frame came from the peer: the link is up end to end (a dialed stream alone is not). */
+  established = false;
+  /** Last time a non-ping frame was queued or received (ms, performance clock). */
+  lastUsedAt = performance.now();
   readonly rtt = new LatencyWindow(128);
   constructor(
     readonly epoch: number,
@@ -123,6 +149,12 @@ export class PeerTransport {
   private readonly maxFrameBytes: number;
   private readonly pingTimer: NodeJS.Timeout;
   private nonce = 0;
+  /** Links pinged so far, modulo the link count: where the next ping round starts. */
+  private pingCursor = 0;
+  private readonly pingsPerInterval: number;
+  /** Links waiting for their eager dial, oldest first. */
+  private readonly dialQueue: Link[] = [];
+  private dialScheduled = false;
   private closed = false;
   private readonly serializeFrame: (f: PeerFrame) => Buffer;
   private readonly deserializeFrame: (b: Buffer) => PeerFrame__Output;
@@ -130,6 +162,7 @@ export class PeerTransport {
   constructor(private readonly options: PeerTransportOptions) {
     this.queueCapacity = options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.pingsPerInterval = Math.max(1, options.pingsPerInterval ?? DEFAULT_PINGS_PER_INTERVAL);
     const frameType = loadProto().topology.v1.PeerFrame;
     this.serializeFrame = (f) => {
       const buf = frameType.serialize(f);
@@ -168,15 +201,97 @@ export class PeerTransport {
       link = this.linkFor(epoch, peer);
     }
     if (link.queue.length >= this.queueCapacity) return 'full';
+    link.lastUsedAt = performance.now();
     link.queue.push({ epoch, message: encodeWireMessage(message) });
     this.pump(link);
     return 'queued';
+  }
+
+  /**
+   * Opens the link to `peer` on `epoch` ahead of any message (FullMesh and ClientServer links are
+   * made when the member list names the peer, not at the first message, so the new overlay is
+   * connected before traffic is routed over it: make before break). The smaller NodeId dials; the
+   * larger dials only if no stream arrived within {@link CONNECT_GRACE_MS}.
+   */
+  connect(epoch: number, peer: NodeId): void {
+    if (this.closed || peer === this.options.self) return;
+    const existing = this.links.get(linkKey(epoch, peer));
+    if (existing !== undefined && existing.streams.length > 0) return;
+    if (this.options.self < peer) {
+      const link = this.linkFor(epoch, peer, false);
+      if (link.streams.length === 0) this.queueDial(link);
+      return;
+    }
+    const timer = setTimeout(() => {
+      if (this.closed || this.options.handler.disposition(epoch) !== 'live') return;
+      const link = this.links.get(linkKey(epoch, peer));
+      if (link === undefined || link.streams.length === 0) this.linkFor(epoch, peer);
+    }, CONNECT_GRACE_MS);
+    timer.unref();
+  }
+
+  private queueDial(link: Link): void {
+    this.dialQueue.push(link);
+    if (this.dialScheduled) return;
+    this.dialScheduled = true;
+    setImmediate(() => this.dialSome());
+  }
+
+  /** Dials the next {@link DIALS_PER_TURN} queued links still without a stream, then yields. */
+  private dialSome(): void {
+    this.dialScheduled = false;
+    let dialed = 0;
+    while (dialed < DIALS_PER_TURN && !this.closed) {
+      const link = this.dialQueue.shift();
+      if (link === undefined) return;
+      if (this.links.get(linkKey(link.epoch, link.peer)) !== link || link.streams.length > 0 || link.closing !== undefined) continue;
+      if (this.options.handler.disposition(link.epoch) !== 'live') {
+        // The epoch went away before its turn: forget the never-dialed link (if nothing is queued on it).
+        if (link.queue.length === 0) this.removeLink(link);
+        continue;
+      }
+      this.dial(link);
+      dialed++;
+    }
+    if (this.dialQueue.length > 0 && !this.closed) {
+      this.dialScheduled = true;
+      setImmediate(() => this.dialSome());
+    }
+  }
+
+  /** True when the link to `peer` on `epoch` is up end to end (the peer's Hello or any frame arrived). */
+  established(epoch: number, peer: NodeId): boolean {
+    const link = this.links.get(linkKey(epoch, peer));
+    return link !== undefined && link.established && link.streams.length > 0 && link.closing === undefined;
+  }
+
+  /**
+   * Closes links that carried nothing but pings for `idleMs` and that `keep` does not claim (the
+   * overlay's neighbours): the transient links of gossip (shuffle replies, direct sends, probe
+   * acknowledgements) would otherwise pile up, each with its pings, until a member holds a link
+   * to most others. The peer sees an `idle` Goodbye; either end dials again when it needs the link.
+   */
+  reapIdle(idleMs: number, keep: (epoch: number, peer: NodeId) => boolean): number {
+    const cutoff = performance.now() - idleMs;
+    let closed = 0;
+    for (const link of [...this.links.values()]) {
+      if (link.closing !== undefined || link.peerSaidGoodbye !== undefined || link.queue.length > 0 || link.lastUsedAt > cutoff) continue;
+      if (keep(link.epoch, link.peer)) continue;
+      this.disconnect(link.epoch, link.peer, IDLE_REASON);
+      closed++;
+    }
+    return closed;
   }
 
   /** Closes the link to `peer` on `epoch` once its queue is flushed. */
   disconnect(epoch: number, peer: NodeId, reason = 'disconnect'): void {
     const link = this.links.get(linkKey(epoch, peer));
     if (link === undefined || link.closing !== undefined) return;
+    if (link.streams.length === 0) {
+      // Never dialed (an eager dial still waiting its turn) or already down: nothing to say goodbye on.
+      this.removeLink(link);
+      return;
+    }
     link.closing = { reason };
     this.pump(link);
   }
@@ -432,8 +547,10 @@ export class PeerTransport {
       this.options.handler.onMalformed('epoch-mismatch');
       return;
     }
+    link.established = true;
     switch (frame.body) {
       case 'message': {
+        link.lastUsedAt = performance.now();
         if (frame.message === undefined || frame.message === null) break;
         const decoded = decodeWireMessage(frame.message);
         if (!decoded.ok) {
@@ -466,10 +583,17 @@ export class PeerTransport {
     }
   }
 
+  /** Pings the next {@link DEFAULT_PINGS_PER_INTERVAL} established links, round robin. */
   private pingAll(): void {
     const now = performance.now();
-    for (const link of this.links.values()) {
-      if (link.closing !== undefined || link.queue.length > 0) continue;
+    const links = [...this.links.values()];
+    if (links.length === 0) return;
+    const budget = Math.min(this.pingsPerInterval, links.length);
+    const start = this.pingCursor % links.length;
+    this.pingCursor = start + budget;
+    for (let k = 0; k < budget; k++) {
+      const link = links[(start + k) % links.length] as Link;
+      if (!link.established || link.closing !== undefined || link.queue.length > 0) continue;
       const w = this.preferred(link);
       if (w === undefined) continue;
       w.call.write({ epoch: link.epoch, ping: { nonce: ++this.nonce, sentAtMs: now } });

@@ -55,6 +55,12 @@ export const DEFAULT_FUTURE_FRAME_LIMIT = 20_000;
  * of at the next membership change. Wild guess: 2 s.
  */
 export const MEMBERS_REFRESH_MS = 2_000;
+/**
+ * A link that carried nothing but pings this long, to a peer outside the overlay's active view, is
+ * closed (see {@link PeerTransport.reapIdle}). Long enough that a HyParView join or neighbour
+ * request in progress is not cut, short enough that gossip's transient links do not pile up.
+ */
+export const DEFAULT_IDLE_LINK_MS = 10_000;
 /** How often draining overlays are checked for completion. */
 export const DRAIN_CHECK_INTERVAL_MS = 100;
 /** Prefix of probe broadcast ids; probes are acknowledged by the sidecar, never delivered to the app. */
@@ -102,6 +108,8 @@ export interface SidecarNodeOptions {
   readonly queueCapacity?: number;
   readonly pingIntervalMs?: number;
   readonly maxFrameBytes?: number;
+  /** See {@link DEFAULT_IDLE_LINK_MS}. */
+  readonly idleLinkMs?: number;
 }
 
 interface EpochRuntime {
@@ -219,6 +227,11 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   /** The member list last pushed. */
   members(): readonly NodeId[] {
     return this.memberList;
+  }
+
+  /** The part of `epoch`'s active view this member has a working link to: what convergence checks. */
+  connectedView(epoch: number, active: readonly NodeId[]): NodeId[] {
+    return active.filter((p) => this.transport.established(epoch, p));
   }
 
   /** Live overlays with their roles. */
@@ -430,6 +443,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   }
 
   private refreshMembers(): void {
+    this.reapIdleLinks();
     if (this.memberList.length === 0) return;
     for (const rt of this.runtimes.values()) {
       if (rt.drainStartedAt !== undefined) continue;
@@ -438,6 +452,20 @@ export class SidecarNode implements TransportHandler, MetricsSource {
       const driven = rt.kind === 'FullMesh' || rt.kind === 'ClientServer';
       if (driven || rt.overlay.views().active.length === 0) this.run(rt, { kind: 'members', members: this.memberList });
     }
+  }
+
+  /** Closes idle links that no live overlay counts as a neighbour (links of draining or future epochs stay). */
+  private reapIdleLinks(): void {
+    const neighbours = new Map<number, Set<NodeId>>();
+    this.transport.reapIdle(this.options.idleLinkMs ?? DEFAULT_IDLE_LINK_MS, (epoch, peer) => {
+      if (this.engine.disposition(epoch) === 'future') return true;
+      const rt = this.runtimes.get(epoch);
+      if (rt === undefined) return false;
+      if (rt.drainStartedAt !== undefined) return true;
+      let set = neighbours.get(epoch);
+      if (set === undefined) neighbours.set(epoch, (set = new Set(rt.overlay.views().active)));
+      return set.has(peer);
+    });
   }
 
   private checkDrains(): void {
@@ -503,6 +531,8 @@ export class SidecarNode implements TransportHandler, MetricsSource {
             this.deliver(rt, out.message, out.hops);
             break;
           case 'neighborUp':
+            // A neighbour has a link before the first message needs it (make before break).
+            this.transport.connect(rt.epoch, out.peer);
             break;
           case 'neighborDown':
             rt.stats.neighborLoss++;

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { packageRoot } from '../../../src/paths.js';
+import { SIDECAR_NODE_FLAGS } from '../../../src/sidecar/node-flags.js';
+import { DEFAULT_IMAGES } from '../../../src/localcluster/node-agent-images.js';
 
 const IMAGES = [
   { file: 'operator.Dockerfile', entry: 'dist/src/operator/main.js' },
@@ -64,6 +66,15 @@ describe('Dockerfiles (deploy/docker)', () => {
       });
     });
   }
+
+  it('the sidecar image, the local node agent and the fleet run the sidecar with the same Node.js flags', () => {
+    const text = readFileSync(join(packageRoot(), 'deploy', 'docker', 'sidecar.Dockerfile'), 'utf8');
+    const ep = stages(text).pop()!.find((l) => l.startsWith('ENTRYPOINT'))!;
+    const argv = JSON.parse(ep.slice('ENTRYPOINT'.length)) as string[];
+    expect(argv.slice(1, -1)).to.deep.equal([...SIDECAR_NODE_FLAGS]);
+    expect(DEFAULT_IMAGES['topology-sidecar']!.command.slice(1, -1)).to.deep.equal([...SIDECAR_NODE_FLAGS]);
+    expect(DEFAULT_IMAGES['topology-sidecar']!.executables!['topology-sidecar']!.slice(1, -1)).to.deep.equal([...SIDECAR_NODE_FLAGS]);
+  });
 
   it('the operator image also ships the kubectl plugin the chart\'s helm test runs', () => {
     const text = readFileSync(join(packageRoot(), 'deploy', 'docker', 'operator.Dockerfile'), 'utf8');

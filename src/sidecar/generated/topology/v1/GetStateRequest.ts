@@ -2,7 +2,9 @@
 
 
 export interface GetStateRequest {
+  'viewsOnly'?: (boolean);
 }
 
 export interface GetStateRequest__Output {
+  'viewsOnly': (boolean);
 }
