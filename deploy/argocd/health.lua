@@ -6,7 +6,8 @@
 --   Progressing no status yet, the operator has not observed the latest generation, or a switch
 --               is in flight (phase Pending, Progressing, Verifying, RollingBack)
 --   Degraded    condition Stalled=True, phase Degraded or Failed, or a switch stopped (stage Failed)
---   Healthy     phase Ready: the overlay the spec asks for runs on every ready member
+--   Healthy     phase Ready: the overlay the spec asks for runs on every ready member, or no pod
+--               matches spec.selector (Ready reason NoMembers: nothing to configure yet)
 hs = {}
 
 local function condition(t)
@@ -72,8 +73,13 @@ if phase == "Degraded" or phase == "Failed" or (rollout ~= nil and rollout.stage
 end
 
 if phase == "Ready" then
+  local ready = condition("Ready")
   hs.status = "Healthy"
-  hs.message = tostring(obj.status.currentTopology or "overlay") .. " on " .. members()
+  if ready ~= nil and ready.reason == "NoMembers" and ready.message ~= nil then
+    hs.message = ready.message
+  else
+    hs.message = tostring(obj.status.currentTopology or "overlay") .. " on " .. members()
+  end
   return hs
 end
 

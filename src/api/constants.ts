@@ -69,7 +69,10 @@ export type ConditionType = (typeof CONDITION_TYPES)[keyof typeof CONDITION_TYPE
 export const REASONS = {
   /** The overlay is established on every ready member. */
   established: 'Established',
-  /** No ready member pod matches the selector yet. */
+  /**
+   * No pod matches the selector (condition Ready=True: nothing to configure), or selected pods are
+   * not ready yet (Ready=False, phase Pending).
+   */
   noMembers: 'NoMembers',
   /** Members that joined (or restarted) are being brought into the committed epoch. */
   membersJoining: 'MembersJoining',
@@ -105,6 +108,11 @@ export const REASONS = {
   rollbackStalled: 'RollbackStalled',
   /** Committing did not finish within the progress deadline; still retrying. */
   commitStalled: 'CommitStalled',
+  /**
+   * The token named by `spec.sidecar.tokenSecretRef` cannot be read (no Secret, no key, empty,
+   * forbidden): the sidecars are not called until it can.
+   */
+  sidecarTokenUnavailable: 'SidecarTokenUnavailable',
   /** `spec.paused` is true. */
   paused: 'Paused',
   /** The spec fails validation (a defence behind the CRD's own rules). */

@@ -196,7 +196,7 @@ const specSchema: SchemaProps = object(
     sidecar: settings('How the operator reaches the member sidecars.', {
       port: integer('Control/Peer gRPC port of the sidecars. The pod annotation topology.foundation.dev/sidecar-port overrides it per pod.', { default: SIDECAR_DEFAULTS.port, minimum: 1, maximum: 65535 }),
       tokenSecretRef: object(
-        'Secret (in this namespace) holding the shared token the operator and peers authenticate with. Absent: no authentication.',
+        'Secret (in this namespace) holding the shared token the operator and peers authenticate with; the operator reads it by name (RBAC: get on secrets) and reports a missing Secret or key as Stalled, reason SidecarTokenUnavailable. Absent: the operator\'s own token (--token-file), or none.',
         {
           name: string('Name of the Secret.', { minLength: 1, maxLength: 253 }),
           key: string('Key inside the Secret.', { default: SIDECAR_DEFAULTS.tokenKey, minLength: 1, maxLength: 253 }),
@@ -231,7 +231,7 @@ const conditionSchema: SchemaProps = object(
 const statusSchema: SchemaProps = object('Observed state, written by the operator.', {
   observedGeneration: integer('metadata.generation of the spec this status reflects.', {}, 'int64'),
   phase: enumOf(
-    'Summary: Pending (no overlay yet), Ready, Progressing (a switch or joining members in flight), Verifying (a step\'s health window), RollingBack, Paused, Degraded (serving, but not as the spec asks), Failed (a switch failed with autoRollback false).',
+    'Summary: Pending (selected pods, but no overlay on them yet), Ready (the overlay runs on every ready member, or no pod matches spec.selector: reason NoMembers), Progressing (a switch or joining members in flight), Verifying (a step\'s health window), RollingBack, Paused, Degraded (serving, but not as the spec asks), Failed (a switch failed with autoRollback false).',
     PHASES,
   ),
   currentTopology: topologyEnum('Overlay committed on the members (application traffic uses it unless routed to the target).'),

@@ -7,6 +7,8 @@
  * finish), the Lease is released so a standby takes over at once, and the process exits 0.
  * Losing the Lease exits 1 so Kubernetes restarts the replica as a fresh standby.
  */
+// First: sets V8's heap flags before the large modules below are loaded (see heap-policy.ts).
+import './heap-policy-init.js';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Registry, collectDefaultMetrics } from 'prom-client';

@@ -25,11 +25,13 @@ import { StatusWriter } from './controller/status-writer.js';
 import { ControllerMetrics } from './controller/metrics.js';
 import { ResourceInformer, type ResourceEvent, type ResourceType } from './controller/informer.js';
 import { InformerSource, enqueueMapped, type EventHandler, type Predicate } from './controller/source.js';
+import { trimMetadata, trimPod } from './cache-trim.js';
 import type { OperatorConfig } from './config.js';
 import { memberRelevantChange, topologiesSelecting } from './members.js';
 import { OperatorMetrics } from './operator-metrics.js';
 import { TopologyReconciler } from './reconciler.js';
 import { SidecarPool } from './sidecar-pool.js';
+import { apiSecretReader, SidecarTokens } from './sidecar-token.js';
 
 /** The ClusterTopology resource for informers. */
 export const CLUSTER_TOPOLOGY_RESOURCE: ResourceType = { apiVersion: API_VERSION, kind: KIND, plural: PLURAL, namespaced: true };
@@ -80,14 +82,17 @@ export function buildOperator(config: OperatorConfig, kubeConfig: KubeConfig, re
   const controllerMetrics = new ControllerMetrics(registry);
   const metrics = new OperatorMetrics(registry);
   const namespaces = config.namespaces.length > 0 ? { namespaces: [...config.namespaces] } : {};
-  const topologies = new ResourceInformer<KubernetesObject>({ kubeConfig, resource: CLUSTER_TOPOLOGY_RESOURCE, metrics: controllerMetrics, logger, ...namespaces });
-  const pods = new ResourceInformer<V1Pod>({ kubeConfig, resource: POD_RESOURCE, metrics: controllerMetrics, logger, ...namespaces });
+  // The caches keep only what the operator reads (cache-trim.ts).
+  const topologies = new ResourceInformer<KubernetesObject>({ kubeConfig, resource: CLUSTER_TOPOLOGY_RESOURCE, metrics: controllerMetrics, logger, transform: trimMetadata, ...namespaces });
+  const pods = new ResourceInformer<V1Pod>({ kubeConfig, resource: POD_RESOURCE, metrics: controllerMetrics, logger, transform: trimPod, ...namespaces });
   const pool = new SidecarPool({ token, concurrency: config.sidecarConcurrency, timeoutMs: config.sidecarTimeoutMs, metrics });
+  const tokens = new SidecarTokens(token, apiSecretReader(kubeConfig));
   const reconciler = new TopologyReconciler({
     statusWriter: new StatusWriter({ kubeConfig, logger }),
     recorder: new EventRecorder({ kubeConfig, reportingInstance: config.identity, metrics: controllerMetrics, logger, spamBurst: EVENT_BURST_PER_OBJECT }),
     pods,
     pool,
+    tokens,
     metrics,
     logger,
   });
@@ -122,7 +127,10 @@ export function buildOperator(config: OperatorConfig, kubeConfig: KubeConfig, re
       : {}),
   });
   let metricsServer: HealthServer | undefined;
-  const sweep = setInterval(() => pool.sweep(), 60_000);
+  const sweep = setInterval(() => {
+    pool.sweep();
+    tokens.sweep();
+  }, 60_000);
   sweep.unref();
   return {
     manager,

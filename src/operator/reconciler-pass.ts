@@ -45,6 +45,8 @@ export interface PassInput {
   pods: readonly MemberPod[];
   now: Date;
   logger: winston.Logger;
+  /** The sidecar connections for this resource (its own token); defaults to the pass's pool. */
+  pool?: SidecarPool;
 }
 
 /** What a pass did and decided. */
@@ -80,10 +82,11 @@ export class ReconcilePass {
   async run(input: PassInput): Promise<PassResult> {
     const { uid, generation, status, now, logger: log } = input;
     const spec = applyDefaults(input.spec);
+    const pool = input.pool ?? this.pool;
 
     // Observe.
-    const observations = await observeMembers(this.pool, input.pods);
-    const pushed = await syncMemberLists(this.pool, observations);
+    const observations = await observeMembers(pool, input.pods);
+    const pushed = await syncMemberLists(pool, observations);
     if (pushed > 0) log.info('pushed the member list', { sidecars: pushed, members: observations.filter((o) => o.observed.ready).length });
     const r = status.rollout;
     const lost = this.tracker.observe(uid, r !== undefined && (r.stage === 'Preparing' || r.stage === 'Routing') ? r.epoch : undefined, observations);
@@ -91,7 +94,7 @@ export class ReconcilePass {
     if (isEvaluationDue(spec, status, generation, now)) {
       const round = (this.rounds.get(uid) ?? 0) + 1;
       this.rounds.set(uid, round);
-      sample = await this.collector.collect(observations, spec.autoSwitch.sampleSize, round, now);
+      sample = await this.collector.collect(observations, spec.autoSwitch.sampleSize, round, now, pool);
     }
 
     // Plan.
@@ -108,12 +111,12 @@ export class ReconcilePass {
 
     // Act.
     const addressOf = new Map(observations.filter((o) => o.pod.address !== undefined).map((o) => [o.pod.name, o.pod.address!]));
-    const outcome = await runMemberActions(this.pool, spec, plan.actions, addressOf, log);
+    const outcome = await runMemberActions(pool, spec, plan.actions, addressOf, log);
     let actOnVerification = false;
     for (const action of plan.actions) {
       if (action.kind !== 'verify') continue;
       const addresses = action.members.map((m) => addressOf.get(m)).filter((a): a is string => a !== undefined);
-      const v = await verifyEpoch(this.pool, spec, action.epoch, addresses, lost, this.now);
+      const v = await verifyEpoch(pool, spec, action.epoch, addresses, lost, this.now);
       this.verifications.set(uid, v);
       const failed = !v.connected || v.probesDelivered < v.probesSent;
       const started = plan.status.rollout?.verificationStartedAt;

@@ -14,8 +14,9 @@
  *   4. Plan: the pure `planReconcile` (rules + decideSwitch + the rollout planner).
  *   5. Act: carry out the plan's member actions (sidecar-actions.ts); run the verification it asks
  *      for (sidecar-verify.ts) and keep the result for the next plan.
- *   6. Write status through the status subresource (merge patch, resourceVersion precondition),
- *      emit the plan's Events, update metrics, and return when to look again.
+ *   6. Write status through the status subresource (merge patch from the object read in step 1,
+ *      with its resourceVersion as precondition, so no second read), emit the plan's Events,
+ *      update metrics, and return when to look again.
  *
  * What the reconciler remembers between calls, per resource and per replica: the latest
  * verification result (the planner takes it as input on the next call; a new leader simply
@@ -24,7 +25,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type winston from 'winston';
-import { FINALIZER, GROUP, PLURAL, VERSION } from '../api/constants.js';
+import { FINALIZER, GROUP, PLURAL, REASONS, VERSION } from '../api/constants.js';
 import { applyDefaults } from '../api/apply-defaults.js';
 import type { ClusterTopology, ClusterTopologyStatus, ResolvedSpec } from '../api/types.js';
 import { validateSpec } from '../api/validate-spec.js';
@@ -41,6 +42,8 @@ import { planReconcile } from './rollout/plan-reconcile.js';
 import type { PlannedEvent } from './rollout/types.js';
 import { IN_FLIGHT_STAGES } from './rules/decide-switch.js';
 import type { SidecarPool } from './sidecar-pool.js';
+import type { SidecarTokens } from './sidecar-token.js';
+import { tokenUnavailableStatus, TOKEN_RETRY_SECONDS } from './sidecar-token-status.js';
 
 /** Where the reconciler reads pods from: the Pod informer's cache. */
 export interface PodLister {
@@ -53,6 +56,8 @@ export interface TopologyReconcilerOptions {
   recorder: EventRecorder;
   pods: PodLister;
   pool: SidecarPool;
+  /** Resolves `spec.sidecar.tokenSecretRef`; the pool's token is used for resources without one. */
+  tokens: SidecarTokens;
   metrics: OperatorMetrics;
   logger: winston.Logger;
   /** Defaults to the system time. */
@@ -90,13 +95,19 @@ export class TopologyReconciler {
     const status = object.status ?? {};
     const log = this.options.logger.child({ namespace, name, epoch: status.epoch ?? 0, generation: object.metadata.generation ?? 0 });
 
+    // The sidecars of this resource may expect their own token (spec.sidecar.tokenSecretRef).
+    const token = await this.options.tokens.resolve(namespace, object.spec?.sidecar?.tokenSecretRef);
+    const pool = token.ok ? this.options.pool.withToken(token.token) : this.options.pool;
+
     if (object.metadata.deletionTimestamp !== undefined && object.metadata.deletionTimestamp !== null) {
       this.forget(uid);
       metrics.forget(namespace, name);
-      return finalizeTopology({ ...this.options, logger: log }, object, ref);
+      // Without the resource's token the clean-up is tried with the default one; it never blocks deletion.
+      return finalizeTopology({ ...this.options, pool, logger: log }, object, ref);
     }
     if (!(object.metadata.finalizers ?? []).includes(FINALIZER)) {
-      await statusWriter.addFinalizer(ref, FINALIZER);
+      // Continue from the object as written, so the status write below need not read it again.
+      object = (await statusWriter.addFinalizer(ref, FINALIZER, object as unknown as CustomResource)) as unknown as ClusterTopology;
       log.info('added the finalizer', { finalizer: FINALIZER });
     }
 
@@ -109,9 +120,17 @@ export class TopologyReconciler {
       await this.emit(object, plan.events);
       return {};
     }
+    if (!token.ok) {
+      // Nothing can be asked of the sidecars: say why, and look again (a Secret is not watched).
+      const next = tokenUnavailableStatus(status, generation, token.message, now);
+      const written = await this.write(ref, object, status, next, log);
+      await this.emit(written, [{ type: 'Warning', reason: REASONS.sidecarTokenUnavailable, message: token.message }]);
+      log.warn(token.message, { event: REASONS.sidecarTokenUnavailable });
+      return { requeueAfter: TOKEN_RETRY_SECONDS * 1000 };
+    }
     const spec: ResolvedSpec = applyDefaults(object.spec);
     const pods = memberPods(spec, this.options.pods.list(namespace));
-    const { plan, requeueAfterSeconds } = await this.pass.run({ uid, spec: object.spec, generation, status, pods, now, logger: log });
+    const { plan, requeueAfterSeconds } = await this.pass.run({ uid, spec: object.spec, generation, status, pods, now, logger: log, pool });
 
     // Record.
     const written = await this.write(ref, object, status, plan.status, log);
@@ -129,10 +148,15 @@ export class TopologyReconciler {
    */
   private async write(ref: CustomResourceRef, object: ClusterTopology, read: ClusterTopologyStatus, next: ClusterTopologyStatus, log: winston.Logger): Promise<CustomResource> {
     const readJson = JSON.stringify(read);
-    const written = await this.options.statusWriter.updateStatus<ClusterTopologyStatus>(ref, (fresh) => {
-      if (JSON.stringify(fresh.status ?? {}) !== readJson) throw new Error('status changed while reconciling; planning again');
-      return next;
-    });
+    // The object read for planning is the first attempt's base; a conflict re-reads (and then throws here).
+    const written = await this.options.statusWriter.updateStatus<ClusterTopologyStatus>(
+      ref,
+      (fresh) => {
+        if (JSON.stringify(fresh.status ?? {}) !== readJson) throw new Error('status changed while reconciling; planning again');
+        return next;
+      },
+      object as unknown as CustomResource<ClusterTopologyStatus>,
+    );
     if (written.status !== undefined && next.phase !== read.phase) log.info('phase changed', { from: read.phase ?? 'none', to: next.phase, topology: next.currentTopology, target: next.targetTopology });
     return (written.apiVersion !== undefined ? written : object) as unknown as CustomResource;
   }

@@ -81,8 +81,11 @@ export class SidecarMetricsCollector {
 
   constructor(private readonly pool: SidecarPool) {}
 
-  /** One sample over the ready members of `observations`. `round` rotates the sample. */
-  async collect(observations: readonly MemberObservation[], sampleSize: number, round: number, now: Date): Promise<TopologyMetrics> {
+  /**
+   * One sample over the ready members of `observations`. `round` rotates the sample. `pool`
+   * overrides the collector's (a resource's own token, see SidecarPool.withToken).
+   */
+  async collect(observations: readonly MemberObservation[], sampleSize: number, round: number, now: Date, pool: SidecarPool = this.pool): Promise<TopologyMetrics> {
     const ready = observations.filter((o) => o.observed.ready && o.pod.address !== undefined);
     const metrics: TopologyMetrics = { nodeCount: ready.length, sampledAt: isoSeconds(now) };
     if (ready.length === 0) return metrics;
@@ -98,7 +101,7 @@ export class SidecarMetricsCollector {
     const names = ready.map((o) => o.pod.name);
     const chosen = new Set(metricsSample(names, sampleSize, round));
     const addresses = ready.filter((o) => chosen.has(o.pod.name)).map((o) => o.pod.address!);
-    const replies = await this.pool.each('GetMetrics', addresses, (c) => c.getMetrics());
+    const replies = await pool.each('GetMetrics', addresses, (c) => c.getMetrics());
     const p50s: number[] = [];
     const p99s: number[] = [];
     const links: number[] = [];

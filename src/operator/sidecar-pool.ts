@@ -5,6 +5,10 @@
  *
  * Clients of addresses that were not used for a while are closed (a pod that left keeps no channel
  * open forever): every call marks its address used, and {@link SidecarPool.sweep} closes the rest.
+ *
+ * A ClusterTopology may name its own token (`spec.sidecar.tokenSecretRef`): {@link SidecarPool.withToken}
+ * gives a view of the same pool whose clients send that token (clients are cached per token and
+ * address, so a rotated token gets a fresh client and the old one is swept).
  */
 import { ControlClient, type CallResult } from '../sidecar/control-client.js';
 import type { OperatorMetrics } from './operator-metrics.js';
@@ -42,16 +46,28 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, f: (i
 
 /** Cached Control clients and bounded fan-out. */
 export class SidecarPool {
-  private readonly clients = new Map<string, { client: ControlClient; usedAt: number }>();
+  private readonly clients: Map<string, { client: ControlClient; usedAt: number }>;
 
-  constructor(private readonly options: SidecarPoolOptions) {}
+  /** `shared`: the client cache of the pool this one is a {@link withToken} view of. */
+  constructor(
+    private readonly options: SidecarPoolOptions,
+    shared?: Map<string, { client: ControlClient; usedAt: number }>,
+  ) {
+    this.clients = shared ?? new Map();
+  }
 
-  /** The cached client of `address`. */
+  /** This pool, with `token` sent instead of the default (same clients cache, sweep and close). */
+  withToken(token: string | undefined): SidecarPool {
+    return token === this.options.token ? this : new SidecarPool({ ...this.options, token }, this.clients);
+  }
+
+  /** The cached client of `address` (for this pool's token). */
   client(address: string): ControlClient {
-    let entry = this.clients.get(address);
+    const key = this.options.token === undefined ? address : `${address} ${this.options.token}`;
+    let entry = this.clients.get(key);
     if (entry === undefined) {
       entry = { client: new ControlClient(address, { token: this.options.token, timeoutMs: this.options.timeoutMs }), usedAt: Date.now() };
-      this.clients.set(address, entry);
+      this.clients.set(key, entry);
     }
     entry.usedAt = Date.now();
     return entry.client;
@@ -68,10 +84,10 @@ export class SidecarPool {
 
   /** Closes clients unused for {@link CLIENT_IDLE_MS}. */
   sweep(now = Date.now()): void {
-    for (const [address, entry] of this.clients) {
+    for (const [key, entry] of this.clients) {
       if (now - entry.usedAt > CLIENT_IDLE_MS) {
         entry.client.close();
-        this.clients.delete(address);
+        this.clients.delete(key);
       }
     }
   }

@@ -2,7 +2,8 @@
  * The `topology-operator` executable as a process: bad flags exit with code 2 and say what is
  * wrong; `--help` exits 0; against the test cluster it becomes leader, serves its probes and
  * metrics, and on SIGTERM stops gracefully (exit 0) and releases its Lease so a standby would take
- * over at once.
+ * over at once. Without member pods (no sidecars needed): a resource selecting no pod is Ready
+ * (reason NoMembers), and one naming a missing token Secret is Stalled until the Secret exists.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { expect } from 'chai';
 import { buildRoot } from '../../src/paths.js';
 import { createTestNamespace, deleteTestNamespace, getCluster, type TestCluster } from './support/cluster.js';
 import { waitFor } from './support/wait.js';
-import { OperatorProcess, dumpLogs } from './fixtures/operator-harness.js';
+import { OperatorProcess, conditionOf, dumpLogs, eventsOf, installCrd, readStatus, topologyManifest } from './fixtures/operator-harness.js';
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -65,6 +66,7 @@ describe('e2e operator: the topology-operator executable', function () {
       before(async function () {
         this.timeout(240_000);
         cluster = await getCluster();
+        await installCrd(cluster); // the ClusterTopology informer syncs (and /readyz passes) only with the CRD
         ns = await createTestNamespace('op-cli');
       });
 
@@ -93,6 +95,44 @@ describe('e2e operator: the topology-operator executable', function () {
         const code = await op.stop('SIGTERM');
         expect(code).to.equal(0);
         expect(await holder()).to.equal('');
+      });
+
+      it('a resource selecting no pod is Ready (NoMembers); a missing tokenSecretRef Secret is Stalled until it exists', async function () {
+        this.timeout(180_000);
+        const kc = cluster.kubeConfig();
+        op = await OperatorProcess.start('operator-cli-2', cluster.kubeconfig, ns, ['--leader-elect', 'false']);
+        const apply = (name: string, tokenSecret?: string): Promise<unknown> =>
+          cluster.kubectl(['apply', '-n', ns, '-f', '-'], {
+            input: topologyManifest(name, { selector: { matchLabels: { app: `none-${name}` } }, topology: 'HyParView', ...(tokenSecret !== undefined ? { sidecar: { tokenSecretRef: { name: tokenSecret } } } : {}) }),
+          });
+        await apply('empty');
+        await apply('tokened', 'chat-token');
+        const empty = await waitFor('the empty resource Ready', async () => {
+          const s = await readStatus(kc, ns, 'empty');
+          return s.phase === 'Ready' ? s : undefined;
+        }, { timeoutMs: 60_000 });
+        expect(empty.conditions?.find((c) => c.type === 'Ready')).to.deep.include({ status: 'True', reason: 'NoMembers' });
+        expect(conditionOf(empty, 'Reconciling')).to.equal('False');
+        expect(conditionOf(empty, 'Stalled')).to.equal('False');
+        expect(empty.members).to.deep.equal({ total: 0, ready: 0, onTarget: 0 });
+
+        const stalled = await waitFor('the token resource Stalled', async () => {
+          const s = await readStatus(kc, ns, 'tokened');
+          return conditionOf(s, 'Stalled') === 'True' ? s : undefined;
+        }, { timeoutMs: 60_000 });
+        expect(stalled.conditions?.find((c) => c.type === 'Stalled')).to.deep.include({ reason: 'SidecarTokenUnavailable', message: `Secret ${ns}/chat-token (spec.sidecar.tokenSecretRef) not found` });
+        expect(stalled.phase).to.equal('Pending');
+        await waitFor('a SidecarTokenUnavailable Event', async () => (await eventsOf(cluster, ns, 'tokened')).some((e) => e.reason === 'SidecarTokenUnavailable' && e.type === 'Warning'), { timeoutMs: 30_000 });
+
+        // The Secret appears: the next attempt (TOKEN_RETRY_SECONDS) finds it; a spec edit retries at once.
+        await cluster.kubectl(['create', 'secret', 'generic', 'chat-token', '-n', ns, '--from-literal=token=s3cret']);
+        await cluster.kubectl(['patch', 'clustertopology', 'tokened', '-n', ns, '--type', 'merge', '-p', '{"spec":{"historyLimit":5}}']);
+        const ready = await waitFor('the token resource Ready', async () => {
+          const s = await readStatus(kc, ns, 'tokened');
+          return s.phase === 'Ready' && conditionOf(s, 'Stalled') === 'False' ? s : undefined;
+        }, { timeoutMs: 60_000 });
+        expect(ready.conditions?.find((c) => c.type === 'Ready')).to.deep.include({ status: 'True', reason: 'NoMembers' });
+        expect(await op.stop('SIGTERM')).to.equal(0);
       });
     });
   }

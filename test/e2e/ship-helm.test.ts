@@ -73,7 +73,10 @@ if (!process.env.KUBECONFIG) {
       // Least privilege: nothing beyond that.
       expect(await canI(['update', 'leases.coordination.k8s.io', '-n', app])).to.equal('no');
       expect(await canI(['delete', 'clustertopologies.topology.foundation.dev', '-n', app])).to.equal('no');
-      expect(await canI(['get', 'secrets', '-n', ops])).to.equal('no');
+      // Secrets only by name (spec.sidecar.tokenSecretRef, rbac.tokenSecrets): never listed or watched.
+      expect(await canI(['get', 'secrets', '-n', app])).to.equal('yes');
+      expect(await canI(['list', 'secrets', '-n', app])).to.equal('no');
+      expect(await canI(['watch', 'secrets', '-A'])).to.equal('no');
       expect(await canI(['delete', 'pods', '-n', app])).to.equal('no');
       expect(await canI(['create', 'clustertopologies.topology.foundation.dev', '-n', app])).to.equal('no');
       // The token Secret was copied to the app namespace with the same value.

@@ -14,6 +14,9 @@
  *   predicates such as "generation changed" need.
  * - One `ListWatch` per namespace when a namespace list is given; the cache is their union.
  * - Cached objects always carry `apiVersion` and `kind` (list items arrive without them).
+ * - An optional `transform` trims each object before it is cached (client-go's
+ *   `SetTransform`): most of a Pod, and every object's `managedFields`, is never read by a
+ *   controller, yet a cache of thousands of them would hold it all.
  */
 import { KubeConfig, KubernetesObjectApi, ListWatch, Watch, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type winston from 'winston';
@@ -70,6 +73,12 @@ export interface ResourceInformerOptions<T extends KubernetesObject = Kubernetes
   /** The watch client (tests inject faults through it). Defaults to `new Watch(kubeConfig)`. */
   watch?: Watch;
   /**
+   * Trims an object before it is cached and emitted (list items and watch events alike); it may
+   * modify the object in place. Must keep `metadata.name`, `namespace` and `resourceVersion`.
+   * Defaults to none.
+   */
+  transform?: (object: T) => T;
+  /**
    * Lists one namespace (undefined: all) with the selectors applied. Defaults to
    * `KubernetesObjectApi.list(apiVersion, kind, namespace, ..., fieldSelector, labelSelector)`.
    */
@@ -107,15 +116,22 @@ export class ResourceInformer<T extends KubernetesObject> {
     this.logger = options.logger ?? defaultLogger();
     const { resource } = options;
     this.name = `${resource.plural}.${resource.apiVersion}`;
-    const watch = options.watch ?? new Watch(options.kubeConfig);
+    const transform = options.transform;
+    const baseWatch = options.watch ?? new Watch(options.kubeConfig);
+    const watch = transform === undefined ? baseWatch : transformingWatch(baseWatch, transform);
     const objects = options.list === undefined ? KubernetesObjectApi.makeApiClient(options.kubeConfig) : undefined;
     const namespaces: Array<string | undefined> =
       resource.namespaced && options.namespaces !== undefined && options.namespaces.length > 0 ? [...new Set(options.namespaces)] : [undefined];
     this.shards = namespaces.map((namespace) => {
-      const list = (): Promise<KubernetesListObject<T>> =>
+      const listRaw = (): Promise<KubernetesListObject<T>> =>
         options.list !== undefined
           ? options.list(namespace)
           : (objects as KubernetesObjectApi).list<T>(resource.apiVersion, resource.kind, namespace, undefined, undefined, undefined, options.fieldSelector, options.labelSelector);
+      const list = transform === undefined ? listRaw : async (): Promise<KubernetesListObject<T>> => {
+        const got = await listRaw();
+        got.items = got.items.map(transform);
+        return got;
+      };
       const listWatch = new ListWatch<T>(resourcePath(resource, namespace), watch, list, false, options.labelSelector, options.fieldSelector);
       const shard: Shard<T> = { namespace, listWatch, synced: false, failures: 0, restartTimer: undefined, attempt: 0, erroredAttempt: -1 };
       listWatch.on('add', (obj) => this.emit('add', obj));
@@ -259,6 +275,18 @@ export class ResourceInformer<T extends KubernetesObject> {
       }
     }
   }
+}
+
+/** `inner` with every watched object passed through `transform` before the callback sees it. */
+function transformingWatch<T extends KubernetesObject>(inner: Watch, transform: (object: T) => T): Watch {
+  const w = Object.create(inner) as Watch;
+  w.watch = (path, params, callback, done) =>
+    inner.watch(path, params, (phase: string, apiObj: unknown, watchObj?: unknown) => {
+      // BOOKMARK and ERROR carry no resource to cache (ERROR's object is a Status).
+      const obj = (phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED') && typeof apiObj === 'object' && apiObj !== null ? transform(apiObj as T) : apiObj;
+      callback(phase, obj, watchObj);
+    }, done);
+  return w;
 }
 
 /** The list/watch URL path of a resource, cluster-wide or in one namespace. */

@@ -111,10 +111,16 @@ export class StatusWriter {
    * Reads the object, applies `mutate` to it, and merge-patches the status subresource with the
    * difference; on 409 re-reads and re-applies. Returns the object as written (or as read when the
    * mutation asked for no change).
+   *
+   * `read`, an object the caller has just read, stands in for the first read: a reconciler that
+   * read the resource to plan need not read it again to write (one API call fewer per reconcile).
+   * The patch's resourceVersion precondition still catches any change since then (409, re-read).
    */
-  async updateStatus<S>(ref: CustomResourceRef, mutate: StatusMutation<S>): Promise<CustomResource<S>> {
+  async updateStatus<S>(ref: CustomResourceRef, mutate: StatusMutation<S>, read?: CustomResource<S>): Promise<CustomResource<S>> {
+    let first = read;
     return this.retryOnConflict(ref, 'status', async () => {
-      const current = await this.get<S>(ref);
+      const current = first ?? (await this.get<S>(ref));
+      first = undefined;
       const next = await mutate(structuredClone(current));
       if (next === undefined) return current;
       const statusPatch = mergePatchFrom(current.status ?? {}, next);
@@ -127,9 +133,9 @@ export class StatusWriter {
     });
   }
 
-  /** Adds `finalizer` unless present. Returns the object as written or read. */
-  async addFinalizer(ref: CustomResourceRef, finalizer: string): Promise<CustomResource> {
-    return this.editFinalizers(ref, (list) => (list.includes(finalizer) ? undefined : [...list, finalizer]));
+  /** Adds `finalizer` unless present. Returns the object as written or read. `read` as for {@link updateStatus}. */
+  async addFinalizer(ref: CustomResourceRef, finalizer: string, read?: CustomResource): Promise<CustomResource> {
+    return this.editFinalizers(ref, (list) => (list.includes(finalizer) ? undefined : [...list, finalizer]), read);
   }
 
   /** Removes `finalizer` if present. Returns the object as written or read. */
@@ -137,9 +143,11 @@ export class StatusWriter {
     return this.editFinalizers(ref, (list) => (list.includes(finalizer) ? list.filter((f) => f !== finalizer) : undefined));
   }
 
-  private async editFinalizers(ref: CustomResourceRef, edit: (list: string[]) => string[] | undefined): Promise<CustomResource> {
+  private async editFinalizers(ref: CustomResourceRef, edit: (list: string[]) => string[] | undefined, read?: CustomResource): Promise<CustomResource> {
+    let first = read;
     return this.retryOnConflict(ref, 'finalizers', async () => {
-      const current = await this.get<Record<string, unknown>>(ref);
+      const current = first ?? (await this.get<Record<string, unknown>>(ref));
+      first = undefined;
       const next = edit(current.metadata?.finalizers ?? []);
       if (next === undefined) return current;
       const body = { metadata: { resourceVersion: current.metadata?.resourceVersion, finalizers: next.length === 0 ? null : next } };

@@ -274,6 +274,14 @@ function progress(p: Pass, r: RolloutStatus): StageOutcome {
   }
 }
 
+/** The overlay that pods selected later will join, for the message of an empty resource. */
+function joinTarget(p: Pass): string {
+  // Auto mode without spec.topology chooses the first overlay by the count of the members that
+  // join (decide-switch.ts), so its recommendation for 0 members says nothing about it.
+  const t = p.status.currentTopology ?? p.input.spec.topology;
+  return t !== undefined ? `the ${t} overlay` : 'the overlay Auto mode picks for their number';
+}
+
 function conditionsFor(p: Pass, phase: Phase, r: RolloutStatus | undefined, awaiting: string | undefined): ConditionUpdate[] {
   const s = p.status;
   const T = CONDITION_TYPES;
@@ -281,6 +289,12 @@ function conditionsFor(p: Pass, phase: Phase, r: RolloutStatus | undefined, awai
   const members = `${p.ready.length} ready member${p.ready.length === 1 ? '' : 's'}`;
   switch (phase) {
     case 'Ready': {
+      if ((s.members?.total ?? 0) === 0) {
+        // Nothing to configure is reconciled (a Deployment scaled to 0 is Available; kstatus Current),
+        // so GitOps tools do not wait forever for pods that a later sync creates.
+        const msg = `no pods match spec.selector; members join ${joinTarget(p)} when they become Ready`;
+        return [cond(T.ready, true, REASONS.noMembers, msg), cond(T.reconciling, false, REASONS.noMembers, msg), cond(T.stalled, false, REASONS.noMembers, msg)];
+      }
       const msg = `${s.currentTopology} established on ${members} (epoch ${s.epoch})`;
       return [cond(T.ready, true, REASONS.established, msg), cond(T.reconciling, false, REASONS.established, msg), cond(T.stalled, false, REASONS.established, msg)];
     }
@@ -411,7 +425,10 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   else delete s.targetTopology;
   const awaiting = decision.kind === 'none' && decision.reason === 'AwaitingSpecChange' ? decision.message : undefined;
   if (phase === undefined) {
-    if (s.currentTopology === undefined || p.ready.length === 0) phase = 'Pending';
+    // No pod selected at all and nothing in flight: nothing to configure, so the resource is Ready
+    // (reason NoMembers). Selected pods that are not ready yet keep it Pending.
+    if (s.members.total === 0 && r === undefined && awaiting === undefined) phase = 'Ready';
+    else if (s.currentTopology === undefined || p.ready.length === 0) phase = 'Pending';
     else if (steady !== undefined && !p.ready.every((m) => isSynced(m, steady))) {
       phase = 'Progressing';
       requeue = ACK_POLL_SECONDS;

@@ -206,4 +206,32 @@ describe('controller/source (scripted informer)', () => {
     expect(informer.restarts()).to.equal(0, 'stopped for good once the last user stopped');
     expect(watch.calls.length).to.equal(watches);
   });
+  it('passes list items and watched objects through `transform` before caching and emitting them', async () => {
+    const watch = new ScriptedWatch();
+    const informer = new ResourceInformer<V1ConfigMap>({
+      kubeConfig: new KubeConfig(),
+      resource: { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true },
+      watch,
+      logger: silentLogger(),
+      transform: (o) => {
+        delete o.data;
+        return o;
+      },
+      list: async (): Promise<KubernetesListObject<V1ConfigMap>> => ({ apiVersion: 'v1', kind: 'ConfigMapList', metadata: { resourceVersion: '10' }, items: [cm('a', '5')] }),
+    });
+    const events: Array<ResourceEvent<V1ConfigMap>> = [];
+    informer.onEvent((e) => events.push(e));
+    await informer.start();
+    expect(informer.get('a', 'ns')?.data).to.equal(undefined);
+    watch.last().emit('ADDED', cm('b', '11'));
+    watch.last().emit('BOOKMARK', { metadata: { resourceVersion: '12' } });
+    await flush();
+    expect(informer.get('b', 'ns')).to.deep.include({ metadata: { name: 'b', namespace: 'ns', resourceVersion: '11' } });
+    expect(informer.get('b', 'ns')?.data).to.equal(undefined);
+    expect(events.map((e) => [e.type, e.object.metadata?.name, e.object.data])).to.deep.equal([
+      ['add', 'a', undefined],
+      ['add', 'b', undefined],
+    ]);
+    await informer.stop();
+  });
 });

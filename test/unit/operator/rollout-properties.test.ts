@@ -127,7 +127,9 @@ describe('rollout engine: properties under random joins, leaves, failures, edits
           w.tick(w.plans[w.plans.length - 1]!, 1);
         }
         if (w.members.length === 0) {
-          expect(w.status.phase).to.equal('Pending');
+          // Nothing selected: nothing to configure, so Ready with reason NoMembers.
+          expect(w.status.phase).to.equal('Ready');
+          expect(w.status.conditions?.find((c) => c.type === 'Ready')).to.deep.include({ status: 'True', reason: 'NoMembers' });
           return;
         }
         expect(w.status.phase, JSON.stringify(w.status.rollout)).to.equal('Ready');

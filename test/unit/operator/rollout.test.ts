@@ -298,6 +298,61 @@ describe('rollout engine: phased switch', () => {
   });
 });
 
+describe('rollout engine: no selected pods', () => {
+  /** The three kstatus conditions as `type=status/reason`. */
+  function conditions(w: World): string[] {
+    return ['Ready', 'Reconciling', 'Stalled'].map((t) => {
+      const c = findCondition(w.status.conditions, t);
+      return `${t}=${c?.status}/${c?.reason}`;
+    });
+  }
+
+  it('is Ready (reason NoMembers) when no pod matches, and forms the overlay when pods arrive', () => {
+    const w = new World({ selector: sel, topology: 'HyParView' }, []);
+    const plan = w.reconcile();
+    expect(plan.actions).to.deep.equal([]);
+    expect(w.status.phase).to.equal('Ready');
+    expect(w.status.currentTopology).to.equal(undefined);
+    expect(w.status.members).to.deep.equal({ total: 0, ready: 0, onTarget: 0 });
+    expect(conditions(w)).to.deep.equal(['Ready=True/NoMembers', 'Reconciling=False/NoMembers', 'Stalled=False/NoMembers']);
+    expect(findCondition(w.status.conditions, 'Ready')!.message).to.equal('no pods match spec.selector; members join the HyParView overlay when they become Ready');
+    // Idempotent: a second pass changes nothing but the clock.
+    expect(w.reconcile().status).to.deep.equal(plan.status);
+    w.members.push(...pods(4));
+    run(w, (x) => x.status.currentTopology === 'HyParView' && x.status.phase === 'Ready');
+    expect(conditions(w)).to.deep.equal(['Ready=True/Established', 'Reconciling=False/Established', 'Stalled=False/Established']);
+  });
+
+  it('stays Pending (Ready=False) while selected pods are not ready', () => {
+    const w = new World({ selector: sel, topology: 'FullMesh' }, pods(3).map((m) => ({ ...m, ready: false })));
+    w.reconcile();
+    expect(w.status.phase).to.equal('Pending');
+    expect(conditions(w)[0]).to.equal('Ready=False/NoMembers');
+    expect(w.status.members).to.deep.include({ total: 3, ready: 0 });
+  });
+
+  it('Auto mode: Ready with no pods, then picks the initial overlay by the size that joins', () => {
+    const w = new World({ selector: sel, mode: 'Auto' }, []);
+    w.reconcile();
+    expect(w.status.phase).to.equal('Ready');
+    expect(w.status.currentTopology).to.equal(undefined);
+    expect(findCondition(w.status.conditions, 'Ready')!.message).to.include('the overlay Auto mode picks for their number');
+    w.members.push(...pods(30));
+    run(w, (x) => x.status.currentTopology !== undefined && x.status.phase === 'Ready');
+    expect(w.status.currentTopology).to.equal('HyParView');
+    expect(w.status.history!.map((h) => h.to)).to.deep.equal(['HyParView']);
+  });
+
+  it('keeps the committed overlay when scaled to 0, and is Ready (NoMembers) meanwhile', () => {
+    const w = established(3);
+    w.members.length = 0;
+    w.reconcile();
+    expect(w.status).to.deep.include({ phase: 'Ready', currentTopology: 'FullMesh', epoch: 1 });
+    expect(conditions(w)).to.deep.equal(['Ready=True/NoMembers', 'Reconciling=False/NoMembers', 'Stalled=False/NoMembers']);
+    expect(findCondition(w.status.conditions, 'Ready')!.message).to.include('the FullMesh overlay');
+  });
+});
+
 describe('rollout engine: status fits the CRD schema', () => {
   it('clips free text to the schema maxLength (1024) so the status write cannot be refused', () => {
     const w = established(4);

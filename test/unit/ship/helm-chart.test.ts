@@ -82,7 +82,7 @@ describe('helm chart topology-operator', function () {
     expect(pod.volumes.find((v: any) => v.name === 'token').secret.secretName).to.equal('topo-topology-operator-token');
   });
 
-  it('grants least privilege: a ClusterRole for all namespaces, leases only in the release namespace, no secrets', () => {
+  it('grants least privilege: a ClusterRole for all namespaces, leases only in the release namespace, secrets only by name', () => {
     const objs = render();
     const [role] = find(objs, 'ClusterRole') as any[];
     const rules = role.rules as Rule[];
@@ -92,12 +92,15 @@ describe('helm chart topology-operator', function () {
       { apiGroups: ['topology.foundation.dev'], resources: ['clustertopologies/status'], verbs: ['get', 'update', 'patch'] },
       { apiGroups: ['topology.foundation.dev'], resources: ['clustertopologies/finalizers'], verbs: ['update'] },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
     ]);
     for (const r of rules) {
       expect(r.verbs).to.not.include('*');
-      expect(r.resources).to.not.include('secrets');
+      if (r.resources.includes('secrets')) expect(r.verbs, 'secrets are read by name only (spec.sidecar.tokenSecretRef)').to.deep.equal(['get']);
       expect(r.verbs).to.not.include('delete');
     }
+    const [without] = find(render(['rbac.tokenSecrets=false']), 'ClusterRole') as any[];
+    expect((without.rules as Rule[]).some((r) => r.resources.includes('secrets'))).to.equal(false);
     const [binding] = find(objs, 'ClusterRoleBinding') as any[];
     expect(binding.subjects).to.deep.equal([{ kind: 'ServiceAccount', name: 'topo-topology-operator', namespace: 'ops' }]);
     const [le] = find(objs, 'Role', 'topo-topology-operator-leader-election') as any[];
