@@ -9,12 +9,21 @@
  * per step): wall time, passes, and the duration of one pass (p50/p99) — the operator-side cost of
  * a switch as the fleet grows. Writes JSON (default bench/results/operator.json) and prints a table.
  *
- * Scenarios (`--scenario switch|resources|all`, default all):
+ * Scenarios (`--scenario switch|resources|cluster-switch|all`, default all):
  * - `switch`: the above (`--nodes N`, `--per-process N`, `--out FILE`).
  * - `resources`: bench/operator-resources.ts — `--count N` (default 1000) ClusterTopologies on a
  *   local cluster against the real operator executable: settle time, reconcile throughput and p99,
  *   operator RSS (`--create-concurrency N`, `--workers N`, `--operator-node-args "FLAGS"`, `--timeout-s S`; `--out FILE` when it
  *   runs alone, else `--resources-out FILE`; default bench/results/operator-<count>.json).
+ * - `cluster-switch`: bench/operator-cluster-switch.ts — a switch end to end on a local cluster
+ *   (`kubectl apply` → status Ready) with the real operator executable, N sidecar pods with app
+ *   containers and audited app traffic: `--nodes 10,50` when it runs alone, else `--cluster-nodes`
+ *   (default 10,50); `--steps 25,50,100`, `--window-s 2`, `--rate` (msg/s per member, default 0.5),
+ *   `--heartbeat-ms` (app container heartbeat, default 10000; 0: no app container),
+ *   `--apply kubectl|patch` (default kubectl apply; patch: a merge patch through the API),
+ *   `--trace` (time every reconcile pass, sidecar fan-out and status write of the operator),
+ *   `--progress-deadline-s` (default 60), `--switch-timeout-s` (default 120). Writes bench/results/operator-switch-<N>.json
+ *   (operator-switch-<N>-sidecar-only.json with `--heartbeat-ms 0`, `-rate<r>` with another `--rate`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -27,12 +36,16 @@ import { ReconcilePass } from '../src/operator/reconciler-pass.js';
 import { SidecarPool } from '../src/operator/sidecar-pool.js';
 import { quantile } from '../src/sidecar/latency-window.js';
 import { packageRoot } from '../src/paths.js';
+import {
+  DEFAULT_CLUSTER_SWITCH_NODES, DEFAULT_HEARTBEAT_MS, DEFAULT_RATE_PER_MEMBER, DEFAULT_SWITCH_STEPS, DEFAULT_WINDOW_SECONDS, defaultClusterSwitchOut, runClusterSwitchBench,
+  type ClusterSwitchOptions,
+} from './operator-cluster-switch.js';
 import { DEFAULT_CREATE_CONCURRENCY, DEFAULT_RESOURCE_COUNT, defaultResourcesOut, runResourcesBench, type ResourcesBenchOptions } from './operator-resources.js';
 
 /** The chain of switches after the first overlay (FullMesh). */
 const CHAIN: OverlayKind[] = ['HyParView', 'PubSub', 'ClientServer', 'FullMesh'];
 
-const SCENARIOS = ['switch', 'resources', 'all'] as const;
+const SCENARIOS = ['switch', 'resources', 'cluster-switch', 'all'] as const;
 
 interface Args {
   scenario: (typeof SCENARIOS)[number];
@@ -40,6 +53,7 @@ interface Args {
   perProcess: number;
   out: string;
   resources: ResourcesBenchOptions;
+  clusterSwitch: ClusterSwitchOptions;
 }
 
 function positiveInt(text: string | undefined, def: number, flag: string): number {
@@ -49,15 +63,60 @@ function positiveInt(text: string | undefined, def: number, flag: string): numbe
   return n;
 }
 
+/** A comma-separated list of positive integers (e.g. `10,50`). */
+function intList(text: string | undefined, def: number[], flag: string): number[] {
+  if (text === undefined) return def;
+  const list = text.split(',').map((x) => Number(x.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--${flag} must be a comma-separated list of positive integers, got "${text}"`);
+  return list;
+}
+
+function positiveNumber(text: string | undefined, def: number, flag: string): number {
+  if (text === undefined) return def;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${flag} must be a positive number, got "${text}"`);
+  return n;
+}
+
+function nonNegativeInt(text: string | undefined, def: number, flag: string): number {
+  if (text === undefined) return def;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${flag} must be a non-negative integer, got "${text}"`);
+  return n;
+}
+
+function applyMethod(text: string | undefined): ClusterSwitchOptions['apply'] {
+  if (text === undefined || text === 'kubectl' || text === 'patch') return text ?? 'kubectl';
+  throw new Error(`--apply must be kubectl or patch, got "${text}"`);
+}
+
 function parseArgs(argv: readonly string[]): Args {
   const get = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const nodes = Number(get('nodes') ?? 25);
-  if (!Number.isInteger(nodes) || nodes < 2) throw new Error('--nodes must be an integer >= 2');
   const scenario = (get('scenario') ?? 'all') as Args['scenario'];
   if (!SCENARIOS.includes(scenario)) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
+  const nodes = Number((scenario === 'cluster-switch' ? undefined : get('nodes')) ?? 25);
+  if (!Number.isInteger(nodes) || nodes < 2) throw new Error('--nodes must be an integer >= 2');
+  const clusterNodes = intList(get(scenario === 'cluster-switch' ? 'nodes' : 'cluster-nodes'), DEFAULT_CLUSTER_SWITCH_NODES, scenario === 'cluster-switch' ? 'nodes' : 'cluster-nodes');
+  if (clusterNodes.some((n) => n < 2)) throw new Error('cluster-switch member counts must be >= 2');
+  const steps = intList(get('steps'), DEFAULT_SWITCH_STEPS, 'steps');
+  if (steps.some((x) => x > 100) || steps[steps.length - 1] !== 100) throw new Error('--steps must be percentages ending with 100');
+  const heartbeatMs = nonNegativeInt(get('heartbeat-ms'), DEFAULT_HEARTBEAT_MS, 'heartbeat-ms');
+  const ratePerMember = positiveNumber(get('rate'), DEFAULT_RATE_PER_MEMBER, 'rate');
+  const clusterSwitch: ClusterSwitchOptions = {
+    nodes: clusterNodes,
+    steps,
+    windowSeconds: nonNegativeInt(get('window-s'), DEFAULT_WINDOW_SECONDS, 'window-s'),
+    progressDeadlineSeconds: positiveInt(get('progress-deadline-s'), 60, 'progress-deadline-s'),
+    ratePerMember,
+    heartbeatMs,
+    apply: applyMethod(get('apply')),
+    trace: argv.includes('--trace'),
+    switchTimeoutMs: positiveInt(get('switch-timeout-s'), 120, 'switch-timeout-s') * 1000,
+    out: (n) => defaultClusterSwitchOut(n, heartbeatMs, ratePerMember),
+  };
   const count = positiveInt(get('count'), DEFAULT_RESOURCE_COUNT, 'count');
   const workers = get('workers');
   const resources: ResourcesBenchOptions = {
@@ -68,7 +127,7 @@ function parseArgs(argv: readonly string[]): Args {
     timeoutMs: positiveInt(get('timeout-s'), 120, 'timeout-s') * 1000,
     out: get('resources-out') ?? (scenario === 'resources' ? get('out') : undefined) ?? defaultResourcesOut(count),
   };
-  return { scenario, nodes, perProcess: Number(get('per-process') ?? (nodes > 50 ? 10 : 1)), out: get('out') ?? join(packageRoot(), 'bench', 'results', 'operator.json'), resources };
+  return { scenario, clusterSwitch, nodes, perProcess: Number(get('per-process') ?? (nodes > 50 ? 10 : 1)), out: get('out') ?? join(packageRoot(), 'bench', 'results', 'operator.json'), resources };
 }
 
 interface Phase {
@@ -83,8 +142,9 @@ interface Phase {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  if (args.scenario !== 'resources') await runSwitchBench(args);
-  if (args.scenario !== 'switch') await runResourcesBench(args.resources);
+  if (args.scenario === 'switch' || args.scenario === 'all') await runSwitchBench(args);
+  if (args.scenario === 'resources' || args.scenario === 'all') await runResourcesBench(args.resources);
+  if (args.scenario === 'cluster-switch' || args.scenario === 'all') await runClusterSwitchBench(args.clusterSwitch);
 }
 
 /** The switch scenario: reconcile passes against a loopback sidecar fleet. */

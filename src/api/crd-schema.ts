@@ -186,7 +186,7 @@ const specSchema: SchemaProps = object(
           'x-kubernetes-list-type': 'atomic',
           'x-kubernetes-validations': [cel(RULES.stepsIncreasing), cel(RULES.stepsEndAt100)],
         },
-        stepVerificationSeconds: integer('Health window of each step: seconds the new overlay must stay connected, deliver every probe and keep latency within bounds.', { default: ro.stepVerificationSeconds, minimum: 1, maximum: 3600 }),
+        stepVerificationSeconds: integer('Health window of each routing step: seconds the new overlay must stay connected, deliver every probe and keep latency within bounds (Preparing has none: no traffic uses the new overlay yet; one verification decides).', { default: ro.stepVerificationSeconds, minimum: 1, maximum: 3600 }),
         progressDeadlineSeconds: integer('Seconds a stage (prepare, a step, commit) may take before it counts as failed. Greater than stepVerificationSeconds.', { default: ro.progressDeadlineSeconds, minimum: 2, maximum: 86400 }),
         autoRollback: { type: 'boolean', description: 'On a failed step or a missed deadline, route everyone back to the old overlay and drop the new one. When false the switch stops where it failed (Stalled) until the spec changes.', default: ro.autoRollback },
         maxLatencyFactor: number('A step fails when the new overlay\'s p99 latency exceeds this factor times the p99 measured before the switch.', { default: ro.maxLatencyFactor, minimum: 1, maximum: 100 }),

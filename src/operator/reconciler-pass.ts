@@ -16,6 +16,7 @@ import type { MemberPod } from './members.js';
 import { MembersTracker } from './members-tracker.js';
 import { isEvaluationDue, planReconcile, type ReconcilePlan } from './rollout/plan-reconcile.js';
 import type { VerificationResult } from './rollout/types.js';
+import { verificationWindowSeconds } from './rollout/plan-rollout.js';
 import { IN_FLIGHT_STAGES } from './rules/decide-switch.js';
 import { runMemberActions } from './sidecar-actions.js';
 import { SidecarMetricsCollector } from './sidecar-metrics.js';
@@ -91,7 +92,10 @@ export class ReconcilePass {
     const r = status.rollout;
     const lost = this.tracker.observe(uid, r !== undefined && (r.stage === 'Preparing' || r.stage === 'Routing') ? r.epoch : undefined, observations);
     let sample: TopologyMetrics | undefined;
-    if (isEvaluationDue(spec, status, generation, now)) {
+    // A Manual switch does not depend on metrics: do not make the pass that starts it (the spec
+    // changed) wait for a GetMetrics round over every member; the next evaluation samples.
+    const manualSpecChange = spec.mode === 'Manual' && status.currentTopology !== undefined && status.observedGeneration !== generation;
+    if (isEvaluationDue(spec, status, generation, now) && !manualSpecChange) {
       const round = (this.rounds.get(uid) ?? 0) + 1;
       this.rounds.set(uid, round);
       sample = await this.collector.collect(observations, spec.autoSwitch.sampleSize, round, now, pool);
@@ -113,15 +117,19 @@ export class ReconcilePass {
     const addressOf = new Map(observations.filter((o) => o.pod.address !== undefined).map((o) => [o.pod.name, o.pod.address!]));
     const outcome = await runMemberActions(pool, spec, plan.actions, addressOf, log);
     let actOnVerification = false;
+    let windowEndMs: number | undefined;
     for (const action of plan.actions) {
       if (action.kind !== 'verify') continue;
       const addresses = action.members.map((m) => addressOf.get(m)).filter((a): a is string => a !== undefined);
-      const v = await verifyEpoch(pool, spec, action.epoch, addresses, lost, this.now);
+      const observed = new Map(observations.filter((o) => o.state !== undefined && o.pod.address !== undefined).map((o) => [o.pod.address!, o.state!]));
+      const v = await verifyEpoch(pool, spec, action.epoch, addresses, lost, this.now, observed);
       this.verifications.set(uid, v);
       const failed = !v.connected || v.probesDelivered < v.probesSent;
       const started = plan.status.rollout?.verificationStartedAt;
-      const windowEnd = started === undefined ? Infinity : Date.parse(started) + spec.rollout.stepVerificationSeconds * 1000;
+      const stage = plan.status.rollout?.stage;
+      const windowEnd = started === undefined || stage === undefined ? Infinity : Date.parse(started) + verificationWindowSeconds(spec.rollout.stepVerificationSeconds, stage) * 1000;
       actOnVerification = failed || Date.parse(v.checkedAt) >= windowEnd;
+      if (!actOnVerification && Number.isFinite(windowEnd)) windowEndMs = windowEnd;
       log.info(failed ? 'verification failed' : 'verification passed', { verifiedEpoch: action.epoch, members: addresses.length, probesSent: v.probesSent, probesDelivered: v.probesDelivered, detail: v.detail });
     }
     if (!inFlight(plan.status)) this.verifications.delete(uid);
@@ -130,6 +138,9 @@ export class ReconcilePass {
     let requeue = plan.requeueAfterSeconds ?? RESYNC_SECONDS;
     if (outcome.changed > 0) requeue = Math.min(requeue, FAST_REQUEUE_SECONDS);
     if (actOnVerification) requeue = Math.min(requeue, VERIFIED_REQUEUE_SECONDS);
+    // The plan's wait for the window's end was counted from planning; the verification since took
+    // time, so look again when the window ends rather than that much later.
+    if (windowEndMs !== undefined) requeue = Math.min(requeue, Math.max(VERIFIED_REQUEUE_SECONDS, (windowEndMs - this.now().getTime()) / 1000));
     // A switch that just ended is decided on again at once (e.g. a rolled-back target now awaits a spec change).
     if (inFlight(status) && !inFlight(plan.status)) requeue = Math.min(requeue, FAST_REQUEUE_SECONDS);
     if (observations.some((o) => o.pod.podReady && !o.observed.ready)) requeue = Math.min(requeue, UNREACHABLE_REQUEUE_SECONDS);

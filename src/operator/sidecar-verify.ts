@@ -17,9 +17,9 @@
  */
 import type { OverlayKind, ResolvedSpec } from '../api/types.js';
 import { activeViewsConnected } from '../fleet/switch-orchestrator.js';
-import { isoSeconds } from './rules/decide-switch.js';
 import type { VerificationResult } from './rollout/types.js';
 import type { SidecarPool } from './sidecar-pool.js';
+import type { CallResult, SidecarState } from '../sidecar/control-client.js';
 import { kindOfTopology } from '../sidecar/overlay-params.js';
 
 /** Probe broadcasts per probing member. */
@@ -63,8 +63,11 @@ interface ConnectivityCheck {
   problems: string[];
 }
 
-async function connectivity(pool: SidecarPool, spec: ResolvedSpec, epoch: number, addresses: readonly string[]): Promise<ConnectivityCheck> {
-  const replies = await pool.each('GetState', addresses, (c) => c.getState());
+/** Each member's Control.State reply, as {@link SidecarPool.each} returns them. */
+type StateReplies = ReadonlyArray<{ address: string; result: CallResult<SidecarState> }>;
+
+async function connectivity(pool: SidecarPool, spec: ResolvedSpec, epoch: number, addresses: readonly string[], seed?: StateReplies): Promise<ConnectivityCheck> {
+  const replies = seed ?? (await pool.each('GetState', addresses, (c) => c.getState()));
   const problems: string[] = [];
   const views = new Map<string, string[]>();
   let kind: OverlayKind | undefined;
@@ -89,15 +92,19 @@ async function connectivity(pool: SidecarPool, spec: ResolvedSpec, epoch: number
 
 /**
  * Verifies `epoch` over `addresses` (the ready members the engine named). `lost` are members lost
- * during the switch (they fail the verification outright). Never throws.
+ * during the switch (they fail the verification outright). `observed`: the members' states this
+ * reconcile already read (address → state); the first connectivity check uses them instead of
+ * asking every sidecar again (later polls ask). Never throws.
  */
-export async function verifyEpoch(pool: SidecarPool, spec: ResolvedSpec, epoch: number, addresses: readonly string[], lost: readonly string[], now: () => Date): Promise<VerificationResult> {
-  const checkedAt = (): string => isoSeconds(now());
+export async function verifyEpoch(pool: SidecarPool, spec: ResolvedSpec, epoch: number, addresses: readonly string[], lost: readonly string[], now: () => Date, observed?: ReadonlyMap<string, SidecarState>): Promise<VerificationResult> {
+  // Millisecond precision, like the rollout's verificationStartedAt it is compared with.
+  const checkedAt = (): string => now().toISOString();
   if (lost.length > 0) {
     return { epoch, checkedAt: checkedAt(), connected: false, probesSent: 0, probesDelivered: 0, detail: `members lost during the switch: ${lost.join(', ')}` };
   }
   const deadline = now().getTime() + convergeBudgetMs(spec);
-  let conn = await connectivity(pool, spec, epoch, addresses);
+  const seed = observed !== undefined && addresses.every((a) => observed.has(a)) ? addresses.map((a) => ({ address: a, result: { ok: true as const, value: observed.get(a)! } })) : undefined;
+  let conn = await connectivity(pool, spec, epoch, addresses, seed);
   while (!conn.connected && now().getTime() < deadline) {
     await new Promise((r) => setTimeout(r, CONVERGE_POLL_MS));
     conn = await connectivity(pool, spec, epoch, addresses);

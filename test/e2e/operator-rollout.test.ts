@@ -249,7 +249,7 @@ if (!process.env.KUBECONFIG) {
     it('(h) deleting the resource runs the finalizer: the staged epoch is aborted on every sidecar', async () => {
       const t = Date.now();
       await patch({ topology: 'HyParView', rollout: { stepVerificationSeconds: 60, progressDeadlineSeconds: 120 } });
-      const seen = await waitFor('a staged epoch being verified', () => recorder!.seen.find((s) => s.at >= t && s.stage === 'Preparing' && s.phase === 'Verifying'), { timeoutMs: 60_000, intervalMs: 100 });
+      const seen = await waitFor('a staged epoch being verified', () => recorder!.seen.find((s) => s.at >= t && s.stage === 'Routing' && s.phase === 'Verifying'), { timeoutMs: 60_000, intervalMs: 100 });
       void seen;
       const pods = await listPods(cluster, ns, `app=${APP}`);
       const clients = pods.map((p) => new ControlClient(`${p.status!.podIP!}:${SIDECAR_PORT}`, { token: TOKEN }));

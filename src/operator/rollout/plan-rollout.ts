@@ -73,6 +73,15 @@ function problemsOf(v: VerificationResult, r: RolloutStatus, maxLatencyFactor: n
   return p;
 }
 
+/**
+ * The health window of a stage (s). Preparing has none: no member routes over the staged overlay
+ * yet, so waiting would watch an idle overlay; one verification (connectivity, with its own
+ * convergence budget, and probes) decides. Routing steps keep `stepVerificationSeconds`.
+ */
+export function verificationWindowSeconds(stepVerificationSeconds: number, stage: RolloutStatus['stage']): number {
+  return stage === 'Preparing' ? 0 : stepVerificationSeconds;
+}
+
 /** The schema's maxLength of free-text status fields: longer text would make the status write fail. */
 export const MAX_STATUS_TEXT = 1024;
 
@@ -257,8 +266,9 @@ function progress(p: Pass, r: RolloutStatus): StageOutcome {
         pending.message = `${stageLabel(r)}: waiting for ${names}`;
         return { r: pending, again: false, phase: 'Progressing', requeue: Math.min(ACK_POLL_SECONDS, untilDeadline) };
       }
-      const vr: RolloutStatus = { ...r, verificationStartedAt: r.verificationStartedAt ?? p.nowIso };
-      const windowEndMs = ms(vr.verificationStartedAt!) + spec.rollout.stepVerificationSeconds * 1000;
+      // Millisecond precision: a window of a few seconds counted from a time cut to the second would be up to a second short.
+      const vr: RolloutStatus = { ...r, verificationStartedAt: r.verificationStartedAt ?? new Date(p.nowMs).toISOString() };
+      const windowEndMs = ms(vr.verificationStartedAt!) + verificationWindowSeconds(spec.rollout.stepVerificationSeconds, r.stage) * 1000;
       const v = p.input.verification;
       const fresh = v !== undefined && v.epoch === r.epoch && ms(v.checkedAt) >= ms(vr.verificationStartedAt!) ? v : undefined;
       if (fresh !== undefined) {
@@ -267,7 +277,7 @@ function progress(p: Pass, r: RolloutStatus): StageOutcome {
       }
       if (p.nowMs >= windowEndMs && fresh !== undefined && ms(fresh.checkedAt) >= windowEndMs) return { r: advance(p, vr), again: true };
       if (p.nowMs >= deadlineMs) return { r: fail(p, vr, REASONS.progressDeadlineExceeded, `verification did not pass within progressDeadlineSeconds ${spec.rollout.progressDeadlineSeconds}`), again: true };
-      vr.message = `${stageLabel(r)}: verifying for ${spec.rollout.stepVerificationSeconds}s`;
+      vr.message = `${stageLabel(r)}: verifying for ${verificationWindowSeconds(spec.rollout.stepVerificationSeconds, r.stage)}s`;
       const untilWindow = (windowEndMs - p.nowMs) / 1000;
       return { r: vr, again: false, phase: 'Verifying', verify: true, requeue: Math.min(untilWindow > 0 ? untilWindow : ACK_POLL_SECONDS, untilDeadline) };
     }
