@@ -66,14 +66,26 @@ export interface FleetOptions {
   readonly drainQuietMs?: number;
   readonly pingIntervalMs?: number;
   readonly startTimeoutMs?: number;
-  /** Extra flags for every sidecar. */
+  /** Extra flags for every sidecar (say, `--tls-cert`, `--tls-key`, `--tls-ca`, `--tls-server-name`). */
   readonly extraArgs?: readonly string[];
+  /**
+   * How the readiness check (gRPC Health on each sidecar's Peer address) connects. Default:
+   * plaintext, which sidecars started with TLS flags in `extraArgs` refuse, so a TLS fleet passes
+   * the credentials (and server-name channel options) a client of its sidecars needs.
+   */
+  readonly readinessClient?: FleetReadinessClient;
   /**
    * Node.js flags of every fleet process (say, `--cpu-prof` to profile a benchmark). Default: the
    * sidecar's own ({@link SIDECAR_NODE_FLAGS}) for one sidecar per process, a 2 MiB semi-space
    * when several share a process (more allocation per process).
    */
   readonly nodeArgs?: readonly string[];
+}
+
+/** Credentials and channel options of the fleet's readiness check ({@link FleetOptions.readinessClient}). */
+export interface FleetReadinessClient {
+  readonly credentials: grpc.ChannelCredentials;
+  readonly channelOptions?: grpc.ChannelOptions;
 }
 
 /** The address of the `i`-th sidecar in a /16 of loopback chosen by `block`. */
@@ -133,7 +145,7 @@ export class LoopbackFleet {
           members.push({ index: i, pod: `sidecar-${i}`, id: `${host}:${FLEET_PEER_PORT}`, host, appAddress: `${host}:${FLEET_APP_PORT}`, metricsUrl: `http://${host}:${FLEET_METRICS_PORT}/metrics`, proc });
         }
       }
-      await fleet.waitServing(members, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+      await fleet.waitServing(members, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, options.readinessClient);
     } catch (err) {
       await fleet.stop();
       throw err;
@@ -164,12 +176,12 @@ export class LoopbackFleet {
     if (!keepLogs) rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private async waitServing(members: readonly FleetMember[], timeoutMs: number): Promise<void> {
+  private async waitServing(members: readonly FleetMember[], timeoutMs: number, readiness: FleetReadinessClient | undefined): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const Health = loadProto().grpc.health.v1.Health;
     await Promise.all(
       members.map(async (m) => {
-        const client = new Health(m.id, grpc.credentials.createInsecure());
+        const client = new Health(m.id, readiness?.credentials ?? grpc.credentials.createInsecure(), readiness?.channelOptions ?? {});
         try {
           for (;;) {
             if (m.proc.exited) throw new Error(`sidecar ${m.pod} exited during start; see ${m.proc.logFile}`);

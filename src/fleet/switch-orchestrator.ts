@@ -9,7 +9,7 @@
  * tolerates before it stops and reports failure.
  */
 import type { OverlayKind } from '../overlays/types.js';
-import { ControlClient, type CallResult, type SidecarState } from '../sidecar/control-client.js';
+import { ControlClient, type CallResult, type ControlClientOptions, type SidecarState } from '../sidecar/control-client.js';
 import { TOPOLOGY_OF_KIND } from '../sidecar/overlay-params.js';
 import type { OverlayParams } from '../sidecar/generated/topology/v1/OverlayParams.js';
 
@@ -97,6 +97,13 @@ export interface SwitchReport {
   readonly timingsMs: { prepare: number; converge: number; route: number[]; commit: number; total: number };
 }
 
+/**
+ * How the orchestrator's Control clients reach sidecars that serve TLS: credentials and channel
+ * options (say, the server name their shared certificate is issued for). Token and deadline are
+ * the constructor's own arguments.
+ */
+export type OrchestratorClientOptions = Pick<ControlClientOptions, 'credentials' | 'channelOptions'>;
+
 /** Orchestrates switches over a set of sidecars. */
 export class SwitchOrchestrator {
   private readonly clients = new Map<string, ControlClient>();
@@ -104,13 +111,15 @@ export class SwitchOrchestrator {
   constructor(
     private readonly token: string | undefined,
     private readonly callTimeoutMs: number = DEFAULT_ORCHESTRATOR_CALL_TIMEOUT_MS,
+    /** Default: plaintext, as sidecars without `--tls-cert` serve. */
+    private readonly clientOptions: OrchestratorClientOptions = {},
   ) {}
 
   /** The (cached) Control client of `member`. */
   client(member: string): ControlClient {
     let c = this.clients.get(member);
     if (c === undefined) {
-      c = new ControlClient(member, { token: this.token, timeoutMs: this.callTimeoutMs });
+      c = new ControlClient(member, { ...this.clientOptions, token: this.token, timeoutMs: this.callTimeoutMs });
       this.clients.set(member, c);
     }
     return c;

@@ -41,6 +41,12 @@ export interface SidecarConfig {
   readonly tlsCert: string | undefined;
   readonly tlsKey: string | undefined;
   readonly tlsCa: string | undefined;
+  /**
+   * The DNS name every peer's certificate is verified against, instead of the peer's address:
+   * peers dial each other by pod IP, but certificates (cert-manager's) name a Service, so all
+   * sidecars of a topology share one certificate for, say, `topology-sidecar.<ns>.svc`.
+   */
+  readonly tlsServerName: string | undefined;
   readonly logLevel: string;
   readonly drainQuietMs: number | undefined;
   readonly queueCapacity: number | undefined;
@@ -59,13 +65,23 @@ export const USAGE = `usage: topology-sidecar [flags]
   --app-address IP:PORT  (env APP_ADDRESS; default POD_IP:${DEFAULT_APP_PORT} when POD_IP is loopback, else ${DEFAULT_APP_ADDRESS}) Overlay API, loopback only
   --metrics-port PORT    (env METRICS_PORT; default ${DEFAULT_METRICS_PORT}; 0 = off) /metrics /healthz /readyz on POD_IP
   --token-file FILE      (env TOKEN_FILE) cluster token for Peer and Control calls
-  --tls-cert FILE --tls-key FILE [--tls-ca FILE]   TLS; with --tls-ca, mutual TLS
+  --tls-cert FILE --tls-key FILE   (env TLS_CERT, TLS_KEY) serve Peer and Control over TLS and
+                         dial peers over TLS; without --tls-ca peers are verified with the
+                         system roots and need not present a certificate
+  --tls-ca FILE          (env TLS_CA) mutual TLS: peers must present a certificate this CA
+                         signed, and peers' serving certificates are verified with it
+  --tls-server-name NAME (env TLS_SERVER_NAME; needs --tls-cert) verify every peer's certificate
+                         against NAME instead of its pod IP, so all sidecars can share one
+                         certificate for a DNS name (e.g. topology-sidecar.<namespace>.svc)
   --log-level LEVEL      error|warn|info|debug (default info)
   --drain-quiet-ms MS    quiet period before a retired overlay closes
   --queue-capacity N     frames per link send queue
   --ping-interval-ms MS  RTT ping interval`;
 
-const FLAGS = new Set(['pod-name', 'namespace', 'pod-ip', 'peer-port', 'app-address', 'metrics-port', 'token-file', 'tls-cert', 'tls-key', 'tls-ca', 'log-level', 'drain-quiet-ms', 'queue-capacity', 'ping-interval-ms']);
+const FLAGS = new Set(['pod-name', 'namespace', 'pod-ip', 'peer-port', 'app-address', 'metrics-port', 'token-file', 'tls-cert', 'tls-key', 'tls-ca', 'tls-server-name', 'log-level', 'drain-quiet-ms', 'queue-capacity', 'ping-interval-ms']);
+
+/** A DNS name of RFC 1123 labels: what `--tls-server-name` must be (a name to check, so no wildcard). */
+const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
 function port(text: string, name: string, allowZero: boolean): number | string {
   const n = Number(text);
@@ -118,6 +134,11 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   const tlsCa = get('tls-ca', 'TLS_CA');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) return { ok: false, help: false, error: '--tls-cert and --tls-key must be given together' };
   if (tlsCa !== undefined && tlsCert === undefined) return { ok: false, help: false, error: '--tls-ca needs --tls-cert and --tls-key' };
+  const tlsServerName = get('tls-server-name', 'TLS_SERVER_NAME');
+  if (tlsServerName !== undefined && tlsCert === undefined) return { ok: false, help: false, error: '--tls-server-name needs --tls-cert and --tls-key (it names the certificate peers present over TLS)' };
+  if (tlsServerName !== undefined && (tlsServerName.length > 253 || !DNS_NAME.test(tlsServerName))) {
+    return { ok: false, help: false, error: `--tls-server-name must be a DNS name such as topology-sidecar.default.svc, got "${tlsServerName}"` };
+  }
   const logLevel = get('log-level', 'LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return { ok: false, help: false, error: `--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"` };
   const drainQuietMs = positive(get('drain-quiet-ms'), 'drain-quiet-ms');
@@ -139,6 +160,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       tlsCert,
       tlsKey,
       tlsCa,
+      tlsServerName,
       logLevel,
       drainQuietMs,
       queueCapacity,

@@ -23,10 +23,26 @@ export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
 /** Outcome of one call: the reply, or the gRPC status and message. */
 export type CallResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly code: grpc.status; readonly message: string };
 
+/**
+ * Channel options that make a TLS channel verify the server's certificate against `serverName`
+ * (and send it as SNI and `:authority`) instead of the dialed address. Sidecars are dialed by pod
+ * IP, while certificates (cert-manager's) are issued for DNS names: Peer channels and any TLS
+ * Control client use this so one certificate for, say, `topology-sidecar.<ns>.svc` serves all.
+ */
+export function tlsServerNameOptions(serverName: string): grpc.ChannelOptions {
+  return { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName };
+}
+
 /** Options of {@link ControlClient}. */
 export interface ControlClientOptions {
   readonly token?: string | undefined;
+  /** Default: insecure (plaintext). */
   readonly credentials?: grpc.ChannelCredentials;
+  /**
+   * Extra gRPC channel options, merged over the client's reconnect backoff; e.g.
+   * {@link tlsServerNameOptions} when the sidecars' certificate names a Service, not the pod IP.
+   */
+  readonly channelOptions?: grpc.ChannelOptions;
   readonly timeoutMs?: number;
 }
 
@@ -44,7 +60,11 @@ export class ControlClient {
     options: ControlClientOptions = {},
   ) {
     const Ctor = loadProto().topology.v1.Control;
-    this.client = new Ctor(address, options.credentials ?? grpc.credentials.createInsecure(), { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 1000 });
+    this.client = new Ctor(address, options.credentials ?? grpc.credentials.createInsecure(), {
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1000,
+      ...options.channelOptions,
+    });
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   }

@@ -86,6 +86,11 @@ export interface PeerTransportOptions {
   readonly pod: string;
   readonly token: string | undefined;
   readonly credentials: grpc.ChannelCredentials;
+  /**
+   * Extra options of every Peer channel, merged over the transport's own (keepalive, backoff,
+   * message size); e.g. the TLS server name all peers' certificates are verified against.
+   */
+  readonly channelOptions?: grpc.ChannelOptions;
   readonly handler: TransportHandler;
   readonly logger: Logger;
   readonly queueCapacity?: number;
@@ -116,6 +121,8 @@ interface Stream {
   saidGoodbye: boolean;
   /** The client side half-closed (inbound streams only). */
   clientEnded: boolean;
+  /** The peer wrote Goodbye on it: nothing more is written on it. */
+  peerGoodbye: boolean;
 }
 
 class Link {
@@ -348,7 +355,7 @@ export class PeerTransport {
       this.links.delete(linkKey(epoch, from));
       link = this.linkFor(epoch, from, false);
     }
-    const stream: Stream = { direction: 'in', call, gone: false, saidGoodbye: false, clientEnded: false };
+    const stream: Stream = { direction: 'in', call, gone: false, saidGoodbye: false, clientEnded: false, peerGoodbye: false };
     this.attach(link, stream);
     call.write({ epoch, hello: { from: this.options.self, pod: this.options.pod } });
   }
@@ -397,6 +404,7 @@ export class PeerTransport {
         'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
         'grpc.initial_reconnect_backoff_ms': 200,
         'grpc.max_reconnect_backoff_ms': 2_000,
+        ...this.options.channelOptions,
       });
       entry = { client, users: 0 };
       this.channels.set(peer, entry);
@@ -421,7 +429,7 @@ export class PeerTransport {
     md.set(EPOCH_KEY, String(link.epoch));
     const client = this.channel(link.peer);
     const call = client.makeBidiStreamRequest<PeerFrame, PeerFrame__Output>(LINK_METHOD, this.serializeFrame, this.deserializeFrame, md, {});
-    const stream: Stream = { direction: 'out', call, gone: false, saidGoodbye: false, clientEnded: false };
+    const stream: Stream = { direction: 'out', call, gone: false, saidGoodbye: false, clientEnded: false, peerGoodbye: false };
     call.write({ epoch: link.epoch, hello: { from: this.options.self, pod: this.options.pod } });
     this.attach(link, stream);
     let released = false;
@@ -459,7 +467,7 @@ export class PeerTransport {
 
   /** With two streams, only the one dialed by the smaller NodeId carries frames; its twin is ended by its dialer. */
   private preferred(link: Link): Stream | undefined {
-    const live = link.streams.filter((s) => !s.gone && !s.saidGoodbye);
+    const live = link.streams.filter((s) => !s.gone && !s.saidGoodbye && !s.peerGoodbye);
     if (live.length <= 1) return live[0];
     const want: 'out' | 'in' = this.options.self < link.peer ? 'out' : 'in';
     return live.find((s) => s.direction === want) ?? live[0];
@@ -568,6 +576,18 @@ export class PeerTransport {
         if (frame.pong) link.rtt.add(performance.now() - frame.pong.sentAtMs);
         return;
       case 'goodbye':
+        s.peerGoodbye = true;
+        if (link.streams.some((x) => x !== s && !x.gone && !x.saidGoodbye && !x.peerGoodbye)) {
+          // The peer closed one stream of a link that goes on over another: the peer closed an
+          // idle link and, in the same breath, dialed a fresh one that arrived first. Only this
+          // stream ends; the queue moves to the live one.
+          if (s.direction === 'out' && !s.saidGoodbye) {
+            s.saidGoodbye = true;
+            s.call.end();
+          }
+          this.pump(link);
+          return;
+        }
         link.peerSaidGoodbye = frame.goodbye?.reason || 'goodbye';
         if (s.direction === 'out' && !s.saidGoodbye) {
           // Peer closing: flush our queue on this stream, then half-close.

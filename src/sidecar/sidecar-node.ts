@@ -102,6 +102,8 @@ export interface SidecarNodeOptions {
   readonly pod: string;
   readonly token: string | undefined;
   readonly channelCredentials: grpc.ChannelCredentials;
+  /** Extra options of Peer channels (see `PeerTransportOptions.channelOptions`). */
+  readonly channelOptions?: grpc.ChannelOptions;
   readonly logger: Logger;
   readonly dedupCapacity?: number;
   readonly drainPolicy?: DrainPolicy;
@@ -159,6 +161,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
       pod: options.pod,
       token: options.token,
       credentials: options.channelCredentials,
+      ...(options.channelOptions !== undefined ? { channelOptions: options.channelOptions } : {}),
       handler: this,
       logger: options.logger,
       ...(options.queueCapacity !== undefined ? { queueCapacity: options.queueCapacity } : {}),

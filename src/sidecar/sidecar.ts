@@ -12,6 +12,7 @@ import { startServers, stopServers, type SidecarServers } from './grpc-servers.j
 import { createRegistry } from './metrics.js';
 import { hostPort, type SidecarConfig } from './config.js';
 import { DEFAULT_DRAIN_POLICY } from './switch-engine.js';
+import { tlsServerNameOptions } from './control-client.js';
 import type { Logger } from './logger.js';
 
 /** How long shutdown waits for calls and links to finish before forcing (ms). */
@@ -43,10 +44,20 @@ export function loadSecrets(config: SidecarConfig): SidecarSecrets {
   const ca = config.tlsCa !== undefined ? read(config.tlsCa, 'TLS CA') : null;
   return {
     token,
-    // With a CA, peers must present a certificate it signed (mutual TLS).
+    // With a CA, peers must present a certificate it signed (mutual TLS), and this sidecar verifies
+    // peers with it and presents its own certificate when dialing. Without one, peers' serving
+    // certificates are verified with the system roots.
     serverCredentials: grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], ca !== null),
     channelCredentials: grpc.credentials.createSsl(ca, ca !== null ? key : null, ca !== null ? cert : null),
   };
+}
+
+/**
+ * Options of this sidecar's Peer channels that follow from its flags: with `--tls-server-name`,
+ * every peer's certificate is verified against that name rather than the pod IP it is dialed by.
+ */
+export function peerChannelOptions(config: Pick<SidecarConfig, 'tlsServerName'>): grpc.ChannelOptions {
+  return config.tlsServerName !== undefined ? tlsServerNameOptions(config.tlsServerName) : {};
 }
 
 /** A running sidecar. */
@@ -67,6 +78,7 @@ export class Sidecar {
       pod: config.podName,
       token: secrets.token,
       channelCredentials: secrets.channelCredentials,
+      channelOptions: peerChannelOptions(config),
       logger,
       drainPolicy: config.drainQuietMs !== undefined ? { ...DEFAULT_DRAIN_POLICY, quietMs: config.drainQuietMs } : DEFAULT_DRAIN_POLICY,
       ...(config.queueCapacity !== undefined ? { queueCapacity: config.queueCapacity } : {}),
@@ -88,7 +100,7 @@ export class Sidecar {
       logger: this.logger,
     });
     if (this.config.metricsPort !== 0) this.http = await this.startHttp();
-    this.logger.info('sidecar started', { self: this.node.self, appAddress: this.config.appAddress, metricsPort: this.config.metricsPort, tls: this.config.tlsCert !== undefined });
+    this.logger.info('sidecar started', { self: this.node.self, appAddress: this.config.appAddress, metricsPort: this.config.metricsPort, tls: this.config.tlsCert === undefined ? 'off' : this.config.tlsCa !== undefined ? 'mutual' : 'one-way', ...(this.config.tlsServerName !== undefined ? { tlsServerName: this.config.tlsServerName } : {}) });
   }
 
   /** Leaves overlays, closes links, stops servers. */

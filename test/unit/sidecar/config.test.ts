@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { parseConfig, DEFAULT_PEER_PORT, isLoopback } from '../../../src/sidecar/config.js';
+import { parseConfig, DEFAULT_PEER_PORT, isLoopback, USAGE } from '../../../src/sidecar/config.js';
+import { peerChannelOptions } from '../../../src/sidecar/sidecar.js';
 import { DEFAULT_SIDECAR_PORT, SIDECAR_DEFAULTS } from '../../../src/api/defaults.js';
 
 describe('sidecar config', () => {
@@ -37,6 +38,11 @@ describe('sidecar config', () => {
     [['--app-address', '10.0.0.1:7947'], /loopback/],
     [['--app-address', 'nonsense'], /HOST:PORT/],
     [['--tls-cert', 'a.pem'], /together/],
+    [['--tls-ca', 'ca.pem'], /--tls-ca needs --tls-cert/],
+    [['--tls-server-name', 'sidecar.apps.svc'], /--tls-server-name needs --tls-cert/],
+    [['--tls-cert', 'a.pem', '--tls-key', 'a.key', '--tls-server-name', 'sidecar.apps.svc:7070'], /DNS name/],
+    [['--tls-cert', 'a.pem', '--tls-key', 'a.key', '--tls-server-name', '*.apps.svc'], /DNS name/],
+    [['--tls-cert', 'a.pem', '--tls-key', 'a.key', '--tls-server-name', 'bad_name.svc'], /DNS name/],
     [['--log-level', 'loud'], /log-level/],
     [['--frobnicate', '1'], /unknown flag/],
     [['--pod-ip'], /needs a value/],
@@ -49,6 +55,30 @@ describe('sidecar config', () => {
       if (!r.ok) expect(r.error).to.match(pattern);
     });
   }
+
+  it('takes TLS files and the server name from flags or the environment', () => {
+    const flags = parseConfig(['--tls-cert', 'tls.crt', '--tls-key', 'tls.key', '--tls-ca', 'ca.crt', '--tls-server-name', 'topology-sidecar.apps.svc'], {}, 'h');
+    expect(flags.ok && flags.config).to.deep.include({ tlsCert: 'tls.crt', tlsKey: 'tls.key', tlsCa: 'ca.crt', tlsServerName: 'topology-sidecar.apps.svc' });
+    const env = parseConfig([], { TLS_CERT: 'tls.crt', TLS_KEY: 'tls.key', TLS_SERVER_NAME: 'topology-sidecar.apps.svc' }, 'h');
+    expect(env.ok && env.config).to.deep.include({ tlsCa: undefined, tlsServerName: 'topology-sidecar.apps.svc' });
+    const plain = parseConfig([], {}, 'h');
+    expect(plain.ok && plain.config).to.deep.include({ tlsCert: undefined, tlsServerName: undefined });
+  });
+
+  it('accepts server-side TLS without a CA, and says in --help that peers are then verified with the system roots', () => {
+    const r = parseConfig(['--tls-cert', 'tls.crt', '--tls-key', 'tls.key'], {}, 'h');
+    expect(r.ok && r.config.tlsCa).to.equal(undefined);
+    expect(USAGE).to.match(/without --tls-ca peers are verified with the\s+system roots/);
+    expect(USAGE).to.include('--tls-server-name NAME');
+  });
+
+  it('verifies Peer channels against the server name, when one is given', () => {
+    expect(peerChannelOptions({ tlsServerName: undefined })).to.deep.equal({});
+    expect(peerChannelOptions({ tlsServerName: 'topology-sidecar.apps.svc' })).to.deep.equal({
+      'grpc.ssl_target_name_override': 'topology-sidecar.apps.svc',
+      'grpc.default_authority': 'topology-sidecar.apps.svc',
+    });
+  });
 
   it('recognises loopback addresses', () => {
     expect(isLoopback('127.42.3.4')).to.equal(true);

@@ -1,0 +1,147 @@
+// Mutual TLS between real sidecar processes, the way a cluster runs it: every sidecar is dialed by
+// its pod IP (here its own 127.x.y.z), yet all of them share ONE certificate issued for a DNS name
+// (as cert-manager issues for a Service), verified by name through `--tls-server-name`. A
+// throwaway CA made with the machine's `openssl` signs that certificate and an orchestrator's
+// client certificate; a second, unrelated CA signs a look-alike certificate for the same name.
+//
+// Checks: four sidecars link up over TLS (FullMesh bootstrap, then a live switch to HyParView
+// driven by a SwitchOrchestrator over TLS Control clients) and an app broadcast reaches every
+// member exactly once; and the Control API refuses, promptly and with an error, a client with no
+// certificate, one whose certificate the other CA signed, one that checks the wrong name or trusts
+// the wrong CA, and a plaintext client — each holding the right token, so TLS alone refuses them.
+import { expect } from 'chai';
+import * as grpc from '@grpc/grpc-js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
+import { SwitchOrchestrator } from '../../src/fleet/switch-orchestrator.js';
+import { AppClient, auditDeliveries, waitFor } from '../../src/fleet/app-traffic.js';
+import { ControlClient, tlsServerNameOptions, type ControlClientOptions } from '../../src/sidecar/control-client.js';
+
+/** The DNS name the shared sidecar certificate is issued for (no such host: only verified, never resolved). */
+const SERVER_NAME = 'sidecar.fleet.test';
+const FLEET_SIZE = 4;
+/** Deadline of each refused call (ms): long enough for a TLS handshake, short enough to show no hang. */
+const REFUSAL_DEADLINE_MS = 3_000;
+
+/** Runs openssl in `cwd` the way `src/localcluster/certs.ts` does: stderr kept for the error. */
+function openssl(args: string[], cwd: string): void {
+  try {
+    execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    const e = err as { code?: string; stderr?: Buffer };
+    if (e.code === 'ENOENT') throw new Error('openssl is needed to make the test certificates: install it (apt-get install openssl)', { cause: err });
+    throw new Error(`openssl ${args[0]} failed: ${e.stderr?.toString().trim() ?? String(err)}`, { cause: err });
+  }
+}
+
+const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+
+/** A self-signed CA `<name>.crt`/`<name>.key` in `dir`. */
+function makeCa(dir: string, name: string): void {
+  openssl(['req', '-x509', ...EC, '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=${name}`], dir);
+}
+
+/** A leaf `<name>.crt`/`<name>.key` signed by CA `ca`, with the given extensions. */
+function makeLeaf(dir: string, name: string, ca: string, extensions: readonly string[]): void {
+  writeFileSync(join(dir, `${name}.ext`), ['basicConstraints=CA:FALSE', 'keyUsage=digitalSignature,keyEncipherment', ...extensions, ''].join('\n'));
+  openssl(['req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`], dir);
+  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-days', '2', '-out', `${name}.crt`, '-extfile', `${name}.ext`], dir);
+}
+
+/** A sidecar certificate: one name, used to serve and to dial peers (as cert-manager's `usages: [server auth, client auth]`). */
+const SIDECAR_EXTENSIONS = ['extendedKeyUsage=serverAuth,clientAuth', `subjectAltName=DNS:${SERVER_NAME}`];
+
+describe('sidecar mutual TLS with a shared server name (integration)', function () {
+  this.timeout(180_000);
+  let dir: string;
+  let fleet: LoopbackFleet | undefined;
+  let orch: SwitchOrchestrator | undefined;
+  let apps: AppClient[] = [];
+  let ids: string[] = [];
+  const pem = (name: string): Buffer => readFileSync(join(dir, name));
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'topology-tls-'));
+    makeCa(dir, 'ca');
+    makeLeaf(dir, 'sidecar', 'ca', SIDECAR_EXTENSIONS);
+    makeLeaf(dir, 'operator', 'ca', ['extendedKeyUsage=clientAuth']);
+    makeCa(dir, 'other-ca');
+    makeLeaf(dir, 'impostor', 'other-ca', SIDECAR_EXTENSIONS);
+
+    const client = { credentials: grpc.credentials.createSsl(pem('ca.crt'), pem('operator.key'), pem('operator.crt')), channelOptions: tlsServerNameOptions(SERVER_NAME) };
+    fleet = await LoopbackFleet.start({
+      size: FLEET_SIZE,
+      extraArgs: ['--tls-cert', join(dir, 'sidecar.crt'), '--tls-key', join(dir, 'sidecar.key'), '--tls-ca', join(dir, 'ca.crt'), '--tls-server-name', SERVER_NAME],
+      readinessClient: client,
+    });
+    ids = fleet.ids();
+    orch = new SwitchOrchestrator(fleet.token, undefined, client);
+    apps = fleet.members.map((m) => new AppClient(m.id, m.appAddress));
+    await Promise.all(apps.map((a) => a.subscribe()));
+  });
+
+  after(async () => {
+    for (const a of apps) a.close();
+    orch?.close();
+    await fleet?.stop();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Broadcasts once from `from` and expects every other member to receive it exactly once. */
+  const broadcastReachesAll = async (from: number): Promise<void> => {
+    for (const a of apps) a.received.clear();
+    const sent = await apps[from]!.send(undefined, Buffer.from('over tls'));
+    expect(sent, 'the sidecar accepted the broadcast').to.not.equal(undefined);
+    const receivers = (): Map<string, Map<string, number>> => new Map(apps.map((a) => [a.member, a.received]));
+    await waitFor(() => auditDeliveries([sent!], receivers()).lost === 0, 10_000);
+    const audit = auditDeliveries([sent!], receivers());
+    expect(audit.expectedDeliveries).to.equal(FLEET_SIZE - 1);
+    expect(audit.lost, audit.lostExamples.join(', ')).to.equal(0);
+    expect(audit.duplicated, audit.duplicateExamples.join(', ')).to.equal(0);
+  };
+
+  it('links sidecars over mutual TLS, verified by name, through a bootstrap and a live switch', async () => {
+    const boot = await orch!.switchTo({ epoch: 1, kind: 'FullMesh', members: ids, steps: [100] });
+    expect(boot.ok, boot.error).to.equal(true);
+    await broadcastReachesAll(0);
+
+    const hpv = await orch!.switchTo({ epoch: 2, kind: 'HyParView', members: ids, seed: 2 });
+    expect(hpv.ok, hpv.error).to.equal(true);
+    const states = await orch!.states(ids);
+    expect(states.size).to.equal(FLEET_SIZE);
+    for (const s of states.values()) expect(s.activeEpoch).to.equal(2);
+    await broadcastReachesAll(1);
+  });
+
+  describe('refuses Control clients that fail TLS, even with the right token', () => {
+    const refusals: [string, () => ControlClientOptions][] = [
+      ['a client with no certificate', () => ({ credentials: grpc.credentials.createSsl(pem('ca.crt')), channelOptions: tlsServerNameOptions(SERVER_NAME) })],
+      ['a client whose certificate the other CA signed', () => ({ credentials: grpc.credentials.createSsl(pem('ca.crt'), pem('impostor.key'), pem('impostor.crt')), channelOptions: tlsServerNameOptions(SERVER_NAME) })],
+      ['a client that checks another name', () => ({ credentials: grpc.credentials.createSsl(pem('ca.crt'), pem('operator.key'), pem('operator.crt')), channelOptions: tlsServerNameOptions('other.fleet.test') })],
+      ['a client that trusts only the other CA', () => ({ credentials: grpc.credentials.createSsl(pem('other-ca.crt'), pem('impostor.key'), pem('impostor.crt')), channelOptions: tlsServerNameOptions(SERVER_NAME) })],
+      ['a plaintext client', () => ({ credentials: grpc.credentials.createInsecure() })],
+    ];
+    for (const [who, options] of refusals) {
+      it(`refuses ${who} with an error before the deadline`, async () => {
+        const c = new ControlClient(ids[2]!, { ...options(), token: fleet!.token, timeoutMs: REFUSAL_DEADLINE_MS });
+        try {
+          const t0 = Date.now();
+          const r = await c.getState(true);
+          expect(r.ok, 'GetState must fail').to.equal(false);
+          if (!r.ok) expect(r.code, `${grpc.status[r.code]}: ${r.message}`).to.equal(grpc.status.UNAVAILABLE);
+          expect(Date.now() - t0).to.be.lessThan(REFUSAL_DEADLINE_MS);
+        } finally {
+          c.close();
+        }
+      });
+    }
+
+    it('still serves the properly authenticated orchestrator afterwards', async () => {
+      const r = await orch!.client(ids[2]!).getState(true);
+      expect(r.ok, r.ok ? '' : r.message).to.equal(true);
+    });
+  });
+});
