@@ -141,7 +141,8 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   private readonly subscribers = new Set<(d: AppDelivery) => void>();
   private readonly probes = new Map<string, ProbeWait>();
   private readonly drainPolicy: DrainPolicy;
-  private readonly drainTimer: NodeJS.Timeout;
+  /** Runs only while an overlay drains: an idle sidecar should not wake ten times a second. */
+  private drainTimer: NodeJS.Timeout | undefined;
   private readonly membersTimer: NodeJS.Timeout;
   private readonly bootId = randomBytes(4).toString('hex');
   private seq = 0;
@@ -168,8 +169,6 @@ export class SidecarNode implements TransportHandler, MetricsSource {
       ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
       ...(options.maxFrameBytes !== undefined ? { maxFrameBytes: options.maxFrameBytes } : {}),
     });
-    this.drainTimer = setInterval(() => this.checkDrains(), DRAIN_CHECK_INTERVAL_MS);
-    this.drainTimer.unref();
     this.membersTimer = setInterval(() => this.refreshMembers(), MEMBERS_REFRESH_MS);
     this.membersTimer.unref();
   }
@@ -388,6 +387,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   /** Leaves every overlay (tells neighbours), flushes and closes links. */
   shutdown(): void {
     clearInterval(this.drainTimer);
+    this.drainTimer = undefined;
     clearInterval(this.membersTimer);
     for (const rt of this.runtimes.values()) {
       if (rt.drainStartedAt === undefined) this.run(rt, { kind: 'leave' });
@@ -439,6 +439,10 @@ export class SidecarNode implements TransportHandler, MetricsSource {
           continue;
         }
         rt.drainStartedAt = Date.now();
+        if (this.drainTimer === undefined) {
+          this.drainTimer = setInterval(() => this.checkDrains(), DRAIN_CHECK_INTERVAL_MS);
+          this.drainTimer.unref();
+        }
         this.options.logger.info('overlay draining', { epoch: effect.epoch, topology: rt.kind });
       }
     }
@@ -483,6 +487,10 @@ export class SidecarNode implements TransportHandler, MetricsSource {
       this.runtimes.delete(rt.epoch);
       this.engine.drained(rt.epoch);
       this.options.logger.info('overlay closed', { epoch: rt.epoch, topology: rt.kind, drainMs: now - rt.drainStartedAt });
+    }
+    if (![...this.runtimes.values()].some((rt) => rt.drainStartedAt !== undefined)) {
+      clearInterval(this.drainTimer);
+      this.drainTimer = undefined;
     }
   }
 
