@@ -60,7 +60,7 @@ import { AppClient, TrafficGenerator, auditDeliveries, type DeliveryAudit } from
 import { buildRoot, packageRoot } from '../src/paths.js';
 import { APP_PORT, OperatorProcess, SIDECAR_PORT, installCrd, readStatus, readTopology, sidecarStatefulSet, topologyManifest, waitForReadyPods } from '../test/e2e/fixtures/operator-harness.js';
 import { listPods } from '../test/e2e/support/pods.js';
-import type { TestCluster } from '../test/e2e/support/cluster.js';
+import type { TestCluster } from '../test/e2e/support/cluster-handle.js';
 import { acquireCluster } from './support/bench-cluster.js';
 import type { TraceEvent } from './support/operator-trace-preload.js';
 import { StatusTimeline, seenStatus, stepTimeline, type SeenStatus, type StageTime } from './support/status-timeline.js';

@@ -35,43 +35,14 @@
  * with a timeout long enough for a cold build, so individual tests keep the default timeout) and
  * `after` (tears it down).
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { binariesPresent } from '../../../src/localcluster/binaries.js';
 import { binDir as cachedBinDir } from '../../../src/localcluster/cluster-paths.js';
 import { killProcessesSync, killTaggedProcesses, type ClusterState } from '../../../src/localcluster/cluster-state.js';
 import { cleanupStaleClusters, startCluster, stopCluster } from '../../../src/localcluster/control-plane.js';
+import { makeCluster, type TestCluster } from './cluster-handle.js';
 
-/** Result of running kubectl or helm. */
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Options for kubectl/helm runs. */
-export interface CommandOptions {
-  /** Written to the command's stdin. */
-  input?: string;
-  /** Resolve with the result instead of rejecting when the exit code is not 0. */
-  allowFail?: boolean;
-  /** Kill the command after this long (default 120 s). */
-  timeoutMs?: number;
-}
-
-/** The cluster e2e tests run against; see the file comment. */
-export interface TestCluster {
-  kubeconfig: string;
-  binDir: string;
-  local: boolean;
-  nodeName?: string;
-  kubectl(args: string[], options?: CommandOptions): Promise<CommandResult>;
-  helm(args: string[], options?: CommandOptions): Promise<CommandResult>;
-  kubeConfig(): KubeConfig;
-}
+export { runCommand, makeCluster, type CommandOptions, type CommandResult, type TestCluster } from './cluster-handle.js';
 
 /** Long enough for a cold build of the control plane (~7 min measured on 2 cores) plus start. */
 const START_TIMEOUT_MS = 30 * 60_000;
@@ -79,45 +50,6 @@ const START_TIMEOUT_MS = 30 * 60_000;
 let clusterPromise: Promise<TestCluster> | undefined;
 let localState: ClusterState | undefined;
 const namespaces = new Set<string>();
-
-/** Runs a command with KUBECONFIG set; see CommandOptions. */
-export function runCommand(command: string, args: string[], kubeconfig: string, options: CommandOptions = {}): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`${command} could not be run: ${err.message}`, { cause: err }));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const result = { code: code ?? (signal ? 128 : 1), stdout, stderr };
-      if (result.code !== 0 && !options.allowFail) {
-        reject(new Error(`${command} ${args.join(' ')} exited with ${code ?? signal}: ${stderr.trim() || stdout.trim()}`));
-      } else resolve(result);
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
-  });
-}
-
-function makeCluster(kubeconfig: string, binDir: string, local: boolean, nodeName?: string): TestCluster {
-  const helmPath = binDir !== '' && existsSync(join(binDir, 'helm')) ? join(binDir, 'helm') : 'helm';
-  return {
-    kubeconfig, binDir, local, ...(nodeName !== undefined ? { nodeName } : {}),
-    kubectl: (args, options) => runCommand('kubectl', args, kubeconfig, options),
-    helm: (args, options) => runCommand(helmPath, args, kubeconfig, options),
-    kubeConfig: () => {
-      const kc = new KubeConfig();
-      kc.loadFromFile(kubeconfig);
-      return kc;
-    },
-  };
-}
 
 async function start(): Promise<TestCluster> {
   const external = process.env.KUBECONFIG;
