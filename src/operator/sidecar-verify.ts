@@ -100,7 +100,7 @@ export async function verifyEpoch(pool: SidecarPool, spec: ResolvedSpec, epoch: 
   // Millisecond precision, like the rollout's verificationStartedAt it is compared with.
   const checkedAt = (): string => now().toISOString();
   if (lost.length > 0) {
-    return { epoch, checkedAt: checkedAt(), connected: false, probesSent: 0, probesDelivered: 0, detail: `members lost during the switch: ${lost.join(', ')}` };
+    return { epoch, checkedAt: checkedAt(), connected: false, probesSent: 0, probesDelivered: 0, detail: `members lost during the switch: ${lost.join(', ')}`, membersLost: [...lost] };
   }
   const deadline = now().getTime() + convergeBudgetMs(spec);
   const seed = observed !== undefined && addresses.every((a) => observed.has(a)) ? addresses.map((a) => ({ address: a, result: { ok: true as const, value: observed.get(a)! } })) : undefined;

@@ -75,8 +75,9 @@ function problemsOf(v: VerificationResult, r: RolloutStatus, maxLatencyFactor: n
 
 /**
  * The health window of a stage (s). Preparing has none: no member routes over the staged overlay
- * yet, so waiting would watch an idle overlay; one verification (connectivity, with its own
- * convergence budget, and probes) decides. Routing steps keep `stepVerificationSeconds`.
+ * yet, so waiting would watch an idle overlay; the first verification that passes (connectivity,
+ * with its own convergence budget, and probes) ends it, and one that does not is repeated until
+ * the progress deadline. Routing steps keep `stepVerificationSeconds`.
  */
 export function verificationWindowSeconds(stepVerificationSeconds: number, stage: RolloutStatus['stage']): number {
   return stage === 'Preparing' ? 0 : stepVerificationSeconds;
@@ -273,7 +274,15 @@ function progress(p: Pass, r: RolloutStatus): StageOutcome {
       const fresh = v !== undefined && v.epoch === r.epoch && ms(v.checkedAt) >= ms(vr.verificationStartedAt!) ? v : undefined;
       if (fresh !== undefined) {
         const problems = problemsOf(fresh, r, spec.rollout.maxLatencyFactor);
-        if (problems.length > 0) return { r: fail(p, vr, REASONS.verificationFailed, problems.join('; ')), again: true };
+        // While Preparing nothing routes over the staged overlay, so one still settling (a probe
+        // not acknowledged yet on a loaded node, views still joining) costs only time: verify
+        // again until the deadline. Lost members, and any problem once traffic is routed, fail now.
+        const settling = r.stage === 'Preparing' && (fresh.membersLost ?? []).length === 0 && p.nowMs < deadlineMs;
+        if (problems.length > 0 && !settling) return { r: fail(p, vr, REASONS.verificationFailed, problems.join('; ')), again: true };
+        if (problems.length > 0) {
+          vr.message = `${stageLabel(r)}: not verified yet (${problems.join('; ')}); verifying again until the progress deadline`;
+          return { r: vr, again: false, phase: 'Verifying', verify: true, requeue: Math.min(ACK_POLL_SECONDS, untilDeadline) };
+        }
       }
       if (p.nowMs >= windowEndMs && fresh !== undefined && ms(fresh.checkedAt) >= windowEndMs) return { r: advance(p, vr), again: true };
       if (p.nowMs >= deadlineMs) return { r: fail(p, vr, REASONS.progressDeadlineExceeded, `verification did not pass within progressDeadlineSeconds ${spec.rollout.progressDeadlineSeconds}`), again: true };

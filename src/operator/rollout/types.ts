@@ -40,6 +40,8 @@ export interface VerificationResult {
   latencyP99Ms?: number;
   /** Detail for the status message when something is wrong. */
   detail?: string;
+  /** Members lost during the switch (pods gone or unready): a failure no waiting can mend. */
+  membersLost?: string[];
 }
 
 /** A command for some member sidecars (Control service). Actions are listed in execution order. */

@@ -31,7 +31,7 @@ Each switch stages a new epoch (never reused). Stages of status.rollout.stage:
 
 | stage | what happens | passes when |
 |---|---|---|
-| Preparing | every ready member prepares the new overlay beside the active one | all acknowledged, graph connected, probes delivered (no health window: no traffic uses the new overlay yet) |
+| Preparing | every ready member prepares the new overlay beside the active one | all acknowledged, graph connected, probes delivered (no health window: no traffic uses the new overlay yet; a verification that misses is repeated until progressDeadlineSeconds, except for lost members) |
 | Routing (step i) | the first ceil(steps[i] × n / 100) ready members **by pod name** send over the new overlay | as Preparing, plus p99 latency ≤ maxLatencyFactor × the p99 measured before the switch |
 | Committing | every member commits the new epoch; the old one drains | all acknowledged (never rolled back; Stalled if later than progressDeadlineSeconds) |
 | RollingBack | every member routes back to the committed epoch and drops the new one | all acknowledged; history result RolledBack |
