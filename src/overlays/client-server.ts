@@ -43,6 +43,7 @@ import type { AppMessage, NodeId, Overlay, OverlayCounters, OverlayInput, Overla
 import { newCounters } from './types.js';
 import { hash32, mix32 } from './random.js';
 import { DEFAULT_DEDUP_CAPACITY, SeenIds } from './dedup.js';
+import { NeighborSet } from './neighbor-set.js';
 
 /** ClientServer parameters. */
 export interface ClientServerConfig {
@@ -125,7 +126,7 @@ export class ClientServer implements Overlay<ClientServerMessage, ClientServerTi
   private readonly seen: SeenIds;
   private readonly stats: OverlayCounters = newCounters();
   /** Links kept: servers (both roles) and attached clients (servers only). */
-  private readonly active = new Set<NodeId>();
+  private readonly active: NeighborSet;
   /** Servers in configured order. */
   private servers: NodeId[] = [];
   /** Servers believed down until a `members` update or a message says otherwise. */
@@ -154,6 +155,7 @@ export class ClientServer implements Overlay<ClientServerMessage, ClientServerTi
   ) {
     this.config = { ...DEFAULT_CLIENT_SERVER_CONFIG, ...config };
     this.seen = new SeenIds(this.config.dedupCapacity);
+    this.active = new NeighborSet(self, this.stats);
     this.servers = [...this.config.servers];
   }
 
@@ -233,7 +235,7 @@ export class ClientServer implements Overlay<ClientServerMessage, ClientServerTi
     if (this.isServer) {
       for (const server of this.liveServers()) {
         if (server === this.self || this.active.has(server)) continue;
-        this.add(server, out);
+        this.active.add(server, out);
         this.sendTo(server, { type: 'clientserver.hello' }, out);
       }
       this.rehomeClients(out);
@@ -243,7 +245,7 @@ export class ClientServer implements Overlay<ClientServerMessage, ClientServerTi
     const home = rendezvousHome(this.self, live);
     for (const server of live) {
       if (this.active.has(server) || server === home) continue;
-      this.add(server, out);
+      this.active.add(server, out);
       this.sendTo(server, { type: 'clientserver.register', high: false }, out);
     }
     if (home === this.home) return;
@@ -251,7 +253,7 @@ export class ClientServer implements Overlay<ClientServerMessage, ClientServerTi
     this.home = home;
     if (previous !== undefined && this.active.has(previous)) this.sendTo(previous, { type: 'clientserver.unregister' }, out);
     if (home === undefined) return;
-    this.add(home, out);
+    this.active.add(home, out);
     this.sendTo(home, { type: 'clientserver.register', high: true }, out);
     if (previous === undefined || this.active.has(previous)) return;
     // The old home failed: our latest publishes may have died with it. Receivers drop repeats.
@@ -276,7 +278,7 @@ export class ClientServer implements Overlay<ClientServerMessage, ClientServerTi
     const wasServer = this.isServer;
     this.servers = [...servers];
     if (wasServer === this.isServer) return;
-    for (const peer of [...this.active]) this.remove(peer, out);
+    for (const peer of [...this.active]) this.active.remove(peer, out);
     this.attached.clear();
     this.registeredHome.clear();
     this.homeClients.clear();
@@ -284,7 +286,7 @@ export class ClientServer implements Overlay<ClientServerMessage, ClientServerTi
   }
 
   private lose(peer: NodeId, out: Output[]): void {
-    this.remove(peer, out);
+    this.active.remove(peer, out);
     this.attached.delete(peer);
     this.registeredHome.delete(peer);
     this.homeClients.delete(peer);
@@ -349,7 +351,7 @@ export class ClientServer implements Overlay<ClientServerMessage, ClientServerTi
     switch (message.type) {
       case 'clientserver.register': {
         if (!this.isServer) return;
-        this.add(from, out);
+        this.active.add(from, out);
         this.attached.add(from);
         if (message.high) this.registeredHome.add(from);
         else this.registeredHome.delete(from);
@@ -372,7 +374,7 @@ export class ClientServer implements Overlay<ClientServerMessage, ClientServerTi
       case 'clientserver.hello':
         if (!this.isServer) return;
         if (!this.servers.includes(from)) return;
-        this.add(from, out);
+        this.active.add(from, out);
         return;
       case 'clientserver.publish':
         this.onPublish(from, message.app, message.hops, out);
@@ -460,25 +462,14 @@ export class ClientServer implements Overlay<ClientServerMessage, ClientServerTi
   private onLeave(out: Output[]): void {
     for (const peer of [...this.active]) {
       this.sendTo(peer, { type: 'clientserver.leave' }, out);
-      this.remove(peer, out);
+      this.active.remove(peer, out);
     }
     this.left = true;
   }
 
   // ---- helpers ---------------------------------------------------------------------------
 
-  private add(peer: NodeId, out: Output[]): void {
-    if (peer === this.self || this.active.has(peer)) return;
-    this.active.add(peer);
-    this.stats.neighborUps++;
-    out.push({ kind: 'neighborUp', peer });
-  }
 
-  private remove(peer: NodeId, out: Output[]): void {
-    if (!this.active.delete(peer)) return;
-    this.stats.neighborDowns++;
-    out.push({ kind: 'neighborDown', peer });
-  }
 
   private sendTo(to: NodeId, message: ClientServerMessage, out: Output[]): void {
     this.stats.messagesSent++;

@@ -24,6 +24,7 @@
 import type { AppMessage, NodeId, Overlay, OverlayCounters, OverlayInput, OverlayOutput, OverlayViews } from './types.js';
 import { newCounters } from './types.js';
 import { DEFAULT_DEDUP_CAPACITY, SeenIds } from './dedup.js';
+import { NeighborSet } from './neighbor-set.js';
 
 /** FullMesh parameters. */
 export interface FullMeshConfig {
@@ -62,7 +63,7 @@ type Output = OverlayOutput<FullMeshMessage, FullMeshTimer>;
 export class FullMesh implements Overlay<FullMeshMessage, FullMeshTimer> {
   readonly kind = 'FullMesh' as const;
   private readonly config: FullMeshConfig;
-  private readonly view = new Set<NodeId>();
+  private readonly view: NeighborSet;
   private readonly seen: SeenIds;
   private readonly stats: OverlayCounters = newCounters();
   /** Contacts not yet tried, in order; the head is the one asked. */
@@ -77,6 +78,7 @@ export class FullMesh implements Overlay<FullMeshMessage, FullMeshTimer> {
   ) {
     this.config = { ...DEFAULT_FULL_MESH_CONFIG, ...config };
     this.seen = new SeenIds(this.config.dedupCapacity);
+    this.view = new NeighborSet(self, this.stats);
   }
 
   handle(input: Input, now: number): Output[] {
@@ -138,17 +140,17 @@ export class FullMesh implements Overlay<FullMeshMessage, FullMeshTimer> {
 
   private onMembers(members: readonly NodeId[], out: Output[]): void {
     const wanted = new Set(members);
-    for (const peer of [...this.view]) if (!wanted.has(peer)) this.remove(peer, out);
-    for (const peer of members) this.add(peer, out);
+    for (const peer of [...this.view]) if (!wanted.has(peer)) this.view.remove(peer, out);
+    for (const peer of members) this.view.add(peer, out);
   }
 
   private onMessage(from: NodeId, message: FullMeshMessage, now: number, out: Output[]): void {
     if (message.type === 'fullmesh.leave') {
-      this.remove(from, out);
+      this.view.remove(from, out);
       return;
     }
     const knew = this.view.has(from);
-    this.add(from, out);
+    this.view.add(from, out);
     switch (message.type) {
       case 'fullmesh.join':
         this.introduced.push({ peer: from, at: now });
@@ -159,7 +161,7 @@ export class FullMesh implements Overlay<FullMeshMessage, FullMeshTimer> {
         const fresh: NodeId[] = knew ? [] : [from];
         for (const peer of message.peers) {
           if (peer === this.self || this.view.has(peer)) continue;
-          this.add(peer, out);
+          this.view.add(peer, out);
           fresh.push(peer);
           this.sendTo(peer, { type: 'fullmesh.hello' }, out);
         }
@@ -204,7 +206,7 @@ export class FullMesh implements Overlay<FullMeshMessage, FullMeshTimer> {
       this.contacts.shift();
       this.askContact(out);
     }
-    this.remove(peer, out);
+    this.view.remove(peer, out);
   }
 
   private onBroadcast(app: AppMessage, out: Output[]): void {
@@ -228,23 +230,12 @@ export class FullMesh implements Overlay<FullMeshMessage, FullMeshTimer> {
   private onLeave(out: Output[]): void {
     for (const peer of [...this.view]) {
       this.sendTo(peer, { type: 'fullmesh.leave' }, out);
-      this.remove(peer, out);
+      this.view.remove(peer, out);
     }
     this.left = true;
   }
 
-  private add(peer: NodeId, out: Output[]): void {
-    if (peer === this.self || this.view.has(peer)) return;
-    this.view.add(peer);
-    this.stats.neighborUps++;
-    out.push({ kind: 'neighborUp', peer });
-  }
 
-  private remove(peer: NodeId, out: Output[]): void {
-    if (!this.view.delete(peer)) return;
-    this.stats.neighborDowns++;
-    out.push({ kind: 'neighborDown', peer });
-  }
 
   private sendTo(to: NodeId, message: FullMeshMessage, out: Output[]): void {
     this.stats.messagesSent++;
