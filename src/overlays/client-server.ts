@@ -420,13 +420,16 @@ export class ClientServer implements Overlay<ClientServerMessage, ClientServerTi
   }
 
   private relay(app: AppMessage, hops: number, out: Output[]): void {
-    for (const server of this.liveServers()) if (server !== this.self) this.sendTo(server, { type: 'clientserver.relay', app, hops }, out);
+    // One message object per fan-out: the sidecar encodes it once (PeerTransport.send).
+    const message: ClientServerMessage = { type: 'clientserver.relay', app, hops };
+    for (const server of this.liveServers()) if (server !== this.self) this.sendTo(server, message, out);
   }
 
   private fanOut(app: AppMessage, hops: number, out: Output[]): void {
     this.handled.push({ app, hops, at: this.now });
     while (this.handled.length > this.config.catchUpCapacity) this.handled.shift();
-    for (const client of this.homeClients) if (client !== app.origin) this.sendTo(client, { type: 'clientserver.app', app, hops }, out);
+    const message: ClientServerMessage = { type: 'clientserver.app', app, hops };
+    for (const client of this.homeClients) if (client !== app.origin) this.sendTo(client, message, out);
   }
 
   // ---- application -----------------------------------------------------------------------

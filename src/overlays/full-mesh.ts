@@ -211,7 +211,9 @@ export class FullMesh implements Overlay<FullMeshMessage, FullMeshTimer> {
 
   private onBroadcast(app: AppMessage, out: Output[]): void {
     this.seen.checkAndAdd(app.id);
-    for (const peer of this.view) this.sendTo(peer, { type: 'fullmesh.app', app, hops: 0 }, out);
+    // One message object for the whole fan-out: the sidecar encodes it once (PeerTransport.send).
+    const message: FullMeshMessage = { type: 'fullmesh.app', app, hops: 0 };
+    for (const peer of this.view) this.sendTo(peer, message, out);
   }
 
   private onSend(app: AppMessage, out: Output[]): void {

@@ -44,20 +44,31 @@ export interface HyParViewLeave {
   readonly type: 'hyparview.leave';
 }
 
-/** A shuffle walking the overlay: `peer` is its origin, `peers` its sample, `round` its nonce. */
+/**
+ * A shuffle walking the overlay: `peer` is its origin, `peers` its sample, `round` its nonce.
+ * `route` lists the members that forwarded it so far; a sender that predates it leaves it out and
+ * gets its reply straight back.
+ */
 export interface HyParViewShuffle {
   readonly type: 'hyparview.shuffle';
   readonly peer: NodeId;
   readonly peers: readonly NodeId[];
   readonly ttl: number;
   readonly round: number;
+  readonly route?: readonly NodeId[];
 }
 
-/** Sent straight back to a shuffle's origin: a sample of the acceptor's passive view. */
+/**
+ * A sample of the acceptor's passive view, for the shuffle's origin. It retraces the walk hop by
+ * hop over active links: `peer` is the origin and `route` the hops still to go (the last one is
+ * next); both are left out on the final hop, and on a reply sent straight to the origin.
+ */
 export interface HyParViewShuffleReply {
   readonly type: 'hyparview.shuffleReply';
   readonly peers: readonly NodeId[];
   readonly round: number;
+  readonly peer?: NodeId;
+  readonly route?: readonly NodeId[];
 }
 
 /** A broadcast app message flooding the active views; `hops` travelled before this transmission. */

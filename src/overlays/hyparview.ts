@@ -40,7 +40,7 @@ import { newCounters } from './types.js';
 import { pickOne, sample, type Random } from './random.js';
 import { SeenIds } from './dedup.js';
 import { hyParViewConfig, type HyParViewConfig } from './hyparview-config.js';
-import type { HyParViewMessage, HyParViewTimer } from './hyparview-messages.js';
+import type { HyParViewMessage, HyParViewShuffle, HyParViewShuffleReply, HyParViewTimer } from './hyparview-messages.js';
 
 export { DEFAULT_HYPARVIEW_CONFIG, hyParViewConfig, type HyParViewConfig } from './hyparview-config.js';
 export * from './hyparview-messages.js';
@@ -194,9 +194,9 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
       case 'hyparview.leave':
         return this.onPeerLeft(from, now, out);
       case 'hyparview.shuffle':
-        return this.onShuffle(from, m.peer, m.peers, m.ttl, m.round, out);
+        return this.onShuffle(from, m, out);
       case 'hyparview.shuffleReply':
-        return this.onShuffleReply(m.peers, m.round);
+        return this.onShuffleReply(m, out);
       case 'hyparview.gossip':
         return this.onGossip(from, m.app, m.hops, now, out);
       case 'hyparview.direct':
@@ -423,31 +423,57 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
       if (this.shuffles.size <= SHUFFLES_REMEMBERED) break;
       this.shuffles.delete(old);
     }
-    this.send(out, target, { type: 'hyparview.shuffle', peer: this.self, peers: [this.self, ...ids], ttl: this.config.shuffleRandomWalkLength, round });
+    this.send(out, target, { type: 'hyparview.shuffle', peer: this.self, peers: [this.self, ...ids], ttl: this.config.shuffleRandomWalkLength, round, route: [] });
   }
 
-  /** Walk on while ttl lasts; the node where it stops replies with a passive sample and merges. */
-  private onShuffle(from: NodeId, origin: NodeId, peers: readonly NodeId[], ttl: number, round: number, out: HyParViewOutput[]): void {
+  /**
+   * Walk on while ttl lasts; the node where it stops replies with a passive sample and merges.
+   * The paper sends the reply over a temporary connection to the origin; on gRPC that costs a TCP
+   * and HTTP/2 handshake at both ends, and at 200 members the 20 shuffles a second kept ~0.2 of
+   * this machine's two cores busy on links used once. The reply retraces the walk instead, over
+   * links that are already open (a walk of `shuffleRandomWalkLength` hops at most).
+   */
+  private onShuffle(from: NodeId, m: HyParViewShuffle, out: HyParViewOutput[]): void {
+    const origin = m.peer;
     if (origin === this.self) return;
-    const next = ttl - 1 > 0 && this.active.length > 1 ? this.pickActive([from, origin]) : undefined;
+    const next = m.ttl - 1 > 0 && this.active.length > 1 ? this.pickActive([from, origin]) : undefined;
     if (next !== undefined) {
-      this.send(out, next, { type: 'hyparview.shuffle', peer: origin, peers, ttl: ttl - 1, round });
+      const route = m.route === undefined ? {} : { route: [...m.route, this.self] };
+      this.send(out, next, { type: 'hyparview.shuffle', peer: origin, peers: m.peers, ttl: m.ttl - 1, round: m.round, ...route });
       return;
     }
-    const offered = new Set(peers);
+    const offered = new Set(m.peers);
     const reply = sample(
       this.random,
       this.passive.filter((p) => !offered.has(p) && p !== origin),
-      peers.length,
+      m.peers.length,
     );
-    this.send(out, origin, { type: 'hyparview.shuffleReply', peers: reply, round });
-    this.mergePassive(peers, reply);
+    this.relayShuffleReply({ type: 'hyparview.shuffleReply', peers: reply, round: m.round, peer: origin, route: m.route ?? [] }, out);
+    this.mergePassive(m.peers, reply);
   }
 
-  private onShuffleReply(peers: readonly NodeId[], round: number): void {
-    const sent = this.shuffles.get(round) ?? [];
-    this.shuffles.delete(round);
-    this.mergePassive(peers, sent);
+  /** Our own shuffle's answer is merged; one on its way back to another origin goes one hop on. */
+  private onShuffleReply(m: HyParViewShuffleReply, out: HyParViewOutput[]): void {
+    if (m.peer !== undefined && m.peer !== this.self) {
+      this.relayShuffleReply(m, out);
+      return;
+    }
+    const sent = this.shuffles.get(m.round) ?? [];
+    this.shuffles.delete(m.round);
+    this.mergePassive(m.peers, sent);
+  }
+
+  /**
+   * Sends a reply to the last hop of its route, or to its origin when none is left. A route longer
+   * than any walk we start is not ours to carry: dropped, like any lost shuffle.
+   */
+  private relayShuffleReply(m: HyParViewShuffleReply, out: HyParViewOutput[]): void {
+    const route = m.route ?? [];
+    if (m.peer === undefined || route.length > this.config.shuffleRandomWalkLength) return;
+    const next = route[route.length - 1];
+    if (next === this.self) return;
+    if (next === undefined) this.send(out, m.peer, { type: 'hyparview.shuffleReply', peers: m.peers, round: m.round });
+    else this.send(out, next, { type: 'hyparview.shuffleReply', peers: m.peers, round: m.round, peer: m.peer, route: route.slice(0, -1) });
   }
 
   /**
@@ -473,7 +499,9 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
   private onBroadcast(app: AppMessage, now: number, out: HyParViewOutput[]): void {
     if (this.seenIds().checkAndAdd(app.id)) return;
     this.remember(app, 0, now);
-    for (const peer of this.active) this.send(out, peer, { type: 'hyparview.gossip', app, hops: 0 });
+    // One message object per fan-out: the sidecar encodes it once (PeerTransport.send).
+    const message: HyParViewMessage = { type: 'hyparview.gossip', app, hops: 0 };
+    for (const peer of this.active) this.send(out, peer, message);
   }
 
   private onGossip(from: NodeId, app: AppMessage, hops: number, now: number, out: HyParViewOutput[]): void {
@@ -485,8 +513,9 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
     this.stats.appDelivered++;
     out.push({ kind: 'deliver', message: app, from, hops: travelled });
     this.remember(app, travelled, now);
+    const message: HyParViewMessage = { type: 'hyparview.gossip', app, hops: travelled };
     for (const peer of this.active) {
-      if (peer !== from) this.send(out, peer, { type: 'hyparview.gossip', app, hops: travelled });
+      if (peer !== from) this.send(out, peer, message);
     }
   }
 

@@ -423,7 +423,9 @@ export class Plumtree {
   }
 
   private eagerPush(app: AppMessage, hops: number, except: NodeId | undefined, out: PlumtreeOutput[]): void {
-    for (const peer of this.eager) if (peer !== except) this.send(out, peer, { type: 'plumtree.gossip', app, hops });
+    // One message object per fan-out: the sidecar encodes it once (PeerTransport.send).
+    const message: PlumtreeMessage = { type: 'plumtree.gossip', app, hops };
+    for (const peer of this.eager) if (peer !== except) this.send(out, peer, message);
   }
 
   private lazyPush(id: MessageId, round: number, except: NodeId | undefined, out: PlumtreeOutput[]): void {

@@ -70,6 +70,8 @@ export interface WireMessage {
   readonly app?: AppMessage;
   /** Overlay hops the carried `app` has travelled so far. */
   readonly hops?: number;
+  /** Members a random walk passed through after its origin, so that an answer can retrace it. */
+  readonly route?: readonly NodeId[];
 }
 
 /**

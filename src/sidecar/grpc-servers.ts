@@ -10,6 +10,7 @@ import { checkToken, unauthenticatedError } from './auth.js';
 import { controlHandlers } from './control-service.js';
 import { overlayHandlers } from './app-service.js';
 import type { SidecarNode } from './sidecar-node.js';
+import type { OutgoingFrame, PeerTransport } from './peer-transport.js';
 import type { PeerHandlers } from './generated/topology/v1/Peer.js';
 import type { HealthHandlers } from './generated/grpc/health/v1/Health.js';
 import type { Logger } from './logger.js';
@@ -28,6 +29,25 @@ export interface HealthSource {
 }
 
 type AnyHandler = (...args: never[]) => void;
+
+/**
+ * The Peer service as `transport` speaks it: frames are decoded by its guarded deserializer, and
+ * what its streams write is encoded by `encodeFrame` (overlay frames arrive already encoded).
+ * `transport` is a getter because a transport learns its NodeId only once the server is bound.
+ */
+export function peerServiceDefinition(transport: () => PeerTransport): grpc.ServiceDefinition {
+  const frameType = loadProto().topology.v1.PeerFrame;
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, method] of Object.entries(loadProto().topology.v1.Peer.service)) {
+    out[name] = {
+      ...method,
+      requestDeserialize: (buf: Buffer) => transport().decodeFrame(buf, frameType.deserialize),
+      // Whatever acceptStream's stream writes: it is typed ServerDuplexStream<_, OutgoingFrame>.
+      responseSerialize: (frame: unknown) => transport().encodeFrame(frame as OutgoingFrame),
+    };
+  }
+  return out as grpc.ServiceDefinition;
+}
 
 /** Wraps every request deserializer of `service` to enforce `limit` and count refusals. */
 function guardedDefinition(service: grpc.ServiceDefinition, limit: number, count: (reason: string) => void): grpc.ServiceDefinition {
@@ -130,13 +150,8 @@ export async function startServers(o: ServerOptions): Promise<SidecarServers> {
   const refused = (): void => {
     o.node.unauthenticated++;
   };
-  const frameType = proto.topology.v1.PeerFrame;
-  const peerService: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
-  for (const [name, method] of Object.entries(proto.topology.v1.Peer.service)) {
-    peerService[name] = { ...method, requestDeserialize: (buf: Buffer) => o.node.transport.decodeFrame(buf, frameType.deserialize) };
-  }
   const peerHandlers: PeerHandlers = { Link: (call) => o.node.transport.acceptStream(call) };
-  peer.addService(peerService as grpc.ServiceDefinition, authenticated(peerHandlers, o.token, refused));
+  peer.addService(peerServiceDefinition(() => o.node.transport), authenticated(peerHandlers, o.token, refused));
   peer.addService(guardedDefinition(proto.topology.v1.Control.service, MAX_REQUEST_BYTES, count), authenticated(controlHandlers(o.node), o.token, refused));
   peer.addService(guardedDefinition(proto.grpc.health.v1.Health.service, MAX_REQUEST_BYTES, count), healthHandlers(o.health));
   const app = new grpc.Server(serverOptions);

@@ -14,6 +14,8 @@ import type { AppMessage__Output } from './generated/topology/v1/AppMessage.js';
 const PEERS_PRESENT = 1;
 /** Bit of `present_lists` saying `ids` was set (possibly empty). */
 const IDS_PRESENT = 2;
+/** Bit of `present_lists` saying `route` was set (possibly empty). */
+const ROUTE_PRESENT = 4;
 
 /** Longest list a message may carry: larger than any view or IHAVE batch, small enough to bound memory. */
 export const MAX_LIST_LENGTH = 4096;
@@ -43,6 +45,10 @@ export function encodeWireMessage(message: WireMessage): OverlayMessage {
   if (message.round !== undefined) out.round = message.round;
   if (message.app !== undefined) out.app = encodeAppMessage(message.app);
   if (message.hops !== undefined) out.hops = message.hops;
+  if (message.route !== undefined) {
+    out.route = [...message.route];
+    present |= ROUTE_PRESENT;
+  }
   out.presentLists = present;
   return out;
 }
@@ -70,8 +76,9 @@ export function decodeAppMessage(app: AppMessage__Output): Decoded<AppMessage> {
 export function decodeWireMessage(m: OverlayMessage__Output): Decoded<WireMessage> {
   if (m.type === '' || badString(m.type)) return { ok: false, reason: 'overlay message without a type' };
   if (badString(m.peer) || badString(m.id)) return { ok: false, reason: 'oversized string field' };
-  if (m.peers.length > MAX_LIST_LENGTH || m.ids.length > MAX_LIST_LENGTH) return { ok: false, reason: 'oversized list' };
-  if (m.peers.some((p) => p.length > MAX_STRING_LENGTH) || m.ids.some((p) => p.length > MAX_STRING_LENGTH)) return { ok: false, reason: 'oversized list entry' };
+  if (m.peers.length > MAX_LIST_LENGTH || m.ids.length > MAX_LIST_LENGTH || m.route.length > MAX_LIST_LENGTH) return { ok: false, reason: 'oversized list' };
+  const oversized = (p: string): boolean => p.length > MAX_STRING_LENGTH;
+  if (m.peers.some(oversized) || m.ids.some(oversized) || m.route.some(oversized)) return { ok: false, reason: 'oversized list entry' };
   if (m.round !== undefined && !Number.isFinite(m.round)) return { ok: false, reason: 'non-finite round' };
   const out: { -readonly [K in keyof WireMessage]: WireMessage[K] } = { type: m.type };
   if (m.peer !== undefined) out.peer = m.peer;
@@ -83,6 +90,7 @@ export function decodeWireMessage(m: OverlayMessage__Output): Decoded<WireMessag
   if ((m.presentLists & IDS_PRESENT) !== 0 || m.ids.length > 0) out.ids = m.ids;
   if (m.round !== undefined) out.round = m.round;
   if (m.hops !== undefined) out.hops = m.hops;
+  if ((m.presentLists & ROUTE_PRESENT) !== 0 || m.route.length > 0) out.route = m.route;
   if (m.app !== undefined && m.app !== null) {
     const app = decodeAppMessage(m.app);
     if (!app.ok) return app;

@@ -1,8 +1,7 @@
 /**
  * PeerTransport over real gRPC, in one process: two or three transports, each behind its own
- * grpc.Server on its own loopback address, wired the way `startServers` wires the Peer service
- * (`decodeFrame` as the request deserializer, `acceptStream` as the Link handler, the cluster
- * token checked first).
+ * grpc.Server on its own loopback address, serving the Peer service as `startServers` does
+ * (`peerServiceDefinition`, `acceptStream` as the Link handler, the cluster token checked first).
  *
  * What is tested, and why:
  * - `connect` on both ends of a pair at once makes exactly one stream (dialed by the smaller
@@ -23,7 +22,7 @@
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import { PeerTransport, type TransportHandler, type PeerTransportOptions } from '../../src/sidecar/peer-transport.js';
-import { loadProto } from '../../src/sidecar/proto.js';
+import { peerServiceDefinition } from '../../src/sidecar/grpc-servers.js';
 import { checkToken, unauthenticatedError } from '../../src/sidecar/auth.js';
 import { silentLogger } from '../../src/sidecar/logger.js';
 import { waitFor } from '../../src/fleet/app-traffic.js';
@@ -65,17 +64,11 @@ function bind(server: grpc.Server, address: string): Promise<number> {
 /** A transport behind its own Peer server on a fresh loopback address; every epoch in `live` is 'live'. */
 async function startNode(live: ReadonlySet<number>, options: Partial<Pick<PeerTransportOptions, 'pingIntervalMs' | 'pingsPerInterval'>> = {}): Promise<TestNode> {
   const host = `127.${BLOCK}.${nextHost++}.1`;
-  const proto = loadProto();
   const server = new grpc.Server();
   const rec: Recorded = { messages: [], linkDowns: [], malformed: [] };
   // The transport needs its NodeId (host:port), known only once the server is bound: the service
   // reaches it through `ref.node`, set right after binding and before any peer can know the port.
   const ref: { node?: TestNode } = {};
-  const frameType = proto.topology.v1.PeerFrame;
-  const peerService: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
-  for (const [name, method] of Object.entries(proto.topology.v1.Peer.service)) {
-    peerService[name] = { ...method, requestDeserialize: (buf: Buffer) => (ref.node as TestNode).transport.decodeFrame(buf, frameType.deserialize) };
-  }
   const handlers: PeerHandlers = {
     Link: (call) => {
       const n = ref.node as TestNode;
@@ -89,7 +82,7 @@ async function startNode(live: ReadonlySet<number>, options: Partial<Pick<PeerTr
       n.transport.acceptStream(call);
     },
   };
-  server.addService(peerService as grpc.ServiceDefinition, handlers);
+  server.addService(peerServiceDefinition(() => (ref.node as TestNode).transport), handlers);
   const port = await bind(server, `${host}:0`);
   const id = `${host}:${port}`;
   const handler: TransportHandler = {

@@ -97,7 +97,7 @@ describe('HyParView handlers', () => {
     expect(n.views().active).to.have.members([victim === 'a' ? 'b' : 'a', 'd']);
   });
 
-  it('a shuffle stopping here is answered with a passive sample of the same size, sent to its origin, and merged', () => {
+  it('a shuffle from a sender without routes (an older version) is answered with a passive sample of the same size, sent straight to its origin, and merged', () => {
     const n = node({ activeViewSize: 1 });
     withActive(n, ['a']);
     withActive(n, ['p1', 'p2', 'p3', 'p4']); // rejected: full, so they land in the passive view
@@ -117,6 +117,52 @@ describe('HyParView handlers', () => {
     withActive(n, ['a', 'b', 'o']);
     const outs = msg(n, 'a', { type: 'hyparview.shuffle', peer: 'o', peers: ['o'], ttl: 3, round: 1 });
     expect(sends(outs)).to.deep.equal([{ to: 'b', message: { type: 'hyparview.shuffle', peer: 'o', peers: ['o'], ttl: 2, round: 1 } }]);
+  });
+
+  it('a shuffle we start carries an empty route, and each hop that walks it on appends itself', () => {
+    const origin = node({ activeViewSize: 1 });
+    withActive(origin, ['a']);
+    const [start] = sends(origin.handle({ kind: 'timer', timer: { kind: 'hyparview.shuffle' } }, 0));
+    expect(start?.to).to.equal('a');
+    expect((start?.message as HyParViewShuffle).route).to.deep.equal([]);
+    const hop = node();
+    withActive(hop, ['a', 'b', 'o']);
+    const outs = msg(hop, 'a', { type: 'hyparview.shuffle', peer: 'o', peers: ['o'], ttl: 3, round: 1, route: ['a'] });
+    expect(sends(outs)).to.deep.equal([{ to: 'b', message: { type: 'hyparview.shuffle', peer: 'o', peers: ['o'], ttl: 2, round: 1, route: ['a', 'x'] } }]);
+  });
+
+  it('the reply retraces the walk: the acceptor answers its last hop, each hop passes it back, the first hop hands it to the origin', () => {
+    const acceptor = node({ activeViewSize: 1 });
+    withActive(acceptor, ['c']);
+    withActive(acceptor, ['p1', 'p2']);
+    const [reply] = sends(msg(acceptor, 'c', { type: 'hyparview.shuffle', peer: 'o', peers: ['o', 'q1'], ttl: 1, round: 4, route: ['b', 'c'] }));
+    expect(reply?.to).to.equal('c');
+    const back = reply?.message as HyParViewShuffleReply;
+    expect(back).to.include({ type: 'hyparview.shuffleReply', peer: 'o', round: 4 });
+    expect(back.route).to.deep.equal(['b']);
+    expect(back.peers).to.have.length(2);
+
+    const relay = node();
+    withActive(relay, ['b', 'acceptor']);
+    expect(sends(msg(relay, 'acceptor', back))).to.deep.equal([{ to: 'b', message: { type: 'hyparview.shuffleReply', peers: back.peers, round: 4, peer: 'o', route: [] } }]);
+    const last = node();
+    withActive(last, ['o', 'c']);
+    expect(sends(msg(last, 'c', { ...back, route: [] }))).to.deep.equal([{ to: 'o', message: { type: 'hyparview.shuffleReply', peers: back.peers, round: 4 } }]);
+  });
+
+  it('a walk that stops at the origin\'s neighbour is answered straight to the origin, over their link', () => {
+    const n = node({ activeViewSize: 1 });
+    withActive(n, ['o']);
+    const [reply] = sends(msg(n, 'o', { type: 'hyparview.shuffle', peer: 'o', peers: ['o'], ttl: 3, round: 2, route: [] }));
+    expect(reply).to.deep.equal({ to: 'o', message: { type: 'hyparview.shuffleReply', peers: [], round: 2 } });
+  });
+
+  it('a relayed reply with a route longer than any walk is dropped', () => {
+    const n = node({ shuffleRandomWalkLength: 2 });
+    withActive(n, ['a', 'b']);
+    const outs = msg(n, 'a', { type: 'hyparview.shuffleReply', peers: ['r'], round: 1, peer: 'o', route: ['a', 'b', 'a'] });
+    expect(sends(outs)).to.deep.equal([]);
+    expect(n.views().passive).to.not.include('r');
   });
 
   it('merging a shuffle reply into a full passive view evicts the ids we sent first', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { decodeWireMessage, encodeWireMessage, MAX_LIST_LENGTH } from '../../../src/sidecar/wire-codec.js';
+import { decodeWireMessage, encodeWireMessage, MAX_LIST_LENGTH, MAX_STRING_LENGTH } from '../../../src/sidecar/wire-codec.js';
 import { loadProto } from '../../../src/sidecar/proto.js';
 import type { WireMessage } from '../../../src/overlays/types.js';
 
@@ -22,6 +22,7 @@ const wire: fc.Arbitrary<WireMessage> = fc.record(
     round: fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })),
     app,
     hops: fc.integer({ min: 0, max: 1000 }),
+    route: fc.array(text, { maxLength: 8 }),
   },
   { requiredKeys: ['type'] },
 );
@@ -55,12 +56,17 @@ describe('wire codec', () => {
     const without = decodeWireMessage(frameType.deserialize(frameType.serialize({ epoch: 1, message: encodeWireMessage({ type: 'x' }) })).message!);
     expect(withEmpty.ok && withEmpty.value.peers).to.deep.equal([]);
     expect(without.ok && without.value.peers).to.equal(undefined);
+    const emptyRoute = decodeWireMessage(frameType.deserialize(frameType.serialize({ epoch: 1, message: encodeWireMessage({ type: 'x', route: [] }) })).message!);
+    expect(emptyRoute.ok && emptyRoute.value.route).to.deep.equal([]);
+    expect(without.ok && without.value.route).to.equal(undefined);
   });
 
   it('refuses messages without a type, with oversized lists, or with an app message lacking an id', () => {
-    const base = { type: 'x', peers: [], ids: [], presentLists: 0 };
+    const base = { type: 'x', peers: [], ids: [], route: [], presentLists: 0 };
     expect(decodeWireMessage({ ...base, type: '' }).ok).to.equal(false);
     expect(decodeWireMessage({ ...base, peers: new Array<string>(MAX_LIST_LENGTH + 1).fill('a') }).ok).to.equal(false);
+    expect(decodeWireMessage({ ...base, route: new Array<string>(MAX_LIST_LENGTH + 1).fill('a') }).ok).to.equal(false);
+    expect(decodeWireMessage({ ...base, route: ['a'.repeat(MAX_STRING_LENGTH + 1)] }).ok).to.equal(false);
     expect(decodeWireMessage({ ...base, app: { id: '', origin: 'o', to: '', payload: Buffer.alloc(0), sentAt: 0 } }).ok).to.equal(false);
     expect(decodeWireMessage({ ...base, round: Number.NaN }).ok).to.equal(false);
   });

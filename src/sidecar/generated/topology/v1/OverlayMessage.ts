@@ -15,6 +15,7 @@ export interface OverlayMessage {
   'app'?: (_topology_v1_AppMessage | null);
   'hops'?: (number);
   'presentLists'?: (number);
+  'route'?: (string)[];
   '_peer'?: "peer";
   '_ttl'?: "ttl";
   '_high'?: "high";
@@ -38,6 +39,7 @@ export interface OverlayMessage__Output {
   'app'?: (_topology_v1_AppMessage__Output | null);
   'hops'?: (number);
   'presentLists': (number);
+  'route': (string)[];
   '_peer'?: "peer";
   '_ttl'?: "ttl";
   '_high'?: "high";
