@@ -13,7 +13,9 @@
  * fleet's RSS over its members; the first `--standalone K` members run alone, with the image's
  * Node.js flags, and give what one sidecar costs by itself: `standaloneRssMiB` (VmRSS, which
  * includes ~44 MiB of the node binary's pages shared by every Node.js process) and
- * `standalonePrivateMiB` (RssAnon: memory that sidecar alone holds). App traffic is spread evenly
+ * `standalonePrivateMiB` (RssAnon: memory that sidecar alone holds) and `standalonePssMiB` (PSS:
+ * private pages plus its share of the pages it shares with the other Node.js processes, which is
+ * what a node's memory actually pays per sidecar). App traffic is spread evenly
  * over time (TrafficGenerator), at `--rate` messages per second per member.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -75,6 +77,16 @@ function statusMiB(pids: readonly number[], field: 'VmRSS' | 'RssAnon'): number 
     }
   }
   return kb / 1024;
+}
+
+/** Proportional set size of `pid` in MiB (smaps_rollup), 0 once it exited. */
+function pssMiB(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return Number(m?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
 }
 
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
@@ -145,6 +157,7 @@ async function main(): Promise<void> {
         rssMiBPerMember: round(statusMiB(fleet.processes.map((p) => p.pid), 'VmRSS') / args.nodes, 1),
         standaloneRssMiB: round(Math.max(0, ...alonePids.map((p) => statusMiB([p], 'VmRSS'))), 1),
         standalonePrivateMiB: round(Math.max(0, ...alonePids.map((p) => statusMiB([p], 'RssAnon'))), 1),
+        standalonePssMiB: round(Math.max(0, ...alonePids.map(pssMiB)), 1),
         sent: audit.sent,
         lost: audit.lost,
         duplicated: audit.duplicated,
@@ -162,8 +175,8 @@ async function main(): Promise<void> {
   writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
   const pad = (s: unknown, n: number): string => String(s).padEnd(n);
   console.log(`\nsidecars: ${args.nodes} members (${args.perProcess} per process), ${args.rate} msg/s per member`);
-  console.log(`${pad('topology', 14)}${pad('converge s', 12)}${pad('deliv/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('conns', 8)}${pad('RSS/member', 12)}${pad('alone RSS', 11)}${pad('alone private', 14)}`);
-  for (const t of topologies) console.log(`${pad(t.topology, 14)}${pad(t.convergenceSeconds, 12)}${pad(t.throughputMsgsPerSec, 10)}${pad(t.latencyP50Ms, 9)}${pad(t.latencyP99Ms, 9)}${pad(t.connectionsPerMember, 8)}${pad(t.rssMiBPerMember, 12)}${pad(t.standaloneRssMiB, 11)}${pad(t.standalonePrivateMiB, 14)}`);
+  console.log(`${pad('topology', 14)}${pad('converge s', 12)}${pad('deliv/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('conns', 8)}${pad('RSS/member', 12)}${pad('alone RSS', 11)}${pad('alone private', 14)}${pad('alone PSS', 10)}`);
+  for (const t of topologies) console.log(`${pad(t.topology, 14)}${pad(t.convergenceSeconds, 12)}${pad(t.throughputMsgsPerSec, 10)}${pad(t.latencyP50Ms, 9)}${pad(t.latencyP99Ms, 9)}${pad(t.connectionsPerMember, 8)}${pad(t.rssMiBPerMember, 12)}${pad(t.standaloneRssMiB, 11)}${pad(t.standalonePrivateMiB, 14)}${pad(t.standalonePssMiB, 10)}`);
   console.log(`\n${pad('switch', 28)}${pad('seconds', 9)}${pad('sent', 8)}${pad('lost', 6)}${pad('dup', 6)}`);
   for (const s of switches) console.log(`${pad(`${s.from} → ${s.to}`, 28)}${pad(s.switchSeconds, 9)}${pad(s.sent, 8)}${pad(s.lost, 6)}${pad(s.duplicated, 6)}`);
   console.log(`\nwritten to ${args.out}`);

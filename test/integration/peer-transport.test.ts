@@ -23,6 +23,8 @@ import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import { PeerTransport, type TransportHandler, type PeerTransportOptions } from '../../src/sidecar/peer-transport.js';
 import { peerServiceDefinition } from '../../src/sidecar/grpc-servers.js';
+import { loadProto } from '../../src/sidecar/proto.js';
+import { encodeWireMessage } from '../../src/sidecar/wire-codec.js';
 import { checkToken, unauthenticatedError } from '../../src/sidecar/auth.js';
 import { silentLogger } from '../../src/sidecar/logger.js';
 import { waitFor } from '../../src/fleet/app-traffic.js';
@@ -44,6 +46,8 @@ interface Recorded {
   readonly messages: { epoch: number; from: NodeId; message: WireMessage }[];
   readonly linkDowns: { epoch: number; peer: NodeId }[];
   readonly malformed: string[];
+  /** Bytes the transport reported sent and received, all epochs. */
+  readonly bytes: { in: number; out: number };
 }
 
 /** One transport with its server, its handler's record, and a count of streams its server accepted. */
@@ -65,7 +69,7 @@ function bind(server: grpc.Server, address: string): Promise<number> {
 async function startNode(live: ReadonlySet<number>, options: Partial<Pick<PeerTransportOptions, 'pingIntervalMs' | 'pingsPerInterval'>> = {}): Promise<TestNode> {
   const host = `127.${BLOCK}.${nextHost++}.1`;
   const server = new grpc.Server();
-  const rec: Recorded = { messages: [], linkDowns: [], malformed: [] };
+  const rec: Recorded = { messages: [], linkDowns: [], malformed: [], bytes: { in: 0, out: 0 } };
   // The transport needs its NodeId (host:port), known only once the server is bound: the service
   // reaches it through `ref.node`, set right after binding and before any peer can know the port.
   const ref: { node?: TestNode } = {};
@@ -90,7 +94,9 @@ async function startNode(live: ReadonlySet<number>, options: Partial<Pick<PeerTr
     onMessage: (epoch, from, message) => rec.messages.push({ epoch, from, message }),
     onLinkDown: (epoch, peer) => rec.linkDowns.push({ epoch, peer }),
     onMalformed: (reason) => rec.malformed.push(reason),
-    onBytes: () => undefined,
+    onBytes: (direction, _epoch, n) => {
+      rec.bytes[direction] += n;
+    },
   };
   const transport = new PeerTransport({ self: id, pod: `pod-${id}`, token: TOKEN, credentials: grpc.credentials.createInsecure(), handler, logger: silentLogger(), ...options });
   const node: TestNode = { id, transport, server, rec, accepted: 0, refused: 0 };
@@ -313,6 +319,42 @@ describe('PeerTransport over gRPC (integration)', function () {
       sendMany(b, a, epoch, 5, 3);
       expect(await waitFor(() => receivedIds(a, epoch, b.id).length >= 8, WAIT_MS)).to.equal(true);
       expect(a.accepted - acceptedByA, 'streams B dialed to A for its reply').to.equal(0);
+    });
+  });
+
+  describe('fan-out', () => {
+    const live = new Set([1]);
+    let nodes: TestNode[] = [];
+    after(() => stopNodes(nodes));
+
+    // Overlays hand one message object to every neighbour of a broadcast and the transport encodes
+    // it once; the bytes must still go out on each link (a dialed stream and an accepted one
+    // serialize differently: client serializer vs. the server's response serializer), arrive
+    // intact, and be counted per link.
+    it('one message object sent to two peers, over an accepted and a dialed stream, arrives intact at both and is counted on both links', async () => {
+      nodes = [await startNode(live), await startNode(live), await startNode(live)];
+      const [x, y, z] = nodes as [TestNode, TestNode, TestNode];
+      const epoch = 1;
+      // y dials x, so x answers y over the stream it accepted.
+      sendMany(y, x, epoch, 0, 1);
+      expect(await waitFor(() => receivedIds(x, epoch, y.id).length === 1 && x.transport.established(epoch, y.id), WAIT_MS)).to.equal(true);
+      const accepted = x.accepted;
+      const message = appMessage(x.id, 7);
+      const encoded = loadProto().topology.v1.PeerFrame.serialize({ epoch, message: encodeWireMessage(message) }).length;
+      const outBefore = x.rec.bytes.out;
+      expect(x.transport.send(epoch, y.id, message)).to.equal('queued');
+      expect(x.transport.send(epoch, z.id, message)).to.equal('queued');
+      expect(await waitFor(() => receivedIds(y, epoch, x.id).length === 1 && receivedIds(z, epoch, x.id).length === 1, WAIT_MS)).to.equal(true);
+      for (const peer of [y, z]) {
+        const got = peer.rec.messages.find((m) => m.from === x.id)?.message;
+        expect(got?.type).to.equal('fullmesh.app');
+        expect(got?.hops).to.equal(0);
+        expect(got?.app?.id).to.equal(`${x.id}/7`);
+        expect([...(got?.app?.payload ?? [])]).to.deep.equal([7]);
+      }
+      expect(x.accepted, 'x answered y over the accepted stream').to.equal(accepted);
+      expect(x.rec.bytes.out - outBefore, 'bytes counted on each link').to.be.at.least(2 * encoded);
+      expect([...x.rec.malformed, ...y.rec.malformed, ...z.rec.malformed]).to.deep.equal([]);
     });
   });
 
