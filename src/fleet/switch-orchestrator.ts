@@ -10,7 +10,7 @@
  */
 import type { OverlayKind } from '../overlays/types.js';
 import { ControlClient, type CallResult, type ControlClientOptions, type SidecarState } from '../sidecar/control-client.js';
-import { TOPOLOGY_OF_KIND } from '../sidecar/overlay-params.js';
+import { TOPOLOGY_OF_KIND, kindOfTopology } from '../sidecar/overlay-params.js';
 import type { OverlayParams } from '../sidecar/generated/topology/v1/OverlayParams.js';
 
 /** Default rollout steps: route everyone at once. */
@@ -66,6 +66,30 @@ export function activeViewsConnected(members: readonly string[], activeViews: Re
     }
   }
   return seen.size === members.length;
+}
+
+/**
+ * Members of `members` whose active view lacks some other member: a full mesh is formed only when
+ * this is empty. Pure.
+ */
+export function incompleteMeshMembers(members: readonly string[], activeViews: ReadonlyMap<string, readonly string[]>): string[] {
+  const out: string[] = [];
+  for (const m of members) {
+    const view = new Set(activeViews.get(m) ?? []);
+    if (members.some((n) => n !== m && !view.has(n))) out.push(m);
+  }
+  return out;
+}
+
+/**
+ * True when the overlay `kind` over `members` is formed enough to carry traffic (make before
+ * break). Gossip overlays and ClientServer need a connected graph; a FullMesh whose graph is merely
+ * connected still has links being dialed (at 200 members for ~12 s after the graph connects), and
+ * a broadcast routed over it waits in their queues: FullMesh needs every link. Pure.
+ */
+export function overlayFormed(kind: OverlayKind | undefined, members: readonly string[], activeViews: ReadonlyMap<string, readonly string[]>): boolean {
+  if (kind === 'FullMesh') return incompleteMeshMembers(members, activeViews).length === 0;
+  return activeViewsConnected(members, activeViews);
 }
 
 /** What to switch to. */
@@ -168,20 +192,24 @@ export class SwitchOrchestrator {
   }
 
   /**
-   * Waits until `epoch`'s overlay on the responsive members connects them all (active views).
+   * Waits until `epoch`'s overlay on the responsive members is formed ({@link overlayFormed}: a
+   * connected graph, every link for a FullMesh). `kind` defaults to what the members report.
    * Returns the members that did not answer.
    */
-  async waitConverged(epoch: number, members: readonly string[], timeoutMs: number): Promise<{ ok: boolean; unresponsive: string[] }> {
+  async waitConverged(epoch: number, members: readonly string[], timeoutMs: number, kind?: OverlayKind): Promise<{ ok: boolean; unresponsive: string[] }> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const { values, failed } = await this.each(members, (c) => c.getState(true));
       const live = members.filter((m) => values.has(m));
       const views = new Map<string, string[]>();
+      let reported = kind;
       for (const [m, s] of values) {
         const o = s.overlays.find((x) => x.epoch === epoch);
-        if (o !== undefined) views.set(m, o.activeView);
+        if (o === undefined) continue;
+        views.set(m, o.activeView);
+        reported ??= kindOfTopology(o.topology);
       }
-      if (views.size === live.length && activeViewsConnected(live, views)) return { ok: true, unresponsive: [...failed.keys()] };
+      if (views.size === live.length && overlayFormed(reported, live, views)) return { ok: true, unresponsive: [...failed.keys()] };
       if (Date.now() > deadline) return { ok: false, unresponsive: [...failed.keys()] };
       await new Promise((r) => setTimeout(r, Math.max(CONVERGE_POLL_MS, members.length * CONVERGE_POLL_MS_PER_MEMBER)));
     }
@@ -211,7 +239,7 @@ export class SwitchOrchestrator {
 
     if (spec.waitConverged ?? true) {
       t = Date.now();
-      const c = await this.waitConverged(spec.epoch, alive(), spec.convergeTimeoutMs ?? DEFAULT_CONVERGE_TIMEOUT_MS);
+      const c = await this.waitConverged(spec.epoch, alive(), spec.convergeTimeoutMs ?? DEFAULT_CONVERGE_TIMEOUT_MS, spec.kind);
       timings.converge = Date.now() - t;
       err = note(new Map(c.unresponsive.map((m) => [m, 'unresponsive'])));
       if (err !== undefined) return done(false, err);

@@ -4,7 +4,8 @@
  * broadcasts reach every member", plus "no member was lost during the switch" (members-tracker.ts).
  *
  * 1. Connectivity: every member's Control.State for the epoch; the union of active views must
- *    connect all of them (the loopback fleet's `activeViewsConnected`). A freshly prepared gossip
+ *    connect all of them, and for a FullMesh link every pair (the loopback fleet's
+ *    `overlayFormed`). A freshly prepared gossip
  *    overlay needs a moment to converge, so this is polled for up to {@link convergeBudgetMs}
  *    before it counts as a failure; one slow join must not roll a switch back.
  * 2. View bounds: HyParView-based overlays keep at most `activeViewSize` active links.
@@ -16,7 +17,7 @@
  * in `detail` only and `latencyP99Ms` is left unset.
  */
 import type { OverlayKind, ResolvedSpec } from '../api/types.js';
-import { activeViewsConnected } from '../fleet/switch-orchestrator.js';
+import { activeViewsConnected, incompleteMeshMembers } from '../fleet/switch-orchestrator.js';
 import type { VerificationResult } from './rollout/types.js';
 import type { SidecarPool } from './sidecar-pool.js';
 import type { CallResult, SidecarState } from '../sidecar/control-client.js';
@@ -87,6 +88,10 @@ async function connectivity(pool: SidecarPool, spec: ResolvedSpec, epoch: number
     if ((kind === 'HyParView' || kind === 'PubSub') && o.activeView.length > bound) problems.push(`${address} has ${o.activeView.length} active links > activeViewSize ${bound}`);
   }
   if (problems.length === 0 && !activeViewsConnected(addresses, views)) problems.push(`the active views of epoch ${epoch} do not connect all ${addresses.length} members`);
+  if (problems.length === 0 && kind === 'FullMesh') {
+    const incomplete = incompleteMeshMembers(addresses, views);
+    if (incomplete.length > 0) problems.push(`the FullMesh of epoch ${epoch} is still forming: ${incomplete.length} of ${addresses.length} members are not yet linked to every other (${incomplete.slice(0, 3).join(', ')})`);
+  }
   return { connected: problems.length === 0, problems };
 }
 
