@@ -26,6 +26,10 @@
  * - A member short of links asks, once per repair tick, a member of the control plane's `members`
  *   list that it does not know (Partisan's random promotion): groups that formed apart, which
  *   otherwise never learn of each other, merge.
+ * - When the control plane gives the whole member list at start, the first active views are
+ *   planned (hyparview-plan.ts) instead of joined: a join storm of 200 members opened ~3 links for
+ *   each one kept.
+ * - A shuffle's reply retraces the walk over open links instead of a temporary connection.
  *
  * Point-to-point `send` goes straight to the destination, not along overlay links: member pods can
  * all reach each other in Kubernetes, so the executor opens a transient link when the destination
@@ -40,6 +44,7 @@ import { newCounters } from './types.js';
 import { pickOne, sample, type Random } from './random.js';
 import { SeenIds } from './dedup.js';
 import { hyParViewConfig, type HyParViewConfig } from './hyparview-config.js';
+import { plannedNeighbors } from './hyparview-plan.js';
 import type { HyParViewMessage, HyParViewShuffle, HyParViewShuffleReply, HyParViewTimer } from './hyparview-messages.js';
 
 export { DEFAULT_HYPARVIEW_CONFIG, hyParViewConfig, type HyParViewConfig } from './hyparview-config.js';
@@ -76,8 +81,10 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
 
   private readonly active: NodeId[] = [];
   private readonly passive: NodeId[] = [];
-  /** Outstanding join/neighbor requests: peer → time sent. */
+  /** Outstanding join/neighbor requests, and planned links awaited: peer → time sent (or started). */
   private readonly pending = new Map<NodeId, number>();
+  /** Planned neighbours expected to ask us first (see startPlanned); also held in `pending`. */
+  private readonly awaiting = new Set<NodeId>();
   /** Peers that rejected us (or failed) since the last repair tick. */
   private readonly tried = new Set<NodeId>();
   private contacts: readonly NodeId[] = [];
@@ -119,7 +126,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
     if (this.left) return out;
     switch (input.kind) {
       case 'join':
-        this.onStart(input.contacts, now, out);
+        this.onStart(input.contacts, input.members, now, out);
         break;
       case 'members':
         this.knownMembers = input.members;
@@ -154,17 +161,40 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
 
   // ---- lifecycle -------------------------------------------------------------------------------
 
-  private onStart(contacts: readonly NodeId[], now: number, out: HyParViewOutput[]): void {
+  private onStart(contacts: readonly NodeId[], members: readonly NodeId[] | undefined, now: number, out: HyParViewOutput[]): void {
     if (this.started) return;
     this.started = true;
     this.contacts = contacts.filter((c) => c !== this.self);
     // Random first offsets de-synchronise the members' periodic work.
     out.push({ kind: 'timer', afterMs: 1 + this.random.int(this.config.shuffleIntervalMs), timer: { kind: 'hyparview.shuffle' } });
     out.push({ kind: 'timer', afterMs: 1 + this.random.int(this.config.repairIntervalMs), timer: { kind: 'hyparview.repair' } });
+    if (members !== undefined && this.startPlanned(members, now, out)) return;
     const contact = pickOne(this.random, this.contacts);
     if (contact === undefined) return;
     this.pending.set(contact, now);
     this.send(out, contact, { type: 'hyparview.join' });
+  }
+
+  /**
+   * Opens the planned links (hyparview-plan.ts): the smaller address of each planned pair asks,
+   * at high priority like a join; the larger waits for it, its slot held in `pending`, and asks
+   * itself if nothing came within `neighborRequestTimeoutMs` (a member started late, or with a
+   * different list). The passive view starts as a random sample of the other members. False when
+   * nothing is planned (the list lacks us): join through a contact instead.
+   */
+  private startPlanned(members: readonly NodeId[], now: number, out: HyParViewOutput[]): boolean {
+    const planned = plannedNeighbors(this.self, members, this.config.activeViewSize);
+    if (planned.length === 0) return false;
+    this.knownMembers = members;
+    for (const peer of planned) {
+      this.pending.set(peer, now);
+      if (this.self < peer) this.send(out, peer, { type: 'hyparview.neighbor', high: true });
+      else this.awaiting.add(peer);
+    }
+    const plannedSet = new Set(planned);
+    const others = members.filter((m) => m !== this.self && !plannedSet.has(m));
+    for (const peer of sample(this.random, others, this.config.passiveViewSize)) this.addPassive(peer);
+    return true;
   }
 
   private onLeave(out: HyParViewOutput[]): void {
@@ -280,6 +310,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
 
   private onPeerLeft(peer: NodeId, now: number, out: HyParViewOutput[]): void {
     this.pending.delete(peer);
+    this.awaiting.delete(peer);
     this.removePassive(peer);
     if (this.removeActive(peer, out)) this.fill(now, out, false);
   }
@@ -298,6 +329,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
       this.fill(now, out, false);
       return;
     }
+    this.awaiting.delete(peer);
     if (!this.pending.delete(peer)) return;
     this.removePassive(peer);
     this.tried.add(peer);
@@ -327,8 +359,14 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
 
   private onRepairTick(now: number, out: HyParViewOutput[]): void {
     out.push({ kind: 'timer', afterMs: this.config.repairIntervalMs, timer: { kind: 'hyparview.repair' } });
-    for (const [peer, sentAt] of this.pending) {
-      if (now - sentAt >= this.config.neighborRequestTimeoutMs) this.pending.delete(peer);
+    const expired = [...this.pending].filter(([, sentAt]) => now - sentAt >= this.config.neighborRequestTimeoutMs).map(([peer]) => peer);
+    for (const peer of expired) {
+      this.pending.delete(peer);
+      // A planned neighbour that never asked: ask it ourselves (see startPlanned).
+      if (this.awaiting.delete(peer) && !this.active.includes(peer)) {
+        this.pending.set(peer, now);
+        this.send(out, peer, { type: 'hyparview.neighbor', high: true });
+      }
     }
     this.tried.clear();
     // A member whose neighbours all died hears nothing and sends nothing; one probe per tick to a
@@ -356,7 +394,8 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
    * member re-joins instead (see `fill`).
    */
   private promoteKnownMember(now: number, out: HyParViewOutput[], force: boolean): void {
-    if (this.active.length === 0 || this.active.length >= this.config.activeViewSize) return;
+    // Outstanding requests (planned links still forming, say) may fill the view: wait for them.
+    if (this.active.length === 0 || this.active.length + this.pending.size >= this.config.activeViewSize) return;
     const list = this.knownMembers;
     for (let i = 0; i < REJOIN_PICKS && list.length > 0; i++) {
       const peer = pickOne(this.random, list);
@@ -567,6 +606,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
     if (peer === this.self || this.active.includes(peer)) return;
     this.removePassive(peer);
     this.pending.delete(peer);
+    this.awaiting.delete(peer);
     if (this.active.length >= this.config.activeViewSize) this.evictRandom(out);
     this.active.push(peer);
     this.stats.neighborUps++;

@@ -79,8 +79,12 @@ export interface WireMessage {
  * Payload messages are those with `app` set; the simulator counts them for RMR.
  */
 export type OverlayInput<M, T> =
-  /** Start: bootstrap contacts (empty for the first member). Sent once, before anything else. */
-  | { readonly kind: 'join'; readonly contacts: readonly NodeId[] }
+  /**
+   * Start: bootstrap contacts (empty for the first member). Sent once, before anything else.
+   * `members`, when the control plane knows them all at start, lets HyParView plan its first
+   * links instead of joining through a contact (hyparview-plan.ts); the other overlays ignore it.
+   */
+  | { readonly kind: 'join'; readonly contacts: readonly NodeId[]; readonly members?: readonly NodeId[] }
   /**
    * The authoritative member list, from the control plane (the operator's view of ready pods).
    * FullMesh and ClientServer are driven by it; HyParView and PubSub may use it only as contacts.

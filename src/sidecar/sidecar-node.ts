@@ -413,7 +413,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     const rt: EpochRuntime = { epoch: spec.epoch, kind: spec.kind, overlay, stats: new EpochStats(), timers: new Set(), drainStartedAt: undefined, lastTrafficAt: 0, closed: false };
     this.runtimes.set(spec.epoch, rt);
     const contacts = spec.contacts.length > 0 ? spec.contacts.filter((m) => m !== this.self) : defaultContacts(this.self, spec.members);
-    this.run(rt, { kind: 'join', contacts });
+    this.run(rt, { kind: 'join', contacts, members: spec.members });
     if (spec.members.length > 0) this.run(rt, { kind: 'members', members: spec.members });
     const held = this.future.get(spec.epoch);
     if (held !== undefined) {
