@@ -50,9 +50,24 @@ export interface OperatorConfig {
   readonly tokenFile: string | undefined;
   readonly sidecarConcurrency: number;
   readonly sidecarTimeoutMs: number;
+  /** TLS of the Control calls to sidecars that serve it (their `--tls-cert`); undefined: plaintext. */
+  readonly sidecarTls: SidecarTlsFiles | undefined;
   readonly logLevel: string;
   /** Leader-election identity and Event reportingInstance (POD_NAME, else the hostname). */
   readonly identity: string;
+}
+
+/**
+ * Files of the operator's TLS client to the sidecars' Control service. `caFile` verifies the
+ * sidecars' certificate; `certFile`/`keyFile` are the operator's own, for sidecars that require
+ * mutual TLS (their `--tls-ca`); `serverName` is the name to verify instead of the pod IP dialed,
+ * as the sidecars' `--tls-server-name`.
+ */
+export interface SidecarTlsFiles {
+  readonly caFile: string;
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
+  readonly serverName: string | undefined;
 }
 
 /** Parse result: a config, a request for help, or an error message. */
@@ -75,11 +90,19 @@ export const USAGE = `usage: topology-operator [flags]
   --token-file FILE              cluster token for the sidecars' Control service (env TOKEN_FILE)
   --sidecar-concurrency N        sidecar calls in flight per reconcile (default ${DEFAULT_SIDECAR_CONCURRENCY})
   --sidecar-timeout-ms MS        deadline of one sidecar call (default ${DEFAULT_SIDECAR_TIMEOUT_MS})
+  --sidecar-tls-ca-file FILE     call sidecars over TLS, verifying their certificate with this CA
+                                 (env SIDECAR_TLS_CA_FILE; needed when sidecars run with --tls-cert)
+  --sidecar-tls-cert-file FILE   --sidecar-tls-key-file FILE   the operator's client certificate,
+                                 for sidecars that require mutual TLS (--tls-ca)
+                                 (env SIDECAR_TLS_CERT_FILE, SIDECAR_TLS_KEY_FILE)
+  --sidecar-tls-server-name NAME verify the sidecars' certificate against NAME, not the pod IP
+                                 (env SIDECAR_TLS_SERVER_NAME; the sidecars' --tls-server-name)
   --log-level LEVEL              error|warn|info|debug (env LOG_LEVEL; default info)`;
 
 const FLAGS = new Set([
   'kubeconfig', 'namespaces', 'metrics-port', 'health-port', 'bind-address', 'leader-elect', 'lease-namespace', 'lease-name',
   'lease-duration-ms', 'renew-deadline-ms', 'retry-period-ms', 'concurrency', 'token-file', 'sidecar-concurrency', 'sidecar-timeout-ms', 'log-level',
+  'sidecar-tls-ca-file', 'sidecar-tls-cert-file', 'sidecar-tls-key-file', 'sidecar-tls-server-name',
 ]);
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'];
@@ -96,6 +119,25 @@ function positive(text: string, name: string): number | string {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n <= 0) return `--${name} must be a positive integer, got "${text}"`;
   return n;
+}
+
+/** The `--sidecar-tls-*` flags (or their environment variables), checked together. */
+function sidecarTls(flags: ReadonlyMap<string, string>, env: Readonly<Record<string, string | undefined>>): SidecarTlsFiles | undefined | string {
+  const get = (flag: string, envName: string): string | undefined => {
+    const v = flags.get(flag) ?? env[envName];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const caFile = get('sidecar-tls-ca-file', 'SIDECAR_TLS_CA_FILE');
+  const certFile = get('sidecar-tls-cert-file', 'SIDECAR_TLS_CERT_FILE');
+  const keyFile = get('sidecar-tls-key-file', 'SIDECAR_TLS_KEY_FILE');
+  const serverName = get('sidecar-tls-server-name', 'SIDECAR_TLS_SERVER_NAME');
+  if ((certFile === undefined) !== (keyFile === undefined)) return '--sidecar-tls-cert-file and --sidecar-tls-key-file must be given together';
+  if (caFile === undefined) {
+    if (certFile !== undefined || serverName !== undefined) return '--sidecar-tls-cert-file, --sidecar-tls-key-file and --sidecar-tls-server-name need --sidecar-tls-ca-file (the CA that signed the sidecars\' certificate)';
+    return undefined;
+  }
+  if (serverName !== undefined && (serverName.length > 253 || !DNS_SUBDOMAIN.test(serverName))) return `--sidecar-tls-server-name must be a DNS name such as topology-sidecar.default.svc, got "${serverName}"`;
+  return { caFile, certFile, keyFile, serverName };
 }
 
 /** Parses `argv` (without node and script) and `env`; `hostname` is the identity fallback. */
@@ -151,6 +193,8 @@ export function parseOperatorConfig(argv: readonly string[], env: Readonly<Recor
   const kubeconfig = flags.get('kubeconfig');
   if (kubeconfig === '') return fail('--kubeconfig needs a file name');
   const tokenFile = flags.get('token-file') ?? env['TOKEN_FILE'];
+  const tls = sidecarTls(flags, env);
+  if (typeof tls === 'string') return fail(tls);
   return {
     ok: true,
     config: {
@@ -169,6 +213,7 @@ export function parseOperatorConfig(argv: readonly string[], env: Readonly<Recor
       tokenFile: tokenFile === '' ? undefined : tokenFile,
       sidecarConcurrency,
       sidecarTimeoutMs,
+      sidecarTls: tls,
       logLevel,
       identity: env['POD_NAME'] ?? hostname,
     },

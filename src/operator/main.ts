@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import winston from 'winston';
 import { parseOperatorConfig, USAGE } from './config.js';
+import { loadSidecarTransport, type SidecarTransport } from './sidecar-tls.js';
 import { PooledKubeConfig } from './controller/pooled-kube-config.js';
 import { buildOperator } from './reconciler-controller.js';
 
@@ -52,6 +53,13 @@ async function main(): Promise<void> {
     if (token === '') fatalUsage(`--token-file ${config.tokenFile} is empty`);
   }
 
+  let transport: SidecarTransport;
+  try {
+    transport = loadSidecarTransport(config.sidecarTls);
+  } catch (err) {
+    fatalUsage((err as Error).message);
+  }
+
   const kubeConfig = new PooledKubeConfig();
   try {
     if (config.kubeconfig !== undefined) kubeConfig.loadFromFile(config.kubeconfig);
@@ -64,7 +72,7 @@ async function main(): Promise<void> {
   if (kubeConfig.getCurrentCluster() === null) fatalUsage('no cluster configured: run in a pod, set $KUBECONFIG, or pass --kubeconfig');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const replica = buildOperator(config, kubeConfig, registry, logger, token);
+  const replica = buildOperator(config, kubeConfig, registry, logger, token, transport);
   try {
     await replica.start();
   } catch (err) {

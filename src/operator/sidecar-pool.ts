@@ -11,6 +11,7 @@
  * address, so a rotated token gets a fresh client and the old one is swept).
  */
 import { ControlClient, type CallResult } from '../sidecar/control-client.js';
+import { PLAINTEXT_TRANSPORT, type SidecarTransport } from './sidecar-tls.js';
 import type { OperatorMetrics } from './operator-metrics.js';
 
 /** Options of {@link SidecarPool}. */
@@ -22,6 +23,8 @@ export interface SidecarPoolOptions {
   /** Deadline of each call (ms). */
   timeoutMs: number;
   metrics?: OperatorMetrics;
+  /** TLS credentials and channel options (sidecar-tls.ts); default: plaintext. */
+  transport?: SidecarTransport;
 }
 
 /** Idle time after which a client is closed by {@link SidecarPool.sweep}: 10 minutes. Wild guess. */
@@ -66,7 +69,8 @@ export class SidecarPool {
     const key = this.options.token === undefined ? address : `${address} ${this.options.token}`;
     let entry = this.clients.get(key);
     if (entry === undefined) {
-      entry = { client: new ControlClient(address, { token: this.options.token, timeoutMs: this.options.timeoutMs }), usedAt: Date.now() };
+      const transport = this.options.transport ?? PLAINTEXT_TRANSPORT;
+      entry = { client: new ControlClient(address, { token: this.options.token, timeoutMs: this.options.timeoutMs, credentials: transport.credentials, channelOptions: transport.channelOptions }), usedAt: Date.now() };
       this.clients.set(key, entry);
     }
     entry.usedAt = Date.now();

@@ -19,6 +19,9 @@ import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
 import { SwitchOrchestrator } from '../../src/fleet/switch-orchestrator.js';
 import { AppClient, auditDeliveries, waitFor } from '../../src/fleet/app-traffic.js';
 import { ControlClient, tlsServerNameOptions, type ControlClientOptions } from '../../src/sidecar/control-client.js';
+import { parseOperatorConfig } from '../../src/operator/config.js';
+import { SidecarPool } from '../../src/operator/sidecar-pool.js';
+import { loadSidecarTransport } from '../../src/operator/sidecar-tls.js';
 
 /** The DNS name the shared sidecar certificate is issued for (no such host: only verified, never resolved). */
 const SERVER_NAME = 'sidecar.fleet.test';
@@ -114,6 +117,28 @@ describe('sidecar mutual TLS with a shared server name (integration)', function 
     expect(states.size).to.equal(FLEET_SIZE);
     for (const s of states.values()) expect(s.activeEpoch).to.equal(2);
     await broadcastReachesAll(1);
+  });
+
+  it("the operator's sidecar pool, configured by its --sidecar-tls-* flags, reaches every sidecar; without them it is refused", async () => {
+    const parsed = parseOperatorConfig(
+      ['--sidecar-tls-ca-file', join(dir, 'ca.crt'), '--sidecar-tls-cert-file', join(dir, 'operator.crt'), '--sidecar-tls-key-file', join(dir, 'operator.key'), '--sidecar-tls-server-name', SERVER_NAME],
+      {},
+      'host',
+    );
+    expect(parsed.ok, parsed.ok ? '' : parsed.error).to.equal(true);
+    if (!parsed.ok) return;
+    const pool = new SidecarPool({ token: fleet!.token, concurrency: 4, timeoutMs: REFUSAL_DEADLINE_MS, transport: loadSidecarTransport(parsed.config.sidecarTls) });
+    const plain = new SidecarPool({ token: fleet!.token, concurrency: 4, timeoutMs: REFUSAL_DEADLINE_MS });
+    try {
+      const replies = await pool.each('GetState', ids, (c) => c.getState(true));
+      for (const { address, result } of replies) expect(result.ok, `${address}: ${result.ok ? '' : result.message}`).to.equal(true);
+      const refused = await plain.each('GetState', ids.slice(0, 1), (c) => c.getState(true));
+      expect(refused[0]?.result.ok, 'a plaintext pool must be refused').to.equal(false);
+    } finally {
+      pool.close();
+      plain.close();
+    }
+    expect(() => loadSidecarTransport({ caFile: join(dir, 'missing.crt'), certFile: undefined, keyFile: undefined, serverName: undefined })).to.throw(/cannot read --sidecar-tls-ca-file .*missing\.crt/);
   });
 
   describe('refuses Control clients that fail TLS, even with the right token', () => {

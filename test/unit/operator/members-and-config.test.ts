@@ -89,6 +89,13 @@ describe('parseOperatorConfig', () => {
     expect(r.config.namespaces).to.deep.equal([]);
   });
 
+  it('calls sidecars in plaintext by default, over TLS with a CA, with a client certificate and a server name when given (flags or environment)', () => {
+    const plain = parseOperatorConfig([], {}, 'host');
+    expect(plain.ok && plain.config.sidecarTls).to.equal(undefined);
+    const tls = parseOperatorConfig(['--sidecar-tls-ca-file', '/tls/ca.crt', '--sidecar-tls-server-name', 'topology-sidecar.apps.svc'], { SIDECAR_TLS_CERT_FILE: '/tls/tls.crt', SIDECAR_TLS_KEY_FILE: '/tls/tls.key' }, 'host');
+    expect(tls.ok && tls.config.sidecarTls).to.deep.equal({ caFile: '/tls/ca.crt', certFile: '/tls/tls.crt', keyFile: '/tls/tls.key', serverName: 'topology-sidecar.apps.svc' });
+  });
+
   it('reads both --flag value and --flag=value forms', () => {
     const r = parseOperatorConfig(['--namespaces=a,b', '--concurrency', '8', '--leader-elect=false'], {}, 'host');
     expect(r.ok && r.config.namespaces).to.deep.equal(['a', 'b']);
@@ -103,6 +110,10 @@ describe('parseOperatorConfig', () => {
     [['--leader-elect', 'maybe'], /--leader-elect must be true or false/],
     [['--lease-duration-ms', '1000', '--renew-deadline-ms', '2000'], /must be greater than --renew-deadline-ms/],
     [['--metrics-port'], /needs a value/],
+    [['--sidecar-tls-cert-file', 'c.crt'], /must be given together/],
+    [['--sidecar-tls-cert-file', 'c.crt', '--sidecar-tls-key-file', 'c.key'], /need --sidecar-tls-ca-file/],
+    [['--sidecar-tls-server-name', 'sidecar.ns.svc'], /need --sidecar-tls-ca-file/],
+    [['--sidecar-tls-ca-file', 'ca.crt', '--sidecar-tls-server-name', '*.ns.svc'], /must be a DNS name/],
   ] as const) {
     it(`refuses ${argv.join(' ')} with a message that says what to fix`, () => {
       const r = parseOperatorConfig(argv, {}, 'host');

@@ -121,6 +121,23 @@ describe('helm chart topology-operator', function () {
     expect(test.spec.containers[0].args).to.not.include('--all-namespaces');
   });
 
+  it('calls the sidecars over TLS from sidecarTLS.secretName: the Secret mounted, the operator flags pointing at its files', () => {
+    const plain = find(render(), 'Deployment') as any[];
+    expect(plain[0].spec.template.spec.containers[0].args.filter((a: string) => a.startsWith('--sidecar-tls'))).to.deep.equal([]);
+    const [dep] = find(render(['sidecarTLS.secretName=sidecar-certs', 'sidecarTLS.serverName=topology-sidecar.apps.svc']), 'Deployment') as any[];
+    const pod = dep.spec.template.spec;
+    expect(pod.containers[0].args).to.include.members([
+      '--sidecar-tls-ca-file=/var/run/topology/sidecar-tls/ca.crt',
+      '--sidecar-tls-cert-file=/var/run/topology/sidecar-tls/tls.crt',
+      '--sidecar-tls-key-file=/var/run/topology/sidecar-tls/tls.key',
+      '--sidecar-tls-server-name=topology-sidecar.apps.svc',
+    ]);
+    expect(pod.volumes).to.deep.include({ name: 'sidecar-tls', secret: { secretName: 'sidecar-certs' } });
+    expect(pod.containers[0].volumeMounts).to.deep.include({ name: 'sidecar-tls', mountPath: '/var/run/topology/sidecar-tls', readOnly: true });
+    const [serverOnly] = find(render(['sidecarTLS.secretName=sidecar-certs', 'sidecarTLS.clientCertificate=false']), 'Deployment') as any[];
+    expect(serverOnly.spec.template.spec.containers[0].args.filter((a: string) => a.startsWith('--sidecar-tls'))).to.deep.equal(['--sidecar-tls-ca-file=/var/run/topology/sidecar-tls/ca.crt']);
+  });
+
   it('puts standard labels on every object and the selector labels on the pods', () => {
     for (const o of render(['metrics.serviceMonitor.enabled=true'])) {
       const l = o.metadata.labels ?? {};
@@ -158,7 +175,7 @@ describe('helm chart topology-operator', function () {
   });
 
   it('rejects values the schema does not allow', () => {
-    for (const bad of ['replicaCount=0', 'logLevel=verbose', 'metrics.port=70000', 'unknownKey=1', 'watchNamespaces={Bad_NS}']) {
+    for (const bad of ['replicaCount=0', 'logLevel=verbose', 'metrics.port=70000', 'unknownKey=1', 'watchNamespaces={Bad_NS}', 'sidecarTLS.serverName=*.apps.svc']) {
       const r = helm(['template', 'topo', operatorChartDir(), '--set', bad]);
       expect(r.code, bad).to.not.equal(0);
       expect(r.stderr, bad).to.match(/values don't meet the specifications of the schema/);
