@@ -24,12 +24,13 @@ export interface ClusterCertificates {
   serviceAccountPub: string;
 }
 
-function openssl(args: string[], cwd: string): void {
+/** Runs the machine's `openssl` in `cwd`; a failure says what `purpose` needed it and keeps openssl's stderr. */
+export function openssl(args: string[], cwd: string, purpose = 'the local cluster certificates'): void {
   try {
     execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
     const e = err as { code?: string; stderr?: Buffer };
-    if (e.code === 'ENOENT') throw new Error('openssl is needed to make the local cluster certificates: install it (apt-get install openssl)', { cause: err });
+    if (e.code === 'ENOENT') throw new Error(`openssl is needed to make ${purpose}: install it (apt-get install openssl)`, { cause: err });
     throw new Error(`openssl ${args[0]} failed: ${e.stderr?.toString().trim() ?? String(err)}`, { cause: err });
   }
 }

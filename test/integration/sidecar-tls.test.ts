@@ -11,11 +11,11 @@
 // the wrong CA, and a plaintext client — each holding the right token, so TLS alone refuses them.
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
+import { openssl as runOpenssl } from '../../src/localcluster/certs.js';
 import { SwitchOrchestrator } from '../../src/fleet/switch-orchestrator.js';
 import { AppClient, auditDeliveries, waitFor } from '../../src/fleet/app-traffic.js';
 import { ControlClient, tlsServerNameOptions, type ControlClientOptions } from '../../src/sidecar/control-client.js';
@@ -29,16 +29,8 @@ const FLEET_SIZE = 4;
 /** Deadline of each refused call (ms): long enough for a TLS handshake, short enough to show no hang. */
 const REFUSAL_DEADLINE_MS = 3_000;
 
-/** Runs openssl in `cwd` the way `src/localcluster/certs.ts` does: stderr kept for the error. */
-function openssl(args: string[], cwd: string): void {
-  try {
-    execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (err) {
-    const e = err as { code?: string; stderr?: Buffer };
-    if (e.code === 'ENOENT') throw new Error('openssl is needed to make the test certificates: install it (apt-get install openssl)', { cause: err });
-    throw new Error(`openssl ${args[0]} failed: ${e.stderr?.toString().trim() ?? String(err)}`, { cause: err });
-  }
-}
+/** openssl in `cwd` (src/localcluster/certs.ts), its errors naming the test certificates. */
+const openssl = (args: string[], cwd: string): void => runOpenssl(args, cwd, 'the test certificates');
 
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
 
