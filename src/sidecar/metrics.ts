@@ -60,8 +60,8 @@ function labelsOf(v: EpochView): Labels {
 
 /**
  * How often the event-loop delay probe wakes the loop, in ms. prom-client's default (10 ms) is a
- * timer firing 100 times a second; at 200 sidecars that alone kept ~0.4 of this machine's two cores
- * busy with no traffic. Stalls that matter to a sidecar last far longer than 100 ms.
+ * timer firing 100 times a second in every sidecar, idle or not (and 20 of them in a packed fleet
+ * process); stalls that matter to a sidecar last far longer than 100 ms.
  */
 export const EVENT_LOOP_PROBE_MS = 100;
 
