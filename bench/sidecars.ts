@@ -13,7 +13,7 @@
  * Sidecars share processes to fit the machine (`--per-process`), so `rssMiBPerMember` is the
  * fleet's RSS over its members; the first `--standalone K` members run alone, with the image's
  * Node.js flags, and give what one sidecar costs by itself: `standaloneRssMiB` (VmRSS, which
- * includes ~44 MiB of the node binary's pages shared by every Node.js process) and
+ * includes ~44 MiB of the node binary's and its libraries' pages, shared by every Node.js process) and
  * `standalonePrivateMiB` (RssAnon: memory that sidecar alone holds) and `standalonePssMiB` (PSS:
  * private pages plus its share of the pages it shares with the other Node.js processes, which is
  * what a node's memory actually pays per sidecar). App traffic is spread evenly
