@@ -5,10 +5,10 @@
  * live phased switch from the previous one under steady app traffic) it measures: convergence
  * time, delivered app messages per second, broadcast delivery latency p50/p99 over a steady
  * window that follows `--warmup` seconds of traffic (whose own p99 is reported apart), connections
- * per member and RSS per member; and for every switch its duration (prepare, converge, three route
- * steps 10/50/100 %, commit; no verification waits) and the messages lost or delivered twice
- * during it, as recorded by one test app per member. Writes JSON (default
- * bench/results/sidecars.json) and prints a table.
+ * per member, the fleet's CPU use (`fleetCpuCores`, `fleetCpuMsPerMessage`) and RSS per member;
+ * and for every switch its duration (prepare, converge, three route steps 10/50/100 %, commit; no
+ * verification waits) and the messages lost or delivered twice during it, as recorded by one test
+ * app per member. Writes JSON (default bench/results/sidecars.json) and prints a table.
  *
  * Sidecars share processes to fit the machine (`--per-process`), so `rssMiBPerMember` is the
  * fleet's RSS over its members; the first `--standalone K` members run alone, with the image's
@@ -82,6 +82,24 @@ function statusMiB(pids: readonly number[], field: 'VmRSS' | 'RssAnon'): number 
   return kb / 1024;
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/** CPU time (user + system, all threads) the processes `pids` used so far, in ms. */
+function cpuMs(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+    } catch {
+      // exited
+    }
+  }
+  return (ticks * 1000) / USER_HZ;
+}
+
 /** Proportional set size of `pid` in MiB (smaps_rollup), 0 once it exited. */
 function pssMiB(pid: number): number {
   try {
@@ -100,6 +118,7 @@ async function main(): Promise<void> {
   const fleet = await LoopbackFleet.start({ size: args.nodes, perProcess: args.perProcess, standalone: args.standalone, drainQuietMs: 1000, pingIntervalMs: 5000, startTimeoutMs: 300_000 });
   process.stderr.write(`fleet of ${args.nodes} up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${fleet.processes.length} processes, ${args.standalone} sidecars alone)\n`);
   const orch = new SwitchOrchestrator(fleet.token, args.callTimeoutMs);
+  const fleetPids = fleet.processes.map((p) => p.pid);
   const alonePids = fleet.members.slice(0, args.standalone).map((m) => m.proc.pid);
   const ids = fleet.ids();
   const apps = fleet.members.map((m) => new AppClient(m.id, m.appAddress));
@@ -155,11 +174,13 @@ async function main(): Promise<void> {
       reset();
       const steady = new TrafficGenerator(apps, { ratePerMember: args.rate, seed: 1000 + epoch });
       const w0 = Date.now();
+      const cpu0 = cpuMs(fleetPids);
       steady.start();
       await new Promise((r) => setTimeout(r, args.windowSeconds * 1000));
       await steady.stop();
       await waitFor(() => auditDeliveries(apps.flatMap((a) => a.sent), receivers()).lost === 0, 20_000, 200);
       const elapsed = (Date.now() - w0) / 1000;
+      const fleetCpuMs = cpuMs(fleetPids) - cpu0;
       const audit = auditDeliveries(apps.flatMap((a) => a.sent), receivers());
       const latencies = apps.flatMap((a) => a.latencies);
       const metrics = await orch.each(ids, (c) => c.getMetrics());
@@ -171,8 +192,13 @@ async function main(): Promise<void> {
         latencyP50Ms: round(quantile(latencies, 0.5)),
         latencyP99Ms: round(quantile(latencies, 0.99)),
         ...(warmupP99 !== undefined ? { warmupLatencyP99Ms: warmupP99 } : {}),
+        // What the window cost the machine: CPU-seconds per second over all sidecar processes, and
+        // per app message sent (a HyParView broadcast's flood dominates it). Against the machine's
+        // cores this bounds how fast a flood can finish.
+        fleetCpuCores: round(fleetCpuMs / 1000 / elapsed),
+        fleetCpuMsPerMessage: round(fleetCpuMs / Math.max(1, audit.sent), 1),
         connectionsPerMember: round(conns.reduce((a, b) => a + b, 0) / Math.max(1, conns.length), 1),
-        rssMiBPerMember: round(statusMiB(fleet.processes.map((p) => p.pid), 'VmRSS') / args.nodes, 1),
+        rssMiBPerMember: round(statusMiB(fleetPids, 'VmRSS') / args.nodes, 1),
         standaloneRssMiB: round(Math.max(0, ...alonePids.map((p) => statusMiB([p], 'VmRSS'))), 1),
         standalonePrivateMiB: round(Math.max(0, ...alonePids.map((p) => statusMiB([p], 'RssAnon'))), 1),
         standalonePssMiB: round(Math.max(0, ...alonePids.map(pssMiB)), 1),
@@ -193,8 +219,8 @@ async function main(): Promise<void> {
   writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
   const pad = (s: unknown, n: number): string => String(s).padEnd(n);
   console.log(`\nsidecars: ${args.nodes} members (${args.perProcess} per process), ${args.rate} msg/s per member`);
-  console.log(`${pad('topology', 14)}${pad('converge s', 12)}${pad('deliv/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('warm-up p99', 13)}${pad('conns', 8)}${pad('RSS/member', 12)}${pad('alone RSS', 11)}${pad('alone private', 14)}${pad('alone PSS', 10)}`);
-  for (const t of topologies) console.log(`${pad(t.topology, 14)}${pad(t.convergenceSeconds, 12)}${pad(t.throughputMsgsPerSec, 10)}${pad(t.latencyP50Ms, 9)}${pad(t.latencyP99Ms, 9)}${pad(t.warmupLatencyP99Ms ?? '-', 13)}${pad(t.connectionsPerMember, 8)}${pad(t.rssMiBPerMember, 12)}${pad(t.standaloneRssMiB, 11)}${pad(t.standalonePrivateMiB, 14)}${pad(t.standalonePssMiB, 10)}`);
+  console.log(`${pad('topology', 14)}${pad('converge s', 12)}${pad('deliv/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('warm-up p99', 13)}${pad('cpu cores', 11)}${pad('cpu ms/msg', 12)}${pad('conns', 8)}${pad('RSS/member', 12)}${pad('alone RSS', 11)}${pad('alone private', 14)}${pad('alone PSS', 10)}`);
+  for (const t of topologies) console.log(`${pad(t.topology, 14)}${pad(t.convergenceSeconds, 12)}${pad(t.throughputMsgsPerSec, 10)}${pad(t.latencyP50Ms, 9)}${pad(t.latencyP99Ms, 9)}${pad(t.warmupLatencyP99Ms ?? '-', 13)}${pad(t.fleetCpuCores, 11)}${pad(t.fleetCpuMsPerMessage, 12)}${pad(t.connectionsPerMember, 8)}${pad(t.rssMiBPerMember, 12)}${pad(t.standaloneRssMiB, 11)}${pad(t.standalonePrivateMiB, 14)}${pad(t.standalonePssMiB, 10)}`);
   console.log(`\n${pad('switch', 28)}${pad('seconds', 9)}${pad('sent', 8)}${pad('lost', 6)}${pad('dup', 6)}`);
   for (const s of switches) console.log(`${pad(`${s.from} → ${s.to}`, 28)}${pad(s.switchSeconds, 9)}${pad(s.sent, 8)}${pad(s.lost, 6)}${pad(s.duplicated, 6)}`);
   console.log(`\nwritten to ${args.out}`);

@@ -15,6 +15,7 @@
  * - sidecar calls: at most 32 in flight per reconcile, 5 s deadline each.
  */
 import { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS } from './controller/leader-election.js';
+import { DEFAULT_TLS_REFRESH_MS } from '../sidecar/tls-files.js';
 
 /** kubebuilder's default metrics port. */
 export const DEFAULT_METRICS_PORT = 8080;
@@ -68,6 +69,8 @@ export interface SidecarTlsFiles {
   readonly certFile: string | undefined;
   readonly keyFile: string | undefined;
   readonly serverName: string | undefined;
+  /** How often the files are re-read (ms), so a renewed certificate or CA is used without a restart. */
+  readonly refreshMs: number;
 }
 
 /** Parse result: a config, a request for help, or an error message. */
@@ -97,12 +100,15 @@ export const USAGE = `usage: topology-operator [flags]
                                  (env SIDECAR_TLS_CERT_FILE, SIDECAR_TLS_KEY_FILE)
   --sidecar-tls-server-name NAME verify the sidecars' certificate against NAME, not the pod IP
                                  (env SIDECAR_TLS_SERVER_NAME; the sidecars' --tls-server-name)
+  --sidecar-tls-refresh-ms MS    re-read the --sidecar-tls-* files this often, so a renewed
+                                 certificate is used without a restart (env SIDECAR_TLS_REFRESH_MS;
+                                 default ${DEFAULT_TLS_REFRESH_MS})
   --log-level LEVEL              error|warn|info|debug (env LOG_LEVEL; default info)`;
 
 const FLAGS = new Set([
   'kubeconfig', 'namespaces', 'metrics-port', 'health-port', 'bind-address', 'leader-elect', 'lease-namespace', 'lease-name',
   'lease-duration-ms', 'renew-deadline-ms', 'retry-period-ms', 'concurrency', 'token-file', 'sidecar-concurrency', 'sidecar-timeout-ms', 'log-level',
-  'sidecar-tls-ca-file', 'sidecar-tls-cert-file', 'sidecar-tls-key-file', 'sidecar-tls-server-name',
+  'sidecar-tls-ca-file', 'sidecar-tls-cert-file', 'sidecar-tls-key-file', 'sidecar-tls-server-name', 'sidecar-tls-refresh-ms',
 ]);
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'];
@@ -131,13 +137,16 @@ function sidecarTls(flags: ReadonlyMap<string, string>, env: Readonly<Record<str
   const certFile = get('sidecar-tls-cert-file', 'SIDECAR_TLS_CERT_FILE');
   const keyFile = get('sidecar-tls-key-file', 'SIDECAR_TLS_KEY_FILE');
   const serverName = get('sidecar-tls-server-name', 'SIDECAR_TLS_SERVER_NAME');
+  const refreshText = get('sidecar-tls-refresh-ms', 'SIDECAR_TLS_REFRESH_MS');
+  const refreshMs = refreshText !== undefined ? positive(refreshText, 'sidecar-tls-refresh-ms') : DEFAULT_TLS_REFRESH_MS;
+  if (typeof refreshMs === 'string') return refreshMs;
   if ((certFile === undefined) !== (keyFile === undefined)) return '--sidecar-tls-cert-file and --sidecar-tls-key-file must be given together';
   if (caFile === undefined) {
-    if (certFile !== undefined || serverName !== undefined) return '--sidecar-tls-cert-file, --sidecar-tls-key-file and --sidecar-tls-server-name need --sidecar-tls-ca-file (the CA that signed the sidecars\' certificate)';
+    if (certFile !== undefined || serverName !== undefined || refreshText !== undefined) return '--sidecar-tls-cert-file, --sidecar-tls-key-file, --sidecar-tls-server-name and --sidecar-tls-refresh-ms need --sidecar-tls-ca-file (the CA that signed the sidecars\' certificate)';
     return undefined;
   }
   if (serverName !== undefined && (serverName.length > 253 || !DNS_SUBDOMAIN.test(serverName))) return `--sidecar-tls-server-name must be a DNS name such as topology-sidecar.default.svc, got "${serverName}"`;
-  return { caFile, certFile, keyFile, serverName };
+  return { caFile, certFile, keyFile, serverName, refreshMs };
 }
 
 /** Parses `argv` (without node and script) and `env`; `hostname` is the identity fallback. */

@@ -15,6 +15,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import winston from 'winston';
 import { parseOperatorConfig, USAGE } from './config.js';
 import { loadSidecarTransport, type SidecarTransport } from './sidecar-tls.js';
+import { onCertificateChange } from '../sidecar/tls-files.js';
 import { PooledKubeConfig } from './controller/pooled-kube-config.js';
 import { buildOperator } from './reconciler-controller.js';
 
@@ -60,6 +61,13 @@ async function main(): Promise<void> {
     fatalUsage((err as Error).message);
   }
 
+  const stopWatchingCertificate = transport.files !== undefined
+    ? onCertificateChange(transport.files, (change) => {
+        if ('error' in change) logger.error('sidecar TLS files changed and cannot be used', { error: change.error, certFile: config.sidecarTls?.certFile });
+        else logger.info('sidecar TLS client certificate reloaded: new connections use it', { certFile: config.sidecarTls?.certFile, ...change.certificate });
+      })
+    : undefined;
+
   const kubeConfig = new PooledKubeConfig();
   try {
     if (config.kubeconfig !== undefined) kubeConfig.loadFromFile(config.kubeconfig);
@@ -92,6 +100,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   const exit = await replica.manager.done();
   if (!stopping) await replica.stop();
+  stopWatchingCertificate?.();
   logger.info('operator stopped', { reason: exit.reason });
   process.exit(exit.reason === 'stopped' ? 0 : 1);
 }

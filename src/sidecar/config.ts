@@ -9,6 +9,7 @@
 import { isIP } from 'node:net';
 import { LOG_LEVELS } from './logger.js';
 import { DEFAULT_SIDECAR_PORT } from '../api/defaults.js';
+import { DEFAULT_TLS_REFRESH_MS } from './tls-files.js';
 
 /** Default Peer + Control port: the ClusterTopology's `spec.sidecar.port` default, one number for operator and sidecar. */
 export const DEFAULT_PEER_PORT = DEFAULT_SIDECAR_PORT;
@@ -47,6 +48,8 @@ export interface SidecarConfig {
    * sidecars of a topology share one certificate for, say, `topology-sidecar.<ns>.svc`.
    */
   readonly tlsServerName: string | undefined;
+  /** How often the TLS files are re-read (ms), so a renewed certificate is used without a restart. */
+  readonly tlsRefreshMs: number;
   readonly logLevel: string;
   readonly drainQuietMs: number | undefined;
   readonly queueCapacity: number | undefined;
@@ -73,12 +76,15 @@ export const USAGE = `usage: topology-sidecar [flags]
   --tls-server-name NAME (env TLS_SERVER_NAME; needs --tls-cert) verify every peer's certificate
                          against NAME instead of its pod IP, so all sidecars can share one
                          certificate for a DNS name (e.g. topology-sidecar.<namespace>.svc)
+  --tls-refresh-ms MS    (env TLS_REFRESH_MS; default ${DEFAULT_TLS_REFRESH_MS}) re-read the TLS files this
+                         often: a renewed certificate (cert-manager) serves new connections
+                         without a restart
   --log-level LEVEL      error|warn|info|debug (default info)
   --drain-quiet-ms MS    quiet period before a retired overlay closes
   --queue-capacity N     frames per link send queue
   --ping-interval-ms MS  RTT ping interval`;
 
-const FLAGS = new Set(['pod-name', 'namespace', 'pod-ip', 'peer-port', 'app-address', 'metrics-port', 'token-file', 'tls-cert', 'tls-key', 'tls-ca', 'tls-server-name', 'log-level', 'drain-quiet-ms', 'queue-capacity', 'ping-interval-ms']);
+const FLAGS = new Set(['pod-name', 'namespace', 'pod-ip', 'peer-port', 'app-address', 'metrics-port', 'token-file', 'tls-cert', 'tls-key', 'tls-ca', 'tls-server-name', 'tls-refresh-ms', 'log-level', 'drain-quiet-ms', 'queue-capacity', 'ping-interval-ms']);
 
 /** A DNS name of RFC 1123 labels: what `--tls-server-name` must be (a name to check, so no wildcard). */
 const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
@@ -139,6 +145,9 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (tlsServerName !== undefined && (tlsServerName.length > 253 || !DNS_NAME.test(tlsServerName))) {
     return { ok: false, help: false, error: `--tls-server-name must be a DNS name such as topology-sidecar.default.svc, got "${tlsServerName}"` };
   }
+  const tlsRefreshMs = positive(get('tls-refresh-ms', 'TLS_REFRESH_MS'), 'tls-refresh-ms');
+  if (typeof tlsRefreshMs === 'string') return { ok: false, help: false, error: tlsRefreshMs };
+  if (tlsRefreshMs !== undefined && tlsCert === undefined) return { ok: false, help: false, error: '--tls-refresh-ms needs --tls-cert and --tls-key (it is how often they are re-read)' };
   const logLevel = get('log-level', 'LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return { ok: false, help: false, error: `--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"` };
   const drainQuietMs = positive(get('drain-quiet-ms'), 'drain-quiet-ms');
@@ -161,6 +170,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       tlsKey,
       tlsCa,
       tlsServerName,
+      tlsRefreshMs: tlsRefreshMs ?? DEFAULT_TLS_REFRESH_MS,
       logLevel,
       drainQuietMs,
       queueCapacity,

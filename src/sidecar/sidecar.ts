@@ -5,7 +5,6 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { createServer, type Server as HttpServer } from 'node:http';
-import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import { SidecarNode } from './sidecar-node.js';
 import { startServers, stopServers, type SidecarServers } from './grpc-servers.js';
@@ -14,6 +13,7 @@ import { hostPort, type SidecarConfig } from './config.js';
 import { DEFAULT_DRAIN_POLICY } from './switch-engine.js';
 import { tlsServerNameOptions } from './control-client.js';
 import type { Logger } from './logger.js';
+import { onCertificateChange, readNamedFile, watchTlsFiles, type WatchedTlsFiles } from './tls-files.js';
 
 /** How long shutdown waits for calls and links to finish before forcing (ms). */
 export const SHUTDOWN_GRACE_MS = 2_000;
@@ -23,32 +23,32 @@ export interface SidecarSecrets {
   readonly token: string | undefined;
   readonly serverCredentials: grpc.ServerCredentials;
   readonly channelCredentials: grpc.ChannelCredentials;
+  /** The TLS files, re-read while the sidecar runs (undefined without TLS). */
+  readonly tls: WatchedTlsFiles | undefined;
 }
 
-/** Reads the token and TLS files named in `config` (throws with the file name on failure). */
+/**
+ * Reads the token and TLS files named in `config` (throws with the file name on failure). The TLS
+ * files are then re-read every `tlsRefreshMs`, so a renewed certificate or CA serves new
+ * connections without a restart.
+ */
 export function loadSecrets(config: SidecarConfig): SidecarSecrets {
-  const read = (file: string, what: string): Buffer => {
-    try {
-      return readFileSync(file);
-    } catch (err) {
-      throw new Error(`cannot read ${what} ${file}: ${(err as Error).message}`, { cause: err });
-    }
-  };
-  const token = config.tokenFile !== undefined ? read(config.tokenFile, 'token file').toString('utf8').trim() : undefined;
+  const token = config.tokenFile !== undefined ? readNamedFile(config.tokenFile, 'token file').toString('utf8').trim() : undefined;
   if (token !== undefined && token.length === 0) throw new Error(`token file ${config.tokenFile} is empty`);
   if (config.tlsCert === undefined || config.tlsKey === undefined) {
-    return { token, serverCredentials: grpc.ServerCredentials.createInsecure(), channelCredentials: grpc.credentials.createInsecure() };
+    return { token, serverCredentials: grpc.ServerCredentials.createInsecure(), channelCredentials: grpc.credentials.createInsecure(), tls: undefined };
   }
-  const cert = read(config.tlsCert, 'TLS certificate');
-  const key = read(config.tlsKey, 'TLS key');
-  const ca = config.tlsCa !== undefined ? read(config.tlsCa, 'TLS CA') : null;
+  const tls = watchTlsFiles({ certFile: config.tlsCert, keyFile: config.tlsKey, caFile: config.tlsCa, names: { cert: '--tls-cert', key: '--tls-key', ca: '--tls-ca' }, refreshMs: config.tlsRefreshMs });
+  const mutual = tls.hasCa;
   return {
     token,
+    tls,
     // With a CA, peers must present a certificate it signed (mutual TLS), and this sidecar verifies
     // peers with it and presents its own certificate when dialing. Without one, peers' serving
-    // certificates are verified with the system roots.
-    serverCredentials: grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], ca !== null),
-    channelCredentials: grpc.credentials.createSsl(ca, ca !== null ? key : null, ca !== null ? cert : null),
+    // certificates are verified with the system roots. (grpc-js's first parameter here is the
+    // identity provider, whatever its type declaration calls it; one provider serves both.)
+    serverCredentials: grpc.experimental.createCertificateProviderServerCredentials(tls.provider, mutual ? tls.provider : null, mutual),
+    channelCredentials: mutual ? grpc.experimental.createCertificateProviderChannelCredentials(tls.provider, tls.provider) : grpc.credentials.createSsl(),
   };
 }
 
@@ -67,6 +67,7 @@ export class Sidecar {
   private servers: SidecarServers | undefined;
   private http: HttpServer | undefined;
   private stopping = false;
+  private stopWatchingCertificate: (() => void) | undefined;
 
   constructor(
     readonly config: SidecarConfig,
@@ -100,7 +101,14 @@ export class Sidecar {
       logger: this.logger,
     });
     if (this.config.metricsPort !== 0) this.http = await this.startHttp();
-    this.logger.info('sidecar started', { self: this.node.self, appAddress: this.config.appAddress, metricsPort: this.config.metricsPort, tls: this.config.tlsCert === undefined ? 'off' : this.config.tlsCa !== undefined ? 'mutual' : 'one-way', ...(this.config.tlsServerName !== undefined ? { tlsServerName: this.config.tlsServerName } : {}) });
+    const tls = this.secrets.tls;
+    if (tls !== undefined) {
+      this.stopWatchingCertificate = onCertificateChange(tls, (change) => {
+        if ('error' in change) this.logger.error('TLS files changed and cannot be used', { error: change.error, certFile: this.config.tlsCert });
+        else this.logger.info('TLS certificate reloaded: new connections use it', { certFile: this.config.tlsCert, ...change.certificate });
+      });
+    }
+    this.logger.info('sidecar started', { self: this.node.self, appAddress: this.config.appAddress, metricsPort: this.config.metricsPort, tls: this.config.tlsCert === undefined ? 'off' : this.config.tlsCa !== undefined ? 'mutual' : 'one-way', ...(this.config.tlsServerName !== undefined ? { tlsServerName: this.config.tlsServerName } : {}), ...(tls?.initial !== undefined ? { certificate: tls.initial, tlsRefreshMs: this.config.tlsRefreshMs } : {}) });
   }
 
   /** Leaves overlays, closes links, stops servers. */
@@ -111,6 +119,7 @@ export class Sidecar {
     this.node.shutdown();
     if (this.servers !== undefined) await stopServers(this.servers, SHUTDOWN_GRACE_MS);
     this.node.destroy();
+    this.stopWatchingCertificate?.();
     if (this.http !== undefined) {
       const http = this.http;
       http.closeAllConnections();

@@ -1,7 +1,7 @@
 // Mutual TLS between real sidecar processes, the way a cluster runs it: every sidecar is dialed by
 // its pod IP (here its own 127.x.y.z), yet all of them share ONE certificate issued for a DNS name
 // (as cert-manager issues for a Service), verified by name through `--tls-server-name`. A
-// throwaway CA made with the machine's `openssl` signs that certificate and an orchestrator's
+// throwaway CA (support/test-certs.ts) signs that certificate and an orchestrator's
 // client certificate; a second, unrelated CA signs a look-alike certificate for the same name.
 //
 // Checks: four sidecars link up over TLS (FullMesh bootstrap, then a live switch to HyParView
@@ -11,17 +11,18 @@
 // the wrong CA, and a plaintext client — each holding the right token, so TLS alone refuses them.
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
-import { openssl as runOpenssl } from '../../src/localcluster/certs.js';
 import { SwitchOrchestrator } from '../../src/fleet/switch-orchestrator.js';
-import { AppClient, auditDeliveries, waitFor } from '../../src/fleet/app-traffic.js';
+import { AppClient } from '../../src/fleet/app-traffic.js';
 import { ControlClient, tlsServerNameOptions, type ControlClientOptions } from '../../src/sidecar/control-client.js';
 import { parseOperatorConfig } from '../../src/operator/config.js';
 import { SidecarPool } from '../../src/operator/sidecar-pool.js';
 import { loadSidecarTransport } from '../../src/operator/sidecar-tls.js';
+import { makeCa, makeLeaf, sidecarExtensions } from './support/test-certs.js';
+import { expectBroadcastReachesAll } from './support/broadcast.js';
 
 /** The DNS name the shared sidecar certificate is issued for (no such host: only verified, never resolved). */
 const SERVER_NAME = 'sidecar.fleet.test';
@@ -29,25 +30,7 @@ const FLEET_SIZE = 4;
 /** Deadline of each refused call (ms): long enough for a TLS handshake, short enough to show no hang. */
 const REFUSAL_DEADLINE_MS = 3_000;
 
-/** openssl in `cwd` (src/localcluster/certs.ts), its errors naming the test certificates. */
-const openssl = (args: string[], cwd: string): void => runOpenssl(args, cwd, 'the test certificates');
-
-const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-
-/** A self-signed CA `<name>.crt`/`<name>.key` in `dir`. */
-function makeCa(dir: string, name: string): void {
-  openssl(['req', '-x509', ...EC, '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=${name}`], dir);
-}
-
-/** A leaf `<name>.crt`/`<name>.key` signed by CA `ca`, with the given extensions. */
-function makeLeaf(dir: string, name: string, ca: string, extensions: readonly string[]): void {
-  writeFileSync(join(dir, `${name}.ext`), ['basicConstraints=CA:FALSE', 'keyUsage=digitalSignature,keyEncipherment', ...extensions, ''].join('\n'));
-  openssl(['req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`], dir);
-  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-days', '2', '-out', `${name}.crt`, '-extfile', `${name}.ext`], dir);
-}
-
-/** A sidecar certificate: one name, used to serve and to dial peers (as cert-manager's `usages: [server auth, client auth]`). */
-const SIDECAR_EXTENSIONS = ['extendedKeyUsage=serverAuth,clientAuth', `subjectAltName=DNS:${SERVER_NAME}`];
+const SIDECAR_EXTENSIONS = sidecarExtensions(SERVER_NAME);
 
 describe('sidecar mutual TLS with a shared server name (integration)', function () {
   this.timeout(180_000);
@@ -85,30 +68,17 @@ describe('sidecar mutual TLS with a shared server name (integration)', function 
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Broadcasts once from `from` and expects every other member to receive it exactly once. */
-  const broadcastReachesAll = async (from: number): Promise<void> => {
-    for (const a of apps) a.received.clear();
-    const sent = await apps[from]!.send(undefined, Buffer.from('over tls'));
-    expect(sent, 'the sidecar accepted the broadcast').to.not.equal(undefined);
-    const receivers = (): Map<string, Map<string, number>> => new Map(apps.map((a) => [a.member, a.received]));
-    await waitFor(() => auditDeliveries([sent!], receivers()).lost === 0, 10_000);
-    const audit = auditDeliveries([sent!], receivers());
-    expect(audit.expectedDeliveries).to.equal(FLEET_SIZE - 1);
-    expect(audit.lost, audit.lostExamples.join(', ')).to.equal(0);
-    expect(audit.duplicated, audit.duplicateExamples.join(', ')).to.equal(0);
-  };
-
   it('links sidecars over mutual TLS, verified by name, through a bootstrap and a live switch', async () => {
     const boot = await orch!.switchTo({ epoch: 1, kind: 'FullMesh', members: ids, steps: [100] });
     expect(boot.ok, boot.error).to.equal(true);
-    await broadcastReachesAll(0);
+    await expectBroadcastReachesAll(apps, 0, 'over tls');
 
     const hpv = await orch!.switchTo({ epoch: 2, kind: 'HyParView', members: ids, seed: 2 });
     expect(hpv.ok, hpv.error).to.equal(true);
     const states = await orch!.states(ids);
     expect(states.size).to.equal(FLEET_SIZE);
     for (const s of states.values()) expect(s.activeEpoch).to.equal(2);
-    await broadcastReachesAll(1);
+    await expectBroadcastReachesAll(apps, 1, 'over tls');
   });
 
   it("the operator's sidecar pool, configured by its --sidecar-tls-* flags, reaches every sidecar; without them it is refused", async () => {
@@ -130,7 +100,7 @@ describe('sidecar mutual TLS with a shared server name (integration)', function 
       pool.close();
       plain.close();
     }
-    expect(() => loadSidecarTransport({ caFile: join(dir, 'missing.crt'), certFile: undefined, keyFile: undefined, serverName: undefined })).to.throw(/cannot read --sidecar-tls-ca-file .*missing\.crt/);
+    expect(() => loadSidecarTransport({ caFile: join(dir, 'missing.crt'), certFile: undefined, keyFile: undefined, serverName: undefined, refreshMs: 1000 })).to.throw(/cannot read --sidecar-tls-ca-file .*missing\.crt/);
   });
 
   describe('refuses Control clients that fail TLS, even with the right token', () => {

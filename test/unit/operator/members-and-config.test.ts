@@ -4,6 +4,7 @@ import { applyDefaults } from '../../../src/api/apply-defaults.js';
 import type { ClusterTopology } from '../../../src/api/types.js';
 import { memberPods, memberRelevantChange, topologiesSelecting } from '../../../src/operator/members.js';
 import { DEFAULT_HEALTH_PORT, DEFAULT_METRICS_PORT, parseOperatorConfig } from '../../../src/operator/config.js';
+import { DEFAULT_TLS_REFRESH_MS } from '../../../src/sidecar/tls-files.js';
 
 /** A pod of app `chat` in namespace `ns`, Ready with an IP unless told otherwise. */
 function pod(name: string, opts: { ip?: string; ready?: boolean; labels?: Record<string, string>; annotations?: Record<string, string>; deleting?: boolean; phase?: string } = {}): V1Pod {
@@ -89,11 +90,13 @@ describe('parseOperatorConfig', () => {
     expect(r.config.namespaces).to.deep.equal([]);
   });
 
-  it('calls sidecars in plaintext by default, over TLS with a CA, with a client certificate and a server name when given (flags or environment)', () => {
+  it('calls sidecars in plaintext by default, over TLS with a CA, with a client certificate, a server name and a refresh interval when given (flags or environment)', () => {
     const plain = parseOperatorConfig([], {}, 'host');
     expect(plain.ok && plain.config.sidecarTls).to.equal(undefined);
     const tls = parseOperatorConfig(['--sidecar-tls-ca-file', '/tls/ca.crt', '--sidecar-tls-server-name', 'topology-sidecar.apps.svc'], { SIDECAR_TLS_CERT_FILE: '/tls/tls.crt', SIDECAR_TLS_KEY_FILE: '/tls/tls.key' }, 'host');
-    expect(tls.ok && tls.config.sidecarTls).to.deep.equal({ caFile: '/tls/ca.crt', certFile: '/tls/tls.crt', keyFile: '/tls/tls.key', serverName: 'topology-sidecar.apps.svc' });
+    expect(tls.ok && tls.config.sidecarTls).to.deep.equal({ caFile: '/tls/ca.crt', certFile: '/tls/tls.crt', keyFile: '/tls/tls.key', serverName: 'topology-sidecar.apps.svc', refreshMs: DEFAULT_TLS_REFRESH_MS });
+    const fast = parseOperatorConfig(['--sidecar-tls-ca-file', '/tls/ca.crt'], { SIDECAR_TLS_REFRESH_MS: '500' }, 'host');
+    expect(fast.ok && fast.config.sidecarTls?.refreshMs).to.equal(500);
   });
 
   it('reads both --flag value and --flag=value forms', () => {
@@ -113,6 +116,8 @@ describe('parseOperatorConfig', () => {
     [['--sidecar-tls-cert-file', 'c.crt'], /must be given together/],
     [['--sidecar-tls-cert-file', 'c.crt', '--sidecar-tls-key-file', 'c.key'], /need --sidecar-tls-ca-file/],
     [['--sidecar-tls-server-name', 'sidecar.ns.svc'], /need --sidecar-tls-ca-file/],
+    [['--sidecar-tls-refresh-ms', '1000'], /need --sidecar-tls-ca-file/],
+    [['--sidecar-tls-ca-file', 'ca.crt', '--sidecar-tls-refresh-ms', '0'], /--sidecar-tls-refresh-ms must be a positive integer/],
     [['--sidecar-tls-ca-file', 'ca.crt', '--sidecar-tls-server-name', '*.ns.svc'], /must be a DNS name/],
   ] as const) {
     it(`refuses ${argv.join(' ')} with a message that says what to fix`, () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { parseConfig, DEFAULT_PEER_PORT, isLoopback, USAGE } from '../../../src/sidecar/config.js';
 import { peerChannelOptions } from '../../../src/sidecar/sidecar.js';
+import { DEFAULT_TLS_REFRESH_MS } from '../../../src/sidecar/tls-files.js';
 import { DEFAULT_SIDECAR_PORT, SIDECAR_DEFAULTS } from '../../../src/api/defaults.js';
 
 describe('sidecar config', () => {
@@ -43,6 +44,8 @@ describe('sidecar config', () => {
     [['--tls-cert', 'a.pem', '--tls-key', 'a.key', '--tls-server-name', 'sidecar.apps.svc:7070'], /DNS name/],
     [['--tls-cert', 'a.pem', '--tls-key', 'a.key', '--tls-server-name', '*.apps.svc'], /DNS name/],
     [['--tls-cert', 'a.pem', '--tls-key', 'a.key', '--tls-server-name', 'bad_name.svc'], /DNS name/],
+    [['--tls-refresh-ms', '1000'], /--tls-refresh-ms needs --tls-cert/],
+    [['--tls-cert', 'a.pem', '--tls-key', 'a.key', '--tls-refresh-ms', '0'], /--tls-refresh-ms must be a positive integer/],
     [['--log-level', 'loud'], /log-level/],
     [['--frobnicate', '1'], /unknown flag/],
     [['--pod-ip'], /needs a value/],
@@ -63,6 +66,16 @@ describe('sidecar config', () => {
     expect(env.ok && env.config).to.deep.include({ tlsCa: undefined, tlsServerName: 'topology-sidecar.apps.svc' });
     const plain = parseConfig([], {}, 'h');
     expect(plain.ok && plain.config).to.deep.include({ tlsCert: undefined, tlsServerName: undefined });
+  });
+
+  it('re-reads the TLS files every minute by default, or as often as --tls-refresh-ms / TLS_REFRESH_MS says', () => {
+    const byDefault = parseConfig(['--tls-cert', 'tls.crt', '--tls-key', 'tls.key'], {}, 'h');
+    expect(byDefault.ok && byDefault.config.tlsRefreshMs).to.equal(DEFAULT_TLS_REFRESH_MS);
+    expect(DEFAULT_TLS_REFRESH_MS).to.equal(60_000);
+    const flag = parseConfig(['--tls-cert', 'tls.crt', '--tls-key', 'tls.key', '--tls-refresh-ms', '5000'], {}, 'h');
+    expect(flag.ok && flag.config.tlsRefreshMs).to.equal(5000);
+    const env = parseConfig(['--tls-cert', 'tls.crt', '--tls-key', 'tls.key'], { TLS_REFRESH_MS: '250' }, 'h');
+    expect(env.ok && env.config.tlsRefreshMs).to.equal(250);
   });
 
   it('accepts server-side TLS without a CA, and says in --help that peers are then verified with the system roots', () => {
