@@ -44,6 +44,23 @@ describe('Plumtree handlers', () => {
     expect(t.counters().duplicatesDropped).to.equal(1);
   });
 
+  it(`a duplicate does not prune a link that brought a first copy within pruneHoldMs (${DEFAULT_PLUMTREE_CONFIG.pruneHoldMs} ms): several senders keep one tree`, () => {
+    const t = tree(['a', 'b', 'c']);
+    const hold = DEFAULT_PLUMTREE_CONFIG.pruneHoldMs;
+    t.receive('b', { type: 'plumtree.gossip', app: app('p/1'), hops: 0 }, 0); // b carries p's broadcasts to us
+    t.receive('a', { type: 'plumtree.gossip', app: app('o/1'), hops: 1 }, 10);
+    expect(t.receive('b', { type: 'plumtree.gossip', app: app('o/1'), hops: 1 }, hold - 1), 'held: no PRUNE').to.deep.equal([]);
+    expect(t.eagerPeers()).to.have.members(['a', 'b', 'c']);
+    expect(t.counters().duplicatesDropped).to.equal(1);
+    t.receive('a', { type: 'plumtree.gossip', app: app('o/2'), hops: 1 }, hold + 10);
+    expect(t.receive('b', { type: 'plumtree.gossip', app: app('o/2'), hops: 1 }, hold + 20), 'hold over: the paper\'s PRUNE').to.deep.equal([{ kind: 'send', to: 'b', message: { type: 'plumtree.prune' } }]);
+    expect(t.lazyPeers()).to.deep.equal(['b']);
+    const paper = tree(['a', 'b'], { pruneHoldMs: 0 });
+    paper.receive('b', { type: 'plumtree.gossip', app: app('p/1'), hops: 0 }, 0);
+    paper.receive('a', { type: 'plumtree.gossip', app: app('o/1'), hops: 1 }, 1);
+    expect(paper.receive('b', { type: 'plumtree.gossip', app: app('o/1'), hops: 1 }, 2), 'pruneHoldMs 0 is the paper\'s rule').to.deep.equal([{ kind: 'send', to: 'b', message: { type: 'plumtree.prune' } }]);
+  });
+
   it('a PRUNE makes the link lazy: later payloads go as IHAVEs, batched into one message per flush', () => {
     const t = tree(['a', 'b']);
     t.receive('b', { type: 'plumtree.prune' }, 0);
@@ -193,9 +210,12 @@ describe('Plumtree handlers', () => {
     expect(t.lazyPeers()).to.deep.equal([]);
   });
 
-  it('derives the retry timeout from graftTimeoutMs when only that is set (the CRD has only it)', () => {
+  it('derives the retry timeout and the prune hold from graftTimeoutMs when only that is set (the CRD has only it)', () => {
     expect(new Plumtree('x', { graftTimeoutMs: 1_000 }).config.graftRetryTimeoutMs).to.equal(500);
     expect(new Plumtree('x', { graftTimeoutMs: 1_000, graftRetryTimeoutMs: 100 }).config.graftRetryTimeoutMs).to.equal(100);
+    expect(new Plumtree('x', { graftTimeoutMs: 1_000 }).config.pruneHoldMs).to.equal(2_000);
+    expect(new Plumtree('x', { graftTimeoutMs: 1_000, pruneHoldMs: 0 }).config.pruneHoldMs).to.equal(0);
+    expect(DEFAULT_PLUMTREE_CONFIG.pruneHoldMs).to.equal(2 * DEFAULT_PLUMTREE_CONFIG.graftTimeoutMs);
   });
 
   it('keeps its payload cache bounded by count and age', () => {
