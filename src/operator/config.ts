@@ -16,6 +16,7 @@
  */
 import { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS } from './controller/leader-election.js';
 import { DEFAULT_TLS_REFRESH_MS } from '../sidecar/tls-files.js';
+import { DEFAULT_TOKEN_REFRESH_MS } from '../sidecar/cluster-token.js';
 
 /** kubebuilder's default metrics port. */
 export const DEFAULT_METRICS_PORT = 8080;
@@ -49,6 +50,8 @@ export interface OperatorConfig {
   readonly concurrency: number;
   /** File holding the cluster token sent to the sidecars' Control service. */
   readonly tokenFile: string | undefined;
+  /** How often the token file is re-read (ms), so a rotated token is sent without a restart. */
+  readonly tokenRefreshMs: number;
   readonly sidecarConcurrency: number;
   readonly sidecarTimeoutMs: number;
   /** TLS of the Control calls to sidecars that serve it (their `--tls-cert`); undefined: plaintext. */
@@ -90,7 +93,10 @@ export const USAGE = `usage: topology-operator [flags]
   --renew-deadline-ms MS         (default ${DEFAULT_RENEW_DEADLINE_MS})
   --retry-period-ms MS           (default ${DEFAULT_RETRY_PERIOD_MS})
   --concurrency N                ClusterTopologies reconciled at once (default ${DEFAULT_CONCURRENCY})
-  --token-file FILE              cluster token for the sidecars' Control service (env TOKEN_FILE)
+  --token-file FILE              cluster token for the sidecars' Control service (env TOKEN_FILE);
+                                 one token per line, the first is sent
+  --token-refresh-ms MS          re-read --token-file this often (env TOKEN_REFRESH_MS;
+                                 default ${DEFAULT_TOKEN_REFRESH_MS})
   --sidecar-concurrency N        sidecar calls in flight per reconcile (default ${DEFAULT_SIDECAR_CONCURRENCY})
   --sidecar-timeout-ms MS        deadline of one sidecar call (default ${DEFAULT_SIDECAR_TIMEOUT_MS})
   --sidecar-tls-ca-file FILE     call sidecars over TLS, verifying their certificate with this CA
@@ -107,7 +113,7 @@ export const USAGE = `usage: topology-operator [flags]
 
 const FLAGS = new Set([
   'kubeconfig', 'namespaces', 'metrics-port', 'health-port', 'bind-address', 'leader-elect', 'lease-namespace', 'lease-name',
-  'lease-duration-ms', 'renew-deadline-ms', 'retry-period-ms', 'concurrency', 'token-file', 'sidecar-concurrency', 'sidecar-timeout-ms', 'log-level',
+  'lease-duration-ms', 'renew-deadline-ms', 'retry-period-ms', 'concurrency', 'token-file', 'token-refresh-ms', 'sidecar-concurrency', 'sidecar-timeout-ms', 'log-level',
   'sidecar-tls-ca-file', 'sidecar-tls-cert-file', 'sidecar-tls-key-file', 'sidecar-tls-server-name', 'sidecar-tls-refresh-ms',
 ]);
 
@@ -202,6 +208,9 @@ export function parseOperatorConfig(argv: readonly string[], env: Readonly<Recor
   const kubeconfig = flags.get('kubeconfig');
   if (kubeconfig === '') return fail('--kubeconfig needs a file name');
   const tokenFile = flags.get('token-file') ?? env['TOKEN_FILE'];
+  const tokenRefreshText = flags.get('token-refresh-ms') ?? env['TOKEN_REFRESH_MS'];
+  const tokenRefreshMs = tokenRefreshText !== undefined && tokenRefreshText !== '' ? positive(tokenRefreshText, 'token-refresh-ms') : DEFAULT_TOKEN_REFRESH_MS;
+  if (typeof tokenRefreshMs === 'string') return fail(tokenRefreshMs);
   const tls = sidecarTls(flags, env);
   if (typeof tls === 'string') return fail(tls);
   return {
@@ -220,6 +229,7 @@ export function parseOperatorConfig(argv: readonly string[], env: Readonly<Recor
       retryPeriodMs,
       concurrency,
       tokenFile: tokenFile === '' ? undefined : tokenFile,
+      tokenRefreshMs,
       sidecarConcurrency,
       sidecarTimeoutMs,
       sidecarTls: tls,

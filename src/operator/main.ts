@@ -9,13 +9,13 @@
  */
 // First: sets V8's heap flags before the large modules below are loaded (see heap-policy.ts).
 import './heap-policy-init.js';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import winston from 'winston';
 import { parseOperatorConfig, USAGE } from './config.js';
 import { loadSidecarTransport, type SidecarTransport } from './sidecar-tls.js';
 import { onCertificateChange } from '../sidecar/tls-files.js';
+import { readClusterTokenFile, watchClusterTokenFile, type ClusterToken } from '../sidecar/cluster-token.js';
 import { PooledKubeConfig } from './controller/pooled-kube-config.js';
 import { buildOperator } from './reconciler-controller.js';
 
@@ -44,14 +44,13 @@ async function main(): Promise<void> {
     transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] })],
   });
 
-  let token: string | undefined;
+  let token: ClusterToken | undefined;
   if (config.tokenFile !== undefined) {
     try {
-      token = readFileSync(config.tokenFile, 'utf8').trim();
+      token = readClusterTokenFile(config.tokenFile, '--token-file');
     } catch (err) {
-      fatalUsage(`cannot read --token-file ${config.tokenFile}: ${(err as Error).message}`);
+      fatalUsage((err as Error).message);
     }
-    if (token === '') fatalUsage(`--token-file ${config.tokenFile} is empty`);
   }
 
   let transport: SidecarTransport;
@@ -61,6 +60,14 @@ async function main(): Promise<void> {
     fatalUsage((err as Error).message);
   }
 
+  const tokenFile = config.tokenFile;
+  const stopWatchingToken =
+    token !== undefined && tokenFile !== undefined
+      ? watchClusterTokenFile(tokenFile, token, config.tokenRefreshMs, (change) => {
+          if ('error' in change) logger.error('token file changed and cannot be used', { error: change.error, tokenFile });
+          else logger.info('cluster token file reloaded: the first token is sent to the sidecars', { tokenFile, tokens: change.accepted });
+        })
+      : undefined;
   const stopWatchingCertificate = transport.files !== undefined
     ? onCertificateChange(transport.files, (change) => {
         if ('error' in change) logger.error('sidecar TLS files changed and cannot be used', { error: change.error, certFile: config.sidecarTls?.certFile });
@@ -101,6 +108,7 @@ async function main(): Promise<void> {
   const exit = await replica.manager.done();
   if (!stopping) await replica.stop();
   stopWatchingCertificate?.();
+  stopWatchingToken?.();
   logger.info('operator stopped', { reason: exit.reason });
   process.exit(exit.reason === 'stopped' ? 0 : 1);
 }

@@ -33,6 +33,7 @@ import { TopologyReconciler } from './reconciler.js';
 import { SidecarPool } from './sidecar-pool.js';
 import { PLAINTEXT_TRANSPORT, type SidecarTransport } from './sidecar-tls.js';
 import { apiSecretReader, SidecarTokens } from './sidecar-token.js';
+import type { ClusterToken } from '../sidecar/cluster-token.js';
 
 /** The ClusterTopology resource for informers. */
 export const CLUSTER_TOPOLOGY_RESOURCE: ResourceType = { apiVersion: API_VERSION, kind: KIND, plural: PLURAL, namespaced: true };
@@ -79,15 +80,15 @@ export interface OperatorReplica {
 }
 
 /** Builds one operator replica from its configuration. */
-export function buildOperator(config: OperatorConfig, kubeConfig: KubeConfig, registry: Registry, logger: winston.Logger, token: string | undefined, transport: SidecarTransport = PLAINTEXT_TRANSPORT): OperatorReplica {
+export function buildOperator(config: OperatorConfig, kubeConfig: KubeConfig, registry: Registry, logger: winston.Logger, token: ClusterToken | undefined, transport: SidecarTransport = PLAINTEXT_TRANSPORT): OperatorReplica {
   const controllerMetrics = new ControllerMetrics(registry);
   const metrics = new OperatorMetrics(registry);
   const namespaces = config.namespaces.length > 0 ? { namespaces: [...config.namespaces] } : {};
   // The caches keep only what the operator reads (cache-trim.ts).
   const topologies = new ResourceInformer<KubernetesObject>({ kubeConfig, resource: CLUSTER_TOPOLOGY_RESOURCE, metrics: controllerMetrics, logger, transform: trimMetadata, ...namespaces });
   const pods = new ResourceInformer<V1Pod>({ kubeConfig, resource: POD_RESOURCE, metrics: controllerMetrics, logger, transform: trimPod, ...namespaces });
-  const pool = new SidecarPool({ token, concurrency: config.sidecarConcurrency, timeoutMs: config.sidecarTimeoutMs, metrics, transport });
-  const tokens = new SidecarTokens(token, apiSecretReader(kubeConfig));
+  const pool = new SidecarPool({ token: token?.send, concurrency: config.sidecarConcurrency, timeoutMs: config.sidecarTimeoutMs, metrics, transport });
+  const tokens = new SidecarTokens(() => token?.send, apiSecretReader(kubeConfig));
   const reconciler = new TopologyReconciler({
     statusWriter: new StatusWriter({ kubeConfig, logger }),
     recorder: new EventRecorder({ kubeConfig, reportingInstance: config.identity, metrics: controllerMetrics, logger, spamBurst: EVENT_BURST_PER_OBJECT }),

@@ -97,7 +97,7 @@ export class TopologyReconciler {
 
     // The sidecars of this resource may expect their own token (spec.sidecar.tokenSecretRef).
     const token = await this.options.tokens.resolve(namespace, object.spec?.sidecar?.tokenSecretRef);
-    const pool = token.ok ? this.options.pool.withToken(token.token) : this.options.pool;
+    const pool = this.options.pool.withToken(token.ok ? token.token : this.options.tokens.fallbackToken());
 
     if (object.metadata.deletionTimestamp !== undefined && object.metadata.deletionTimestamp !== null) {
       this.forget(uid);

@@ -11,12 +11,16 @@
  *
  * A missing Secret or key, an empty value, or a forbidden read is a result, not a throw: the
  * reconciler reports it as a condition and an Event and looks again later.
+ *
+ * A token value may list several tokens, one per line, as the sidecars accept during a rotation
+ * (src/sidecar/cluster-token.ts): the operator sends the first.
  */
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { SIDECAR_DEFAULTS } from '../api/defaults.js';
 import type { SecretKeyRef } from '../api/types.js';
 import { apiStatusCode, isNotFound } from './controller/api-errors.js';
 import { errorMessage } from './controller/log.js';
+import { parseClusterTokens } from '../sidecar/cluster-token.js';
 
 /** How long a token read from a Secret is reused: 30 s. Wild guess, short enough for rotation. */
 export const TOKEN_CACHE_MS = 30_000;
@@ -45,19 +49,20 @@ export class SidecarTokens {
   private readonly cache = new Map<string, { token: string; at: number }>();
 
   /**
-   * @param fallback the `--token-file` token, used when a resource names no Secret.
+   * @param fallback the `--token-file` token, used when a resource names no Secret (a function when
+   *   the file is re-read).
    * @param read how Secrets are read.
    * @param now clock for the cache (ms).
    */
   constructor(
-    private readonly fallback: string | undefined,
+    private readonly fallback: string | undefined | (() => string | undefined),
     private readonly read: SecretReader,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** The token for a resource in `namespace` whose spec has `ref` (undefined: the fallback). */
   async resolve(namespace: string, ref: (Pick<SecretKeyRef, 'name'> & Partial<SecretKeyRef>) | undefined): Promise<TokenResult> {
-    if (ref === undefined) return { ok: true, token: this.fallback };
+    if (ref === undefined) return { ok: true, token: this.fallbackToken() };
     const key = ref.key ?? SIDECAR_DEFAULTS.tokenKey;
     const where = `Secret ${namespace}/${ref.name} (spec.sidecar.tokenSecretRef)`;
     const cacheKey = `${namespace}/${ref.name}/${key}`;
@@ -75,10 +80,15 @@ export class SidecarTokens {
     if (data === undefined) return { ok: false, message: `${where} not found` };
     const raw = data[key];
     if (raw === undefined) return { ok: false, message: `${where} has no key "${key}"` };
-    const token = Buffer.from(raw, 'base64').toString('utf8').trim();
-    if (token === '') return { ok: false, message: `${where}: key "${key}" is empty` };
+    const token = parseClusterTokens(Buffer.from(raw, 'base64').toString('utf8'))[0];
+    if (token === undefined) return { ok: false, message: `${where}: key "${key}" is empty` };
     this.cache.set(cacheKey, { token, at: this.now() });
     return { ok: true, token };
+  }
+
+  /** The `--token-file` token as it is now. */
+  fallbackToken(): string | undefined {
+    return typeof this.fallback === 'function' ? this.fallback() : this.fallback;
   }
 
   /** Drops cached tokens not used since {@link TOKEN_CACHE_MS} (bounded memory with many resources). */

@@ -3,7 +3,7 @@
  * in constant time. The Overlay API (loopback only) and Health (Kubernetes probes) carry none.
  */
 import * as grpc from '@grpc/grpc-js';
-import { timingSafeEqual } from 'node:crypto';
+import type { ClusterToken } from './cluster-token.js';
 
 /** Metadata key of the token. */
 export const AUTHORIZATION_KEY = 'authorization';
@@ -11,15 +11,13 @@ export const AUTHORIZATION_KEY = 'authorization';
 /** Outcome of checking a call's metadata. */
 export type AuthResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
-/** Checks that `metadata` carries `token`; with no token configured every call passes. */
-export function checkToken(metadata: grpc.Metadata, token: string | undefined): AuthResult {
+/** Checks that `metadata` carries one of the accepted tokens; with no token configured every call passes. */
+export function checkToken(metadata: grpc.Metadata, token: ClusterToken | undefined): AuthResult {
   if (token === undefined) return { ok: true };
   const values = metadata.get(AUTHORIZATION_KEY);
   const value = values[0];
   if (typeof value !== 'string') return { ok: false, reason: 'missing authorization metadata (expected "Bearer <cluster token>")' };
-  const presented = Buffer.from(value.startsWith('Bearer ') ? value.slice('Bearer '.length) : '', 'utf8');
-  const expected = Buffer.from(token, 'utf8');
-  if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) return { ok: false, reason: 'invalid cluster token' };
+  if (!value.startsWith('Bearer ') || !token.accepts(value.slice('Bearer '.length))) return { ok: false, reason: 'invalid cluster token' };
   return { ok: true };
 }
 

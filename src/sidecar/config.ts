@@ -10,6 +10,7 @@ import { isIP } from 'node:net';
 import { LOG_LEVELS } from './logger.js';
 import { DEFAULT_SIDECAR_PORT } from '../api/defaults.js';
 import { DEFAULT_TLS_REFRESH_MS } from './tls-files.js';
+import { DEFAULT_TOKEN_REFRESH_MS } from './cluster-token.js';
 
 /** Default Peer + Control port: the ClusterTopology's `spec.sidecar.port` default, one number for operator and sidecar. */
 export const DEFAULT_PEER_PORT = DEFAULT_SIDECAR_PORT;
@@ -50,6 +51,8 @@ export interface SidecarConfig {
   readonly tlsServerName: string | undefined;
   /** How often the TLS files are re-read (ms), so a renewed certificate is used without a restart. */
   readonly tlsRefreshMs: number;
+  /** How often the token file is re-read (ms), so a rotated cluster token is used without a restart. */
+  readonly tokenRefreshMs: number;
   readonly logLevel: string;
   readonly drainQuietMs: number | undefined;
   readonly queueCapacity: number | undefined;
@@ -67,7 +70,10 @@ export const USAGE = `usage: topology-sidecar [flags]
   --peer-port PORT       (env PEER_PORT; default ${DEFAULT_PEER_PORT})
   --app-address IP:PORT  (env APP_ADDRESS; default POD_IP:${DEFAULT_APP_PORT} when POD_IP is loopback, else ${DEFAULT_APP_ADDRESS}) Overlay API, loopback only
   --metrics-port PORT    (env METRICS_PORT; default ${DEFAULT_METRICS_PORT}; 0 = off) /metrics /healthz /readyz on POD_IP
-  --token-file FILE      (env TOKEN_FILE) cluster token for Peer and Control calls
+  --token-file FILE      (env TOKEN_FILE) cluster token for Peer and Control calls: one token per
+                         line, the first is sent and every one accepted (rotate as old+new,
+                         then new+old, then new)
+  --token-refresh-ms MS  (env TOKEN_REFRESH_MS; default ${DEFAULT_TOKEN_REFRESH_MS}) re-read the token file this often
   --tls-cert FILE --tls-key FILE   (env TLS_CERT, TLS_KEY) serve Peer and Control over TLS and
                          dial peers over TLS; without --tls-ca peers are verified with the
                          system roots and need not present a certificate
@@ -84,7 +90,7 @@ export const USAGE = `usage: topology-sidecar [flags]
   --queue-capacity N     frames per link send queue
   --ping-interval-ms MS  RTT ping interval`;
 
-const FLAGS = new Set(['pod-name', 'namespace', 'pod-ip', 'peer-port', 'app-address', 'metrics-port', 'token-file', 'tls-cert', 'tls-key', 'tls-ca', 'tls-server-name', 'tls-refresh-ms', 'log-level', 'drain-quiet-ms', 'queue-capacity', 'ping-interval-ms']);
+const FLAGS = new Set(['pod-name', 'namespace', 'pod-ip', 'peer-port', 'app-address', 'metrics-port', 'token-file', 'token-refresh-ms', 'tls-cert', 'tls-key', 'tls-ca', 'tls-server-name', 'tls-refresh-ms', 'log-level', 'drain-quiet-ms', 'queue-capacity', 'ping-interval-ms']);
 
 /** A DNS name of RFC 1123 labels: what `--tls-server-name` must be (a name to check, so no wildcard). */
 const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
@@ -145,6 +151,9 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (tlsServerName !== undefined && (tlsServerName.length > 253 || !DNS_NAME.test(tlsServerName))) {
     return { ok: false, help: false, error: `--tls-server-name must be a DNS name such as topology-sidecar.default.svc, got "${tlsServerName}"` };
   }
+  const tokenRefreshMs = positive(get('token-refresh-ms', 'TOKEN_REFRESH_MS'), 'token-refresh-ms');
+  if (typeof tokenRefreshMs === 'string') return { ok: false, help: false, error: tokenRefreshMs };
+  if (tokenRefreshMs !== undefined && get('token-file', 'TOKEN_FILE') === undefined) return { ok: false, help: false, error: '--token-refresh-ms needs --token-file (it is how often the file is re-read)' };
   const tlsRefreshMs = positive(get('tls-refresh-ms', 'TLS_REFRESH_MS'), 'tls-refresh-ms');
   if (typeof tlsRefreshMs === 'string') return { ok: false, help: false, error: tlsRefreshMs };
   if (tlsRefreshMs !== undefined && tlsCert === undefined) return { ok: false, help: false, error: '--tls-refresh-ms needs --tls-cert and --tls-key (it is how often they are re-read)' };
@@ -171,6 +180,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       tlsCa,
       tlsServerName,
       tlsRefreshMs: tlsRefreshMs ?? DEFAULT_TLS_REFRESH_MS,
+      tokenRefreshMs: tokenRefreshMs ?? DEFAULT_TOKEN_REFRESH_MS,
       logLevel,
       drainQuietMs,
       queueCapacity,

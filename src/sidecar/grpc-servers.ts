@@ -5,6 +5,7 @@
  * instead of reaching a handler, and server limits are set.
  */
 import * as grpc from '@grpc/grpc-js';
+import type { ClusterToken } from './cluster-token.js';
 import { loadProto } from './proto.js';
 import { checkToken, unauthenticatedError } from './auth.js';
 import { controlHandlers } from './control-service.js';
@@ -73,7 +74,7 @@ function guardedDefinition(service: grpc.ServiceDefinition, limit: number, count
 }
 
 /** Wraps handlers so a call without the cluster token is refused with UNAUTHENTICATED (and counted). */
-function authenticated<H extends grpc.UntypedServiceImplementation>(handlers: H, token: string | undefined, onRefused: () => void): H {
+function authenticated<H extends grpc.UntypedServiceImplementation>(handlers: H, token: ClusterToken | undefined, onRefused: () => void): H {
   const out: Record<string, AnyHandler> = {};
   for (const [name, handler] of Object.entries(handlers)) {
     out[name] = ((call: grpc.ServerUnaryCall<unknown, unknown>, callback?: grpc.sendUnaryData<unknown>) => {
@@ -129,7 +130,7 @@ export interface SidecarServers {
 /** Options of {@link startServers}. */
 export interface ServerOptions {
   readonly node: SidecarNode;
-  readonly token: string | undefined;
+  readonly token: ClusterToken | undefined;
   readonly peerAddress: string;
   readonly appAddress: string;
   readonly serverCredentials: grpc.ServerCredentials;

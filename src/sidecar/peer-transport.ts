@@ -23,6 +23,7 @@ import { loadProto } from './proto.js';
 import { decodeWireMessage, encodeWireMessage } from './wire-codec.js';
 import { LatencyWindow } from './latency-window.js';
 import { tokenMetadata } from './auth.js';
+import type { ClusterToken } from './cluster-token.js';
 import type { FrameDisposition } from './switch-engine.js';
 import type { Logger } from './logger.js';
 
@@ -87,7 +88,8 @@ export interface TransportHandler {
 export interface PeerTransportOptions {
   readonly self: NodeId;
   readonly pod: string;
-  readonly token: string | undefined;
+  /** The cluster token, sent on every link it opens (the current one, as the file is re-read). */
+  readonly token: ClusterToken | undefined;
   readonly credentials: grpc.ChannelCredentials;
   /**
    * Extra options of every Peer channel, merged over the transport's own (keepalive, backoff,
@@ -459,7 +461,7 @@ export class PeerTransport {
   }
 
   private dial(link: Link): void {
-    const md = tokenMetadata(this.options.token);
+    const md = tokenMetadata(this.options.token?.send);
     md.set(FROM_KEY, this.options.self);
     md.set(EPOCH_KEY, String(link.epoch));
     const client = this.channel(link.peer);

@@ -16,6 +16,7 @@
  * de-dup makes every extra copy free of duplicates.
  */
 import * as grpc from '@grpc/grpc-js';
+import type { ClusterToken } from './cluster-token.js';
 import { randomBytes } from 'node:crypto';
 import { createOverlay, SeenIds, SeededRandom, hash32, DEFAULT_DEDUP_CAPACITY } from '../overlays/index.js';
 import type { AnyOverlay, OverlayMessage, OverlayTimer } from '../overlays/index.js';
@@ -102,7 +103,7 @@ export interface ProbeOutcome {
 export interface SidecarNodeOptions {
   readonly self: NodeId;
   readonly pod: string;
-  readonly token: string | undefined;
+  readonly token: ClusterToken | undefined;
   readonly channelCredentials: grpc.ChannelCredentials;
   /** Extra options of Peer channels (see `PeerTransportOptions.channelOptions`). */
   readonly channelOptions?: grpc.ChannelOptions;

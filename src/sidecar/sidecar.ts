@@ -13,14 +13,16 @@ import { hostPort, type SidecarConfig } from './config.js';
 import { DEFAULT_DRAIN_POLICY } from './switch-engine.js';
 import { tlsServerNameOptions } from './control-client.js';
 import type { Logger } from './logger.js';
-import { onCertificateChange, readNamedFile, watchTlsFiles, type WatchedTlsFiles } from './tls-files.js';
+import { onCertificateChange, watchTlsFiles, type WatchedTlsFiles } from './tls-files.js';
+import { readClusterTokenFile, watchClusterTokenFile, type ClusterToken } from './cluster-token.js';
 
 /** How long shutdown waits for calls and links to finish before forcing (ms). */
 export const SHUTDOWN_GRACE_MS = 2_000;
 
 /** Secrets and credentials read from files. */
 export interface SidecarSecrets {
-  readonly token: string | undefined;
+  /** The cluster token(s), re-read while the sidecar runs (undefined: calls are not authenticated). */
+  readonly token: ClusterToken | undefined;
   readonly serverCredentials: grpc.ServerCredentials;
   readonly channelCredentials: grpc.ChannelCredentials;
   /** The TLS files, re-read while the sidecar runs (undefined without TLS). */
@@ -28,13 +30,13 @@ export interface SidecarSecrets {
 }
 
 /**
- * Reads the token and TLS files named in `config` (throws with the file name on failure). The TLS
- * files are then re-read every `tlsRefreshMs`, so a renewed certificate or CA serves new
- * connections without a restart.
+ * Reads the token and TLS files named in `config` (throws with the file name on failure). Both are
+ * then re-read while the sidecar runs (the token by {@link Sidecar.start}, every `tokenRefreshMs`;
+ * the TLS files every `tlsRefreshMs`), so a rotated token or a renewed certificate takes effect
+ * without a restart.
  */
 export function loadSecrets(config: SidecarConfig): SidecarSecrets {
-  const token = config.tokenFile !== undefined ? readNamedFile(config.tokenFile, 'token file').toString('utf8').trim() : undefined;
-  if (token !== undefined && token.length === 0) throw new Error(`token file ${config.tokenFile} is empty`);
+  const token = config.tokenFile !== undefined ? readClusterTokenFile(config.tokenFile, 'token file') : undefined;
   if (config.tlsCert === undefined || config.tlsKey === undefined) {
     return { token, serverCredentials: grpc.ServerCredentials.createInsecure(), channelCredentials: grpc.credentials.createInsecure(), tls: undefined };
   }
@@ -68,6 +70,7 @@ export class Sidecar {
   private http: HttpServer | undefined;
   private stopping = false;
   private stopWatchingCertificate: (() => void) | undefined;
+  private stopWatchingToken: (() => void) | undefined;
 
   constructor(
     readonly config: SidecarConfig,
@@ -101,6 +104,14 @@ export class Sidecar {
       logger: this.logger,
     });
     if (this.config.metricsPort !== 0) this.http = await this.startHttp();
+    const token = this.secrets.token;
+    if (token !== undefined && this.config.tokenFile !== undefined) {
+      const file = this.config.tokenFile;
+      this.stopWatchingToken = watchClusterTokenFile(file, token, this.config.tokenRefreshMs, (change) => {
+        if ('error' in change) this.logger.error('token file changed and cannot be used', { error: change.error, tokenFile: file });
+        else this.logger.info('cluster token file reloaded: the first token is sent, every listed one accepted', { tokenFile: file, accepted: change.accepted });
+      });
+    }
     const tls = this.secrets.tls;
     if (tls !== undefined) {
       this.stopWatchingCertificate = onCertificateChange(tls, (change) => {
@@ -120,6 +131,7 @@ export class Sidecar {
     if (this.servers !== undefined) await stopServers(this.servers, SHUTDOWN_GRACE_MS);
     this.node.destroy();
     this.stopWatchingCertificate?.();
+    this.stopWatchingToken?.();
     if (this.http !== undefined) {
       const http = this.http;
       http.closeAllConnections();

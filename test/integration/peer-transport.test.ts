@@ -26,6 +26,7 @@ import { peerServiceDefinition } from '../../src/sidecar/grpc-servers.js';
 import { loadProto } from '../../src/sidecar/proto.js';
 import { encodeWireMessage } from '../../src/sidecar/wire-codec.js';
 import { checkToken, unauthenticatedError } from '../../src/sidecar/auth.js';
+import { ClusterToken } from '../../src/sidecar/cluster-token.js';
 import { silentLogger } from '../../src/sidecar/logger.js';
 import { waitFor } from '../../src/fleet/app-traffic.js';
 import type { PeerHandlers } from '../../src/sidecar/generated/topology/v1/Peer.js';
@@ -35,6 +36,7 @@ import type { NodeId, WireMessage } from '../../src/overlays/types.js';
 const BLOCK = 60 + (process.pid % 40);
 /** Cluster token the servers check and the transports present. */
 const TOKEN = 'peer-transport-test-token';
+const CLUSTER_TOKEN = new ClusterToken([TOKEN]);
 /** Deadline of every wait (ms): generous for a loaded CI runner, never reached when things work. */
 const WAIT_MS = 10_000;
 
@@ -76,7 +78,7 @@ async function startNode(live: ReadonlySet<number>, options: Partial<Pick<PeerTr
   const handlers: PeerHandlers = {
     Link: (call) => {
       const n = ref.node as TestNode;
-      const auth = checkToken(call.metadata, TOKEN);
+      const auth = checkToken(call.metadata, CLUSTER_TOKEN);
       if (!auth.ok) {
         n.refused++;
         call.emit('error', unauthenticatedError(auth.reason));
@@ -98,7 +100,7 @@ async function startNode(live: ReadonlySet<number>, options: Partial<Pick<PeerTr
       rec.bytes[direction] += n;
     },
   };
-  const transport = new PeerTransport({ self: id, pod: `pod-${id}`, token: TOKEN, credentials: grpc.credentials.createInsecure(), handler, logger: silentLogger(), ...options });
+  const transport = new PeerTransport({ self: id, pod: `pod-${id}`, token: CLUSTER_TOKEN, credentials: grpc.credentials.createInsecure(), handler, logger: silentLogger(), ...options });
   const node: TestNode = { id, transport, server, rec, accepted: 0, refused: 0 };
   ref.node = node;
   return node;

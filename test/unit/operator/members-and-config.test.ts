@@ -5,6 +5,7 @@ import type { ClusterTopology } from '../../../src/api/types.js';
 import { memberPods, memberRelevantChange, topologiesSelecting } from '../../../src/operator/members.js';
 import { DEFAULT_HEALTH_PORT, DEFAULT_METRICS_PORT, parseOperatorConfig } from '../../../src/operator/config.js';
 import { DEFAULT_TLS_REFRESH_MS } from '../../../src/sidecar/tls-files.js';
+import { DEFAULT_TOKEN_REFRESH_MS } from '../../../src/sidecar/cluster-token.js';
 
 /** A pod of app `chat` in namespace `ns`, Ready with an IP unless told otherwise. */
 function pod(name: string, opts: { ip?: string; ready?: boolean; labels?: Record<string, string>; annotations?: Record<string, string>; deleting?: boolean; phase?: string } = {}): V1Pod {
@@ -88,6 +89,9 @@ describe('parseOperatorConfig', () => {
     expect(r.config.leaseNamespace).to.equal('system');
     expect(r.config.identity).to.equal('op-0');
     expect(r.config.namespaces).to.deep.equal([]);
+    expect(r.config.tokenRefreshMs).to.equal(DEFAULT_TOKEN_REFRESH_MS);
+    const fast = parseOperatorConfig(['--token-refresh-ms', '250'], {}, 'host');
+    expect(fast.ok && fast.config.tokenRefreshMs).to.equal(250);
   });
 
   it('calls sidecars in plaintext by default, over TLS with a CA, with a client certificate, a server name and a refresh interval when given (flags or environment)', () => {
@@ -117,6 +121,7 @@ describe('parseOperatorConfig', () => {
     [['--sidecar-tls-cert-file', 'c.crt', '--sidecar-tls-key-file', 'c.key'], /need --sidecar-tls-ca-file/],
     [['--sidecar-tls-server-name', 'sidecar.ns.svc'], /need --sidecar-tls-ca-file/],
     [['--sidecar-tls-refresh-ms', '1000'], /need --sidecar-tls-ca-file/],
+    [['--token-refresh-ms', '-5'], /--token-refresh-ms must be a positive integer/],
     [['--sidecar-tls-ca-file', 'ca.crt', '--sidecar-tls-refresh-ms', '0'], /--sidecar-tls-refresh-ms must be a positive integer/],
     [['--sidecar-tls-ca-file', 'ca.crt', '--sidecar-tls-server-name', '*.ns.svc'], /must be a DNS name/],
   ] as const) {

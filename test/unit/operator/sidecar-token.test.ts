@@ -40,6 +40,17 @@ describe('sidecar token (spec.sidecar.tokenSecretRef)', () => {
     expect(s.reads).to.have.length(3);
   });
 
+  it('sends the first token of a value that lists several (a rotation in progress), and the file token as it is now', async () => {
+    const s = secrets({ 'apps/chat': { token: b64('new-token\nold-token\n') } });
+    let fileToken = 'old-file-token';
+    const tokens = new SidecarTokens(() => fileToken, s.read);
+    expect(await tokens.resolve('apps', { name: 'chat' })).to.deep.equal({ ok: true, token: 'new-token' });
+    expect(await tokens.resolve('apps', undefined)).to.deep.equal({ ok: true, token: 'old-file-token' });
+    fileToken = 'new-file-token';
+    expect(await tokens.resolve('apps', undefined)).to.deep.equal({ ok: true, token: 'new-file-token' });
+    expect(tokens.fallbackToken()).to.equal('new-file-token');
+  });
+
   it('reports a missing Secret, a missing or empty key and a forbidden read as results, without caching them', async () => {
     const s = secrets({ 'apps/chat': { token: b64('  ') } });
     const tokens = new SidecarTokens('file-token', s.read);

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { parseConfig, DEFAULT_PEER_PORT, isLoopback, USAGE } from '../../../src/sidecar/config.js';
 import { peerChannelOptions } from '../../../src/sidecar/sidecar.js';
 import { DEFAULT_TLS_REFRESH_MS } from '../../../src/sidecar/tls-files.js';
+import { DEFAULT_TOKEN_REFRESH_MS } from '../../../src/sidecar/cluster-token.js';
 import { DEFAULT_SIDECAR_PORT, SIDECAR_DEFAULTS } from '../../../src/api/defaults.js';
 
 describe('sidecar config', () => {
@@ -45,6 +46,8 @@ describe('sidecar config', () => {
     [['--tls-cert', 'a.pem', '--tls-key', 'a.key', '--tls-server-name', '*.apps.svc'], /DNS name/],
     [['--tls-cert', 'a.pem', '--tls-key', 'a.key', '--tls-server-name', 'bad_name.svc'], /DNS name/],
     [['--tls-refresh-ms', '1000'], /--tls-refresh-ms needs --tls-cert/],
+    [['--token-refresh-ms', '1000'], /--token-refresh-ms needs --token-file/],
+    [['--token-file', 't', '--token-refresh-ms', 'soon'], /--token-refresh-ms must be a positive integer/],
     [['--tls-cert', 'a.pem', '--tls-key', 'a.key', '--tls-refresh-ms', '0'], /--tls-refresh-ms must be a positive integer/],
     [['--log-level', 'loud'], /log-level/],
     [['--frobnicate', '1'], /unknown flag/],
@@ -66,6 +69,15 @@ describe('sidecar config', () => {
     expect(env.ok && env.config).to.deep.include({ tlsCa: undefined, tlsServerName: 'topology-sidecar.apps.svc' });
     const plain = parseConfig([], {}, 'h');
     expect(plain.ok && plain.config).to.deep.include({ tlsCert: undefined, tlsServerName: undefined });
+  });
+
+  it('re-reads the token file every minute by default, or as often as --token-refresh-ms / TOKEN_REFRESH_MS says', () => {
+    const byDefault = parseConfig(['--token-file', 'token'], {}, 'h');
+    expect(byDefault.ok && byDefault.config.tokenRefreshMs).to.equal(DEFAULT_TOKEN_REFRESH_MS);
+    expect(DEFAULT_TOKEN_REFRESH_MS).to.equal(60_000);
+    const env = parseConfig([], { TOKEN_FILE: 'token', TOKEN_REFRESH_MS: '300' }, 'h');
+    expect(env.ok && env.config.tokenRefreshMs).to.equal(300);
+    expect(USAGE).to.match(/one token per\s+line, the first is sent and every one accepted/);
   });
 
   it('re-reads the TLS files every minute by default, or as often as --tls-refresh-ms / TLS_REFRESH_MS says', () => {
