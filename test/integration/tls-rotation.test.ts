@@ -9,7 +9,8 @@
 // certificate, and each sidecar logs the new certificate once; the operator's transport, still
 // trusting only the old CA, is then refused, and reaches the sidecars once its own files are
 // rotated; the overlay keeps working throughout (a switch to a new epoch over TLS, and a
-// broadcast every member receives exactly once).
+// broadcast every member receives exactly once). Then one-way TLS (no --tls-ca): a sidecar serves
+// clients that present no certificate, refuses plaintext, and serves its renewed certificate.
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -194,5 +195,52 @@ describe('TLS certificate rotation without a restart (integration)', function ()
     expect(parsed.ok, parsed.ok ? '' : parsed.error).to.equal(true);
     if (!parsed.ok) return;
     expect(() => loadSecrets(parsed.config)).to.throw(/invalid TLS files \(--tls-cert .*old-sidecar\.crt \/ --tls-key .*new-sidecar\.key/);
+  });
+});
+
+describe('one-way TLS (no --tls-ca) and its rotation (integration)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let secret: MountedSecret;
+  let fleet: LoopbackFleet | undefined;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'topology-oneway-'));
+    makeCa(dir, 'old-ca');
+    makeCa(dir, 'new-ca');
+    makeLeaf(dir, 'old-sidecar', 'old-ca', sidecarExtensions(SERVER_NAME));
+    makeLeaf(dir, 'new-sidecar', 'new-ca', sidecarExtensions(SERVER_NAME));
+    secret = new MountedSecret(join(dir, 'sidecar-tls'), dir);
+    secret.publish({ 'tls.crt': 'old-sidecar.crt', 'tls.key': 'old-sidecar.key' });
+    fleet = await LoopbackFleet.start({
+      size: 1,
+      extraArgs: ['--tls-cert', secret.path('tls.crt'), '--tls-key', secret.path('tls.key'), '--tls-server-name', SERVER_NAME, '--tls-refresh-ms', String(REFRESH_MS)],
+      readinessClient: { credentials: grpc.credentials.createSsl(readFileSync(join(dir, 'old-ca.crt'))), channelOptions: tlsServerNameOptions(SERVER_NAME) },
+    });
+  });
+
+  after(async () => {
+    await fleet?.stop();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves clients without a certificate over TLS, refuses plaintext, and serves a renewed certificate', async () => {
+    const member = fleet!.ids()[0]!;
+    const code = async (credentials: grpc.ChannelCredentials): Promise<grpc.status> => {
+      const c = new ControlClient(member, { credentials, channelOptions: { ...tlsServerNameOptions(SERVER_NAME), ...FRESH_CONNECTION }, token: fleet!.token, timeoutMs: CALL_DEADLINE_MS });
+      try {
+        const r = await c.getState(true);
+        return r.ok ? grpc.status.OK : r.code;
+      } finally {
+        c.close();
+      }
+    };
+    const trustingOld = grpc.credentials.createSsl(readFileSync(join(dir, 'old-ca.crt')));
+    const trustingNew = grpc.credentials.createSsl(readFileSync(join(dir, 'new-ca.crt')));
+    expect(await code(trustingOld), 'a client with no certificate that trusts the CA').to.equal(grpc.status.OK);
+    expect(await code(grpc.credentials.createInsecure()), 'plaintext').to.equal(grpc.status.UNAVAILABLE);
+    expect(await code(trustingNew), 'a client that trusts only the new CA, before the renewal').to.equal(grpc.status.UNAVAILABLE);
+    secret.publish({ 'tls.crt': 'new-sidecar.crt', 'tls.key': 'new-sidecar.key' });
+    expect(await waitFor(async () => (await code(trustingNew)) === grpc.status.OK, ROTATION_DEADLINE_MS, 100), 'the renewed certificate is served').to.equal(true);
   });
 });
