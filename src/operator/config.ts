@@ -211,6 +211,7 @@ export function parseOperatorConfig(argv: readonly string[], env: Readonly<Recor
   const tokenRefreshText = flags.get('token-refresh-ms') ?? env['TOKEN_REFRESH_MS'];
   const tokenRefreshMs = tokenRefreshText !== undefined && tokenRefreshText !== '' ? positive(tokenRefreshText, 'token-refresh-ms') : DEFAULT_TOKEN_REFRESH_MS;
   if (typeof tokenRefreshMs === 'string') return fail(tokenRefreshMs);
+  if (tokenRefreshText !== undefined && tokenRefreshText !== '' && (tokenFile === undefined || tokenFile === '')) return fail('--token-refresh-ms needs --token-file (it is how often the file is re-read)');
   const tls = sidecarTls(flags, env);
   if (typeof tls === 'string') return fail(tls);
   return {

@@ -90,7 +90,7 @@ describe('parseOperatorConfig', () => {
     expect(r.config.identity).to.equal('op-0');
     expect(r.config.namespaces).to.deep.equal([]);
     expect(r.config.tokenRefreshMs).to.equal(DEFAULT_TOKEN_REFRESH_MS);
-    const fast = parseOperatorConfig(['--token-refresh-ms', '250'], {}, 'host');
+    const fast = parseOperatorConfig(['--token-refresh-ms', '250'], { TOKEN_FILE: '/var/run/topology/token/token' }, 'host');
     expect(fast.ok && fast.config.tokenRefreshMs).to.equal(250);
   });
 
@@ -121,7 +121,8 @@ describe('parseOperatorConfig', () => {
     [['--sidecar-tls-cert-file', 'c.crt', '--sidecar-tls-key-file', 'c.key'], /need --sidecar-tls-ca-file/],
     [['--sidecar-tls-server-name', 'sidecar.ns.svc'], /need --sidecar-tls-ca-file/],
     [['--sidecar-tls-refresh-ms', '1000'], /need --sidecar-tls-ca-file/],
-    [['--token-refresh-ms', '-5'], /--token-refresh-ms must be a positive integer/],
+    [['--token-file', 't', '--token-refresh-ms', '-5'], /--token-refresh-ms must be a positive integer/],
+    [['--token-refresh-ms', '500'], /--token-refresh-ms needs --token-file/],
     [['--sidecar-tls-ca-file', 'ca.crt', '--sidecar-tls-refresh-ms', '0'], /--sidecar-tls-refresh-ms must be a positive integer/],
     [['--sidecar-tls-ca-file', 'ca.crt', '--sidecar-tls-server-name', '*.ns.svc'], /must be a DNS name/],
   ] as const) {
