@@ -20,7 +20,7 @@ import { verificationWindowSeconds } from './rollout/plan-rollout.js';
 import { IN_FLIGHT_STAGES } from './rules/decide-switch.js';
 import { runMemberActions } from './sidecar-actions.js';
 import { SidecarMetricsCollector } from './sidecar-metrics.js';
-import { observeMembers, syncMemberLists, type MemberObservation } from './sidecar-observe.js';
+import { applySwitchReplies, observeMembers, syncMemberLists, type MemberObservation } from './sidecar-observe.js';
 import type { SidecarPool } from './sidecar-pool.js';
 import { verifyEpoch } from './sidecar-verify.js';
 
@@ -103,7 +103,7 @@ export class ReconcilePass {
 
     // Plan.
     const verification = this.verifications.get(uid);
-    const plan = planReconcile({
+    let plan = planReconcile({
       spec: input.spec,
       generation,
       status,
@@ -116,12 +116,27 @@ export class ReconcilePass {
     // Act.
     const addressOf = new Map(observations.filter((o) => o.pod.address !== undefined).map((o) => [o.pod.name, o.pod.address!]));
     const outcome = await runMemberActions(pool, spec, plan.actions, addressOf, log);
+    // The switch replies say which epochs each member holds now. A stage all its members just
+    // acknowledged moves on in this pass (its verification starts, or the next step is routed)
+    // instead of waiting for the next pass to observe it: one round of GetState less per stage.
+    // Once, so a pass stays bounded; the states read before the actions are then stale, and the
+    // verification reads its own.
+    let statesFresh = true;
+    if (outcome.acknowledged.size > 0 && inFlight(plan.status)) {
+      applySwitchReplies(observations, outcome.acknowledged);
+      const next = planReconcile({ spec: input.spec, generation, status: plan.status, members: observations.map((o) => o.observed), now: this.now(), ...(verification !== undefined ? { verification } : {}) });
+      plan = { ...next, events: [...plan.events, ...next.events], ...(plan.recommendation !== undefined ? { recommendation: plan.recommendation } : {}) };
+      const more = await runMemberActions(pool, spec, next.actions, addressOf, log);
+      outcome.changed += more.changed;
+      outcome.failures.push(...more.failures);
+      statesFresh = false;
+    }
     let actOnVerification = false;
     let windowEndMs: number | undefined;
     for (const action of plan.actions) {
       if (action.kind !== 'verify') continue;
       const addresses = action.members.map((m) => addressOf.get(m)).filter((a): a is string => a !== undefined);
-      const observed = new Map(observations.filter((o) => o.state !== undefined && o.pod.address !== undefined).map((o) => [o.pod.address!, o.state!]));
+      const observed = statesFresh ? new Map(observations.filter((o) => o.state !== undefined && o.pod.address !== undefined).map((o) => [o.pod.address!, o.state!])) : undefined;
       const v = await verifyEpoch(pool, spec, action.epoch, addresses, lost, this.now, observed);
       this.verifications.set(uid, v);
       const failed = !v.connected || v.probesDelivered < v.probesSent;

@@ -10,6 +10,7 @@
  * leaves, the overlays on the other members learn it without waiting for the next switch.
  */
 import type { ObservedMember } from './rollout/types.js';
+import type { MemberEpochs } from './sidecar-actions.js';
 import type { SidecarState } from '../sidecar/control-client.js';
 import type { MemberPod } from './members.js';
 import type { SidecarPool } from './sidecar-pool.js';
@@ -25,6 +26,25 @@ export interface MemberObservation {
 
 function epoch(n: number | undefined): number | undefined {
   return n === undefined || n === 0 ? undefined : n;
+}
+
+/**
+ * Updates the observations with the epochs members replied with to switch calls (address →
+ * epochs): a reply states what the member holds after the call, as a GetState would.
+ */
+export function applySwitchReplies(observations: readonly MemberObservation[], replies: ReadonlyMap<string, MemberEpochs>): void {
+  for (const o of observations) {
+    const r = o.pod.address !== undefined ? replies.get(o.pod.address) : undefined;
+    if (r === undefined || !o.observed.ready) continue;
+    const set = (key: 'activeEpoch' | 'stagedEpoch' | 'routingEpoch', value: number): void => {
+      const e = epoch(value);
+      if (e === undefined) delete o.observed[key];
+      else o.observed[key] = e;
+    };
+    set('activeEpoch', r.active);
+    set('stagedEpoch', r.staged);
+    set('routingEpoch', r.route);
+  }
 }
 
 /** Asks every candidate's sidecar for its state and builds the engine's observations. */
