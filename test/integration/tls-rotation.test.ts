@@ -67,6 +67,25 @@ class MountedSecret {
   }
 }
 
+/** An old and a new CA in `dir`, each with a sidecar certificate for SERVER_NAME: `<old|new>-ca`, `<old|new>-sidecar`. */
+function makeOldAndNewSidecarCertificates(dir: string): void {
+  makeCa(dir, 'old-ca');
+  makeCa(dir, 'new-ca');
+  makeLeaf(dir, 'old-sidecar', 'old-ca', sidecarExtensions(SERVER_NAME));
+  makeLeaf(dir, 'new-sidecar', 'new-ca', sidecarExtensions(SERVER_NAME));
+}
+
+/** The status of GetState on `member` over a new connection made with `credentials` (OK = 0). */
+async function getStateCode(member: string, credentials: grpc.ChannelCredentials, token: string): Promise<grpc.status> {
+  const c = new ControlClient(member, { credentials, channelOptions: { ...tlsServerNameOptions(SERVER_NAME), ...FRESH_CONNECTION }, token, timeoutMs: CALL_DEADLINE_MS });
+  try {
+    const r = await c.getState(true);
+    return r.ok ? grpc.status.OK : r.code;
+  } finally {
+    c.close();
+  }
+}
+
 describe('TLS certificate rotation without a restart (integration)', function () {
   this.timeout(180_000);
   let dir: string;
@@ -79,14 +98,7 @@ describe('TLS certificate rotation without a restart (integration)', function ()
   const bundle = (...cas: string[]): { text: string } => ({ text: cas.map((ca) => readFileSync(join(dir, `${ca}.crt`), 'utf8')).join('') });
 
   /** Whether GetState on sidecar `member` (default: the first) succeeds over a new connection made with `credentials`. */
-  const accepted = async (credentials: grpc.ChannelCredentials, member = ids[0]!): Promise<boolean> => {
-    const c = new ControlClient(member, { credentials, channelOptions: { ...tlsServerNameOptions(SERVER_NAME), ...FRESH_CONNECTION }, token: fleet!.token, timeoutMs: CALL_DEADLINE_MS });
-    try {
-      return (await c.getState(true)).ok;
-    } finally {
-      c.close();
-    }
-  };
+  const accepted = async (credentials: grpc.ChannelCredentials, member = ids[0]!): Promise<boolean> => (await getStateCode(member, credentials, fleet!.token)) === grpc.status.OK;
 
   /** Whether a new operator SidecarPool built on `transport` reaches every sidecar. */
   const poolReachesAll = async (transport: SidecarTransport): Promise<boolean> => {
@@ -101,10 +113,7 @@ describe('TLS certificate rotation without a restart (integration)', function ()
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'topology-rotation-'));
-    makeCa(dir, 'old-ca');
-    makeCa(dir, 'new-ca');
-    makeLeaf(dir, 'old-sidecar', 'old-ca', sidecarExtensions(SERVER_NAME));
-    makeLeaf(dir, 'new-sidecar', 'new-ca', sidecarExtensions(SERVER_NAME));
+    makeOldAndNewSidecarCertificates(dir);
     makeLeaf(dir, 'old-operator', 'old-ca', ['extendedKeyUsage=clientAuth']);
     makeLeaf(dir, 'new-operator', 'new-ca', ['extendedKeyUsage=clientAuth']);
     sidecarSecret = new MountedSecret(join(dir, 'sidecar-tls'), dir);
@@ -206,10 +215,7 @@ describe('one-way TLS (no --tls-ca) and its rotation (integration)', function ()
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'topology-oneway-'));
-    makeCa(dir, 'old-ca');
-    makeCa(dir, 'new-ca');
-    makeLeaf(dir, 'old-sidecar', 'old-ca', sidecarExtensions(SERVER_NAME));
-    makeLeaf(dir, 'new-sidecar', 'new-ca', sidecarExtensions(SERVER_NAME));
+    makeOldAndNewSidecarCertificates(dir);
     secret = new MountedSecret(join(dir, 'sidecar-tls'), dir);
     secret.publish({ 'tls.crt': 'old-sidecar.crt', 'tls.key': 'old-sidecar.key' });
     fleet = await LoopbackFleet.start({
@@ -226,15 +232,7 @@ describe('one-way TLS (no --tls-ca) and its rotation (integration)', function ()
 
   it('serves clients without a certificate over TLS, refuses plaintext, and serves a renewed certificate', async () => {
     const member = fleet!.ids()[0]!;
-    const code = async (credentials: grpc.ChannelCredentials): Promise<grpc.status> => {
-      const c = new ControlClient(member, { credentials, channelOptions: { ...tlsServerNameOptions(SERVER_NAME), ...FRESH_CONNECTION }, token: fleet!.token, timeoutMs: CALL_DEADLINE_MS });
-      try {
-        const r = await c.getState(true);
-        return r.ok ? grpc.status.OK : r.code;
-      } finally {
-        c.close();
-      }
-    };
+    const code = (credentials: grpc.ChannelCredentials): Promise<grpc.status> => getStateCode(member, credentials, fleet!.token);
     const trustingOld = grpc.credentials.createSsl(readFileSync(join(dir, 'old-ca.crt')));
     const trustingNew = grpc.credentials.createSsl(readFileSync(join(dir, 'new-ca.crt')));
     expect(await code(trustingOld), 'a client with no certificate that trusts the CA').to.equal(grpc.status.OK);
