@@ -7,7 +7,7 @@
  * mounted Secret in place.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { readNamedFile } from './tls-files.js';
+import { readNamedFile } from './named-file.js';
 
 /** Default re-read interval of the token file (ms): the kubelet refreshes a mounted Secret about a minute after it changes. */
 export const DEFAULT_TOKEN_REFRESH_MS = 60_000;

@@ -11,8 +11,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { createHash, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
+import { readNamedFile } from './named-file.js';
 
 /**
  * Default re-read interval of certificate files (ms). The kubelet refreshes a mounted Secret about a
@@ -45,15 +45,6 @@ export interface WatchedTlsFiles {
   readonly hasCa: boolean;
   /** The certificate read at start (undefined without a certificate file). */
   readonly initial: CertificateSummary | undefined;
-}
-
-/** Reads `file`, or throws `cannot read <name> <file>: <reason>` (name: a flag or what the file is). */
-export function readNamedFile(file: string, name: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new Error(`cannot read ${name} ${file}: ${(err as Error).message}`, { cause: err });
-  }
 }
 
 /** Subject, serial, expiry and fingerprint of the first certificate in `pem`. */
