@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-*/**', 'node_modules/**', 'src/sidecar/generated/**'] },
+  { ignores: ['dist/**', 'dist-*/**', 'node_modules/**', 'src/rpc/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,7 +2,7 @@
  * Benchmark of the operator's reconcile pass against real sidecars on a loopback fleet, without
  * Kubernetes (`npm run bench:operator -- --nodes N --out FILE`).
  *
- * The pass is the reconciler's own (src/operator/reconciler-pass.ts: observe every sidecar, plan,
+ * The pass is the reconciler's own (src/operator/reconcile/reconcile-pass.ts: observe every sidecar, plan,
  * carry out the member actions, verify); only the resource is a status kept in memory instead of
  * the API server, and the wait between passes is the pass's own requeueAfter. It measures, for the
  * first overlay and for a chain of phased switches (rollout steps 10/50/100 %, 1 s health window
@@ -31,9 +31,9 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { LoopbackFleet, FLEET_PEER_PORT } from '../src/fleet/loopback-fleet.js';
 import type { ClusterTopologySpec, ClusterTopologyStatus, OverlayKind } from '../src/api/types.js';
 import { silentLogger } from '../src/operator/controller/log.js';
-import type { MemberPod } from '../src/operator/members.js';
-import { ReconcilePass } from '../src/operator/reconciler-pass.js';
-import { SidecarPool } from '../src/operator/sidecar-pool.js';
+import type { MemberPod } from '../src/operator/reconcile/members.js';
+import { ReconcilePass } from '../src/operator/reconcile/reconcile-pass.js';
+import { SidecarPool } from '../src/operator/sidecars/pool.js';
 import { quantile } from '../src/sidecar/latency-window.js';
 import { packageRoot } from '../src/paths.js';
 import {

@@ -13,8 +13,8 @@
  * the epoch). Without that variable it does nothing.
  */
 import { appendFileSync } from 'node:fs';
-import { ReconcilePass, type PassResult } from '../../src/operator/reconciler-pass.js';
-import { SidecarPool } from '../../src/operator/sidecar-pool.js';
+import { ReconcilePass, type PassResult } from '../../src/operator/reconcile/reconcile-pass.js';
+import { SidecarPool } from '../../src/operator/sidecars/pool.js';
 import { StatusWriter } from '../../src/operator/controller/status-writer.js';
 
 /** One traced call. */

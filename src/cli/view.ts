@@ -4,7 +4,7 @@
  * rollout, and when a resource counts as settled.
  */
 import type { ClusterTopology, Condition, HistoryEntry, MemberCounts, OverlayKind, Phase, RolloutStatus } from '../api/types.js';
-import { IN_FLIGHT_STAGES } from '../operator/rules/decide-switch.js';
+import { IN_FLIGHT_STAGES } from '../api/status.js';
 
 /** The `status` command's summary (also its `-o json|yaml` shape). */
 export interface TopologySummary {

@@ -11,9 +11,9 @@
  */
 import { createServer, type Server } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
-import { loadProto } from '../sidecar/proto.js';
-import type { OverlayClient } from '../sidecar/generated/topology/v1/Overlay.js';
-import type { Delivery__Output } from '../sidecar/generated/topology/v1/Delivery.js';
+import { loadProto } from '../rpc/proto.js';
+import type { OverlayClient } from '../rpc/generated/topology/v1/Overlay.js';
+import type { Delivery__Output } from '../rpc/generated/topology/v1/Delivery.js';
 
 /** Settings of the demo app (see main.ts for the environment variables). */
 export interface DemoAppConfig {

@@ -5,9 +5,9 @@
  * from what each receiver recorded, which messages were lost or delivered twice.
  */
 import * as grpc from '@grpc/grpc-js';
-import { loadProto } from '../sidecar/proto.js';
-import type { OverlayClient } from '../sidecar/generated/topology/v1/Overlay.js';
-import type { Delivery__Output } from '../sidecar/generated/topology/v1/Delivery.js';
+import { loadProto } from '../rpc/proto.js';
+import type { OverlayClient } from '../rpc/generated/topology/v1/Overlay.js';
+import type { Delivery__Output } from '../rpc/generated/topology/v1/Delivery.js';
 import { SeededRandom } from '../overlays/random.js';
 
 /** A message the generator sent, as its sidecar acknowledged it. */

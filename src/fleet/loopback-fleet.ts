@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { buildRoot } from '../paths.js';
-import { loadProto } from '../sidecar/proto.js';
+import { loadProto } from '../rpc/proto.js';
 import { DEFAULT_APP_PORT, DEFAULT_PEER_PORT } from '../sidecar/config.js';
 import { SIDECAR_NODE_FLAGS } from '../sidecar/node-flags.js';
 

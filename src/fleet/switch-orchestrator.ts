@@ -8,10 +8,11 @@
  * (the operator rolls back or proceeds per its policy). `maxFailures` says how many a switch
  * tolerates before it stops and reports failure.
  */
+import { connected, incompleteMeshMembers } from '../overlays/components.js';
 import type { OverlayKind } from '../overlays/types.js';
-import { ControlClient, type CallResult, type ControlClientOptions, type SidecarState } from '../sidecar/control-client.js';
-import { TOPOLOGY_OF_KIND, kindOfTopology } from '../sidecar/overlay-params.js';
-import type { OverlayParams } from '../sidecar/generated/topology/v1/OverlayParams.js';
+import { ControlClient, type CallResult, type ControlClientOptions, type SidecarState } from '../rpc/control-client.js';
+import { TOPOLOGY_OF_KIND, kindOfTopology } from '../rpc/overlay-params.js';
+import type { OverlayParams } from '../rpc/generated/topology/v1/OverlayParams.js';
 
 /** Default rollout steps: route everyone at once. */
 export const DEFAULT_STEPS: readonly number[] = [100];
@@ -38,50 +39,6 @@ export function membersForStep(members: readonly string[], percent: number): str
 }
 
 /**
- * True when the union of the members' active views, restricted to `members`, is one connected
- * graph in which every member (when there are two or more) has a neighbour. Pure.
- */
-export function activeViewsConnected(members: readonly string[], activeViews: ReadonlyMap<string, readonly string[]>): boolean {
-  if (members.length <= 1) return true;
-  const inSet = new Set(members);
-  const adj = new Map<string, Set<string>>(members.map((m) => [m, new Set<string>()]));
-  for (const [m, view] of activeViews) {
-    if (!inSet.has(m)) continue;
-    for (const n of view) {
-      if (!inSet.has(n) || n === m) continue;
-      adj.get(m)?.add(n);
-      adj.get(n)?.add(m);
-    }
-  }
-  for (const set of adj.values()) if (set.size === 0) return false;
-  const start = members[0] as string;
-  const seen = new Set([start]);
-  const stack = [start];
-  while (stack.length > 0) {
-    for (const n of adj.get(stack.pop() as string) ?? []) {
-      if (!seen.has(n)) {
-        seen.add(n);
-        stack.push(n);
-      }
-    }
-  }
-  return seen.size === members.length;
-}
-
-/**
- * Members of `members` whose active view lacks some other member: a full mesh is formed only when
- * this is empty. Pure.
- */
-export function incompleteMeshMembers(members: readonly string[], activeViews: ReadonlyMap<string, readonly string[]>): string[] {
-  const out: string[] = [];
-  for (const m of members) {
-    const view = new Set(activeViews.get(m) ?? []);
-    if (members.some((n) => n !== m && !view.has(n))) out.push(m);
-  }
-  return out;
-}
-
-/**
  * True when the overlay `kind` over `members` is formed enough to carry traffic (make before
  * break). Gossip overlays and ClientServer need a connected graph; a FullMesh whose graph is merely
  * connected still has links being dialed (at 200 members for ~12 s after the graph connects), and
@@ -89,7 +46,7 @@ export function incompleteMeshMembers(members: readonly string[], activeViews: R
  */
 export function overlayFormed(kind: OverlayKind | undefined, members: readonly string[], activeViews: ReadonlyMap<string, readonly string[]>): boolean {
   if (kind === 'FullMesh') return incompleteMeshMembers(members, activeViews).length === 0;
-  return activeViewsConnected(members, activeViews);
+  return connected(members, activeViews);
 }
 
 /** What to switch to. */

@@ -15,8 +15,8 @@
  * - sidecar calls: at most 32 in flight per reconcile, 5 s deadline each.
  */
 import { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS } from './controller/leader-election.js';
-import { DEFAULT_TLS_REFRESH_MS } from '../sidecar/tls-files.js';
-import { DEFAULT_TOKEN_REFRESH_MS } from '../sidecar/cluster-token.js';
+import { DEFAULT_TLS_REFRESH_MS } from '../rpc/tls-files.js';
+import { DEFAULT_TOKEN_REFRESH_MS } from '../rpc/cluster-token.js';
 
 /** kubebuilder's default metrics port. */
 export const DEFAULT_METRICS_PORT = 8080;

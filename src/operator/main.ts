@@ -13,11 +13,11 @@ import { hostname } from 'node:os';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import winston from 'winston';
 import { parseOperatorConfig, USAGE } from './config.js';
-import { loadSidecarTransport, type SidecarTransport } from './sidecar-tls.js';
-import { onCertificateChange } from '../sidecar/tls-files.js';
-import { readClusterTokenFile, watchClusterTokenFile, type ClusterToken } from '../sidecar/cluster-token.js';
+import { loadSidecarTransport, type SidecarTransport } from './sidecars/tls.js';
+import { onCertificateChange } from '../rpc/tls-files.js';
+import { readClusterTokenFile, watchClusterTokenFile, type ClusterToken } from '../rpc/cluster-token.js';
 import { PooledKubeConfig } from './controller/pooled-kube-config.js';
-import { buildOperator } from './reconciler-controller.js';
+import { buildOperator } from './reconcile/reconciler-controller.js';
 
 /** Exit code for invalid flags (the usage-error convention of getopt tools). */
 export const EXIT_USAGE = 2;

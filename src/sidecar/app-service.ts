@@ -7,9 +7,9 @@
  * RESOURCE_EXHAUSTED rather than letting memory grow (the app reconnects and sees what follows).
  */
 import * as grpc from '@grpc/grpc-js';
-import type { OverlayHandlers } from './generated/topology/v1/Overlay.js';
+import type { OverlayHandlers } from '../rpc/generated/topology/v1/Overlay.js';
 import type { SidecarNode } from './sidecar-node.js';
-import { grpcError } from './auth.js';
+import { grpcError } from '../rpc/auth.js';
 
 /** Largest app payload accepted (bytes): well under the Peer frame limit. */
 export const MAX_APP_PAYLOAD_BYTES = 512 * 1024;

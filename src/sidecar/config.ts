@@ -9,8 +9,8 @@
 import { isIP } from 'node:net';
 import { LOG_LEVELS } from './logger.js';
 import { DEFAULT_SIDECAR_PORT } from '../api/defaults.js';
-import { DEFAULT_TLS_REFRESH_MS } from './tls-files.js';
-import { DEFAULT_TOKEN_REFRESH_MS } from './cluster-token.js';
+import { DEFAULT_TLS_REFRESH_MS } from '../rpc/tls-files.js';
+import { DEFAULT_TOKEN_REFRESH_MS } from '../rpc/cluster-token.js';
 
 /** Default Peer + Control port: the ClusterTopology's `spec.sidecar.port` default, one number for operator and sidecar. */
 export const DEFAULT_PEER_PORT = DEFAULT_SIDECAR_PORT;

@@ -5,13 +5,13 @@
  * `grpc-servers.ts`.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { ControlHandlers } from './generated/topology/v1/Control.js';
-import type { SwitchReply } from './generated/topology/v1/SwitchReply.js';
-import type { OverlayMetrics } from './generated/topology/v1/OverlayMetrics.js';
+import type { ControlHandlers } from '../rpc/generated/topology/v1/Control.js';
+import type { SwitchReply } from '../rpc/generated/topology/v1/SwitchReply.js';
+import type { OverlayMetrics } from '../rpc/generated/topology/v1/OverlayMetrics.js';
 import type { SidecarNode } from './sidecar-node.js';
 import type { SwitchResult } from './switch-engine.js';
-import { kindOfTopology, overlayParamOptions, TOPOLOGY_OF_KIND } from './overlay-params.js';
-import { grpcError } from './auth.js';
+import { kindOfTopology, overlayParamOptions, TOPOLOGY_OF_KIND } from '../rpc/overlay-params.js';
+import { grpcError } from '../rpc/auth.js';
 
 /** Longest a Probe call may wait (ms): keeps a handler from being held open indefinitely. */
 export const MAX_PROBE_TIMEOUT_MS = 60_000;

@@ -5,15 +5,15 @@
  * instead of reaching a handler, and server limits are set.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { ClusterToken } from './cluster-token.js';
-import { loadProto } from './proto.js';
-import { checkToken, unauthenticatedError } from './auth.js';
+import type { ClusterToken } from '../rpc/cluster-token.js';
+import { loadProto } from '../rpc/proto.js';
+import { checkToken, unauthenticatedError } from '../rpc/auth.js';
 import { controlHandlers } from './control-service.js';
 import { overlayHandlers } from './app-service.js';
 import type { SidecarNode } from './sidecar-node.js';
 import type { OutgoingFrame, PeerTransport } from './peer-transport.js';
-import type { PeerHandlers } from './generated/topology/v1/Peer.js';
-import type { HealthHandlers } from './generated/grpc/health/v1/Health.js';
+import type { PeerHandlers } from '../rpc/generated/topology/v1/Peer.js';
+import type { HealthHandlers } from '../rpc/generated/grpc/health/v1/Health.js';
 import type { Logger } from './logger.js';
 
 /** Largest request accepted by Control and Overlay (bytes); Peer frames have their own limit. */

@@ -17,13 +17,13 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { NodeId, WireMessage } from '../overlays/types.js';
-import type { PeerFrame } from './generated/topology/v1/PeerFrame.js';
-import type { PeerFrame__Output } from './generated/topology/v1/PeerFrame.js';
-import { loadProto } from './proto.js';
+import type { PeerFrame } from '../rpc/generated/topology/v1/PeerFrame.js';
+import type { PeerFrame__Output } from '../rpc/generated/topology/v1/PeerFrame.js';
+import { loadProto } from '../rpc/proto.js';
 import { decodeWireMessage, encodeWireMessage } from './wire-codec.js';
 import { LatencyWindow } from './latency-window.js';
-import { tokenMetadata } from './auth.js';
-import type { ClusterToken } from './cluster-token.js';
+import { tokenMetadata } from '../rpc/auth.js';
+import type { ClusterToken } from '../rpc/cluster-token.js';
 import type { FrameDisposition } from './switch-engine.js';
 import type { Logger } from './logger.js';
 

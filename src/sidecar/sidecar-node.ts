@@ -16,7 +16,7 @@
  * de-dup makes every extra copy free of duplicates.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { ClusterToken } from './cluster-token.js';
+import type { ClusterToken } from '../rpc/cluster-token.js';
 import { randomBytes } from 'node:crypto';
 import { createOverlay, SeenIds, SeededRandom, hash32, DEFAULT_DEDUP_CAPACITY } from '../overlays/index.js';
 import type { AnyOverlay, OverlayMessage, OverlayTimer } from '../overlays/index.js';
@@ -25,7 +25,7 @@ import { PeerTransport, type TransportHandler } from './peer-transport.js';
 import { SwitchEngine, drainComplete, DEFAULT_DRAIN_POLICY, type DrainPolicy, type FrameDisposition, type SwitchResult, type SwitchSnapshot, type EpochRole } from './switch-engine.js';
 import { carriesAppTraffic } from './wire-codec.js';
 import { EpochStats, type EpochView, type MetricsSource } from './metrics.js';
-import type { OverlayParamOptions } from './overlay-params.js';
+import type { OverlayParamOptions } from '../rpc/overlay-params.js';
 import type { Logger } from './logger.js';
 
 /** Children per member in the bootstrap join tree of {@link defaultContacts}. */

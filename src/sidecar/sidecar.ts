@@ -11,10 +11,10 @@ import { startServers, stopServers, type SidecarServers } from './grpc-servers.j
 import { createRegistry } from './metrics.js';
 import { hostPort, type SidecarConfig } from './config.js';
 import { DEFAULT_DRAIN_POLICY } from './switch-engine.js';
-import { tlsServerNameOptions } from './control-client.js';
+import { tlsServerNameOptions } from '../rpc/control-client.js';
 import type { Logger } from './logger.js';
-import { onCertificateChange, watchTlsFiles, type WatchedTlsFiles } from './tls-files.js';
-import { readClusterTokenFile, watchClusterTokenFile, type ClusterToken } from './cluster-token.js';
+import { onCertificateChange, watchTlsFiles, type WatchedTlsFiles } from '../rpc/tls-files.js';
+import { readClusterTokenFile, watchClusterTokenFile, type ClusterToken } from '../rpc/cluster-token.js';
 
 /** How long shutdown waits for calls and links to finish before forcing (ms). */
 export const SHUTDOWN_GRACE_MS = 2_000;

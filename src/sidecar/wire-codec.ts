@@ -6,9 +6,9 @@
  * refused, and the caller counts it instead of crashing.
  */
 import type { AppMessage, WireMessage } from '../overlays/types.js';
-import type { OverlayMessage } from './generated/topology/v1/OverlayMessage.js';
-import type { OverlayMessage__Output } from './generated/topology/v1/OverlayMessage.js';
-import type { AppMessage__Output } from './generated/topology/v1/AppMessage.js';
+import type { OverlayMessage } from '../rpc/generated/topology/v1/OverlayMessage.js';
+import type { OverlayMessage__Output } from '../rpc/generated/topology/v1/OverlayMessage.js';
+import type { AppMessage__Output } from '../rpc/generated/topology/v1/AppMessage.js';
 
 /** Bit of `present_lists` saying `peers` was set (possibly empty). */
 const PEERS_PRESENT = 1;

@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { ControlClient } from '../../src/sidecar/control-client.js';
+import { ControlClient } from '../../src/rpc/control-client.js';
 import { AppClient, TrafficGenerator, auditDeliveries } from '../../src/fleet/app-traffic.js';
 import { createTestNamespace, deleteTestNamespace, getCluster, type TestCluster } from './support/cluster.js';
 import { listPods } from './support/pods.js';

@@ -23,13 +23,13 @@ import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import { PeerTransport, type TransportHandler, type PeerTransportOptions } from '../../src/sidecar/peer-transport.js';
 import { peerServiceDefinition } from '../../src/sidecar/grpc-servers.js';
-import { loadProto } from '../../src/sidecar/proto.js';
+import { loadProto } from '../../src/rpc/proto.js';
 import { encodeWireMessage } from '../../src/sidecar/wire-codec.js';
-import { checkToken, unauthenticatedError } from '../../src/sidecar/auth.js';
-import { ClusterToken } from '../../src/sidecar/cluster-token.js';
+import { checkToken, unauthenticatedError } from '../../src/rpc/auth.js';
+import { ClusterToken } from '../../src/rpc/cluster-token.js';
 import { silentLogger } from '../../src/sidecar/logger.js';
 import { waitFor } from '../../src/fleet/app-traffic.js';
-import type { PeerHandlers } from '../../src/sidecar/generated/topology/v1/Peer.js';
+import type { PeerHandlers } from '../../src/rpc/generated/topology/v1/Peer.js';
 import type { NodeId, WireMessage } from '../../src/overlays/types.js';
 
 /** Loopback /16 of this run: 127.(60 + pid % 40).x.y, away from the fleet's 127.(100..249) blocks. */

@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { buildRoot } from '../../src/paths.js';
-import { loadProto } from '../../src/sidecar/proto.js';
+import { loadProto } from '../../src/rpc/proto.js';
 import { waitFor } from '../../src/fleet/app-traffic.js';
-import { ControlClient } from '../../src/sidecar/control-client.js';
+import { ControlClient } from '../../src/rpc/control-client.js';
 
 const MAIN = join(buildRoot(), 'src', 'sidecar', 'main.js');
 

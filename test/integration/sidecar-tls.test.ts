@@ -17,10 +17,10 @@ import { join } from 'node:path';
 import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
 import { SwitchOrchestrator } from '../../src/fleet/switch-orchestrator.js';
 import { AppClient } from '../../src/fleet/app-traffic.js';
-import { ControlClient, tlsServerNameOptions, type ControlClientOptions } from '../../src/sidecar/control-client.js';
+import { ControlClient, tlsServerNameOptions, type ControlClientOptions } from '../../src/rpc/control-client.js';
 import { parseOperatorConfig } from '../../src/operator/config.js';
-import { SidecarPool } from '../../src/operator/sidecar-pool.js';
-import { loadSidecarTransport } from '../../src/operator/sidecar-tls.js';
+import { SidecarPool } from '../../src/operator/sidecars/pool.js';
+import { loadSidecarTransport } from '../../src/operator/sidecars/tls.js';
 import { makeCa, makeLeaf, sidecarExtensions } from './support/test-certs.js';
 import { expectBroadcastReachesAll } from './support/broadcast.js';
 

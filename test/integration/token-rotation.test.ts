@@ -1,5 +1,5 @@
 // Cluster token rotation without a restart, in the three edits the token file supports
-// (src/sidecar/cluster-token.ts): `old⏎new` (everyone accepts the new token), `new⏎old` (everyone
+// (src/rpc/cluster-token.ts): `old⏎new` (everyone accepts the new token), `new⏎old` (everyone
 // sends it), `new` (the old one is refused). Three real sidecar processes re-read the file every
 // 100 ms (`--token-refresh-ms`).
 //
@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
 import { SwitchOrchestrator } from '../../src/fleet/switch-orchestrator.js';
 import { AppClient, waitFor } from '../../src/fleet/app-traffic.js';
-import { ControlClient } from '../../src/sidecar/control-client.js';
+import { ControlClient } from '../../src/rpc/control-client.js';
 import { expectBroadcastReachesAll } from './support/broadcast.js';
 
 const OLD = 'old-cluster-token-0123456789';

@@ -32,7 +32,7 @@
  */
 import { CONDITION_TYPES, REASONS } from '../../api/constants.js';
 import type { ClusterTopologyStatus, HistoryEntry, OverlayKind, RolloutStatus, SwitchResult } from '../../api/types.js';
-import { IN_FLIGHT_STAGES, inFlight, isoSeconds } from '../rules/decide-switch.js';
+import { IN_FLIGHT_STAGES, inFlight, isoSeconds } from '../../api/status.js';
 import { setCondition, type ConditionUpdate } from './conditions.js';
 import { isSynced, readyMembers, routedMembers, syncActions, type MemberTarget } from './member-sync.js';
 import type { MemberAction, ObservedMember, PlannedEvent, RolloutInput, RolloutPlan, VerificationResult } from './types.js';

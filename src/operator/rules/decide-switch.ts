@@ -8,17 +8,9 @@
  * Manual and Workload triggers ignore the cooldown (DESIGN.md: workload changes are evaluated at
  * once); so does the very first overlay.
  */
-import type { ClusterTopologyStatus, OverlayKind, ResolvedSpec, RolloutStatus, Stage, Trigger } from '../../api/types.js';
+import { inFlight, isoSeconds, secondsSince } from '../../api/status.js';
+import type { ClusterTopologyStatus, OverlayKind, ResolvedSpec, Trigger } from '../../api/types.js';
 import type { Recommendation } from './recommendation.js';
-
-/** Stages in which a switch is in flight (a staged epoch may exist on members). */
-export const IN_FLIGHT_STAGES: ReadonlySet<Stage> = new Set<Stage>(['Preparing', 'Routing', 'Committing', 'RollingBack', 'Failed']);
-
-/** The rollout in flight in `status`, if any. */
-export function inFlight(status: ClusterTopologyStatus): RolloutStatus | undefined {
-  const r = status.rollout;
-  return r !== undefined && IN_FLIGHT_STAGES.has(r.stage) ? r : undefined;
-}
 
 /** Why nothing is started. */
 export type NoSwitchReason = 'Paused' | 'NoRecommendation' | 'RolloutInProgress' | 'AlreadyCurrent' | 'AwaitingSpecChange';
@@ -28,17 +20,6 @@ export type SwitchDecision =
   | { kind: 'switch'; to: OverlayKind; trigger: Trigger; reasons: string[]; supersedes?: OverlayKind }
   | { kind: 'hold'; to: OverlayKind; trigger: Trigger; reasons: string[]; until: string; remainingSeconds: number }
   | { kind: 'none'; reason: NoSwitchReason; message: string };
-
-/** Formats a time the way metav1.Time serializes: RFC 3339, whole seconds, UTC. */
-export function isoSeconds(t: Date | number): string {
-  const ms = typeof t === 'number' ? t : t.getTime();
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
-/** Seconds from `from` (RFC 3339) to `now`. */
-export function secondsSince(from: string, now: Date): number {
-  return (now.getTime() - Date.parse(from)) / 1000;
-}
 
 /** The target the spec asks for, before any guard. */
 function desired(spec: ResolvedSpec, status: ClusterTopologyStatus, rec: Recommendation | undefined): { to: OverlayKind; trigger: Trigger; reasons: string[] } | undefined {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { packageRoot } from '../../../src/paths.js';
 import { CRD_FILE, renderCrdYaml, type CustomResourceDefinition } from '../../../src/api/crd.js';
-import { CRD_DOC_FILE, renderCrdDoc } from '../../../src/api/crd-docs.js';
+import { CRD_DOC_FILE, renderCrdDoc } from '../../../src/codegen/crd-docs.js';
 import { applyDefaults } from '../../../src/api/apply-defaults.js';
 import { AUTO_SWITCH_DEFAULTS, OVERLAY_DEFAULTS, ROLLOUT_DEFAULTS, SIDECAR_DEFAULTS, SPEC_DEFAULTS } from '../../../src/api/defaults.js';
 import type { SchemaProps } from '../../../src/api/schema-types.js';

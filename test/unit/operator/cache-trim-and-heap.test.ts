@@ -3,7 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { applyDefaults } from '../../../src/api/apply-defaults.js';
 import { LAST_APPLIED_ANNOTATION, trimMetadata, trimPod } from '../../../src/operator/cache-trim.js';
 import { DEFAULT_V8_FLAGS, heapFlags } from '../../../src/operator/heap-policy.js';
-import { memberPods, memberRelevantChange } from '../../../src/operator/members.js';
+import { memberPods, memberRelevantChange } from '../../../src/operator/reconcile/members.js';
 
 /** A pod as the API server returns it: spec, managedFields, last-applied, full status. */
 function fullPod(): V1Pod {

@@ -7,7 +7,7 @@ import { applyDefaults } from '../../../src/api/apply-defaults.js';
 import type { ClusterTopologySpec, ClusterTopologyStatus, TopologyMetrics } from '../../../src/api/types.js';
 import { planReconcile, type ReconcilePlan } from '../../../src/operator/rollout/plan-reconcile.js';
 import type { MemberAction, ObservedMember, VerificationResult } from '../../../src/operator/rollout/types.js';
-import { isoSeconds } from '../../../src/operator/rules/decide-switch.js';
+import { isoSeconds } from '../../../src/api/status.js';
 
 /** Applies one action to the members it names. `refuse` lists members that ignore everything. */
 export function applyAction(members: ObservedMember[], a: MemberAction, refuse: ReadonlySet<string> = new Set()): void {

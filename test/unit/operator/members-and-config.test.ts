@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import type { V1Pod } from '@kubernetes/client-node';
 import { applyDefaults } from '../../../src/api/apply-defaults.js';
 import type { ClusterTopology } from '../../../src/api/types.js';
-import { memberPods, memberRelevantChange, topologiesSelecting } from '../../../src/operator/members.js';
+import { memberPods, memberRelevantChange, topologiesSelecting } from '../../../src/operator/reconcile/members.js';
 import { DEFAULT_HEALTH_PORT, DEFAULT_METRICS_PORT, parseOperatorConfig } from '../../../src/operator/config.js';
-import { DEFAULT_TLS_REFRESH_MS } from '../../../src/sidecar/tls-files.js';
-import { DEFAULT_TOKEN_REFRESH_MS } from '../../../src/sidecar/cluster-token.js';
+import { DEFAULT_TLS_REFRESH_MS } from '../../../src/rpc/tls-files.js';
+import { DEFAULT_TOKEN_REFRESH_MS } from '../../../src/rpc/cluster-token.js';
 
 /** A pod of app `chat` in namespace `ns`, Ready with an IP unless told otherwise. */
 function pod(name: string, opts: { ip?: string; ready?: boolean; labels?: Record<string, string>; annotations?: Record<string, string>; deleting?: boolean; phase?: string } = {}): V1Pod {

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { findCondition } from '../../../src/operator/rollout/conditions.js';
-import { SidecarPool } from '../../../src/operator/sidecar-pool.js';
-import { SidecarTokens, TOKEN_CACHE_MS, type SecretReader } from '../../../src/operator/sidecar-token.js';
-import { tokenUnavailableStatus } from '../../../src/operator/sidecar-token-status.js';
+import { SidecarPool } from '../../../src/operator/sidecars/pool.js';
+import { SidecarTokens, TOKEN_CACHE_MS, type SecretReader } from '../../../src/operator/sidecars/token.js';
+import { tokenUnavailableStatus } from '../../../src/operator/sidecars/token-status.js';
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 

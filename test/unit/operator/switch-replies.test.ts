@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { applySwitchReplies, type MemberObservation } from '../../../src/operator/sidecar-observe.js';
-import type { MemberPod } from '../../../src/operator/members.js';
+import { applySwitchReplies, type MemberObservation } from '../../../src/operator/sidecars/observe.js';
+import type { MemberPod } from '../../../src/operator/reconcile/members.js';
 import { isSynced, type MemberTarget } from '../../../src/operator/rollout/member-sync.js';
 
 function observation(name: string, address: string | undefined, ready: boolean, epochs: { activeEpoch?: number; stagedEpoch?: number; routingEpoch?: number }): MemberObservation {

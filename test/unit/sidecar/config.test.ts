@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { parseConfig, DEFAULT_PEER_PORT, isLoopback, USAGE } from '../../../src/sidecar/config.js';
 import { peerChannelOptions } from '../../../src/sidecar/sidecar.js';
-import { DEFAULT_TLS_REFRESH_MS } from '../../../src/sidecar/tls-files.js';
-import { DEFAULT_TOKEN_REFRESH_MS } from '../../../src/sidecar/cluster-token.js';
+import { DEFAULT_TLS_REFRESH_MS } from '../../../src/rpc/tls-files.js';
+import { DEFAULT_TOKEN_REFRESH_MS } from '../../../src/rpc/cluster-token.js';
 import { DEFAULT_SIDECAR_PORT, SIDECAR_DEFAULTS } from '../../../src/api/defaults.js';
 
 describe('sidecar config', () => {

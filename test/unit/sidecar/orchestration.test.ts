@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { membersForStep, activeViewsConnected, incompleteMeshMembers, overlayFormed } from '../../../src/fleet/switch-orchestrator.js';
+import { membersForStep, overlayFormed } from '../../../src/fleet/switch-orchestrator.js';
+import { connected as activeViewsConnected, incompleteMeshMembers } from '../../../src/overlays/components.js';
 import { auditDeliveries } from '../../../src/fleet/app-traffic.js';
 import { LatencyWindow, quantile } from '../../../src/sidecar/latency-window.js';
 

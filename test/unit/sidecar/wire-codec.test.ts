@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { decodeWireMessage, encodeWireMessage, MAX_LIST_LENGTH, MAX_STRING_LENGTH } from '../../../src/sidecar/wire-codec.js';
-import { loadProto } from '../../../src/sidecar/proto.js';
+import { loadProto } from '../../../src/rpc/proto.js';
 import type { WireMessage } from '../../../src/overlays/types.js';
 
 const text = fc.string({ minLength: 1, maxLength: 30 });

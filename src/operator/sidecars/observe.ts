@@ -9,11 +9,11 @@
  * The same pass keeps every ready sidecar's member list current (SetMembers): when a pod joins or
  * leaves, the overlays on the other members learn it without waiting for the next switch.
  */
-import type { ObservedMember } from './rollout/types.js';
-import type { MemberEpochs } from './sidecar-actions.js';
-import type { SidecarState } from '../sidecar/control-client.js';
-import type { MemberPod } from './members.js';
-import type { SidecarPool } from './sidecar-pool.js';
+import type { ObservedMember } from '../rollout/types.js';
+import type { MemberEpochs } from './actions.js';
+import type { SidecarState } from '../../rpc/control-client.js';
+import type { MemberPod } from '../reconcile/members.js';
+import type { SidecarPool } from './pool.js';
 
 /** One member as observed: its pod, its sidecar state when it answered, and the engine's view. */
 export interface MemberObservation {

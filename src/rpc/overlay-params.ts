@@ -1,12 +1,14 @@
 /**
- * Maps the Control API's topology enum and overlay parameters to the overlay engine's names and
- * options, in one place. Unset proto fields stay unset, so the overlays' own documented defaults
- * apply.
+ * Maps overlay parameters across the wire, both ways, in one place: the resource's resolved spec
+ * to the Control API's topology enum and parameters (the operator's side), and those back to the
+ * overlay engine's names and options (the sidecar's side). Unset proto fields stay unset, so the
+ * overlays' own documented defaults apply.
  */
+import type { ResolvedSpec } from '../api/types.js';
 import type { OverlayKind } from '../overlays/types.js';
 import type { OverlayOptions } from '../overlays/index.js';
 import type { Topology__Output } from './generated/topology/v1/Topology.js';
-import type { OverlayParams__Output } from './generated/topology/v1/OverlayParams.js';
+import type { OverlayParams, OverlayParams__Output } from './generated/topology/v1/OverlayParams.js';
 
 /** Proto enum name of each overlay kind. */
 export const TOPOLOGY_OF_KIND: Readonly<Record<OverlayKind, Exclude<Topology__Output, 'TOPOLOGY_UNSPECIFIED'>>> = {
@@ -57,4 +59,24 @@ export function overlayParamOptions(params: OverlayParams__Output | null | undef
   if (c && c.serverIds.length > 0) out.clientServer = { servers: [...c.serverIds] };
   else if (c?.servers !== undefined) out.clientServer = { defaultServerCount: c.servers };
   return out;
+}
+
+/** The Control API's overlay parameters from the resolved spec (unset proto fields keep the overlays' defaults). */
+export function overlayParams(spec: ResolvedSpec, kind: OverlayKind, servers: readonly string[] | undefined): OverlayParams {
+  const h = spec.overlays.hyParView;
+  const p = spec.overlays.pubSub;
+  const params: OverlayParams = {
+    hyparview: {
+      activeViewSize: h.activeViewSize,
+      passiveViewSize: h.passiveViewSize,
+      activeRandomWalkLength: h.activeRandomWalkLength,
+      passiveRandomWalkLength: h.passiveRandomWalkLength,
+      shuffleIntervalMs: h.shuffleIntervalSeconds * 1000,
+      shuffleActive: h.shuffleActive,
+      shufflePassive: h.shufflePassive,
+    },
+    pubsub: { lazyPushDelayMs: p.lazyPushDelayMs, graftTimeoutMs: p.graftTimeoutMs, optimizationThreshold: p.optimizationThreshold },
+  };
+  if (kind === 'ClientServer') params.clientServer = servers !== undefined && servers.length > 0 ? { serverIds: [...servers] } : { servers: spec.overlays.clientServer.servers };
+  return params;
 }

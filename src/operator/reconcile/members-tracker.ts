@@ -14,7 +14,7 @@
  * per epoch: a new leader starts with an empty record (it cannot know who was there before), which
  * errs towards completing the switch.
  */
-import type { MemberObservation } from './sidecar-observe.js';
+import type { MemberObservation } from '../sidecars/observe.js';
 
 interface Seen {
   podUid: string;

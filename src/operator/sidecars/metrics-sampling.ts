@@ -18,11 +18,11 @@
  *
  * Latencies of 0 (nothing delivered yet) are left out rather than reported as perfect.
  */
-import type { TopologyMetrics } from '../api/types.js';
-import { metricsSample } from './rules/metrics-sample.js';
-import { isoSeconds } from './rules/decide-switch.js';
-import type { MemberObservation } from './sidecar-observe.js';
-import type { SidecarPool } from './sidecar-pool.js';
+import type { TopologyMetrics } from '../../api/types.js';
+import { metricsSample } from '../rules/metrics-sample.js';
+import { isoSeconds } from '../../api/status.js';
+import type { MemberObservation } from './observe.js';
+import type { SidecarPool } from './pool.js';
 
 interface ByteSample {
   epoch: number;

@@ -5,15 +5,15 @@
  * from it alone, so a restarted (or newly elected) operator simply carries on.
  *
  *   1. Read the resource (NotFound: forget it). Being deleted: run the finalizer
- *      (reconciler-finalize.ts). Otherwise make sure the finalizer is set.
- *   Steps 2–5 are the pass of reconciler-pass.ts (shared with bench/operator.ts):
+ *      (finalize.ts). Otherwise make sure the finalizer is set.
+ *   Steps 2–5 are the pass of reconcile-pass.ts (shared with bench/operator.ts):
  *   2. Observe: member pods from the Pod informer's cache (members.ts), each sidecar's state
- *      (sidecar-observe.ts), and keep every sidecar's member list current.
+ *      (../sidecars/observe.ts), and keep every sidecar's member list current.
  *   3. When an evaluation is due (`spec.autoSwitch.evaluationIntervalSeconds`, or at once after a
- *      spec change), sample metrics from the sidecars (sidecar-metrics.ts).
+ *      spec change), sample metrics from the sidecars (../sidecars/metrics-sampling.ts).
  *   4. Plan: the pure `planReconcile` (rules + decideSwitch + the rollout planner).
- *   5. Act: carry out the plan's member actions (sidecar-actions.ts); run the verification it asks
- *      for (sidecar-verify.ts) and keep the result for the next plan.
+ *   5. Act: carry out the plan's member actions (../sidecars/actions.ts); run the verification it asks
+ *      for (../sidecars/verify.ts) and keep the result for the next plan.
  *   6. Write status through the status subresource (merge patch from the object read in step 1,
  *      with its resourceVersion as precondition, so no second read), emit the plan's Events,
  *      update metrics, and return when to look again.
@@ -23,32 +23,26 @@
  * verifies again), members lost during a switch (members-tracker.ts), byte counters for rates, and
  * the metrics sampling round. Losing all of it costs at most one extra verification.
  */
-import type { V1Pod } from '@kubernetes/client-node';
 import type winston from 'winston';
-import { FINALIZER, GROUP, PLURAL, REASONS, VERSION } from '../api/constants.js';
-import { applyDefaults } from '../api/apply-defaults.js';
-import type { ClusterTopology, ClusterTopologyStatus, ResolvedSpec } from '../api/types.js';
-import { validateSpec } from '../api/validate-spec.js';
-import { isNotFound } from './controller/api-errors.js';
-import type { EventRecorder } from './controller/event-recorder.js';
-import type { Request, Result } from './controller/reconcile.js';
-import type { CustomResource, CustomResourceRef, StatusWriter } from './controller/status-writer.js';
-import { memberPods } from './members.js';
-import type { OperatorMetrics } from './operator-metrics.js';
-import { finalizeTopology } from './reconciler-finalize.js';
-import { eventAction } from './reconciler-events.js';
-import { ReconcilePass } from './reconciler-pass.js';
-import { planReconcile } from './rollout/plan-reconcile.js';
-import type { PlannedEvent } from './rollout/types.js';
-import { IN_FLIGHT_STAGES } from './rules/decide-switch.js';
-import type { SidecarPool } from './sidecar-pool.js';
-import type { SidecarTokens } from './sidecar-token.js';
-import { tokenUnavailableStatus, TOKEN_RETRY_SECONDS } from './sidecar-token-status.js';
-
-/** Where the reconciler reads pods from: the Pod informer's cache. */
-export interface PodLister {
-  list(namespace?: string): V1Pod[];
-}
+import { FINALIZER, GROUP, PLURAL, REASONS, VERSION } from '../../api/constants.js';
+import { applyDefaults } from '../../api/apply-defaults.js';
+import type { ClusterTopology, ClusterTopologyStatus, ResolvedSpec } from '../../api/types.js';
+import { validateSpec } from '../../api/validate-spec.js';
+import { isNotFound } from '../controller/api-errors.js';
+import type { EventRecorder } from '../controller/event-recorder.js';
+import type { Request, Result } from '../controller/reconcile.js';
+import type { CustomResource, CustomResourceRef, StatusWriter } from '../controller/status-writer.js';
+import { memberPods, type PodLister } from './members.js';
+import type { OperatorMetrics } from '../operator-metrics.js';
+import { finalizeTopology } from './finalize.js';
+import { eventAction } from './events.js';
+import { ReconcilePass } from './reconcile-pass.js';
+import { planReconcile } from '../rollout/plan-reconcile.js';
+import type { PlannedEvent } from '../rollout/types.js';
+import { IN_FLIGHT_STAGES } from '../../api/status.js';
+import type { SidecarPool } from '../sidecars/pool.js';
+import type { SidecarTokens } from '../sidecars/token.js';
+import { tokenUnavailableStatus, TOKEN_RETRY_SECONDS } from '../sidecars/token-status.js';
 
 /** Options of {@link TopologyReconciler}. */
 export interface TopologyReconcilerOptions {

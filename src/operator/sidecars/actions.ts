@@ -6,14 +6,13 @@
  *
  * A refused or failed call is logged and left alone: the engine is level-based, so the next
  * reconcile observes the member again and asks for whatever is still missing. Verification
- * (`verify` actions) is not run here but by sidecar-verify.ts.
+ * (`verify` actions) is not run here but by verify.ts.
  */
 import type winston from 'winston';
-import type { OverlayKind, ResolvedSpec } from '../api/types.js';
-import type { OverlayParams } from '../sidecar/generated/topology/v1/OverlayParams.js';
-import { TOPOLOGY_OF_KIND } from '../sidecar/overlay-params.js';
-import type { MemberAction } from './rollout/types.js';
-import type { SidecarPool } from './sidecar-pool.js';
+import type { ResolvedSpec } from '../../api/types.js';
+import { overlayParams, TOPOLOGY_OF_KIND } from '../../rpc/overlay-params.js';
+import type { MemberAction } from '../rollout/types.js';
+import type { SidecarPool } from './pool.js';
 
 /** What carrying out the actions did. */
 export interface ActionOutcome {
@@ -30,26 +29,6 @@ export interface MemberEpochs {
   readonly active: number;
   readonly staged: number;
   readonly route: number;
-}
-
-/** The Control API's overlay parameters from the resolved spec (unset proto fields keep the overlays' defaults). */
-export function overlayParams(spec: ResolvedSpec, kind: OverlayKind, servers: readonly string[] | undefined): OverlayParams {
-  const h = spec.overlays.hyParView;
-  const p = spec.overlays.pubSub;
-  const params: OverlayParams = {
-    hyparview: {
-      activeViewSize: h.activeViewSize,
-      passiveViewSize: h.passiveViewSize,
-      activeRandomWalkLength: h.activeRandomWalkLength,
-      passiveRandomWalkLength: h.passiveRandomWalkLength,
-      shuffleIntervalMs: h.shuffleIntervalSeconds * 1000,
-      shuffleActive: h.shuffleActive,
-      shufflePassive: h.shufflePassive,
-    },
-    pubsub: { lazyPushDelayMs: p.lazyPushDelayMs, graftTimeoutMs: p.graftTimeoutMs, optimizationThreshold: p.optimizationThreshold },
-  };
-  if (kind === 'ClientServer') params.clientServer = servers !== undefined && servers.length > 0 ? { serverIds: [...servers] } : { servers: spec.overlays.clientServer.servers };
-  return params;
 }
 
 /**

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../paths.js';
-import { CRD_FILE, renderCrdYaml } from './crd.js';
+import { CRD_FILE, renderCrdYaml } from '../api/crd.js';
 
 /** Writes the CRD file under `root` and returns its path. */
 export function writeCrd(root: string = packageRoot()): string {

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { packageRoot } from '../paths.js';
-import { CRD_FILE, type CustomResourceDefinition } from './crd.js';
-import type { SchemaProps } from './schema-types.js';
+import { CRD_FILE, type CustomResourceDefinition } from '../api/crd.js';
+import type { SchemaProps } from '../api/schema-types.js';
 // The behaviour tables live with the rule engine; this generator only renders them.
 import { RULE_DOC_SECTIONS, type DocSection } from '../operator/rules/doc-sections.js';
 

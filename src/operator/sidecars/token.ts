@@ -13,14 +13,14 @@
  * reconciler reports it as a condition and an Event and looks again later.
  *
  * A token value may list several tokens, one per line, as the sidecars accept during a rotation
- * (src/sidecar/cluster-token.ts): the operator sends the first.
+ * (src/rpc/cluster-token.ts): the operator sends the first.
  */
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { SIDECAR_DEFAULTS } from '../api/defaults.js';
-import type { SecretKeyRef } from '../api/types.js';
-import { apiStatusCode, isNotFound } from './controller/api-errors.js';
-import { errorMessage } from './controller/log.js';
-import { parseClusterTokens } from '../sidecar/cluster-token.js';
+import { SIDECAR_DEFAULTS } from '../../api/defaults.js';
+import type { SecretKeyRef } from '../../api/types.js';
+import { apiStatusCode, isNotFound } from '../controller/api-errors.js';
+import { errorMessage } from '../controller/log.js';
+import { parseClusterTokens } from '../../rpc/cluster-token.js';
 
 /** How long a token read from a Secret is reused: 30 s. Wild guess, short enough for rotation. */
 export const TOKEN_CACHE_MS = 30_000;

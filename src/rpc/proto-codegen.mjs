@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates the TypeScript types of proto/ into src/sidecar/generated (`npm run gen:proto`), or
+// Generates the TypeScript types of proto/ into src/rpc/generated (`npm run gen:proto`), or
 // checks that the committed ones match the .proto files (`npm run check:proto`, run in CI and by a
 // unit test). Plain JavaScript on purpose: it must run before the TypeScript build, whose input it
 // produces.
@@ -14,7 +14,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const outDir = join(root, 'src', 'sidecar', 'generated');
+const outDir = join(root, 'src', 'rpc', 'generated');
 
 /** The .proto files, relative to proto/. */
 export const PROTO_FILES = ['topology/v1/control.proto', 'topology/v1/peer.proto', 'topology/v1/overlay.proto', 'grpc/health/v1/health.proto'];

@@ -4,16 +4,21 @@
  *
  * A pod is a member when the spec's selector matches its labels and it is not being deleted; it
  * is a *candidate* for the overlay when, in addition, its `Ready` condition is True and it has a
- * pod IP. Whether its sidecar actually answers is found out later (sidecar-observe.ts): only then
+ * pod IP. Whether its sidecar actually answers is found out later (../sidecars/observe.ts): only then
  * is it `ready` for the rollout engine.
  *
  * The sidecar address is `podIP:port` with the port from `spec.sidecar.port`, overridden per pod
  * by the `topology.foundation.dev/sidecar-port` annotation (src/api/sidecar-port.ts).
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { selectorMatches } from '../api/label-selector.js';
-import { sidecarAddress, sidecarPort } from '../api/sidecar-port.js';
-import type { ClusterTopology, LabelSelector, ResolvedSpec } from '../api/types.js';
+import { selectorMatches } from '../../api/label-selector.js';
+import { sidecarAddress, sidecarPort } from '../../api/sidecar-port.js';
+import type { ClusterTopology, LabelSelector, ResolvedSpec } from '../../api/types.js';
+
+/** Where the reconciler reads pods from: the Pod informer's cache. */
+export interface PodLister {
+  list(namespace?: string): V1Pod[];
+}
 
 /** A pod the selector matches, as the reconciler needs it. */
 export interface MemberPod {

@@ -8,9 +8,9 @@
  * certificate or the CA, new connections to sidecars use the new files without a restart.
  */
 import * as grpc from '@grpc/grpc-js';
-import { tlsServerNameOptions } from '../sidecar/control-client.js';
-import { watchTlsFiles, type WatchedTlsFiles } from '../sidecar/tls-files.js';
-import type { SidecarTlsFiles } from './config.js';
+import { tlsServerNameOptions } from '../../rpc/control-client.js';
+import { watchTlsFiles, type WatchedTlsFiles } from '../../rpc/tls-files.js';
+import type { SidecarTlsFiles } from '../config.js';
 
 /** How the operator's Control clients reach the sidecars. */
 export interface SidecarTransport {

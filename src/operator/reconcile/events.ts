@@ -2,7 +2,7 @@
  * The `action` of each Event the reconciler emits (events.k8s.io/v1 requires one: what was done,
  * where `reason` says why). One table, so `kubectl get events` reads the same for every resource.
  */
-import { REASONS } from '../api/constants.js';
+import { REASONS } from '../../api/constants.js';
 
 /** Reason of the Event emitted when the finalizer ran. */
 export const FINALIZED_REASON = 'Finalized';

@@ -11,19 +11,18 @@
  * deletion never hangs on a dead pod.
  */
 import type winston from 'winston';
-import { FINALIZER } from '../api/constants.js';
-import { applyDefaults } from '../api/apply-defaults.js';
-import type { ClusterTopology } from '../api/types.js';
-import { validateSpec } from '../api/validate-spec.js';
-import { isNotFound } from './controller/api-errors.js';
-import type { EventRecorder } from './controller/event-recorder.js';
-import type { Result } from './controller/reconcile.js';
-import type { CustomResource, CustomResourceRef, StatusWriter } from './controller/status-writer.js';
-import { memberPods } from './members.js';
-import type { PodLister } from './reconciler.js';
-import { eventAction, FINALIZED_REASON } from './reconciler-events.js';
-import { observeMembers } from './sidecar-observe.js';
-import type { SidecarPool } from './sidecar-pool.js';
+import { FINALIZER } from '../../api/constants.js';
+import { applyDefaults } from '../../api/apply-defaults.js';
+import type { ClusterTopology } from '../../api/types.js';
+import { validateSpec } from '../../api/validate-spec.js';
+import { isNotFound } from '../controller/api-errors.js';
+import type { EventRecorder } from '../controller/event-recorder.js';
+import type { Result } from '../controller/reconcile.js';
+import type { CustomResource, CustomResourceRef, StatusWriter } from '../controller/status-writer.js';
+import { memberPods, type PodLister } from './members.js';
+import { eventAction, FINALIZED_REASON } from './events.js';
+import { observeMembers } from '../sidecars/observe.js';
+import type { SidecarPool } from '../sidecars/pool.js';
 
 /** What the finalizer needs. */
 export interface FinalizeDeps {

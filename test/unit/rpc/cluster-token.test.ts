@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { ClusterToken, parseClusterTokens, readClusterTokenFile, watchClusterTokenFile, type TokenFileChange } from '../../../src/sidecar/cluster-token.js';
-import { checkToken, tokenMetadata } from '../../../src/sidecar/auth.js';
+import { ClusterToken, parseClusterTokens, readClusterTokenFile, watchClusterTokenFile, type TokenFileChange } from '../../../src/rpc/cluster-token.js';
+import { checkToken, tokenMetadata } from '../../../src/rpc/auth.js';
 import { waitFor } from '../../../src/fleet/app-traffic.js';
 
 describe('cluster token (rotatable)', () => {

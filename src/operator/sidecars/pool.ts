@@ -10,9 +10,9 @@
  * gives a view of the same pool whose clients send that token (clients are cached per token and
  * address, so a rotated token gets a fresh client and the old one is swept).
  */
-import { ControlClient, type CallResult } from '../sidecar/control-client.js';
-import { PLAINTEXT_TRANSPORT, type SidecarTransport } from './sidecar-tls.js';
-import type { OperatorMetrics } from './operator-metrics.js';
+import { ControlClient, type CallResult } from '../../rpc/control-client.js';
+import { PLAINTEXT_TRANSPORT, type SidecarTransport } from './tls.js';
+import type { OperatorMetrics } from '../operator-metrics.js';
 
 /** Options of {@link SidecarPool}. */
 export interface SidecarPoolOptions {

@@ -16,12 +16,12 @@
  * application delivery latency sampled before the switch, so the probes' worst latency is reported
  * in `detail` only and `latencyP99Ms` is left unset.
  */
-import type { OverlayKind, ResolvedSpec } from '../api/types.js';
-import { activeViewsConnected, incompleteMeshMembers } from '../fleet/switch-orchestrator.js';
-import type { VerificationResult } from './rollout/types.js';
-import type { SidecarPool } from './sidecar-pool.js';
-import type { CallResult, SidecarState } from '../sidecar/control-client.js';
-import { kindOfTopology } from '../sidecar/overlay-params.js';
+import type { OverlayKind, ResolvedSpec } from '../../api/types.js';
+import { connected, incompleteMeshMembers } from '../../overlays/components.js';
+import type { VerificationResult } from '../rollout/types.js';
+import type { SidecarPool } from './pool.js';
+import type { CallResult, SidecarState } from '../../rpc/control-client.js';
+import { kindOfTopology } from '../../rpc/overlay-params.js';
 
 /** Probe broadcasts per probing member. */
 export const PROBES_PER_SENDER = 2;
@@ -87,7 +87,7 @@ async function connectivity(pool: SidecarPool, spec: ResolvedSpec, epoch: number
     const bound = spec.overlays.hyParView.activeViewSize;
     if ((kind === 'HyParView' || kind === 'PubSub') && o.activeView.length > bound) problems.push(`${address} has ${o.activeView.length} active links > activeViewSize ${bound}`);
   }
-  if (problems.length === 0 && !activeViewsConnected(addresses, views)) problems.push(`the active views of epoch ${epoch} do not connect all ${addresses.length} members`);
+  if (problems.length === 0 && !connected(addresses, views)) problems.push(`the active views of epoch ${epoch} do not connect all ${addresses.length} members`);
   if (problems.length === 0 && kind === 'FullMesh') {
     const incomplete = incompleteMeshMembers(addresses, views);
     if (incomplete.length > 0) problems.push(`the FullMesh of epoch ${epoch} is still forming: ${incomplete.length} of ${addresses.length} members are not yet linked to every other (${incomplete.slice(0, 3).join(', ')})`);

@@ -10,19 +10,19 @@
  * The memory it keeps per resource (keyed by uid) is documented in reconciler.ts.
  */
 import type winston from 'winston';
-import { applyDefaults } from '../api/apply-defaults.js';
-import type { ClusterTopologySpec, ClusterTopologyStatus, TopologyMetrics } from '../api/types.js';
+import { applyDefaults } from '../../api/apply-defaults.js';
+import type { ClusterTopologySpec, ClusterTopologyStatus, TopologyMetrics } from '../../api/types.js';
 import type { MemberPod } from './members.js';
 import { MembersTracker } from './members-tracker.js';
-import { isEvaluationDue, planReconcile, type ReconcilePlan } from './rollout/plan-reconcile.js';
-import type { VerificationResult } from './rollout/types.js';
-import { verificationWindowSeconds } from './rollout/plan-rollout.js';
-import { IN_FLIGHT_STAGES } from './rules/decide-switch.js';
-import { runMemberActions } from './sidecar-actions.js';
-import { SidecarMetricsCollector } from './sidecar-metrics.js';
-import { applySwitchReplies, observeMembers, syncMemberLists, type MemberObservation } from './sidecar-observe.js';
-import type { SidecarPool } from './sidecar-pool.js';
-import { verifyEpoch } from './sidecar-verify.js';
+import { isEvaluationDue, planReconcile, type ReconcilePlan } from '../rollout/plan-reconcile.js';
+import type { VerificationResult } from '../rollout/types.js';
+import { verificationWindowSeconds } from '../rollout/plan-rollout.js';
+import { IN_FLIGHT_STAGES } from '../../api/status.js';
+import { runMemberActions } from '../sidecars/actions.js';
+import { SidecarMetricsCollector } from '../sidecars/metrics-sampling.js';
+import { applySwitchReplies, observeMembers, syncMemberLists, type MemberObservation } from '../sidecars/observe.js';
+import type { SidecarPool } from '../sidecars/pool.js';
+import { verifyEpoch } from '../sidecars/verify.js';
 
 /**
  * After member actions changed sidecar state, look again this soon (s): the Control calls

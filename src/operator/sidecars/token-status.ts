@@ -8,13 +8,13 @@
  * the status (topology, epoch, rollout) is kept as it was, so once the token is readable the next
  * reconcile carries on where it stopped.
  */
-import { CONDITION_TYPES, REASONS } from '../api/constants.js';
-import type { ClusterTopologyStatus } from '../api/types.js';
-import { isoSeconds } from './rules/decide-switch.js';
-import { setCondition } from './rollout/conditions.js';
+import { CONDITION_TYPES, REASONS } from '../../api/constants.js';
+import type { ClusterTopologyStatus } from '../../api/types.js';
+import { isoSeconds } from '../../api/status.js';
+import { setCondition } from '../rollout/conditions.js';
 
 /**
- * Seconds between attempts to read a missing token: Secrets are not watched (sidecar-token.ts), so
+ * Seconds between attempts to read a missing token: Secrets are not watched (sidecars/token.ts), so
  * this is how soon a Secret created later is noticed. Wild guess.
  */
 export const TOKEN_RETRY_SECONDS = 30;
