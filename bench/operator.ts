@@ -29,6 +29,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { LoopbackFleet, FLEET_PEER_PORT } from '../src/fleet/loopback-fleet.js';
+import { applyDefaults } from '../src/api/apply-defaults.js';
 import type { ClusterTopologySpec, ClusterTopologyStatus, OverlayKind } from '../src/api/types.js';
 import { silentLogger } from '../src/operator/controller/log.js';
 import type { MemberPod } from '../src/operator/reconcile/members.js';
@@ -180,7 +181,7 @@ async function runSwitchBench(args: Args): Promise<void> {
     const startedEpoch = status.epoch ?? 0;
     for (;;) {
       const t = Date.now();
-      const r = await pass.run({ uid: 'bench', spec, generation, status, pods, now: new Date(), logger });
+      const r = await pass.run({ uid: 'bench', spec: applyDefaults(spec), generation, status, pods, now: new Date(), logger });
       durations.push(Date.now() - t);
       status = r.plan.status;
       const last = status.history?.[status.history.length - 1];

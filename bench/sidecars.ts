@@ -23,8 +23,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadavg } from 'node:os';
 import { LoopbackFleet } from '../src/fleet/loopback-fleet.js';
-import { SwitchOrchestrator } from '../src/fleet/switch-orchestrator.js';
-import { AppClient, TrafficGenerator, auditDeliveries, waitFor } from '../src/fleet/app-traffic.js';
+import { FleetControl } from '../src/fleet/fleet-control.js';
+import { FleetOperator, type FleetSwitchReport } from '../src/fleet/fleet-operator.js';
+import { AppClient, TrafficGenerator, auditWhenSettled } from '../src/fleet/app-traffic.js';
 import { quantile } from '../src/sidecar/latency-window.js';
 import { packageRoot } from '../src/paths.js';
 import type { OverlayKind } from '../src/overlays/types.js';
@@ -117,7 +118,10 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const fleet = await LoopbackFleet.start({ size: args.nodes, perProcess: args.perProcess, standalone: args.standalone, drainQuietMs: 1000, pingIntervalMs: 5000, startTimeoutMs: 300_000 });
   process.stderr.write(`fleet of ${args.nodes} up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${fleet.processes.length} processes, ${args.standalone} sidecars alone)\n`);
-  const orch = new SwitchOrchestrator(fleet.token, args.callTimeoutMs);
+  const orch = new FleetControl(fleet.token, args.callTimeoutMs);
+  // The operator's own pass switches the fleet: the first overlay at once, then STEPS with the
+  // shortest health window the CRD allows (1 s), probes verifying every stage.
+  const operator = new FleetOperator(fleet.ids(), { token: fleet.token, callTimeoutMs: args.callTimeoutMs, rollout: { steps: STEPS, stepVerificationSeconds: 1, progressDeadlineSeconds: 120 } });
   const fleetPids = fleet.processes.map((p) => p.pid);
   const alonePids = fleet.members.slice(0, args.standalone).map((m) => m.proc.pid);
   const ids = fleet.ids();
@@ -132,28 +136,29 @@ async function main(): Promise<void> {
     }
   };
   const receivers = (): Map<string, Map<string, number>> => new Map(apps.map((a) => [a.member, a.received]));
+  const settled = (): ReturnType<typeof auditWhenSettled> => auditWhenSettled(() => apps.flatMap((a) => a.sent), receivers, 20_000, 200);
+  const stageMs = (r: FleetSwitchReport, stage: string): number => r.stages.filter((x) => x.stage === stage).reduce((n, x) => n + x.ms, 0);
   try {
     await Promise.all(apps.map((a) => a.subscribe()));
     let epoch = 0;
     for (let i = 0; i <= ORDER.length; i++) {
       const kind = ORDER[i % ORDER.length] as OverlayKind;
-      epoch++;
       reset();
-      const traffic = i === 0 ? undefined : new TrafficGenerator(apps, { ratePerMember: args.rate, seed: epoch });
+      const traffic = i === 0 ? undefined : new TrafficGenerator(apps, { ratePerMember: args.rate, seed: epoch + 1 });
       // Traffic runs from 2 s before the switch to 2 s after it (a steady flow, spread evenly).
       const tickMs = 2000;
       traffic?.start();
       if (traffic !== undefined) await new Promise((r) => setTimeout(r, tickMs));
-      const report = await orch.switchTo({ epoch, kind, members: ids, seed: epoch, steps: i === 0 ? [100] : STEPS, convergeTimeoutMs: 120_000 });
+      const report = await operator.switchTo(kind);
+      epoch = report.epoch;
       if (traffic !== undefined) await new Promise((r) => setTimeout(r, tickMs));
       await traffic?.stop();
-      if (!report.ok) throw new Error(`switch to ${kind} failed: ${report.error}`);
+      if (!report.ok) throw new Error(`switch to ${kind} ended ${report.result}: ${report.reason}`);
       if (traffic !== undefined) {
-        await waitFor(() => auditDeliveries(apps.flatMap((a) => a.sent), receivers()).lost === 0, 20_000, 200);
-        const audit = auditDeliveries(apps.flatMap((a) => a.sent), receivers());
+        const audit = await settled();
         const from = ORDER[(i - 1) % ORDER.length] as OverlayKind;
-        switches.push({ from, to: kind, switchSeconds: round(report.timingsMs.total / 1000), timingsMs: report.timingsMs, sent: audit.sent, lost: audit.lost, duplicated: audit.duplicated });
-        process.stderr.write(`switch ${from} → ${kind}: ${(report.timingsMs.total / 1000).toFixed(2)} s, sent ${audit.sent}, lost ${audit.lost}, duplicated ${audit.duplicated}\n`);
+        switches.push({ from, to: kind, switchSeconds: round(report.totalMs / 1000), passes: report.passes, stages: report.stages, sent: audit.sent, lost: audit.lost, duplicated: audit.duplicated });
+        process.stderr.write(`switch ${from} → ${kind}: ${(report.totalMs / 1000).toFixed(2)} s in ${report.passes} passes (${report.stages.map((x) => `${x.stage} ${x.percent}% ${x.ms} ms`).join(', ')}), sent ${audit.sent}, lost ${audit.lost}, duplicated ${audit.duplicated}\n`);
       }
       if (i === ORDER.length) break;
       // Warm-up: the first seconds of traffic on a fresh overlay run cold code in every process
@@ -167,7 +172,7 @@ async function main(): Promise<void> {
         warm.start();
         await new Promise((r) => setTimeout(r, args.warmupSeconds * 1000));
         await warm.stop();
-        await waitFor(() => auditDeliveries(apps.flatMap((a) => a.sent), receivers()).lost === 0, 20_000, 200);
+        await settled();
         warmupP99 = round(quantile(apps.flatMap((a) => a.latencies), 0.99));
       }
       // Steady-state window on this topology.
@@ -178,16 +183,16 @@ async function main(): Promise<void> {
       steady.start();
       await new Promise((r) => setTimeout(r, args.windowSeconds * 1000));
       await steady.stop();
-      await waitFor(() => auditDeliveries(apps.flatMap((a) => a.sent), receivers()).lost === 0, 20_000, 200);
+      const audit = await settled();
       const elapsed = (Date.now() - w0) / 1000;
       const fleetCpuMs = cpuMs(fleetPids) - cpu0;
-      const audit = auditDeliveries(apps.flatMap((a) => a.sent), receivers());
       const latencies = apps.flatMap((a) => a.latencies);
       const metrics = await orch.each(ids, (c) => c.getMetrics());
       const conns = [...metrics.values.values()].map((m) => m.overlays.find((o) => o.epoch === epoch)?.connections ?? 0);
       const row = {
         topology: kind,
-        convergenceSeconds: round((report.timingsMs.prepare + report.timingsMs.converge) / 1000),
+        // Forming the overlay and verifying it: Preparing for a switch, Committing for the first overlay.
+        convergenceSeconds: round((i === 0 ? stageMs(report, 'Committing') : stageMs(report, 'Preparing')) / 1000),
         throughputMsgsPerSec: round(audit.delivered / elapsed, 1),
         latencyP50Ms: round(quantile(latencies, 0.5)),
         latencyP99Ms: round(quantile(latencies, 0.99)),
@@ -212,6 +217,7 @@ async function main(): Promise<void> {
   } finally {
     for (const a of apps) a.close();
     orch.close();
+    operator.close();
     await fleet.stop();
   }
   const result = { nodes: args.nodes, perProcess: args.perProcess, standalone: args.standalone, ratePerMember: args.rate, warmupSeconds: args.warmupSeconds, windowSeconds: args.windowSeconds, steps: STEPS, loadAverage: loadavg().map((x) => round(x)), measuredAt: new Date().toISOString(), topologies, switches };

@@ -194,12 +194,30 @@ export function auditDeliveries(sent: readonly SentRecord[], receivers: Readonly
   return { sent: sent.length, expectedDeliveries: expected, delivered, lost, duplicated, lostExamples, duplicateExamples };
 }
 
-/** Waits until `check` holds or the deadline passes; returns whether it held. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, pollMs = 50): Promise<boolean> {
+/**
+ * The audit once the last deliveries have landed: polls until nothing is missing or `timeoutMs`
+ * passed, then returns the audit either way (the caller asserts on it, with the lost messages).
+ */
+export async function auditWhenSettled(sent: () => readonly SentRecord[], received: () => ReadonlyMap<string, ReadonlyMap<string, number>>, timeoutMs: number, pollMs = 50): Promise<ReturnType<typeof auditDeliveries>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
+    const audit = auditDeliveries(sent(), received());
+    if (audit.lost === 0 || Date.now() > deadline) return audit;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/**
+ * Waits until `check` holds, polling every `pollMs`; throws, saying what it waited for, when
+ * `timeoutMs` pass first (a wait whose result could be ignored would let a test go on from a
+ * precondition that never held). `what` may be a function, so the message can describe the
+ * state at the timeout.
+ */
+export async function waitUntil(what: string | (() => string), check: () => boolean | Promise<boolean>, timeoutMs: number, pollMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The demo app (src/demo/app.ts) against real sidecars: a loopback fleet of 4 sidecar processes
- * forms a FullMesh (driven through Control like the operator does), one DemoApp per sidecar sends
+ * forms a FullMesh (switched by the operator's own reconcile pass), one DemoApp per sidecar sends
  * heartbeats through the Overlay API, and every app hears every other one; a live switch to
  * HyParView shows up in the apps only as a new epoch, with no duplicate. `/stats` serves the
  * same numbers over HTTP. No Kubernetes involved (the local cluster runs the same app as image
@@ -9,7 +9,7 @@
 import { expect } from 'chai';
 import { DemoApp } from '../../src/demo/app.js';
 import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
-import { SwitchOrchestrator } from '../../src/fleet/switch-orchestrator.js';
+import { FleetOperator } from '../../src/fleet/fleet-operator.js';
 import { waitFor } from './support/wait.js';
 
 const SIZE = 4;
@@ -18,15 +18,15 @@ const TOKEN = 'ship-demo-token';
 describe('e2e: the demo app on real sidecars', function () {
   this.timeout(180_000);
   let fleet: LoopbackFleet;
-  let orch: SwitchOrchestrator;
+  let orch: FleetOperator;
   const apps: DemoApp[] = [];
   const ports: number[] = [];
 
   before(async () => {
     fleet = await LoopbackFleet.start({ size: SIZE, token: TOKEN });
-    orch = new SwitchOrchestrator(TOKEN);
-    const boot = await orch.switchTo({ epoch: 1, kind: 'FullMesh', members: fleet.ids(), seed: 1 });
-    expect(boot.ok, boot.error).to.equal(true);
+    orch = new FleetOperator(fleet.ids(), { token: TOKEN, rollout: { steps: [50, 100], stepVerificationSeconds: 1, progressDeadlineSeconds: 120 } });
+    const boot = await orch.switchTo('FullMesh');
+    expect(boot.ok, boot.reason).to.equal(true);
     for (const m of fleet.members) {
       const app = new DemoApp({ name: m.pod, appAddress: m.appAddress, statsAddress: `${m.host}:0`, heartbeatMs: 200, membersEveryMs: 500, logEveryMs: 60_000, log: () => undefined });
       apps.push(app);
@@ -36,6 +36,7 @@ describe('e2e: the demo app on real sidecars', function () {
 
   after(async () => {
     for (const a of apps) await a.stop();
+    orch?.close();
     await fleet?.stop();
   });
 
@@ -52,8 +53,9 @@ describe('e2e: the demo app on real sidecars', function () {
   });
 
   it('keeps receiving across a live switch to HyParView: a new epoch, no duplicates', async () => {
-    const report = await orch.switchTo({ epoch: 2, kind: 'HyParView', members: fleet.ids(), seed: 2, steps: [50, 100] });
-    expect(report.ok, report.error).to.equal(true);
+    const report = await orch.switchTo('HyParView');
+    expect(report.ok, report.reason).to.equal(true);
+    expect(report.epoch).to.equal(2);
     await waitFor('heartbeats on epoch 2', heardFromAll(2), { timeoutMs: 30_000 });
     await waitFor('members from epoch 2', () => apps.every((a) => a.stats.membersEpoch === 2), { timeoutMs: 10_000 });
     for (const a of apps) {

@@ -16,7 +16,7 @@
  *   every link still gets an RTT.
  *
  * Determinism: addresses come from a loopback /16 picked from the pid (no clash with concurrent
- * runs), ports are ephemeral; every wait is on a condition (`waitFor`) with a deadline, never a
+ * runs), ports are ephemeral; every wait is on a condition (`waitUntil`) with a deadline, never a
  * fixed sleep.
  */
 import { expect } from 'chai';
@@ -28,7 +28,7 @@ import { encodeWireMessage } from '../../src/sidecar/wire-codec.js';
 import { checkToken, unauthenticatedError } from '../../src/rpc/auth.js';
 import { ClusterToken } from '../../src/rpc/cluster-token.js';
 import { silentLogger } from '../../src/sidecar/logger.js';
-import { waitFor } from '../../src/fleet/app-traffic.js';
+import { waitUntil } from '../../src/fleet/app-traffic.js';
 import type { PeerHandlers } from '../../src/rpc/generated/topology/v1/Peer.js';
 import type { NodeId, WireMessage } from '../../src/overlays/types.js';
 
@@ -160,15 +160,14 @@ describe('PeerTransport over gRPC (integration)', function () {
       // A send racing the eager dial (the link is not up yet) still arrives.
       expect(small.transport.established(epoch, large.id)).to.equal(false);
       const early = sendMany(small, large, epoch, 0, 1);
-      const up = await waitFor(() => small.transport.established(epoch, large.id) && large.transport.established(epoch, small.id), WAIT_MS);
-      expect(up, 'link established on both sides').to.equal(true);
-      expect(await waitFor(() => receivedIds(large, epoch, small.id).length >= 1, WAIT_MS)).to.equal(true);
+      await waitUntil('the link established on both sides', () => small.transport.established(epoch, large.id) && large.transport.established(epoch, small.id), WAIT_MS);
+      await waitUntil('receivedIds(large, epoch, small.id).length >= 1', () => receivedIds(large, epoch, small.id).length >= 1, WAIT_MS);
       expect(receivedIds(large, epoch, small.id)).to.deep.equal(early);
       expect(small.transport.connections(epoch)).to.equal(1);
       expect(large.transport.connections(epoch)).to.equal(1);
       // The larger end answers over the stream it accepted: no dial of its own.
       const reply = sendMany(large, small, epoch, 100, 3);
-      expect(await waitFor(() => receivedIds(small, epoch, large.id).length >= 3, WAIT_MS)).to.equal(true);
+      await waitUntil('receivedIds(small, epoch, large.id).length >= 3', () => receivedIds(small, epoch, large.id).length >= 3, WAIT_MS);
       expect(receivedIds(small, epoch, large.id)).to.deep.equal(reply);
       expect(large.accepted, 'streams accepted by the larger end').to.equal(1);
       expect(small.accepted, 'streams accepted by the smaller end').to.equal(0);
@@ -178,7 +177,7 @@ describe('PeerTransport over gRPC (integration)', function () {
       expect(small.transport.connections(epoch)).to.equal(1);
       expect(large.transport.connections(epoch)).to.equal(1);
       const more = sendMany(small, large, epoch, 1, 2);
-      expect(await waitFor(() => receivedIds(large, epoch, small.id).length >= 3, WAIT_MS)).to.equal(true);
+      await waitUntil('receivedIds(large, epoch, small.id).length >= 3', () => receivedIds(large, epoch, small.id).length >= 3, WAIT_MS);
       expect(receivedIds(large, epoch, small.id)).to.deep.equal([...early, ...more]);
       expect(small.accepted + large.accepted).to.equal(1);
       expect(small.rec.linkDowns).to.deep.equal([]);
@@ -194,9 +193,8 @@ describe('PeerTransport over gRPC (integration)', function () {
       large.transport.connect(epoch, small.id);
       const fromSmall = sendMany(small, large, epoch, 0, 5);
       const fromLarge = sendMany(large, small, epoch, 0, 5);
-      const up = await waitFor(() => small.transport.established(epoch, large.id) && large.transport.established(epoch, small.id), WAIT_MS);
-      expect(up, 'link established on both sides').to.equal(true);
-      expect(await waitFor(() => receivedIds(large, epoch, small.id).length >= 5 && receivedIds(small, epoch, large.id).length >= 5, WAIT_MS)).to.equal(true);
+      await waitUntil('the link established on both sides', () => small.transport.established(epoch, large.id) && large.transport.established(epoch, small.id), WAIT_MS);
+      await waitUntil('receivedIds(large, epoch, small.id).length >= 5 && receivedIds(small, epoch, large.id)....', () => receivedIds(large, epoch, small.id).length >= 5 && receivedIds(small, epoch, large.id).length >= 5, WAIT_MS);
       expect(receivedIds(large, epoch, small.id)).to.deep.equal(fromSmall);
       expect(receivedIds(small, epoch, large.id)).to.deep.equal(fromLarge);
       // Both ends dialed; the twin dialed by the larger end is retired, the link carries on.
@@ -204,7 +202,7 @@ describe('PeerTransport over gRPC (integration)', function () {
       expect(small.transport.connections(epoch)).to.equal(1);
       expect(large.transport.connections(epoch)).to.equal(1);
       const later = sendMany(large, small, epoch, 5, 5);
-      expect(await waitFor(() => receivedIds(small, epoch, large.id).length >= 10, WAIT_MS)).to.equal(true);
+      await waitUntil('receivedIds(small, epoch, large.id).length >= 10', () => receivedIds(small, epoch, large.id).length >= 10, WAIT_MS);
       expect(receivedIds(small, epoch, large.id)).to.deep.equal([...fromLarge, ...later]);
       expect(small.rec.linkDowns).to.deep.equal([]);
       expect(large.rec.linkDowns).to.deep.equal([]);
@@ -227,9 +225,9 @@ describe('PeerTransport over gRPC (integration)', function () {
     /** Opens `epoch`'s link a → b with traffic both ways and waits for it all to land. */
     async function exchange(epoch: number): Promise<{ ab: string[]; ba: string[] }> {
       const ab = sendMany(a, b, epoch, 0, 5);
-      expect(await waitFor(() => a.transport.established(epoch, b.id) && receivedIds(b, epoch, a.id).length >= 5, WAIT_MS)).to.equal(true);
+      await waitUntil('a.transport.established(epoch, b.id) && receivedIds(b, epoch, a.id).length >= 5', () => a.transport.established(epoch, b.id) && receivedIds(b, epoch, a.id).length >= 5, WAIT_MS);
       const ba = sendMany(b, a, epoch, 0, 5);
-      expect(await waitFor(() => receivedIds(a, epoch, b.id).length >= 5, WAIT_MS)).to.equal(true);
+      await waitUntil('receivedIds(a, epoch, b.id).length >= 5', () => receivedIds(a, epoch, b.id).length >= 5, WAIT_MS);
       expect(receivedIds(b, epoch, a.id)).to.deep.equal(ab);
       expect(receivedIds(a, epoch, b.id)).to.deep.equal(ba);
       return { ab, ba };
@@ -252,7 +250,7 @@ describe('PeerTransport over gRPC (integration)', function () {
       expect(b.transport.reapIdle(60_000, () => false)).to.equal(0);
       expect(a.transport.established(epoch, b.id)).to.equal(true);
       expect(a.transport.connections(epoch)).to.equal(1);
-      expect(await waitFor(() => receivedIds(b, epoch, a.id).length >= 6, WAIT_MS)).to.equal(true);
+      await waitUntil('receivedIds(b, epoch, a.id).length >= 6', () => receivedIds(b, epoch, a.id).length >= 6, WAIT_MS);
       expect(a.rec.linkDowns).to.deep.equal([]);
       expect(b.rec.linkDowns).to.deep.equal([]);
     });
@@ -270,8 +268,8 @@ describe('PeerTransport over gRPC (integration)', function () {
       // Only epoch 2's link is idle-eligible here: epoch 1's is claimed.
       expect(a.transport.reapIdle(0, (e) => e !== epoch)).to.equal(1);
       expect(a.transport.established(epoch, b.id), 'established right after the reap').to.equal(false);
-      expect(await waitFor(() => receivedIds(b, epoch, a.id).length >= 15 && receivedIds(a, epoch, b.id).length >= 15, WAIT_MS)).to.equal(true);
-      expect(await waitFor(() => a.transport.connections(epoch) === 0 && b.transport.connections(epoch) === 0, WAIT_MS), 'link closed on both sides').to.equal(true);
+      await waitUntil('receivedIds(b, epoch, a.id).length >= 15 && receivedIds(a, epoch, b.id).length >= 15', () => receivedIds(b, epoch, a.id).length >= 15 && receivedIds(a, epoch, b.id).length >= 15, WAIT_MS);
+      await waitUntil('link closed on both sides', () => a.transport.connections(epoch) === 0 && b.transport.connections(epoch) === 0, WAIT_MS);
       expect(receivedIds(b, epoch, a.id), 'a → b: each once, in order').to.deep.equal([...ab, ...ab2]);
       expect(receivedIds(a, epoch, b.id), 'b → a: each once, in order').to.deep.equal([...ba, ...ba2]);
       expect(a.rec.linkDowns.slice(downsA), 'linkDown on the reaping side').to.deep.equal([]);
@@ -280,10 +278,10 @@ describe('PeerTransport over gRPC (integration)', function () {
       expect(a.transport.established(1, b.id)).to.equal(true);
       // A later send on the same epoch opens a fresh link and arrives.
       const ab3 = sendMany(a, b, epoch, 15, 3);
-      expect(await waitFor(() => a.transport.established(epoch, b.id) && receivedIds(b, epoch, a.id).length >= 18, WAIT_MS)).to.equal(true);
+      await waitUntil('a.transport.established(epoch, b.id) && receivedIds(b, epoch, a.id).length >= 18', () => a.transport.established(epoch, b.id) && receivedIds(b, epoch, a.id).length >= 18, WAIT_MS);
       expect(receivedIds(b, epoch, a.id)).to.deep.equal([...ab, ...ab2, ...ab3]);
       const ba3 = sendMany(b, a, epoch, 15, 3);
-      expect(await waitFor(() => receivedIds(a, epoch, b.id).length >= 18, WAIT_MS)).to.equal(true);
+      await waitUntil('receivedIds(a, epoch, b.id).length >= 18', () => receivedIds(a, epoch, b.id).length >= 18, WAIT_MS);
       expect(receivedIds(a, epoch, b.id)).to.deep.equal([...ba, ...ba2, ...ba3]);
       expect(a.transport.connections(epoch)).to.equal(1);
       expect(b.transport.connections(epoch)).to.equal(1);
@@ -297,12 +295,12 @@ describe('PeerTransport over gRPC (integration)', function () {
       const downsA = a.rec.linkDowns.length;
       expect(a.transport.reapIdle(0, (e) => e !== epoch)).to.equal(1);
       const sameTurn = sendMany(a, b, epoch, 5, 3);
-      expect(await waitFor(() => receivedIds(b, epoch, a.id).length >= 8, WAIT_MS)).to.equal(true);
-      expect(await waitFor(() => a.transport.established(epoch, b.id), WAIT_MS)).to.equal(true);
+      await waitUntil('receivedIds(b, epoch, a.id).length >= 8', () => receivedIds(b, epoch, a.id).length >= 8, WAIT_MS);
+      await waitUntil('a.transport.established(epoch, b.id)', () => a.transport.established(epoch, b.id), WAIT_MS);
       expect(receivedIds(b, epoch, a.id)).to.deep.equal([...ab, ...sameTurn]);
       // The peer's reply arrives too (over whichever stream it picks).
       const reply = sendMany(b, a, epoch, 5, 3);
-      expect(await waitFor(() => receivedIds(a, epoch, b.id).length >= 8, WAIT_MS)).to.equal(true);
+      await waitUntil('receivedIds(a, epoch, b.id).length >= 8', () => receivedIds(a, epoch, b.id).length >= 8, WAIT_MS);
       expect(receivedIds(a, epoch, b.id)).to.deep.equal([...ba, ...reply]);
       expect(a.rec.linkDowns.slice(downsA)).to.deep.equal([]);
       expect([...a.rec.malformed, ...b.rec.malformed]).to.deep.equal([]);
@@ -316,10 +314,10 @@ describe('PeerTransport over gRPC (integration)', function () {
       await exchange(epoch);
       expect(a.transport.reapIdle(0, (e) => e !== epoch)).to.equal(1);
       sendMany(a, b, epoch, 5, 3);
-      expect(await waitFor(() => receivedIds(b, epoch, a.id).length >= 8 && a.transport.established(epoch, b.id), WAIT_MS)).to.equal(true);
+      await waitUntil('receivedIds(b, epoch, a.id).length >= 8 && a.transport.established(epoch, b.id)', () => receivedIds(b, epoch, a.id).length >= 8 && a.transport.established(epoch, b.id), WAIT_MS);
       const acceptedByA = a.accepted;
       sendMany(b, a, epoch, 5, 3);
-      expect(await waitFor(() => receivedIds(a, epoch, b.id).length >= 8, WAIT_MS)).to.equal(true);
+      await waitUntil('receivedIds(a, epoch, b.id).length >= 8', () => receivedIds(a, epoch, b.id).length >= 8, WAIT_MS);
       expect(a.accepted - acceptedByA, 'streams B dialed to A for its reply').to.equal(0);
     });
   });
@@ -339,14 +337,14 @@ describe('PeerTransport over gRPC (integration)', function () {
       const epoch = 1;
       // y dials x, so x answers y over the stream it accepted.
       sendMany(y, x, epoch, 0, 1);
-      expect(await waitFor(() => receivedIds(x, epoch, y.id).length === 1 && x.transport.established(epoch, y.id), WAIT_MS)).to.equal(true);
+      await waitUntil('receivedIds(x, epoch, y.id).length === 1 && x.transport.established(epoch, y.id)', () => receivedIds(x, epoch, y.id).length === 1 && x.transport.established(epoch, y.id), WAIT_MS);
       const accepted = x.accepted;
       const message = appMessage(x.id, 7);
       const encoded = loadProto().topology.v1.PeerFrame.serialize({ epoch, message: encodeWireMessage(message) }).length;
       const outBefore = x.rec.bytes.out;
       expect(x.transport.send(epoch, y.id, message)).to.equal('queued');
       expect(x.transport.send(epoch, z.id, message)).to.equal('queued');
-      expect(await waitFor(() => receivedIds(y, epoch, x.id).length === 1 && receivedIds(z, epoch, x.id).length === 1, WAIT_MS)).to.equal(true);
+      await waitUntil('receivedIds(y, epoch, x.id).length === 1 && receivedIds(z, epoch, x.id).length === 1', () => receivedIds(y, epoch, x.id).length === 1 && receivedIds(z, epoch, x.id).length === 1, WAIT_MS);
       for (const peer of [y, z]) {
         const got = peer.rec.messages.find((m) => m.from === x.id)?.message;
         expect(got?.type).to.equal('fullmesh.app');
@@ -374,12 +372,11 @@ describe('PeerTransport over gRPC (integration)', function () {
       const epoch = 1;
       sendMany(a, b, epoch, 0, 1);
       sendMany(a, c, epoch, 0, 1);
-      expect(await waitFor(() => a.transport.established(epoch, b.id) && a.transport.established(epoch, c.id), WAIT_MS)).to.equal(true);
-      const measured = await waitFor(() => {
+      await waitUntil('a.transport.established(epoch, b.id) && a.transport.established(epoch, c.id)', () => a.transport.established(epoch, b.id) && a.transport.established(epoch, c.id), WAIT_MS);
+      await waitUntil(() => `an RTT on both links: ${JSON.stringify(a.transport.linkStats(epoch))}`, () => {
         const stats = a.transport.linkStats(epoch);
         return stats.length === 2 && stats.every((s) => s.rttEwmaMs > 0);
       }, WAIT_MS);
-      expect(measured, JSON.stringify(a.transport.linkStats(epoch))).to.equal(true);
       expect(new Set(a.transport.linkStats(epoch).map((s) => s.peer))).to.deep.equal(new Set([b.id, c.id]));
       expect(a.rec.linkDowns).to.deep.equal([]);
       expect(a.rec.malformed).to.deep.equal([]);

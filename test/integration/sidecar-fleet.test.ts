@@ -1,12 +1,16 @@
-// Loopback fleet of real sidecar processes (one per process, each on its own 127.x.y.z), driven
-// through the Control API and used by test apps through the Overlay API: convergence, broadcast,
-// all 12 ordered switches under traffic with zero loss and zero duplicates, abort, auth, bad
-// input, and a quarter of the fleet killed mid-switch.
+// Loopback fleet of real sidecar processes (one per process, each on its own 127.x.y.z), switched
+// by the operator's own reconcile pass and rollout planner (src/fleet/fleet-operator.ts: what
+// production runs, with the resource in memory) and used by test apps through the Overlay API:
+// convergence, broadcast, all 12 ordered switches under traffic with zero loss and zero
+// duplicates, an abort mid-switch (spec.topology set back: a rollback), the sidecars' own epoch
+// rules over raw Control calls, auth, bad input, and a quarter of the fleet killed mid-switch
+// (members lost: the planner rolls back, and the retried switch forms over the survivors).
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
-import { SwitchOrchestrator } from '../../src/fleet/switch-orchestrator.js';
-import { AppClient, TrafficGenerator, auditDeliveries, waitFor, type SentRecord } from '../../src/fleet/app-traffic.js';
+import { FleetControl } from '../../src/fleet/fleet-control.js';
+import { FLEET_ROLLOUT, FleetOperator } from '../../src/fleet/fleet-operator.js';
+import { AppClient, TrafficGenerator, auditWhenSettled, waitUntil, type SentRecord } from '../../src/fleet/app-traffic.js';
 import { ControlClient } from '../../src/rpc/control-client.js';
 import { FROM_KEY, EPOCH_KEY, LINK_METHOD } from '../../src/sidecar/peer-transport.js';
 import { tokenMetadata } from '../../src/rpc/auth.js';
@@ -25,7 +29,8 @@ const SWITCH_CYCLE: OverlayKind[] = ['FullMesh', 'HyParView', 'ClientServer', 'P
 describe('sidecar loopback fleet (integration)', function () {
   this.timeout(600_000);
   let fleet: LoopbackFleet;
-  let orch: SwitchOrchestrator;
+  let orch: FleetControl;
+  let operator: FleetOperator;
   let apps: AppClient[] = [];
   let ids: string[] = [];
   let epoch = 0;
@@ -40,16 +45,17 @@ describe('sidecar loopback fleet (integration)', function () {
       a.sendErrors = 0;
     }
   };
-  /** Audits after traffic stopped, waiting (with a deadline) for the last deliveries to land. */
-  const settledAudit = async (subset: readonly AppClient[] = apps): Promise<ReturnType<typeof auditDeliveries>> => {
-    await waitFor(() => auditDeliveries(allSent(subset), receivers(subset)).lost === 0, 10_000);
-    return auditDeliveries(allSent(subset), receivers(subset));
-  };
+  /**
+   * Audits after traffic stopped: waits up to 10 s for the last deliveries to land, then returns
+   * the audit either way (a test asserts on it, with the lost messages in its failure message).
+   */
+  const settledAudit = (subset: readonly AppClient[] = apps): ReturnType<typeof auditWhenSettled> => auditWhenSettled(() => allSent(subset), () => receivers(subset), 10_000);
 
   before(async () => {
     fleet = await LoopbackFleet.start({ size: FLEET_SIZE, startTimeoutMs: 120_000 });
-    orch = new SwitchOrchestrator(fleet.token);
+    orch = new FleetControl(fleet.token);
     ids = fleet.ids();
+    operator = new FleetOperator(ids, { token: fleet.token });
     apps = fleet.members.map((m) => new AppClient(m.id, m.appAddress));
     await Promise.all(apps.map((a) => a.subscribe()));
   });
@@ -68,6 +74,7 @@ describe('sidecar loopback fleet (integration)', function () {
   after(async () => {
     for (const a of apps) a.close();
     orch?.close();
+    operator?.close();
     await fleet?.stop();
   });
 
@@ -81,11 +88,10 @@ describe('sidecar loopback fleet (integration)', function () {
 
   for (const kind of ['FullMesh', 'HyParView', 'ClientServer', 'PubSub'] as const) {
     it(`${kind}: membership converges and a broadcast reaches every member`, async () => {
-      epoch++;
-      const report = await orch.switchTo({ epoch, kind, members: ids, seed: epoch });
-      expect(report.ok, report.error).to.equal(true);
-      const conv = await orch.waitConverged(epoch, ids, 10_000);
-      expect(conv.ok).to.equal(true);
+      const report = await operator.switchTo(kind);
+      expect(report.ok, report.reason).to.equal(true);
+      epoch = report.epoch;
+      await orch.waitFormed(epoch, ids, 10_000);
       // Control probe: every other member acknowledges.
       const probe = await orch.client(ids[0] as string).probe(epoch, 2, 5_000, ids);
       expect(probe.ok && probe.value.complete, probe.ok ? JSON.stringify(probe.value.probes[0]?.missing) : probe.message).to.equal(true);
@@ -103,10 +109,10 @@ describe('sidecar loopback fleet (integration)', function () {
   }
 
   it('switches through all 12 ordered pairs of topologies under steady traffic with zero lost and zero duplicated', async () => {
-    // Start from the cycle's first topology.
-    epoch++;
-    const boot = await orch.switchTo({ epoch, kind: SWITCH_CYCLE[0]!, members: ids, seed: epoch });
-    expect(boot.ok, boot.error).to.equal(true);
+    // Start from the cycle's first topology; then switch in three steps with 1 s health windows.
+    const boot = await operator.switchTo(SWITCH_CYCLE[0]!);
+    expect(boot.ok, boot.reason).to.equal(true);
+    operator.spec.rollout = { ...operator.spec.rollout, steps: [10, 50, 100] };
     clearLedgers();
     const traffic = new TrafficGenerator(apps, { ratePerMember: RATE, seed: SEED });
     traffic.start();
@@ -116,11 +122,11 @@ describe('sidecar loopback fleet (integration)', function () {
     const t0 = Date.now();
     try {
       for (let i = 1; i < SWITCH_CYCLE.length; i++) {
-        epoch++;
         const started = Date.now() - t0;
-        const report = await orch.switchTo({ epoch, kind: SWITCH_CYCLE[i]!, members: ids, seed: epoch, steps: [10, 50, 100] });
-        marks.push(`e${epoch} ${SWITCH_CYCLE[i]} ${started}..${Date.now() - t0}ms (prepare ${report.timingsMs.prepare}, converge ${report.timingsMs.converge}, route ${report.timingsMs.route.join('/')}, commit ${report.timingsMs.commit})`);
-        expect(report.ok, `${SWITCH_CYCLE[i - 1]} → ${SWITCH_CYCLE[i]}: ${report.error}`).to.equal(true);
+        const report = await operator.switchTo(SWITCH_CYCLE[i]!);
+        epoch = report.epoch;
+        marks.push(`e${epoch} ${SWITCH_CYCLE[i]} ${started}..${Date.now() - t0}ms (${report.stages.map((x) => `${x.stage} ${x.percent}% ${x.ms}`).join(', ')})`);
+        expect(report.ok, `${SWITCH_CYCLE[i - 1]} → ${SWITCH_CYCLE[i]}: ${report.result} ${report.reason}`).to.equal(true);
         pairs.push(`${SWITCH_CYCLE[i - 1]}→${SWITCH_CYCLE[i]}`);
       }
     } finally {
@@ -146,40 +152,51 @@ describe('sidecar loopback fleet (integration)', function () {
     expect(new Set(allSent().map((s) => s.epoch)).size).to.be.greaterThan(6);
   });
 
-  it('an abort mid-switch leaves the old overlay intact and loses nothing', async () => {
+  it('an abort mid-switch (spec.topology set back while routing) rolls back to the old overlay and loses nothing', async () => {
     const active = epoch;
+    const activeKind = operator.status.currentTopology!;
+    const target: OverlayKind = activeKind === 'HyParView' ? 'PubSub' : 'HyParView';
+    const half = apps.slice(0, FLEET_SIZE / 2);
+    // A health window long enough for the routed half to send over the new overlay before the abort.
+    operator.spec.rollout = { steps: [50, 100], stepVerificationSeconds: 10, progressDeadlineSeconds: 60 };
     clearLedgers();
     const traffic = new TrafficGenerator(apps, { ratePerMember: RATE, seed: SEED + 1 });
     traffic.start();
-    const staged = ++epoch;
+    let staged = 0;
     try {
-      const prepared = await orch.prepare({ epoch: staged, kind: 'HyParView', members: ids, seed: staged });
-      expect(prepared.failed.size).to.equal(0);
-      expect((await orch.waitConverged(staged, ids, 15_000)).ok).to.equal(true);
-      const half = ids.slice(0, FLEET_SIZE / 2);
-      expect((await orch.route(staged, half)).failed.size).to.equal(0);
-      await waitFor(() => apps.slice(0, FLEET_SIZE / 2).every((a) => a.sent.some((s) => s.epoch === staged)), 10_000);
-      const failed = await orch.abort(staged, active, ids);
-      expect(failed.size).to.equal(0);
+      const report = await operator.switchTo(target, {
+        onPass: () => {
+          const r = operator.status.rollout;
+          if (staged !== 0 || r === undefined || r.stage !== 'Routing' || r.stepPercent !== 50) return;
+          if (!half.every((a) => a.sent.some((x) => x.epoch === r.epoch))) return;
+          // What `kubectl topology abort` does today: spec.topology back to the committed overlay.
+          staged = r.epoch;
+          operator.setTopology(activeKind);
+        },
+      });
+      expect(staged, 'the switch was routing half of the members when aborted').to.be.greaterThan(active);
+      expect(report.result, report.reason).to.equal('RolledBack');
+      expect(operator.status.history!.at(-1)).to.deep.include({ to: target, trigger: 'Rollback', result: 'RolledBack', epoch: staged });
       // Repeating the abort is a no-op; committing the aborted epoch is refused.
       const again = await orch.client(ids[0]!).abort(staged);
       expect(again.ok && again.value.changed).to.equal(false);
       const commit = await orch.client(ids[0]!).commit(staged);
       expect(commit.ok).to.equal(false);
       if (!commit.ok) expect(commit.code).to.equal(grpc.status.FAILED_PRECONDITION);
-      await waitFor(() => apps.every((a) => a.sent.slice(-2).every((s) => s.epoch === active)), 10_000);
+      await waitUntil('every app sending over the old epoch again', () => apps.every((a) => a.sent.length >= 2 && a.sent.slice(-2).every((x) => x.epoch === active)), 10_000);
     } finally {
       await traffic.stop();
+      operator.spec.rollout = FLEET_ROLLOUT;
     }
     const audit = await settledAudit();
     expect(audit.lost, audit.lostExamples.join(', ')).to.equal(0);
     expect(audit.duplicated).to.equal(0);
-    expect(allSent().some((s) => s.epoch === staged)).to.equal(true);
+    expect(allSent().some((x) => x.epoch === staged)).to.equal(true);
     const states = await orch.states(ids);
-    for (const s of states.values()) {
-      expect(s.activeEpoch).to.equal(active);
-      expect(s.stagedEpoch).to.equal(0);
-      expect(s.routeEpoch).to.equal(active);
+    for (const st of states.values()) {
+      expect(st.activeEpoch).to.equal(active);
+      expect(st.stagedEpoch).to.equal(0);
+      expect(st.routeEpoch).to.equal(active);
     }
     const probe = await orch.client(ids[1]!).probe(active, 1, 5_000, ids);
     expect(probe.ok && probe.value.complete).to.equal(true);
@@ -193,7 +210,8 @@ describe('sidecar loopback fleet (integration)', function () {
       expect(older.code).to.equal(grpc.status.FAILED_PRECONDITION);
       expect(older.message).to.match(/older/);
     }
-    const repeat = await c.commit(epoch - 1);
+    // Committing the active epoch again changes nothing.
+    const repeat = await c.commit(epoch);
     expect(repeat.ok && !repeat.value.changed).to.equal(true);
   });
 
@@ -246,39 +264,46 @@ describe('sidecar loopback fleet (integration)', function () {
     expect(text).to.match(/topology_sidecar_process_resident_memory_bytes/);
   });
 
-  it('keeps converging with 25% of the sidecars killed mid-switch', async () => {
+  it('keeps switching with 25% of the sidecars killed mid-switch: the rollout carries on over the survivors', async () => {
     const from = epoch;
-    const to = ++epoch;
+    const fromKind = operator.status.currentTopology!;
+    const target: OverlayKind = fromKind === 'HyParView' ? 'PubSub' : 'HyParView';
     const killed = ids.filter((_, i) => i % 4 === 3);
     const survivors = ids.filter((m) => !killed.includes(m));
     const survivorApps = apps.filter((a) => survivors.includes(a.member));
     clearLedgers();
-    const prepared = await orch.prepare({ epoch: to, kind: 'HyParView', members: ids, seed: to });
-    expect(prepared.failed.size).to.equal(0);
-    await Promise.all(killed.map((m) => fleet.kill(ids.indexOf(m))));
+    operator.spec.rollout = { steps: [25, 100], stepVerificationSeconds: 1, progressDeadlineSeconds: 60 };
+    let killedAt: string | undefined;
+    const report = await operator.switchTo(target, {
+      onPass: async () => {
+        const r = operator.status.rollout;
+        // Every member acknowledged the prepare: kill a quarter before the new overlay is verified.
+        if (killedAt !== undefined || r === undefined || r.epoch <= from || r.stage !== 'Preparing' || r.verificationStartedAt === undefined) return;
+        killedAt = r.stage;
+        await Promise.all(killed.map((m) => fleet.kill(ids.indexOf(m))));
+        // The kubelet marks their pods NotReady; the operator pushes the survivors as the member list.
+        for (const m of killed) operator.setPodReady(m, false);
+      },
+    });
+    expect(killedAt, 'killed after every member prepared').to.equal('Preparing');
+    expect(report.ok, `${report.result}: ${report.reason}`).to.equal(true);
     expect(fleet.alive()).to.have.length(survivors.length);
-    // The operator would now push the ready members; the switch continues on the survivors.
-    const pushed = await orch.setMembers(survivors, survivors);
-    expect(pushed.failed.size).to.equal(0);
-    const report = await orch.switchTo({ epoch: to, kind: 'HyParView', members: ids, seed: to, steps: [25, 100], maxFailures: killed.length, convergeTimeoutMs: 30_000 });
-    expect(report.ok, report.error).to.equal(true);
-    expect(new Set(report.failedMembers)).to.deep.equal(new Set(killed));
-    expect((await orch.waitConverged(to, survivors, 30_000)).ok).to.equal(true);
+    epoch = report.epoch;
+    await orch.waitFormed(epoch, survivors, 30_000);
     // Dead members leave the survivors' active views.
-    const clean = await waitFor(async () => {
+    await waitUntil('the killed members gone from every survivor\'s active view', async () => {
       const states = await orch.states(survivors);
-      return [...states.values()].every((s) => s.overlays.filter((o) => o.epoch === to).every((o) => o.activeView.every((p) => !killed.includes(p))));
+      return [...states.values()].every((st) => st.overlays.filter((o) => o.epoch === epoch).every((o) => o.activeView.every((p) => !killed.includes(p))));
     }, 30_000, 200);
-    expect(clean).to.equal(true);
-    const probe = await orch.client(survivors[0]!).probe(to, 2, 5_000, survivors);
+    const probe = await orch.client(survivors[0]!).probe(epoch, 2, 5_000, survivors);
     expect(probe.ok && probe.value.complete, probe.ok ? JSON.stringify(probe.value.probes.map((p) => p.missing)) : probe.message).to.equal(true);
     const traffic = new TrafficGenerator(survivorApps, { ratePerMember: RATE, seed: SEED + 2 });
     traffic.start();
-    await waitFor(() => survivorApps.every((a) => a.sent.length >= 5), 10_000);
+    await waitUntil('every survivor sent 5 messages', () => survivorApps.every((a) => a.sent.length >= 5), 10_000);
     await traffic.stop();
     const audit = await settledAudit(survivorApps);
     expect(audit.lost, audit.lostExamples.join(', ')).to.equal(0);
     expect(audit.duplicated).to.equal(0);
-    expect(from).to.be.lessThan(to);
+    expect(from).to.be.lessThan(epoch);
   });
 });

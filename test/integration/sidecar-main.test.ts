@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { buildRoot } from '../../src/paths.js';
 import { loadProto } from '../../src/rpc/proto.js';
-import { waitFor } from '../../src/fleet/app-traffic.js';
+import { waitUntil } from '../../src/fleet/app-traffic.js';
 import { ControlClient } from '../../src/rpc/control-client.js';
 
 const MAIN = join(buildRoot(), 'src', 'sidecar', 'main.js');
@@ -61,7 +61,7 @@ describe('topology-sidecar executable (integration)', function () {
         async (r) => ({ status: r.status, body: await r.text() }),
         () => ({ status: 0, body: '' }),
       );
-    expect(await waitFor(async () => (await http('/healthz')).status === 200, 30_000, 100)).to.equal(true);
+    await waitUntil('(await http(\'/healthz\')).status === 200', async () => (await http('/healthz')).status === 200, 30_000, 100);
     expect((await http('/readyz')).status).to.equal(200);
     const metrics = await http('/metrics');
     expect(metrics.body).to.contain('topology_sidecar_process_cpu_seconds_total');

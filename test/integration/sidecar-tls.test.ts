@@ -1,11 +1,11 @@
 // Mutual TLS between real sidecar processes, the way a cluster runs it: every sidecar is dialed by
 // its pod IP (here its own 127.x.y.z), yet all of them share ONE certificate issued for a DNS name
 // (as cert-manager issues for a Service), verified by name through `--tls-server-name`. A
-// throwaway CA (support/test-certs.ts) signs that certificate and an orchestrator's
+// throwaway CA (support/test-certs.ts) signs that certificate and the operator's
 // client certificate; a second, unrelated CA signs a look-alike certificate for the same name.
 //
 // Checks: four sidecars link up over TLS (FullMesh bootstrap, then a live switch to HyParView
-// driven by a SwitchOrchestrator over TLS Control clients) and an app broadcast reaches every
+// driven by the operator's reconcile pass over TLS Control clients) and an app broadcast reaches every
 // member exactly once; and the Control API refuses, promptly and with an error, a client with no
 // certificate, one whose certificate the other CA signed, one that checks the wrong name or trusts
 // the wrong CA, and a plaintext client — each holding the right token, so TLS alone refuses them.
@@ -15,7 +15,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
-import { SwitchOrchestrator } from '../../src/fleet/switch-orchestrator.js';
+import { FleetControl } from '../../src/fleet/fleet-control.js';
+import { FleetOperator } from '../../src/fleet/fleet-operator.js';
 import { AppClient } from '../../src/fleet/app-traffic.js';
 import { ControlClient, tlsServerNameOptions, type ControlClientOptions } from '../../src/rpc/control-client.js';
 import { parseOperatorConfig } from '../../src/operator/config.js';
@@ -36,7 +37,8 @@ describe('sidecar mutual TLS with a shared server name (integration)', function 
   this.timeout(180_000);
   let dir: string;
   let fleet: LoopbackFleet | undefined;
-  let orch: SwitchOrchestrator | undefined;
+  let orch: FleetControl | undefined;
+  let operator: FleetOperator | undefined;
   let apps: AppClient[] = [];
   let ids: string[] = [];
   const pem = (name: string): Buffer => readFileSync(join(dir, name));
@@ -56,7 +58,8 @@ describe('sidecar mutual TLS with a shared server name (integration)', function 
       readinessClient: client,
     });
     ids = fleet.ids();
-    orch = new SwitchOrchestrator(fleet.token, undefined, client);
+    orch = new FleetControl(fleet.token, undefined, client);
+    operator = new FleetOperator(ids, { token: fleet.token, transport: client });
     apps = fleet.members.map((m) => new AppClient(m.id, m.appAddress));
     await Promise.all(apps.map((a) => a.subscribe()));
   });
@@ -64,20 +67,21 @@ describe('sidecar mutual TLS with a shared server name (integration)', function 
   after(async () => {
     for (const a of apps) a.close();
     orch?.close();
+    operator?.close();
     await fleet?.stop();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
   it('links sidecars over mutual TLS, verified by name, through a bootstrap and a live switch', async () => {
-    const boot = await orch!.switchTo({ epoch: 1, kind: 'FullMesh', members: ids, steps: [100] });
-    expect(boot.ok, boot.error).to.equal(true);
+    const boot = await operator!.switchTo('FullMesh');
+    expect(boot.ok, boot.reason).to.equal(true);
     await expectBroadcastReachesAll(apps, 0, 'over tls');
 
-    const hpv = await orch!.switchTo({ epoch: 2, kind: 'HyParView', members: ids, seed: 2 });
-    expect(hpv.ok, hpv.error).to.equal(true);
+    const hpv = await operator!.switchTo('HyParView');
+    expect(hpv.ok, hpv.reason).to.equal(true);
     const states = await orch!.states(ids);
     expect(states.size).to.equal(FLEET_SIZE);
-    for (const s of states.values()) expect(s.activeEpoch).to.equal(2);
+    for (const s of states.values()) expect(s.activeEpoch).to.equal(hpv.epoch);
     await expectBroadcastReachesAll(apps, 1, 'over tls');
   });
 
@@ -126,7 +130,7 @@ describe('sidecar mutual TLS with a shared server name (integration)', function 
       });
     }
 
-    it('still serves the properly authenticated orchestrator afterwards', async () => {
+    it('still serves the properly authenticated Control client afterwards', async () => {
       const r = await orch!.client(ids[2]!).getState(true);
       expect(r.ok, r.ok ? '' : r.message).to.equal(true);
     });

@@ -17,8 +17,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
-import { SwitchOrchestrator } from '../../src/fleet/switch-orchestrator.js';
-import { AppClient, waitFor } from '../../src/fleet/app-traffic.js';
+import type { ClusterTopologyStatus } from '../../src/api/types.js';
+import { FleetOperator } from '../../src/fleet/fleet-operator.js';
+import { AppClient, waitUntil } from '../../src/fleet/app-traffic.js';
 import { ControlClient, tlsServerNameOptions } from '../../src/rpc/control-client.js';
 import { SidecarPool } from '../../src/operator/sidecars/pool.js';
 import { loadSidecarTransport, type SidecarTransport } from '../../src/operator/sidecars/tls.js';
@@ -93,6 +94,8 @@ describe('TLS certificate rotation without a restart (integration)', function ()
   let operatorSecret: MountedSecret;
   let fleet: LoopbackFleet | undefined;
   let ids: string[] = [];
+  /** The resource after the first overlay formed: the switch after the rotation carries on from it. */
+  let booted: { status: ClusterTopologyStatus; generation: number } | undefined;
   let apps: AppClient[] = [];
   const pem = (name: string): Buffer => readFileSync(join(dir, name));
   const bundle = (...cas: string[]): { text: string } => ({ text: cas.map((ca) => readFileSync(join(dir, `${ca}.crt`), 'utf8')).join('') });
@@ -129,10 +132,11 @@ describe('TLS certificate rotation without a restart (integration)', function ()
       readinessClient: readiness,
     });
     ids = fleet.ids();
-    const orch = new SwitchOrchestrator(fleet.token, undefined, readiness);
+    const orch = new FleetOperator(ids, { token: fleet.token, transport: { credentials: readiness.credentials, channelOptions: readiness.channelOptions } });
     try {
-      const boot = await orch.switchTo({ epoch: 1, kind: 'FullMesh', members: ids, steps: [100] });
-      expect(boot.ok, boot.error).to.equal(true);
+      const boot = await orch.switchTo('FullMesh');
+      expect(boot.ok, boot.reason).to.equal(true);
+      booted = { status: orch.status, generation: orch.generation };
     } finally {
       orch.close();
     }
@@ -159,12 +163,12 @@ describe('TLS certificate rotation without a restart (integration)', function ()
     // Step 1: the sidecars trust both CAs.
     sidecarSecret.publish({ 'ca.crt': bundle('old-ca', 'new-ca'), 'tls.crt': 'old-sidecar.crt', 'tls.key': 'old-sidecar.key' });
     const allAccept = async (credentials: grpc.ChannelCredentials): Promise<boolean> => (await Promise.all(ids.map((id) => accepted(credentials, id)))).every((ok) => ok);
-    expect(await waitFor(() => allAccept(newClientTrustingOld), ROTATION_DEADLINE_MS, 100), 'the sidecars accept the new CA once their bundle has it').to.equal(true);
+    await waitUntil('the sidecars accept the new CA once their bundle has it', () => allAccept(newClientTrustingOld), ROTATION_DEADLINE_MS, 100);
     expect(await accepted(newClient), 'the sidecars still serve the old certificate').to.equal(false);
 
     // Step 2: the sidecars serve the certificate the new CA signed.
     sidecarSecret.publish({ 'ca.crt': bundle('old-ca', 'new-ca'), 'tls.crt': 'new-sidecar.crt', 'tls.key': 'new-sidecar.key' });
-    expect(await waitFor(() => allAccept(newClient), ROTATION_DEADLINE_MS, 100), 'the sidecars serve the new certificate').to.equal(true);
+    await waitUntil('the sidecars serve the new certificate', () => allAccept(newClient), ROTATION_DEADLINE_MS, 100);
     expect(await accepted(oldClient), 'a client that trusts only the old CA cannot verify the new certificate').to.equal(false);
     const oldClientTrustingBoth = grpc.credentials.createSsl(Buffer.from(bundle('old-ca', 'new-ca').text), pem('old-operator.key'), pem('old-operator.crt'));
     expect(await accepted(oldClientTrustingBoth), "a client certificate of the old CA still gets in (the sidecars' bundle trusts it)").to.equal(true);
@@ -178,7 +182,7 @@ describe('TLS certificate rotation without a restart (integration)', function ()
           .map((l) => JSON.parse(l) as { message?: string; subject?: string; pod?: string })
           .filter((e) => e.message?.startsWith('TLS certificate reloaded') && e.pod === m.pod)
           .map((e) => e.subject ?? '');
-      await waitFor(() => reloads().length > 0, ROTATION_DEADLINE_MS, 50);
+      await waitUntil(`${m.pod} to log the reloaded certificate`, () => reloads().length > 0, ROTATION_DEADLINE_MS, 50);
       expect(reloads(), `${m.pod}'s log`).to.deep.equal(['CN=new-sidecar']);
     }
 
@@ -186,13 +190,13 @@ describe('TLS certificate rotation without a restart (integration)', function ()
     // own Secret is rotated: the same transport then reaches them.
     expect(await poolReachesAll(operator), 'the operator must not trust the new certificate yet').to.equal(false);
     operatorSecret.publish({ 'ca.crt': bundle('old-ca', 'new-ca'), 'tls.crt': 'new-operator.crt', 'tls.key': 'new-operator.key' });
-    expect(await waitFor(() => poolReachesAll(operator), ROTATION_DEADLINE_MS, 100), "the operator's transport reaches the sidecars after its rotation").to.equal(true);
+    await waitUntil("the operator's transport reaches the sidecars after its rotation", () => poolReachesAll(operator), ROTATION_DEADLINE_MS, 100);
 
     // The overlay still switches and delivers over TLS, with the new certificates.
-    const orch = new SwitchOrchestrator(fleet!.token, undefined, { credentials: operator.credentials, channelOptions: operator.channelOptions });
+    const orch = new FleetOperator(ids, { token: fleet!.token, transport: operator, resume: booted! });
     try {
-      const hpv = await orch.switchTo({ epoch: 2, kind: 'HyParView', members: ids, seed: 2 });
-      expect(hpv.ok, hpv.error).to.equal(true);
+      const hpv = await orch.switchTo('HyParView');
+      expect(hpv.ok, hpv.reason).to.equal(true);
     } finally {
       orch.close();
     }
@@ -239,6 +243,6 @@ describe('one-way TLS (no --tls-ca) and its rotation (integration)', function ()
     expect(await code(grpc.credentials.createInsecure()), 'plaintext').to.equal(grpc.status.UNAVAILABLE);
     expect(await code(trustingNew), 'a client that trusts only the new CA, before the renewal').to.equal(grpc.status.UNAVAILABLE);
     secret.publish({ 'tls.crt': 'new-sidecar.crt', 'tls.key': 'new-sidecar.key' });
-    expect(await waitFor(async () => (await code(trustingNew)) === grpc.status.OK, ROTATION_DEADLINE_MS, 100), 'the renewed certificate is served').to.equal(true);
+    await waitUntil('the renewed certificate is served', async () => (await code(trustingNew)) === grpc.status.OK, ROTATION_DEADLINE_MS, 100);
   });
 });

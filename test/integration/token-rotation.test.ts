@@ -4,7 +4,7 @@
 // 100 ms (`--token-refresh-ms`).
 //
 // Checks: the new token is accepted by every sidecar after the first edit; after the second, a
-// live switch driven with the new token forms a new overlay, whose links the sidecars open with
+// live switch (the operator's pass) driven with the new token forms a new overlay, whose links the sidecars open with
 // the token they now send, and a broadcast reaches every member exactly once, no Peer or Control
 // call refused in between (the sidecars' unauthenticated counters did not move); after the
 // third, the old token is refused with UNAUTHENTICATED by every sidecar and the overlay still
@@ -14,8 +14,9 @@ import * as grpc from '@grpc/grpc-js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
-import { SwitchOrchestrator } from '../../src/fleet/switch-orchestrator.js';
-import { AppClient, waitFor } from '../../src/fleet/app-traffic.js';
+import { FleetControl } from '../../src/fleet/fleet-control.js';
+import { FleetOperator } from '../../src/fleet/fleet-operator.js';
+import { AppClient, waitUntil } from '../../src/fleet/app-traffic.js';
 import { ControlClient } from '../../src/rpc/control-client.js';
 import { expectBroadcastReachesAll } from './support/broadcast.js';
 
@@ -42,7 +43,7 @@ describe('cluster token rotation without a restart (integration)', function () {
     }
   };
   const everyone = async (token: string, code: grpc.status): Promise<boolean> => (await Promise.all(ids.map((id) => stateCode(id, token)))).every((c) => c === code);
-  const unauthenticated = async (orch: SwitchOrchestrator): Promise<number[]> => {
+  const unauthenticated = async (orch: FleetControl): Promise<number[]> => {
     const replies = await orch.each(ids, (c) => c.getMetrics());
     return ids.map((id) => {
       const m = replies.values.get(id);
@@ -67,34 +68,36 @@ describe('cluster token rotation without a restart (integration)', function () {
   });
 
   it('accepts, then sends, then alone accepts the new token, refusing no call until the old one is dropped', async () => {
-    const oldOrch = new SwitchOrchestrator(OLD);
-    const newOrch = new SwitchOrchestrator(NEW);
+    // The operator's own pass switches; it sends the old token until its token file is rotated too.
+    const operator = new FleetOperator(ids, { token: OLD });
+    const newControl = new FleetControl(NEW);
     try {
-      const boot = await oldOrch.switchTo({ epoch: 1, kind: 'FullMesh', members: ids, steps: [100] });
-      expect(boot.ok, boot.error).to.equal(true);
+      const boot = await operator.switchTo('FullMesh');
+      expect(boot.ok, boot.reason).to.equal(true);
 
       writeTokens(OLD, NEW);
-      expect(await waitFor(() => everyone(NEW, grpc.status.OK), EDIT_DEADLINE_MS, 50), 'every sidecar accepts the new token').to.equal(true);
+      await waitUntil('every sidecar accepts the new token', () => everyone(NEW, grpc.status.OK), EDIT_DEADLINE_MS, 50);
       expect(await everyone(OLD, grpc.status.OK), 'and still the old one').to.equal(true);
       // Refusals so far are this test's own probes with the new token before the edit reached a sidecar.
-      const refusedBefore = await unauthenticated(oldOrch);
+      const refusedBefore = await unauthenticated(newControl);
 
       writeTokens(NEW, OLD);
       // Once each sidecar has logged the second edit it opens links with the new token: a new epoch makes new links.
-      expect(await waitFor(() => fleet!.members.every((m) => reloads(m.proc.logFile) >= 2), EDIT_DEADLINE_MS, 50), 'every sidecar re-read the file twice').to.equal(true);
-      const hpv = await newOrch.switchTo({ epoch: 2, kind: 'HyParView', members: ids, seed: 2 });
-      expect(hpv.ok, hpv.error).to.equal(true);
+      await waitUntil('every sidecar re-read the file twice', () => fleet!.members.every((m) => reloads(m.proc.logFile) >= 2), EDIT_DEADLINE_MS, 50);
+      operator.useToken(NEW);
+      const hpv = await operator.switchTo('HyParView');
+      expect(hpv.ok, hpv.reason).to.equal(true);
       await expectBroadcastReachesAll(apps, 0, 'during the rotation');
-      expect(await unauthenticated(newOrch), 'no call was refused while both tokens were accepted').to.deep.equal(refusedBefore);
+      expect(await unauthenticated(newControl), 'no call was refused while both tokens were accepted').to.deep.equal(refusedBefore);
 
       writeTokens(NEW);
-      expect(await waitFor(() => everyone(OLD, grpc.status.UNAUTHENTICATED), EDIT_DEADLINE_MS, 50), 'every sidecar refuses the old token').to.equal(true);
-      const cs = await newOrch.switchTo({ epoch: 3, kind: 'ClientServer', members: ids, seed: 3 });
-      expect(cs.ok, cs.error).to.equal(true);
+      await waitUntil('every sidecar refuses the old token', () => everyone(OLD, grpc.status.UNAUTHENTICATED), EDIT_DEADLINE_MS, 50);
+      const cs = await operator.switchTo('ClientServer');
+      expect(cs.ok, cs.reason).to.equal(true);
       await expectBroadcastReachesAll(apps, 1, 'after the rotation');
     } finally {
-      oldOrch.close();
-      newOrch.close();
+      operator.close();
+      newControl.close();
     }
   });
 });

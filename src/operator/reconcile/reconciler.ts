@@ -25,9 +25,7 @@
  */
 import type winston from 'winston';
 import { FINALIZER, GROUP, PLURAL, REASONS, VERSION } from '../../api/constants.js';
-import { applyDefaults } from '../../api/apply-defaults.js';
-import type { ClusterTopology, ClusterTopologyStatus, ResolvedSpec } from '../../api/types.js';
-import { validateSpec } from '../../api/validate-spec.js';
+import type { ClusterTopology, ClusterTopologyStatus } from '../../api/types.js';
 import { isNotFound } from '../controller/api-errors.js';
 import type { EventRecorder } from '../controller/event-recorder.js';
 import type { Request, Result } from '../controller/reconcile.js';
@@ -37,7 +35,7 @@ import type { OperatorMetrics } from '../operator-metrics.js';
 import { finalizeTopology } from './finalize.js';
 import { eventAction } from './events.js';
 import { ReconcilePass } from './reconcile-pass.js';
-import { planReconcile } from '../rollout/plan-reconcile.js';
+import { planInvalidSpec, resolveSpec } from '../rollout/plan-reconcile.js';
 import type { PlannedEvent } from '../rollout/types.js';
 import { IN_FLIGHT_STAGES } from '../../api/status.js';
 import type { SidecarPool } from '../sidecars/pool.js';
@@ -65,7 +63,7 @@ export class TopologyReconciler {
 
   constructor(private readonly options: TopologyReconcilerOptions) {
     this.now = options.now ?? (() => new Date());
-    this.pass = new ReconcilePass(options.pool, this.now);
+    this.pass = new ReconcilePass(options.pool);
   }
 
   /** The reconcile function (bound, so it can be handed to a Controller as is). */
@@ -107,9 +105,11 @@ export class TopologyReconciler {
 
     const generation = object.metadata.generation ?? 0;
     const now = this.now();
-    if (validateSpec(object.spec).length > 0) {
-      // The planner turns an invalid spec into Stalled/InvalidSpec; nothing is retried until the spec changes.
-      const plan = planReconcile({ spec: object.spec, generation, status, members: [], now });
+    // Validated and defaulted once; everything below takes the resolved spec.
+    const resolved = resolveSpec(object.spec);
+    if (!resolved.ok) {
+      // Stalled/InvalidSpec; nothing is retried until the spec changes.
+      const plan = planInvalidSpec(status, generation, resolved.message, now);
       await this.write(ref, object, status, plan.status, log);
       await this.emit(object, plan.events);
       return {};
@@ -122,9 +122,9 @@ export class TopologyReconciler {
       log.warn(token.message, { event: REASONS.sidecarTokenUnavailable });
       return { requeueAfter: TOKEN_RETRY_SECONDS * 1000 };
     }
-    const spec: ResolvedSpec = applyDefaults(object.spec);
+    const spec = resolved.spec;
     const pods = memberPods(spec, this.options.pods.list(namespace));
-    const { plan, requeueAfterSeconds } = await this.pass.run({ uid, spec: object.spec, generation, status, pods, now, logger: log, pool });
+    const { plan, requeueAfterSeconds } = await this.pass.run({ uid, spec, generation, status, pods, now, logger: log, pool });
 
     // Record.
     const written = await this.write(ref, object, status, plan.status, log);

@@ -1,19 +1,23 @@
 /**
- * One reconcile's decisions, end to end and still pure: validate and default the spec, evaluate the
- * rules when due, decide whether to switch, and plan the rollout. The reconciler gathers the inputs
- * (pods, sidecar states, metrics, verification), calls this, and carries out the plan.
+ * One reconcile's decisions, end to end and still pure: evaluate the rules when due, decide
+ * whether to switch, plan the rollout, and say when to look again. The reconciler resolves the
+ * spec once ({@link resolveSpec}), gathers the inputs (pods, sidecar states, metrics when
+ * {@link metricsDue}, the latest verification), calls this, and carries out the plan.
  *
  * Evaluation cadence: the rules run when `spec.autoSwitch.evaluationIntervalSeconds` have passed
  * since `status.lastEvaluationTime`, or at once when the spec changed (a new `spec.workload` must
  * act without waiting), or when no topology runs yet. Between evaluations the stored
  * `status.recommendation` stands, so a switch held by the cooldown starts as soon as it ends.
+ *
+ * The requeue is decided here alone, from the plan: the rollout's own (acknowledgement polls,
+ * health windows, deadlines: plan-rollout.ts), the evaluation interval, and the constants below.
  */
 import { CONDITION_TYPES, REASONS } from '../../api/constants.js';
 import { applyDefaults } from '../../api/apply-defaults.js';
+import { inFlight, isoSeconds, secondsSince } from '../../api/status.js';
 import type { ClusterTopologySpec, ClusterTopologyStatus, ResolvedSpec, TopologyMetrics } from '../../api/types.js';
 import { formatFieldErrors, validateSpec } from '../../api/validate-spec.js';
 import { decideSwitch, type SwitchDecision } from '../rules/decide-switch.js';
-import { isoSeconds, secondsSince } from '../../api/status.js';
 import { recommendTopology } from '../rules/recommend-topology.js';
 import type { Recommendation } from '../rules/recommendation.js';
 import { setCondition } from './conditions.js';
@@ -21,10 +25,46 @@ import { readyMembers } from './member-sync.js';
 import { planRollout } from './plan-rollout.js';
 import type { ObservedMember, RolloutPlan, VerificationResult } from './types.js';
 
+/**
+ * While a verification runs (its overlay converging, its probe round in flight), look again this
+ * often (s) to collect it: a probe round on loopback returns in tens of milliseconds.
+ */
+export const VERIFY_POLL_SECONDS = 0.25;
+/** Look again this soon (s) after a switch ended: a rolled-back target now awaits a spec change, a superseded one starts. */
+export const SWITCH_ENDED_REQUEUE_SECONDS = 0.2;
+/** Poll this often (s) while a Ready pod's sidecar does not answer. */
+export const UNREACHABLE_REQUEUE_SECONDS = 2;
+/** Resync period (s) when nothing else is pending: drift (a sidecar that lost its state) is repaired within it. */
+export const RESYNC_SECONDS = 60;
+
+/** The spec validated and defaulted, or why it cannot be used. */
+export type SpecResolution = { readonly ok: true; readonly spec: ResolvedSpec } | { readonly ok: false; readonly message: string };
+
+/** Validates and defaults `spec`, once per reconcile; everything downstream takes the result. */
+export function resolveSpec(spec: ClusterTopologySpec): SpecResolution {
+  const errors = validateSpec(spec);
+  if (errors.length > 0) return { ok: false, message: `invalid spec: ${formatFieldErrors(errors).replace(/\n/g, '; ')}` };
+  return { ok: true, spec: applyDefaults(spec) };
+}
+
+/**
+ * The plan for a spec that {@link resolveSpec} refused: nothing is done, Stalled says what to fix,
+ * and it is not retried until the spec changes (no requeue).
+ */
+export function planInvalidSpec(status: ClusterTopologyStatus, generation: number, message: string, now: Date): ReconcilePlan {
+  const nowIso = isoSeconds(now);
+  let conditions = status.conditions ?? [];
+  conditions = setCondition(conditions, { type: CONDITION_TYPES.stalled, status: 'True', reason: REASONS.invalidSpec, message }, generation, nowIso);
+  conditions = setCondition(conditions, { type: CONDITION_TYPES.reconciling, status: 'False', reason: REASONS.invalidSpec, message }, generation, nowIso);
+  conditions = setCondition(conditions, { type: CONDITION_TYPES.ready, status: 'False', reason: REASONS.invalidSpec, message }, generation, nowIso);
+  const next: ClusterTopologyStatus = { ...status, observedGeneration: generation, phase: 'Failed', conditions };
+  return { actions: [], status: next, events: [{ type: 'Warning', reason: REASONS.invalidSpec, message }], decision: { kind: 'none', reason: 'NoRecommendation', message } };
+}
+
 /** Everything one reconcile looks at. */
 export interface ReconcileInput {
-  /** The spec as stored (the API server has defaulted it; it is defaulted again here as a defence). */
-  spec: ClusterTopologySpec;
+  /** The spec as {@link resolveSpec} resolved it. */
+  spec: ResolvedSpec;
   generation: number;
   status: ClusterTopologyStatus;
   members: readonly ObservedMember[];
@@ -41,29 +81,26 @@ export interface ReconcilePlan extends RolloutPlan {
   recommendation?: Recommendation;
 }
 
-/** True when the rules should run now; the reconciler samples metrics only then. */
+/** True when the rules should run now. */
 export function isEvaluationDue(spec: ResolvedSpec, status: ClusterTopologyStatus, generation: number, now: Date): boolean {
   if (status.lastEvaluationTime === undefined || status.currentTopology === undefined) return true;
   if (status.observedGeneration !== generation) return true;
   return secondsSince(status.lastEvaluationTime, now) >= spec.autoSwitch.evaluationIntervalSeconds;
 }
 
+/**
+ * True when the reconciler should sample the sidecars' metrics before planning: an evaluation is
+ * due, unless it is a Manual switch's spec change, which does not depend on metrics (the pass that
+ * starts it need not wait for a GetMetrics round over every member; the next evaluation samples).
+ */
+export function metricsDue(spec: ResolvedSpec, status: ClusterTopologyStatus, generation: number, now: Date): boolean {
+  const manualSpecChange = spec.mode === 'Manual' && status.currentTopology !== undefined && status.observedGeneration !== generation;
+  return isEvaluationDue(spec, status, generation, now) && !manualSpecChange;
+}
+
 /** Plans one reconcile. */
 export function planReconcile(input: ReconcileInput): ReconcilePlan {
-  const { generation, now } = input;
-  const errors = validateSpec(input.spec);
-  if (errors.length > 0) {
-    // Not retried until the spec changes: nothing is done, Stalled says what to fix.
-    const msg = `invalid spec: ${formatFieldErrors(errors).replace(/\n/g, '; ')}`;
-    const nowIso = isoSeconds(now);
-    let conditions = input.status.conditions ?? [];
-    conditions = setCondition(conditions, { type: CONDITION_TYPES.stalled, status: 'True', reason: REASONS.invalidSpec, message: msg }, generation, nowIso);
-    conditions = setCondition(conditions, { type: CONDITION_TYPES.reconciling, status: 'False', reason: REASONS.invalidSpec, message: msg }, generation, nowIso);
-    conditions = setCondition(conditions, { type: CONDITION_TYPES.ready, status: 'False', reason: REASONS.invalidSpec, message: msg }, generation, nowIso);
-    const status: ClusterTopologyStatus = { ...input.status, observedGeneration: generation, phase: 'Failed', conditions };
-    return { actions: [], status, events: [{ type: 'Warning', reason: REASONS.invalidSpec, message: msg }], decision: { kind: 'none', reason: 'NoRecommendation', message: msg } };
-  }
-  const spec = applyDefaults(input.spec);
+  const { generation, now, spec } = input;
   let status = input.status;
   let recommendation: Recommendation | undefined;
   if (isEvaluationDue(spec, status, generation, now)) {
@@ -98,8 +135,11 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
     const last = plan.status.lastEvaluationTime;
     soonest(last === undefined ? 0 : Math.max(0, spec.autoSwitch.evaluationIntervalSeconds - secondsSince(last, now)));
   }
-  const out: ReconcilePlan = { ...plan, events, decision };
-  if (requeue !== undefined) out.requeueAfterSeconds = requeue;
+  if (plan.actions.some((a) => a.kind === 'verify')) soonest(VERIFY_POLL_SECONDS);
+  if (inFlight(input.status) !== undefined && inFlight(plan.status) === undefined) soonest(SWITCH_ENDED_REQUEUE_SECONDS);
+  if (input.members.some((m) => m.unreachable === true)) soonest(UNREACHABLE_REQUEUE_SECONDS);
+  soonest(RESYNC_SECONDS);
+  const out: ReconcilePlan = { ...plan, events, decision, requeueAfterSeconds: requeue ?? RESYNC_SECONDS };
   if (recommendation !== undefined) out.recommendation = recommendation;
   return out;
 }

@@ -38,10 +38,24 @@ import { isSynced, readyMembers, routedMembers, syncActions, type MemberTarget }
 import type { MemberAction, ObservedMember, PlannedEvent, RolloutInput, RolloutPlan, VerificationResult } from './types.js';
 
 /**
- * Seconds between polls while waiting for sidecars to acknowledge: the Control.State round trip
- * is milliseconds, overlays form in about a second on a LAN. Wild guess.
+ * Seconds between polls while waiting for sidecars to acknowledge, at most: the Control.State
+ * round trip is milliseconds, overlays form in about a second on a LAN. Wild guess.
  */
 export const ACK_POLL_SECONDS = 2;
+/**
+ * Seconds between polls right after a stage asked sidecars to change: the Control calls return
+ * once applied, so the next pass normally sees every acknowledgement.
+ */
+export const FIRST_ACK_POLL_SECONDS = 0.2;
+
+/**
+ * The acknowledgement poll of a stage that began `elapsedSeconds` ago: a tenth of the time waited
+ * so far, between {@link FIRST_ACK_POLL_SECONDS} and {@link ACK_POLL_SECONDS}, so a stage moves on
+ * within a pass of its acknowledgements and a wedged member costs at most one pass every 2 s.
+ */
+export function ackPollSeconds(elapsedSeconds: number): number {
+  return Math.min(ACK_POLL_SECONDS, Math.max(FIRST_ACK_POLL_SECONDS, elapsedSeconds / 10));
+}
 
 type Phase = NonNullable<ClusterTopologyStatus['phase']>;
 
@@ -245,6 +259,7 @@ function progress(p: Pass, r: RolloutStatus): StageOutcome {
   const deadlineMs = ms(r.stepStartedAt) + spec.rollout.progressDeadlineSeconds * 1000;
   const untilDeadline = Math.max(0, (deadlineMs - p.nowMs) / 1000);
   const names = unsynced.slice(0, 5).map((m) => m.name).join(', ') + (unsynced.length > 5 ? ` and ${unsynced.length - 5} more` : '');
+  const ackPoll = ackPollSeconds((p.nowMs - ms(r.stepStartedAt)) / 1000);
   switch (r.stage) {
     case 'Failed':
       return { r, again: false, phase: 'Failed' };
@@ -255,7 +270,7 @@ function progress(p: Pass, r: RolloutStatus): StageOutcome {
         return { r: finish(p, r, 'RolledBack', r.reason ?? 'rolled back'), again: true };
       }
       if (p.nowMs >= deadlineMs) p.late = `${stageLabel(r)} not acknowledged within progressDeadlineSeconds ${spec.rollout.progressDeadlineSeconds} by ${names}; still retrying`;
-      return { r, again: false, phase: r.stage === 'Committing' ? 'Progressing' : 'RollingBack', requeue: ACK_POLL_SECONDS };
+      return { r, again: false, phase: r.stage === 'Committing' ? 'Progressing' : 'RollingBack', requeue: ackPoll };
     }
     default: {
       if (unsynced.length > 0) {
@@ -265,7 +280,7 @@ function progress(p: Pass, r: RolloutStatus): StageOutcome {
           return { r: fail(p, r, REASONS.progressDeadlineExceeded, `not acknowledged within progressDeadlineSeconds ${spec.rollout.progressDeadlineSeconds} by ${names}`), again: true };
         }
         pending.message = `${stageLabel(r)}: waiting for ${names}`;
-        return { r: pending, again: false, phase: 'Progressing', requeue: Math.min(ACK_POLL_SECONDS, untilDeadline) };
+        return { r: pending, again: false, phase: 'Progressing', requeue: Math.min(ackPoll, untilDeadline) };
       }
       // Millisecond precision: a window of a few seconds counted from a time cut to the second would be up to a second short.
       const vr: RolloutStatus = { ...r, verificationStartedAt: r.verificationStartedAt ?? new Date(p.nowMs).toISOString() };
@@ -288,7 +303,10 @@ function progress(p: Pass, r: RolloutStatus): StageOutcome {
       if (p.nowMs >= deadlineMs) return { r: fail(p, vr, REASONS.progressDeadlineExceeded, `verification did not pass within progressDeadlineSeconds ${spec.rollout.progressDeadlineSeconds}`), again: true };
       vr.message = `${stageLabel(r)}: verifying for ${verificationWindowSeconds(spec.rollout.stepVerificationSeconds, r.stage)}s`;
       const untilWindow = (windowEndMs - p.nowMs) / 1000;
-      return { r: vr, again: false, phase: 'Verifying', verify: true, requeue: Math.min(untilWindow > 0 ? untilWindow : ACK_POLL_SECONDS, untilDeadline) };
+      // A healthy verification inside the window needs no other until the window ends; then one
+      // that probes after its end decides the step.
+      const needed = fresh === undefined || p.nowMs >= windowEndMs;
+      return { r: vr, again: false, phase: 'Verifying', verify: needed, requeue: Math.min(untilWindow > 0 ? untilWindow : ACK_POLL_SECONDS, untilDeadline) };
     }
   }
 }

@@ -17,6 +17,8 @@ export interface ObservedMember {
   address?: string;
   /** Pod Ready and sidecar reachable. Only ready members are targeted, counted and verified. */
   ready: boolean;
+  /** Pod Ready but its sidecar did not answer: the planner looks again sooner. */
+  unreachable?: boolean;
   /** Pod labels, for `spec.overlays.clientServer.serverSelector`. */
   labels?: Record<string, string>;
   /** Epoch of the overlay the sidecar has committed (absent: none yet, e.g. a new pod). */
@@ -54,7 +56,10 @@ export type MemberAction =
   | { kind: 'commit'; epoch: number; members: string[] }
   /** Drop the staged `epoch`. */
   | { kind: 'abort'; epoch: number; members: string[] }
-  /** Probe `epoch` over `members` and pass the result back as `verification` next time. */
+  /**
+   * Verify `epoch` over `members` and pass the result back as `verification` when it is done
+   * (a later pass; see src/operator/sidecars/verify.ts). Emitted only while one is needed.
+   */
   | { kind: 'verify'; epoch: number; members: string[]; maxLatencyMs?: number };
 
 /** A Kubernetes Event to emit on the ClusterTopology. */

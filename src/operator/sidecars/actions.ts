@@ -20,15 +20,6 @@ export interface ActionOutcome {
   changed: number;
   /** Calls that failed, as "member: kind epoch: message". */
   failures: string[];
-  /** The epochs each member replied with (address → epochs): what it holds now, as GetState would say. */
-  acknowledged: Map<string, MemberEpochs>;
-}
-
-/** A member's epochs as a switch reply states them (0: none). */
-export interface MemberEpochs {
-  readonly active: number;
-  readonly staged: number;
-  readonly route: number;
 }
 
 /**
@@ -47,7 +38,7 @@ export async function runMemberActions(
   addressOf: ReadonlyMap<string, string>,
   logger: winston.Logger,
 ): Promise<ActionOutcome> {
-  const outcome: ActionOutcome = { changed: 0, failures: [], acknowledged: new Map() };
+  const outcome: ActionOutcome = { changed: 0, failures: [] };
   for (const action of actions) {
     if (action.kind === 'verify') continue;
     const targets = action.members.map((m) => addressOf.get(m)).filter((a): a is string => a !== undefined);
@@ -73,7 +64,6 @@ export async function runMemberActions(
     for (const { address, result } of replies) {
       if (result.ok) {
         if (result.value.changed) outcome.changed++;
-        outcome.acknowledged.set(address, { active: Number(result.value.activeEpoch), staged: Number(result.value.stagedEpoch), route: Number(result.value.routeEpoch) });
       } else {
         outcome.failures.push(`${nameOf.get(address) ?? address}: ${action.kind} ${action.epoch}: ${result.message}`);
       }

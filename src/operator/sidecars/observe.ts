@@ -10,7 +10,6 @@
  * leaves, the overlays on the other members learn it without waiting for the next switch.
  */
 import type { ObservedMember } from '../rollout/types.js';
-import type { MemberEpochs } from './actions.js';
 import type { SidecarState } from '../../rpc/control-client.js';
 import type { MemberPod } from '../reconcile/members.js';
 import type { SidecarPool } from './pool.js';
@@ -28,25 +27,6 @@ function epoch(n: number | undefined): number | undefined {
   return n === undefined || n === 0 ? undefined : n;
 }
 
-/**
- * Updates the observations with the epochs members replied with to switch calls (address →
- * epochs): a reply states what the member holds after the call, as a GetState would.
- */
-export function applySwitchReplies(observations: readonly MemberObservation[], replies: ReadonlyMap<string, MemberEpochs>): void {
-  for (const o of observations) {
-    const r = o.pod.address !== undefined ? replies.get(o.pod.address) : undefined;
-    if (r === undefined || !o.observed.ready) continue;
-    const set = (key: 'activeEpoch' | 'stagedEpoch' | 'routingEpoch', value: number): void => {
-      const e = epoch(value);
-      if (e === undefined) delete o.observed[key];
-      else o.observed[key] = e;
-    };
-    set('activeEpoch', r.active);
-    set('stagedEpoch', r.staged);
-    set('routingEpoch', r.route);
-  }
-}
-
 /** Asks every candidate's sidecar for its state and builds the engine's observations. */
 export async function observeMembers(pool: SidecarPool, pods: readonly MemberPod[]): Promise<MemberObservation[]> {
   const candidates = pods.filter((p) => p.podReady && p.address !== undefined);
@@ -57,7 +37,10 @@ export async function observeMembers(pool: SidecarPool, pods: readonly MemberPod
     if (pod.address !== undefined) observed.address = pod.address;
     const reply = pod.address !== undefined && pod.podReady ? byAddress.get(pod.address) : undefined;
     if (reply === undefined) return { pod, observed, unreachable: pod.address === undefined ? 'no pod IP yet' : 'pod not Ready' };
-    if (!reply.ok) return { pod, observed, unreachable: `sidecar did not answer: ${reply.message}` };
+    if (!reply.ok) {
+      observed.unreachable = true;
+      return { pod, observed, unreachable: `sidecar did not answer: ${reply.message}` };
+    }
     const s = reply.value;
     observed.ready = true;
     const active = epoch(s.activeEpoch);

@@ -79,7 +79,7 @@ export class World {
   /** Plans one reconcile from the current world, carries it out, and returns it. */
   reconcile(): ReconcilePlan {
     const plan = planReconcile({
-      spec: this.spec,
+      spec: this.resolved,
       generation: this.generation,
       status: this.status,
       members: this.members,

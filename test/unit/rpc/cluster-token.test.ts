@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { ClusterToken, parseClusterTokens, readClusterTokenFile, watchClusterTokenFile, type TokenFileChange } from '../../../src/rpc/cluster-token.js';
 import { checkToken, tokenMetadata } from '../../../src/rpc/auth.js';
-import { waitFor } from '../../../src/fleet/app-traffic.js';
+import { waitUntil } from '../../../src/fleet/app-traffic.js';
 
 describe('cluster token (rotatable)', () => {
   it('reads one token per line, ignoring blank lines, surrounding spaces and CRLF', () => {
@@ -61,17 +61,17 @@ describe('cluster token (rotatable)', () => {
       const stop = watchClusterTokenFile(file, token, 20, (c) => changes.push(c));
       try {
         writeFileSync(file, 'old\nnew\n');
-        expect(await waitFor(() => token.accepts('new'), 5_000, 10)).to.equal(true);
+        await waitUntil('token.accepts(\'new\')', () => token.accepts('new'), 5_000, 10);
         expect(token.send).to.equal('old');
         writeFileSync(file, 'new\nold\n');
-        expect(await waitFor(() => token.send === 'new', 5_000, 10)).to.equal(true);
+        await waitUntil('token.send === \'new\'', () => token.send === 'new', 5_000, 10);
         unlinkSync(file);
-        expect(await waitFor(() => changes.some((c) => 'error' in c), 5_000, 10)).to.equal(true);
+        await waitUntil('changes.some((c) => \'error\' in c)', () => changes.some((c) => 'error' in c), 5_000, 10);
         expect(token.accepts('old') && token.accepts('new'), 'a missing file changes nothing').to.equal(true);
         writeFileSync(file, '\n');
-        expect(await waitFor(() => changes.some((c) => 'error' in c && c.error.includes('is empty')), 5_000, 10)).to.equal(true);
+        await waitUntil('changes.some((c) => \'error\' in c && c.error.includes(\'is empty\'))', () => changes.some((c) => 'error' in c && c.error.includes('is empty')), 5_000, 10);
         writeFileSync(file, 'new\n');
-        expect(await waitFor(() => !token.accepts('old'), 5_000, 10)).to.equal(true);
+        await waitUntil('!token.accepts(\'old\')', () => !token.accepts('old'), 5_000, 10);
         expect(changes.filter((c) => 'accepted' in c)).to.deep.equal([{ accepted: 2 }, { accepted: 2 }, { accepted: 1 }]);
       } finally {
         stop();

@@ -1,28 +1,8 @@
 import { expect } from 'chai';
-import fc from 'fast-check';
-import { membersForStep, overlayFormed } from '../../../src/fleet/switch-orchestrator.js';
+import { overlayFormed } from '../../../src/fleet/fleet-control.js';
 import { connected as activeViewsConnected, incompleteMeshMembers } from '../../../src/overlays/components.js';
 import { auditDeliveries } from '../../../src/fleet/app-traffic.js';
 import { LatencyWindow, quantile } from '../../../src/sidecar/latency-window.js';
-
-describe('rollout steps', () => {
-  it('routes the first ceil(n·p/100) members, each step a superset of the previous', () => {
-    const members = Array.from({ length: 7 }, (_, i) => `m${i}`);
-    expect(membersForStep(members, 10)).to.deep.equal(['m0']);
-    expect(membersForStep(members, 50)).to.deep.equal(['m0', 'm1', 'm2', 'm3']);
-    expect(membersForStep(members, 100)).to.have.length(7);
-    expect(membersForStep(members, 0)).to.deep.equal([]);
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }), (n, a, b) => {
-        const ms = Array.from({ length: n }, (_, i) => `m${i}`);
-        const [lo, hi] = a <= b ? [a, b] : [b, a];
-        const small = membersForStep(ms, lo);
-        const big = membersForStep(ms, hi);
-        expect(big.slice(0, small.length)).to.deep.equal(small);
-      }),
-    );
-  });
-});
 
 describe('activeViewsConnected', () => {
   it('accepts a connected graph and rejects islands or isolated members', () => {
