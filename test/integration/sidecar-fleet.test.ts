@@ -8,7 +8,7 @@ import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
 import { SwitchOrchestrator } from '../../src/fleet/switch-orchestrator.js';
 import { AppClient, TrafficGenerator, auditDeliveries, waitFor, type SentRecord } from '../../src/fleet/app-traffic.js';
 import { ControlClient } from '../../src/rpc/control-client.js';
-import { FROM_KEY, EPOCH_KEY, LINK_METHOD } from '../../src/sidecar/peer-transport.js';
+import { FROM_KEY, EPOCH_KEY, LINK_METHOD } from '../../src/sidecar/peer-frames.js';
 import { tokenMetadata } from '../../src/rpc/auth.js';
 import type { OverlayKind } from '../../src/overlays/types.js';
 
