@@ -1,5 +1,5 @@
 // Mocha runs the compiled tests (npm test builds first). Suites: unit, integration, e2e.
-// The reporter prints the spec output and a closing "N passed, N failed" line for CI.
+// The reporter prints the spec output and a closing "N passed, N failed, N skipped" line for CI.
 module.exports = {
   spec: ['dist/test/unit/**/*.test.js', 'dist/test/integration/**/*.test.js', 'dist/test/e2e/**/*.test.js'],
   reporter: './test/support/reporter.cjs',

@@ -6,7 +6,8 @@
  * carries the cluster token; the first frame is a Hello). When both ends dial at once, both keep
  * reading both streams but write only on the one dialed by the smaller NodeId; the other is ended
  * by its dialer. A link fails when its last stream errors or ends without a Goodbye: that is the
- * failure signal HyParView needs (`linkDown`).
+ * failure signal HyParView needs (`linkDown`). One link, its streams and its close handshake are
+ * peer-link.ts; what the streams carry, and how frames are encoded and checked, is peer-frames.ts.
  *
  * Graceful close: flush the queue, send Goodbye, then the client side half-closes; the server side
  * ends only after the client half-closed, so frames the other end already wrote are still read.
@@ -17,36 +18,22 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { NodeId, WireMessage } from '../overlays/types.js';
-import type { PeerFrame } from '../rpc/generated/topology/v1/PeerFrame.js';
 import type { PeerFrame__Output } from '../rpc/generated/topology/v1/PeerFrame.js';
-import { loadProto } from '../rpc/proto.js';
-import { decodeWireMessage, encodeWireMessage } from './wire-codec.js';
-import { LatencyWindow } from './latency-window.js';
 import { tokenMetadata } from '../rpc/auth.js';
 import type { ClusterToken } from '../rpc/cluster-token.js';
 import type { FrameDisposition } from './switch-engine.js';
 import type { Logger } from './logger.js';
+import { DEFAULT_MAX_FRAME_BYTES, DRAIN_REASON, EPOCH_KEY, FROM_KEY, IDLE_REASON, LINK_METHOD, PeerFrameCodec, type OutgoingFrame } from './peer-frames.js';
+import { Link, cancel, linkKey, type LinkEvents, type LinkHost, type ServerStream, type Stream } from './peer-link.js';
 
 /** Frames a link may hold unsent: ~a few seconds of a busy neighbour; beyond it sends fail (backpressure). */
 export const DEFAULT_QUEUE_CAPACITY = 4096;
 /** Interval between pings on each link: RTT freshness vs. chatter. */
 export const DEFAULT_PING_INTERVAL_MS = 2000;
-/** Largest frame accepted (bytes). Larger ones are refused and counted (malformed). */
-export const DEFAULT_MAX_FRAME_BYTES = 1 << 20;
 /** HTTP/2 keepalive ping interval on Peer channels (ms). */
 export const KEEPALIVE_TIME_MS = 30_000;
 /** How long a keepalive ping may go unanswered before the channel is declared dead (ms). */
 export const KEEPALIVE_TIMEOUT_MS = 20_000;
-/** Full method path of the Peer stream. */
-export const LINK_METHOD = '/topology.v1.Peer/Link';
-/** Metadata naming the dialer's NodeId. */
-export const FROM_KEY = 'x-topology-from';
-/** Metadata naming the epoch of the stream. */
-export const EPOCH_KEY = 'x-topology-epoch';
-/** Goodbye reason of an epoch that is draining: not a failure, the receiver does not repair. */
-export const DRAIN_REASON = 'drain';
-/** Goodbye reason of a transient link closed for being idle (see {@link PeerTransport.reapIdle}). */
-export const IDLE_REASON = 'idle';
 /**
  * Pings per ping interval, across all links of a sidecar: with many links (a 200-member FullMesh
  * has 199 per epoch) pinging every link every interval costs more frames than the app sends, so
@@ -70,18 +57,10 @@ export const CONNECT_GRACE_MS = 10_000;
  */
 export const DIALS_PER_TURN = 8;
 
-/** What the transport reports to its owner (the sidecar node). */
-export interface TransportHandler {
+/** What the transport reports to its owner (the sidecar node): what its links report (messages, failures, malformed frames, bytes), and how to treat an epoch. */
+export interface TransportHandler extends LinkEvents {
   /** How to treat a new stream or frame of `epoch`. */
   disposition(epoch: number): FrameDisposition;
-  /** A decoded overlay message from `from` on `epoch`. */
-  onMessage(epoch: number, from: NodeId, message: WireMessage): void;
-  /** The link to `peer` on `epoch` failed or was closed by the peer (not during a drain). */
-  onLinkDown(epoch: number, peer: NodeId): void;
-  /** A frame or stream was refused as malformed. */
-  onMalformed(reason: string): void;
-  /** Bytes moved on `epoch`. */
-  onBytes(direction: 'in' | 'out', epoch: number, bytes: number): void;
 }
 
 /** Construction parameters. */
@@ -115,55 +94,13 @@ export interface LinkStats {
   readonly rttP99Ms: number;
 }
 
-/**
- * What a Peer stream writes: a frame, or one already encoded (an overlay message, encoded once
- * however many links it goes out on; see {@link PeerTransport.encodeFrame}).
- */
-export type OutgoingFrame = PeerFrame | Buffer;
-
-type ClientStream = grpc.ClientDuplexStream<OutgoingFrame, PeerFrame__Output>;
-type ServerStream = grpc.ServerDuplexStream<PeerFrame__Output, OutgoingFrame>;
-
-interface Stream {
-  readonly direction: 'out' | 'in';
-  readonly call: ClientStream | ServerStream;
-  gone: boolean;
-  /** We wrote Goodbye on it. */
-  saidGoodbye: boolean;
-  /** The client side half-closed (inbound streams only). */
-  clientEnded: boolean;
-  /** The peer wrote Goodbye on it: nothing more is written on it. */
-  peerGoodbye: boolean;
-}
-
-class Link {
-  readonly streams: Stream[] = [];
-  /** Encoded overlay frames waiting for the stream. */
-  readonly queue: Buffer[] = [];
-  blockedOn: Stream | undefined;
-  /** Closing gracefully: once the queue is flushed, Goodbye and end. */
-  closing: { readonly reason: string } | undefined;
-  /** The peer said Goodbye: not a failure. */
-  peerSaidGoodbye: string | undefined;
-  /** A frame came from the peer: the link is up end to end (a dialed stream alone is not). */
-  established = false;
-  /** Last time a non-ping frame was queued or received (ms, performance clock). */
-  lastUsedAt = performance.now();
-  readonly rtt = new LatencyWindow(128);
-  constructor(
-    readonly epoch: number,
-    readonly peer: NodeId,
-  ) {}
-}
-
-function linkKey(epoch: number, peer: NodeId): string {
-  return `${epoch} ${peer}`;
-}
-
 /** Every Peer link of this sidecar, across epochs. */
 export class PeerTransport {
   private readonly links = new Map<string, Link>();
   private readonly channels = new Map<NodeId, { client: grpc.Client; users: number }>();
+  private readonly codec: PeerFrameCodec;
+  /** What every link of this transport reports to and asks of it. */
+  private readonly linkHost: LinkHost;
   private readonly queueCapacity: number;
   private readonly maxFrameBytes: number;
   private readonly pingTimer: NodeJS.Timeout;
@@ -175,61 +112,31 @@ export class PeerTransport {
   private readonly dialQueue: Link[] = [];
   private dialScheduled = false;
   private closed = false;
-  private readonly serializeFrame: (f: PeerFrame) => Buffer;
-  private readonly deserializeFrame: (b: Buffer) => PeerFrame__Output;
-  /** The last overlay message encoded, its epoch and bytes: a fan-out sends one object to many links. */
-  private lastEncoded: { readonly message: WireMessage; readonly epoch: number; readonly bytes: Buffer } | undefined;
 
   constructor(private readonly options: PeerTransportOptions) {
     this.queueCapacity = options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.pingsPerInterval = Math.max(1, options.pingsPerInterval ?? DEFAULT_PINGS_PER_INTERVAL);
-    const frameType = loadProto().topology.v1.PeerFrame;
-    this.serializeFrame = (f) => frameType.serialize(f);
-    this.deserializeFrame = (b) => this.decodeFrame(b, frameType.deserialize);
+    this.codec = new PeerFrameCodec(this.maxFrameBytes, options.handler);
+    this.linkHost = {
+      self: options.self,
+      events: options.handler,
+      logger: options.logger,
+      isClosed: () => this.closed,
+      removeLink: (link) => this.removeLink(link),
+    };
     this.pingTimer = setInterval(() => this.pingAll(), options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
     this.pingTimer.unref();
   }
 
-  /**
-   * The serializer of both ends of a Peer stream (the server side's response serializer too).
-   * Overlay frames arrive encoded; link control frames (hello, ping, pong, goodbye) are encoded here.
-   */
+  /** The serializer of both ends of a Peer stream (the server side's response serializer too); see {@link PeerFrameCodec.encodeFrame}. */
   encodeFrame(f: OutgoingFrame): Buffer {
-    if (Buffer.isBuffer(f)) return f;
-    const bytes = this.serializeFrame(f);
-    this.options.handler.onBytes('out', Number(f.epoch ?? 0), bytes.length);
-    return bytes;
+    return this.codec.encodeFrame(f);
   }
 
-  /**
-   * Encodes an overlay message once per fan-out. Overlays hand the same message object to every
-   * neighbour of a broadcast (4 of them per relay in HyParView, up to N-1 in FullMesh), and
-   * protobuf encoding was ~3 % of a loaded fleet's CPU.
-   */
-  private encodeMessage(epoch: number, message: WireMessage): Buffer {
-    const last = this.lastEncoded;
-    if (last !== undefined && last.message === message && last.epoch === epoch) return last.bytes;
-    const bytes = this.serializeFrame({ epoch, message: encodeWireMessage(message) });
-    this.lastEncoded = { message, epoch, bytes };
-    return bytes;
-  }
-
-  /** The wrapped deserializer, also used for the server side of the Peer service. */
+  /** The wrapped deserializer, also used for the server side of the Peer service; see {@link PeerFrameCodec.decodeFrame}. */
   decodeFrame(buf: Buffer, deserialize: (b: Buffer) => PeerFrame__Output): PeerFrame__Output {
-    if (buf.length > this.maxFrameBytes) {
-      this.options.handler.onMalformed('oversized');
-      throw new Error(`frame of ${buf.length} bytes exceeds the limit of ${this.maxFrameBytes}`);
-    }
-    let frame: PeerFrame__Output;
-    try {
-      frame = deserialize(buf);
-    } catch (err) {
-      this.options.handler.onMalformed('undecodable');
-      throw err;
-    }
-    this.options.handler.onBytes('in', frame.epoch, buf.length);
-    return frame;
+    return this.codec.decodeFrame(buf, deserialize);
   }
 
   /** Queues `message` for `peer` on `epoch`, dialing the link if there is none. */
@@ -243,8 +150,8 @@ export class PeerTransport {
     }
     if (link.queue.length >= this.queueCapacity) return 'full';
     link.lastUsedAt = performance.now();
-    link.queue.push(this.encodeMessage(epoch, message));
-    this.pump(link);
+    link.queue.push(this.codec.encodeMessage(epoch, message));
+    link.pump();
     return 'queued';
   }
 
@@ -334,7 +241,7 @@ export class PeerTransport {
       return;
     }
     link.closing = { reason };
-    this.pump(link);
+    link.pump();
   }
 
   /** Gracefully closes every link of `epoch` (a drained overlay): the peers see a drain Goodbye. */
@@ -390,7 +297,7 @@ export class PeerTransport {
       link = this.linkFor(epoch, from, false);
     }
     const stream: Stream = { direction: 'in', call, gone: false, saidGoodbye: false, clientEnded: false, peerGoodbye: false };
-    this.attach(link, stream);
+    link.attach(stream);
     call.write({ epoch, hello: { from: this.options.self, pod: this.options.pod } });
   }
 
@@ -401,7 +308,7 @@ export class PeerTransport {
     clearInterval(this.pingTimer);
     for (const link of this.links.values()) {
       link.closing = { reason: 'shutdown' };
-      this.pump(link);
+      link.pump();
     }
   }
 
@@ -418,7 +325,7 @@ export class PeerTransport {
     const key = linkKey(epoch, peer);
     let link = this.links.get(key);
     if (link === undefined) {
-      link = new Link(epoch, peer);
+      link = new Link(epoch, peer, this.linkHost);
       this.links.set(key, link);
       if (dial) this.dial(link);
     } else if (dial && link.streams.length === 0) {
@@ -465,10 +372,10 @@ export class PeerTransport {
     md.set(FROM_KEY, this.options.self);
     md.set(EPOCH_KEY, String(link.epoch));
     const client = this.channel(link.peer);
-    const call = client.makeBidiStreamRequest<OutgoingFrame, PeerFrame__Output>(LINK_METHOD, (f) => this.encodeFrame(f), this.deserializeFrame, md, {});
+    const call = client.makeBidiStreamRequest<OutgoingFrame, PeerFrame__Output>(LINK_METHOD, (f) => this.encodeFrame(f), this.codec.deserializeFrame, md, {});
     const stream: Stream = { direction: 'out', call, gone: false, saidGoodbye: false, clientEnded: false, peerGoodbye: false };
     call.write({ epoch: link.epoch, hello: { from: this.options.self, pod: this.options.pod } });
-    this.attach(link, stream);
+    link.attach(stream);
     let released = false;
     const release = (): void => {
       if (!released) {
@@ -480,165 +387,9 @@ export class PeerTransport {
     call.on('error', release);
   }
 
-  private attach(link: Link, stream: Stream): void {
-    link.streams.push(stream);
-    const call = stream.call;
-    call.on('data', (frame: PeerFrame__Output) => this.onFrame(link, stream, frame));
-    call.on('error', (err: Error) => {
-      this.options.logger.debug('peer stream error', { epoch: link.epoch, peer: link.peer, error: err.message });
-      this.streamGone(link, stream);
-    });
-    if (stream.direction === 'out') {
-      call.on('end', () => this.streamGone(link, stream));
-    } else {
-      call.on('end', () => {
-        stream.clientEnded = true;
-        this.maybeEndInbound(link, stream);
-      });
-      (call as ServerStream).on('cancelled', () => this.streamGone(link, stream));
-      call.on('close', () => this.streamGone(link, stream));
-    }
-    this.retireExtraStreams(link);
-    this.pump(link);
-  }
-
-  /** With two streams, only the one dialed by the smaller NodeId carries frames; its twin is ended by its dialer. */
-  private preferred(link: Link): Stream | undefined {
-    const live = link.streams.filter((s) => !s.gone && !s.saidGoodbye && !s.peerGoodbye);
-    if (live.length <= 1) return live[0];
-    const want: 'out' | 'in' = this.options.self < link.peer ? 'out' : 'in';
-    return live.find((s) => s.direction === want) ?? live[0];
-  }
-
-  private retireExtraStreams(link: Link): void {
-    const keep = this.preferred(link);
-    for (const s of link.streams) {
-      if (s === keep || s.gone || s.direction !== 'out' || s.saidGoodbye) continue;
-      // Our own twin stream: half-close it quietly; the peer reads to its end and ends too.
-      s.saidGoodbye = true;
-      s.call.end();
-    }
-  }
-
-  private pump(link: Link): void {
-    for (;;) {
-      const writer = this.preferred(link);
-      if (writer === undefined) return;
-      if (link.blockedOn !== undefined && !link.blockedOn.gone && link.blockedOn === writer) return;
-      link.blockedOn = undefined;
-      const frame = link.queue.shift();
-      if (frame === undefined) break;
-      this.options.handler.onBytes('out', link.epoch, frame.length);
-      const more = writer.call.write(frame);
-      if (!more) {
-        link.blockedOn = writer;
-        writer.call.once('drain', () => {
-          if (link.blockedOn === writer) link.blockedOn = undefined;
-          this.pump(link);
-        });
-        return;
-      }
-    }
-    if (link.closing !== undefined || link.peerSaidGoodbye !== undefined) this.finishClose(link);
-  }
-
-  /** Queue flushed on a closing link: Goodbye on every stream, then end what we may end. */
-  private finishClose(link: Link): void {
-    const reason = link.closing?.reason ?? link.peerSaidGoodbye ?? 'closed';
-    for (const s of link.streams) {
-      if (s.gone) continue;
-      if (!s.saidGoodbye) {
-        s.saidGoodbye = true;
-        if (link.peerSaidGoodbye === undefined) s.call.write({ epoch: link.epoch, goodbye: { reason } });
-        if (s.direction === 'out') s.call.end();
-      }
-      if (s.direction === 'in') this.maybeEndInbound(link, s);
-    }
-    if (link.streams.every((s) => s.gone)) this.removeLink(link);
-  }
-
-  /** A server stream ends only after its client half-closed (so nothing the client wrote is lost) and after our Goodbye. */
-  private maybeEndInbound(link: Link, s: Stream): void {
-    if (s.gone || !s.clientEnded) return;
-    // The client half-closed: it writes nothing more. Frames still queued move to the twin stream, if any.
-    s.saidGoodbye = true;
-    (s.call as ServerStream).end();
-    if (link.queue.length > 0) this.pump(link);
-  }
-
-  private streamGone(link: Link, s: Stream): void {
-    if (s.gone) return;
-    s.gone = true;
-    const i = link.streams.indexOf(s);
-    if (i >= 0) link.streams.splice(i, 1);
-    if (link.streams.some((x) => !x.gone)) {
-      this.pump(link);
-      return;
-    }
-    const graceful = link.closing !== undefined || link.peerSaidGoodbye !== undefined;
-    this.removeLink(link);
-    if (this.closed) return;
-    if (!graceful || (link.closing === undefined && link.peerSaidGoodbye !== DRAIN_REASON)) {
-      this.options.handler.onLinkDown(link.epoch, link.peer);
-    }
-  }
-
   private removeLink(link: Link): void {
     const key = linkKey(link.epoch, link.peer);
     if (this.links.get(key) === link) this.links.delete(key);
-  }
-
-  private onFrame(link: Link, s: Stream, frame: PeerFrame__Output): void {
-    if (frame.epoch !== link.epoch) {
-      this.options.handler.onMalformed('epoch-mismatch');
-      return;
-    }
-    link.established = true;
-    switch (frame.body) {
-      case 'message': {
-        link.lastUsedAt = performance.now();
-        if (frame.message === undefined || frame.message === null) break;
-        const decoded = decodeWireMessage(frame.message);
-        if (!decoded.ok) {
-          this.options.handler.onMalformed('bad-message');
-          this.options.logger.warn('refused malformed overlay message', { epoch: link.epoch, peer: link.peer, reason: decoded.reason });
-          return;
-        }
-        this.options.handler.onMessage(link.epoch, link.peer, decoded.value);
-        return;
-      }
-      case 'ping':
-        if (frame.ping && !s.saidGoodbye) s.call.write({ epoch: link.epoch, pong: { nonce: frame.ping.nonce, sentAtMs: frame.ping.sentAtMs } });
-        return;
-      case 'pong':
-        if (frame.pong) link.rtt.add(performance.now() - frame.pong.sentAtMs);
-        return;
-      case 'goodbye':
-        s.peerGoodbye = true;
-        if (link.streams.some((x) => x !== s && !x.gone && !x.saidGoodbye && !x.peerGoodbye)) {
-          // The peer closed one stream of a link that goes on over another: the peer closed an
-          // idle link and, in the same breath, dialed a fresh one that arrived first. Only this
-          // stream ends; the queue moves to the live one.
-          if (s.direction === 'out' && !s.saidGoodbye) {
-            s.saidGoodbye = true;
-            s.call.end();
-          }
-          this.pump(link);
-          return;
-        }
-        link.peerSaidGoodbye = frame.goodbye?.reason || 'goodbye';
-        if (s.direction === 'out' && !s.saidGoodbye) {
-          // Peer closing: flush our queue on this stream, then half-close.
-          this.pump(link);
-          this.finishClose(link);
-        }
-        return;
-      case 'hello':
-        if (frame.hello && frame.hello.from !== link.peer) this.options.handler.onMalformed('hello-mismatch');
-        return;
-      default:
-        this.options.handler.onMalformed('empty-frame');
-    }
   }
 
   /** Pings the next {@link DEFAULT_PINGS_PER_INTERVAL} established links, round robin. */
@@ -652,16 +403,9 @@ export class PeerTransport {
     for (let k = 0; k < budget; k++) {
       const link = links[(start + k) % links.length] as Link;
       if (!link.established || link.closing !== undefined || link.queue.length > 0) continue;
-      const w = this.preferred(link);
+      const w = link.preferred();
       if (w === undefined) continue;
       w.call.write({ epoch: link.epoch, ping: { nonce: ++this.nonce, sentAtMs: now } });
     }
   }
-}
-
-function cancel(s: Stream): void {
-  if (s.gone) return;
-  s.gone = true;
-  if (s.direction === 'out') (s.call as ClientStream).cancel();
-  else (s.call as ServerStream).end();
 }

@@ -3,9 +3,11 @@
  * switch engine, with exactly-once delivery to the app across epochs.
  *
  * The overlays are IO-less; this class carries out what they ask (send over the Peer transport,
- * disconnect, set timers, deliver to the app's Subscribe streams) and feeds back what happens (peer
- * messages, link failures, full queues, timers). It holds up to two live overlays (active and
- * staged) plus any that are draining, as the {@link SwitchEngine} decides.
+ * disconnect, set timers: overlay-executor.ts; deliver to the app's Subscribe streams: here) and
+ * feeds back what happens (peer messages, link failures, full queues, timers). It holds up to two
+ * live overlays (active and staged) plus any that are draining, as the {@link SwitchEngine}
+ * decides. Frames of epochs not yet prepared wait in future-frames.ts; probe rounds are
+ * probe-rounds.ts; bootstrap contacts bootstrap-contacts.ts.
  *
  * Exactly once: every application message id goes through one bounded {@link SeenIds} before it
  * reaches the app, whichever epoch it came over. Nothing is lost across a switch because (1) while
@@ -27,28 +29,11 @@ import { carriesAppTraffic } from './wire-codec.js';
 import { EpochStats, type EpochView, type MetricsSource } from './metrics.js';
 import type { OverlayParamOptions } from '../rpc/overlay-params.js';
 import type { Logger } from './logger.js';
+import { defaultContacts } from './bootstrap-contacts.js';
+import { PROBE_ACK_TYPE, PROBE_PREFIX, ProbeRounds, type ProbeOutcome } from './probe-rounds.js';
+import { FutureFrames } from './future-frames.js';
+import { OverlayExecutor, type EpochRuntime } from './overlay-executor.js';
 
-/** Children per member in the bootstrap join tree of {@link defaultContacts}. */
-export const CONTACT_FANOUT = 8;
-
-/**
- * Bootstrap contacts when the operator gives none: this member's parent in a tree laid over the
- * operator's member list (member i joins through member ⌊(i−1)/8⌋; member 0 through member 1).
- * The join graph is then connected, so the new overlay cannot start as separate islands
- * (HyParView joins through a single contact, and eight members picking contacts at random formed
- * two islands in our fleet tests); no member takes more than nine joins at once (one contact
- * taking every join evicts most of them from its small active view); and the tree is shallow, so
- * few members are parents: a parent that dies before its children's joins complete leaves them
- * an island (a binary tree did, in our kill test), which only HyParView's own repair can merge.
- */
-export function defaultContacts(self: NodeId, members: readonly NodeId[]): NodeId[] {
-  const i = members.indexOf(self);
-  const parent = i < 0 ? members[0] : i === 0 ? members[1] : members[Math.floor((i - 1) / CONTACT_FANOUT)];
-  return parent === undefined || parent === self ? [] : [parent];
-}
-
-/** Frames of not-yet-prepared epochs held until Prepare (all epochs together); beyond it they are dropped. */
-export const DEFAULT_FUTURE_FRAME_LIMIT = 20_000;
 /**
  * How often the operator's member list is fed again to the overlays it drives (FullMesh,
  * ClientServer) and to gossip overlays that are isolated: FullMesh/ClientServer drop a peer on
@@ -66,10 +51,6 @@ export const MEMBERS_REFRESH_MS = 2_000;
 export const DEFAULT_IDLE_LINK_MS = 30_000;
 /** How often draining overlays are checked for completion. */
 export const DRAIN_CHECK_INTERVAL_MS = 100;
-/** Prefix of probe broadcast ids; probes are acknowledged by the sidecar, never delivered to the app. */
-export const PROBE_PREFIX = 'probe:';
-/** Wire type of a probe acknowledgement, sent straight over the Peer link (never given to an overlay). */
-export const PROBE_ACK_TYPE = 'sidecar.probe-ack';
 
 /** A delivery as the app's Subscribe streams receive it. */
 export interface AppDelivery {
@@ -92,13 +73,6 @@ export interface PrepareSpec {
 /** Outcome of an app send. */
 export type AppSendResult = { readonly ok: true; readonly id: string; readonly epoch: number } | { readonly ok: false; readonly code: grpc.status; readonly reason: string };
 
-/** Result of a probe round. */
-export interface ProbeOutcome {
-  readonly epoch: number;
-  readonly probes: { id: string; ackedBy: string[]; missing: string[]; maxLatencyMs: number }[];
-  readonly complete: boolean;
-}
-
 /** Construction parameters. */
 export interface SidecarNodeOptions {
   readonly self: NodeId;
@@ -117,39 +91,22 @@ export interface SidecarNodeOptions {
   readonly idleLinkMs?: number;
 }
 
-interface EpochRuntime {
-  readonly epoch: number;
-  readonly kind: OverlayKind;
-  readonly overlay: AnyOverlay;
-  readonly stats: EpochStats;
-  readonly timers: Set<NodeJS.Timeout>;
-  drainStartedAt: number | undefined;
-  lastTrafficAt: number;
-  closed: boolean;
-}
-
-interface ProbeWait {
-  readonly sentAt: number;
-  readonly acked: Map<string, number>;
-}
-
 /** A member's overlays, switch state and app-facing delivery. */
 export class SidecarNode implements TransportHandler, MetricsSource {
   readonly engine = new SwitchEngine();
   readonly transport: PeerTransport;
   private readonly runtimes = new Map<number, EpochRuntime>();
-  private readonly future = new Map<number, { from: NodeId; message: WireMessage }[]>();
-  private futureFrames = 0;
+  private readonly future = new FutureFrames();
   private readonly seen: SeenIds;
   private readonly subscribers = new Set<(d: AppDelivery) => void>();
-  private readonly probes = new Map<string, ProbeWait>();
+  private readonly probes: ProbeRounds;
+  private readonly executor: OverlayExecutor;
   private readonly drainPolicy: DrainPolicy;
   /** Runs only while an overlay drains: an idle sidecar should not wake ten times a second. */
   private drainTimer: NodeJS.Timeout | undefined;
   private readonly membersTimer: NodeJS.Timeout;
   private readonly bootId = randomBytes(4).toString('hex');
   private seq = 0;
-  private probeSeq = 0;
   private memberList: NodeId[] = [];
   unauthenticated = 0;
   readonly malformed = new Map<string, number>();
@@ -171,6 +128,13 @@ export class SidecarNode implements TransportHandler, MetricsSource {
       ...(options.queueCapacity !== undefined ? { queueCapacity: options.queueCapacity } : {}),
       ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
       ...(options.maxFrameBytes !== undefined ? { maxFrameBytes: options.maxFrameBytes } : {}),
+    });
+    this.probes = new ProbeRounds(options.self, this.bootId);
+    this.executor = new OverlayExecutor({
+      transport: this.transport,
+      logger: options.logger,
+      countMalformed: (reason) => this.countMalformed(reason),
+      deliver: (rt, message, hops) => this.deliver(rt, message, hops),
     });
     this.membersTimer = setInterval(() => this.refreshMembers(), MEMBERS_REFRESH_MS);
     this.membersTimer.unref();
@@ -290,23 +254,12 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     const expected = (expect.length > 0 ? expect : rt.overlay.members()).filter((m) => m !== this.self);
     const ids: string[] = [];
     for (let i = 0; i < Math.max(1, count); i++) {
-      const id = `${PROBE_PREFIX}${this.self}/${this.bootId}-${++this.probeSeq}`;
+      const id = this.probes.start();
       ids.push(id);
-      this.probes.set(id, { sentAt: Date.now(), acked: new Map() });
       this.seen.checkAndAdd(id);
       this.run(rt, { kind: 'broadcast', message: { id, origin: this.self, payload: new Uint8Array(0), sentAt: Date.now() } });
     }
-    const deadline = Date.now() + timeoutMs;
-    const done = (): boolean => ids.every((id) => expected.every((m) => this.probes.get(id)?.acked.has(m)));
-    while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    const probes = ids.map((id) => {
-      const w = this.probes.get(id) as ProbeWait;
-      this.probes.delete(id);
-      const ackedBy = [...w.acked.keys()];
-      const latencies = [...w.acked.values()].map((t) => t - w.sentAt);
-      return { id, ackedBy, missing: expected.filter((m) => !w.acked.has(m)), maxLatencyMs: latencies.length > 0 ? Math.max(...latencies) : 0 };
-    });
-    return { epoch, probes, complete: probes.every((p) => p.missing.length === 0) };
+    return this.probes.collect(epoch, ids, expected, timeoutMs);
   }
 
   // ---- metrics -----------------------------------------------------------------------------
@@ -345,7 +298,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
 
   onMessage(epoch: number, from: NodeId, message: WireMessage): void {
     if (message.type === PROBE_ACK_TYPE) {
-      this.onProbeAck(from, message);
+      this.probes.onAck(from, message);
       return;
     }
     const rt = this.runtimes.get(epoch);
@@ -354,14 +307,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
         this.onLateFrame(epoch, message);
         return;
       }
-      if (this.futureFrames >= DEFAULT_FUTURE_FRAME_LIMIT) {
-        this.countMalformed('future-overflow');
-        return;
-      }
-      let list = this.future.get(epoch);
-      if (list === undefined) this.future.set(epoch, (list = []));
-      list.push({ from, message });
-      this.futureFrames++;
+      if (!this.future.hold(epoch, from, message)) this.countMalformed('future-overflow');
       return;
     }
     rt.stats.messagesIn++;
@@ -416,19 +362,10 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     const contacts = spec.contacts.length > 0 ? spec.contacts.filter((m) => m !== this.self) : defaultContacts(this.self, spec.members);
     this.run(rt, { kind: 'join', contacts, members: spec.members });
     if (spec.members.length > 0) this.run(rt, { kind: 'members', members: spec.members });
-    const held = this.future.get(spec.epoch);
-    if (held !== undefined) {
-      this.future.delete(spec.epoch);
-      this.futureFrames -= held.length;
-      for (const f of held) this.onMessage(spec.epoch, f.from, f.message);
-    }
+    const held = this.future.take(spec.epoch);
+    if (held !== undefined) for (const f of held) this.onMessage(spec.epoch, f.from, f.message);
     // Frames for epochs now in the past will never be used.
-    for (const [e, list] of this.future) {
-      if (e < spec.epoch) {
-        this.future.delete(e);
-        this.futureFrames -= list.length;
-      }
-    }
+    this.future.dropBefore(spec.epoch);
     this.options.logger.info('overlay prepared', { epoch: spec.epoch, topology: spec.kind, members: spec.members.length, contacts: contacts.length });
   }
 
@@ -497,63 +434,10 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     }
   }
 
-  /** Feeds one input and carries out the outputs, breadth-first (an output may produce inputs). */
+
+  /** Feeds one input to `rt`'s overlay and carries out its outputs (see {@link OverlayExecutor.run}). */
   private run(rt: EpochRuntime, first: OverlayInput<OverlayMessage, OverlayTimer>): void {
-    const pending: OverlayInput<OverlayMessage, OverlayTimer>[] = [first];
-    // A full queue is reported once per peer per run: an overlay that answers sendFailed by
-    // sending to the same peer again must not spin.
-    let failedPeers: Set<NodeId> | undefined;
-    while (pending.length > 0 && !rt.closed) {
-      const input = pending.shift() as OverlayInput<OverlayMessage, OverlayTimer>;
-      let outputs;
-      try {
-        outputs = rt.overlay.handle(input, Date.now());
-      } catch (err) {
-        this.countMalformed('overlay-rejected');
-        this.options.logger.warn('overlay threw on input', { epoch: rt.epoch, input: input.kind, error: (err as Error).message });
-        continue;
-      }
-      for (const out of outputs) {
-        switch (out.kind) {
-          case 'send': {
-            const outcome = this.transport.send(rt.epoch, out.to, out.message);
-            if (outcome === 'full') {
-              rt.stats.sendFailures++;
-              failedPeers ??= new Set();
-              if (!failedPeers.has(out.to)) {
-                failedPeers.add(out.to);
-                pending.push({ kind: 'sendFailed', peer: out.to, message: out.message });
-              }
-            } else {
-              rt.stats.messagesOut++;
-              if (carriesAppTraffic(out.message)) rt.lastTrafficAt = Date.now();
-            }
-            break;
-          }
-          case 'disconnect':
-            this.transport.disconnect(rt.epoch, out.peer);
-            break;
-          case 'timer': {
-            const handle = setTimeout(() => {
-              rt.timers.delete(handle);
-              if (!rt.closed) this.run(rt, { kind: 'timer', timer: out.timer });
-            }, Math.max(0, out.afterMs));
-            rt.timers.add(handle);
-            break;
-          }
-          case 'deliver':
-            this.deliver(rt, out.message, out.hops);
-            break;
-          case 'neighborUp':
-            // A neighbour has a link before the first message needs it (make before break).
-            this.transport.connect(rt.epoch, out.peer);
-            break;
-          case 'neighborDown':
-            rt.stats.neighborLoss++;
-            break;
-        }
-      }
-    }
+    this.executor.run(rt, first);
   }
 
   private deliver(rt: EpochRuntime, message: AppMessage, hops: number): void {
@@ -603,12 +487,6 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     }
     // Point-to-point for someone else, caught mid-relay: forward it over the routed overlay.
     if (routed !== undefined) this.run(routed, { kind: 'send', message: app });
-  }
-
-  private onProbeAck(from: NodeId, message: WireMessage): void {
-    if (message.id === undefined) return;
-    const wait = this.probes.get(message.id);
-    if (wait !== undefined && !wait.acked.has(from)) wait.acked.set(from, Date.now());
   }
 
   private logSwitch(call: string, epoch: number, result: SwitchResult): void {

@@ -14,6 +14,7 @@ import { buildRoot, packageRoot } from '../../src/paths.js';
 import { clusterDir } from '../../src/localcluster/cluster-paths.js';
 import { isAlive, readState } from '../../src/localcluster/cluster-state.js';
 import { getCluster, runCommand } from './support/cluster.js';
+import { skipWhenExternalCluster } from './support/local-cluster-only.js';
 
 interface Run {
   code: number;
@@ -41,9 +42,14 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 
 const cli = (args: string[]): Promise<Run> => run(process.execPath, [join(buildRoot(), 'src', 'localcluster', 'cli.js'), ...args]);
 
-// Only where the local control plane is in use (with $KUBECONFIG nothing is built or started).
-if (!process.env.KUBECONFIG) describe('local cluster lifecycle (cluster:up / cluster:down)', function () {
+// Only where the local control plane is in use (with $KUBECONFIG nothing is built or started,
+// so the suite is skipped).
+describe('local cluster lifecycle (cluster:up / cluster:down)', function () {
   this.timeout(180_000);
+  before(function () {
+    skipWhenExternalCluster(this, 'it starts, crashes and stops a second local cluster of its own next to the shared one');
+  });
+
   const name = `e2e-cli-${process.pid}`;
 
   before(async () => {
@@ -51,7 +57,7 @@ if (!process.env.KUBECONFIG) describe('local cluster lifecycle (cluster:up / clu
   });
 
   after(async () => {
-    await cli(['down', '--name', name]);
+    if (existsSync(clusterDir(name))) await cli(['down', '--name', name]);
   });
 
   it('fails at once without Go, saying what to install or how to use an existing cluster', async () => {

@@ -10,6 +10,7 @@
 import { expect } from 'chai';
 import { checkHealth } from '../../src/localcluster/grpc-health.js';
 import { createTestNamespace, deleteTestNamespace, getCluster, type TestCluster } from './support/cluster.js';
+import { skipWhenExternalCluster } from './support/local-cluster-only.js';
 import { readyPods } from './support/pods.js';
 import { waitFor } from './support/wait.js';
 
@@ -43,34 +44,36 @@ function sidecarStatefulSet(): string {
   });
 }
 
-if (!process.env.KUBECONFIG) {
-  describe('e2e cluster: the topology-sidecar image', function () {
-    let cluster: TestCluster;
-    let ns: string;
-
-    before(async () => {
-      cluster = await getCluster();
-      ns = await createTestNamespace('sidecar-smoke');
-    });
-
-    // Free the pods' processes as soon as this suite is done.
-    after(async () => {
-      if (ns) await deleteTestNamespace(ns);
-    });
-
-    it(`runs ${REPLICAS} sidecars that become Ready through their gRPC health service`, async function () {
-      this.timeout(120_000);
-      const t0 = Date.now();
-      await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet() });
-      const pods = await waitFor(`${REPLICAS} Ready sidecar pods`, () => readyPods(cluster, ns, 'app=sidecars', REPLICAS), { timeoutMs: 90_000 });
-      process.stderr.write(`      [measure] ${REPLICAS}-replica sidecar StatefulSet applied → all pods Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-      for (const p of pods) {
-        const ip = p.status!.podIP!;
-        expect(await checkHealth(`${ip}:7070`, '', 2000)).to.equal('SERVING');
-        const res = await fetch(`http://${ip}:9464/healthz`, { signal: AbortSignal.timeout(5000) });
-        expect(res.status).to.equal(200);
-        expect(p.status?.containerStatuses?.[0]?.restartCount).to.equal(0);
-      }
-    });
+describe('e2e cluster: the topology-sidecar image', function () {
+  before(function () {
+    skipWhenExternalCluster(this, 'the topology-sidecar image is mapped by the local node agent');
   });
-}
+
+  let cluster: TestCluster;
+  let ns: string;
+
+  before(async () => {
+    cluster = await getCluster();
+    ns = await createTestNamespace('sidecar-smoke');
+  });
+
+  // Free the pods' processes as soon as this suite is done.
+  after(async () => {
+    if (ns) await deleteTestNamespace(ns);
+  });
+
+  it(`runs ${REPLICAS} sidecars that become Ready through their gRPC health service`, async function () {
+    this.timeout(120_000);
+    const t0 = Date.now();
+    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet() });
+    const pods = await waitFor(`${REPLICAS} Ready sidecar pods`, () => readyPods(cluster, ns, 'app=sidecars', REPLICAS), { timeoutMs: 90_000 });
+    process.stderr.write(`      [measure] ${REPLICAS}-replica sidecar StatefulSet applied → all pods Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    for (const p of pods) {
+      const ip = p.status!.podIP!;
+      expect(await checkHealth(`${ip}:7070`, '', 2000)).to.equal('SERVING');
+      const res = await fetch(`http://${ip}:9464/healthz`, { signal: AbortSignal.timeout(5000) });
+      expect(res.status).to.equal(200);
+      expect(p.status?.containerStatuses?.[0]?.restartCount).to.equal(0);
+    }
+  });
+});

@@ -14,6 +14,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { controlPlaneVersions } from '../../src/localcluster/cluster-paths.js';
 import { checkHealth } from '../../src/localcluster/grpc-health.js';
 import { createTestNamespace, deleteTestNamespace, getCluster, type TestCluster } from './support/cluster.js';
+import { skipWhenExternalCluster } from './support/local-cluster-only.js';
 import { isRunningAndReady, listPods, readyPods } from './support/pods.js';
 import { waitFor } from './support/wait.js';
 
@@ -83,85 +84,87 @@ describe('e2e cluster: versions', function () {
 });
 
 // The StatefulSet runs an image only the local node agent knows: on an external cluster
-// ($KUBECONFIG) these tests are not defined.
-if (!process.env.KUBECONFIG) {
-  describe('e2e cluster: a StatefulSet on the local node', function () {
-    let cluster: TestCluster;
-    let ns: string;
-    let pods: V1Pod[] = [];
-
-    before(async () => {
-      cluster = await getCluster();
-      ns = await createTestNamespace('smoke');
-    });
-
-    // Free the pods' processes as soon as this suite is done.
-    after(async () => {
-      if (ns) await deleteTestNamespace(ns);
-    });
-
-    it('runs 5 replicas as Running, Ready pods bound to the local node', async function () {
-      this.timeout(120_000);
-      const t0 = Date.now();
-      await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: statefulSet(5) });
-      pods = await waitFor('5 Running, Ready echo pods', () => readyPods(cluster, ns, 'app=echo', 5), { timeoutMs: 90_000 });
-      process.stderr.write(`      [measure] 5-replica StatefulSet applied → all pods Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-      for (const p of pods) {
-        expect(p.spec?.nodeName).to.equal(cluster.nodeName);
-        expect(p.status?.containerStatuses?.[0]?.ready).to.equal(true);
-        expect(p.status?.containerStatuses?.[0]?.state?.running).to.not.equal(undefined);
-        expect(p.status?.hostIP).to.equal('127.0.0.1');
-      }
-    });
-
-    it('gives each pod its own 127.0.x.y address, on which its process really listens', async () => {
-      const ips = pods.map((p) => p.status?.podIP ?? '');
-      expect(new Set(ips).size).to.equal(pods.length);
-      for (const p of pods) {
-        const ip = p.status!.podIP!;
-        expect(ip).to.match(/^127\.\d+\.\d+\.\d+$/);
-        expect(p.status?.podIPs?.[0]?.ip).to.equal(ip);
-        const r = await httpGet(`http://${ip}:8080/whoami`);
-        expect(r.status).to.equal(200);
-        expect((JSON.parse(r.body) as { pod: string; ip: string })).to.include({ pod: p.metadata!.name, ip });
-        expect(await checkHealth(`${ip}:9090`, '', 2000)).to.equal('SERVING');
-      }
-    });
-
-    it('honours the readiness probe: a pod whose probe fails becomes NotReady', async function () {
-      this.timeout(60_000);
-      const victim = pods[0]!;
-      await httpGet(`http://${victim.status!.podIP}:8080/fail`);
-      await waitFor('the failing pod to become NotReady', async () => {
-        const current = (await listPods(cluster, ns, 'app=echo')).find((p) => p.metadata?.name === victim.metadata?.name);
-        return current !== undefined && !isRunningAndReady(current) && current.status?.phase === 'Running';
-      }, { timeoutMs: 30_000 });
-    });
-
-    it('follows a scale-up to 8 replicas', async function () {
-      this.timeout(120_000);
-      // Replace the NotReady pod first so the count of Ready pods is unambiguous.
-      await cluster.kubectl(['delete', 'pod', '-n', ns, pods[0]!.metadata!.name!, '--wait=true']);
-      await cluster.kubectl(['scale', 'statefulset', 'echo', '-n', ns, '--replicas=8']);
-      pods = await waitFor('8 Running, Ready echo pods', () => readyPods(cluster, ns, 'app=echo', 8), { timeoutMs: 90_000 });
-      expect(pods.map((p) => p.metadata?.name).sort()).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7].map((i) => `echo-${i}`));
-    });
-
-    it('recreates a deleted pod with a new identity', async function () {
-      this.timeout(120_000);
-      const victim = pods.find((p) => p.metadata?.name === 'echo-3')!;
-      await cluster.kubectl(['delete', 'pod', '-n', ns, 'echo-3', '--wait=true']);
-      const replaced = await waitFor('echo-3 to be recreated and Ready', async () => {
-        const p = (await listPods(cluster, ns, 'app=echo')).find((x) => x.metadata?.name === 'echo-3');
-        return p && p.metadata?.uid !== victim.metadata?.uid && isRunningAndReady(p) ? p : undefined;
-      }, { timeoutMs: 90_000 });
-      const r = await httpGet(`http://${replaced.status!.podIP}:8080/`);
-      expect((JSON.parse(r.body) as { pod: string }).pod).to.equal('echo-3');
-      // The old address no longer answers (its process was stopped).
-      if (victim.status?.podIP !== replaced.status?.podIP) {
-        const old = await fetch(`http://${victim.status!.podIP}:8080/`, { signal: AbortSignal.timeout(2000) }).then(() => 'answered', () => 'refused');
-        expect(old).to.equal('refused');
-      }
-    });
+// ($KUBECONFIG) these tests are skipped.
+describe('e2e cluster: a StatefulSet on the local node', function () {
+  before(function () {
+    skipWhenExternalCluster(this, 'its StatefulSet runs topology-test-echo, an image only the local node agent maps');
   });
-}
+
+  let cluster: TestCluster;
+  let ns: string;
+  let pods: V1Pod[] = [];
+
+  before(async () => {
+    cluster = await getCluster();
+    ns = await createTestNamespace('smoke');
+  });
+
+  // Free the pods' processes as soon as this suite is done.
+  after(async () => {
+    if (ns) await deleteTestNamespace(ns);
+  });
+
+  it('runs 5 replicas as Running, Ready pods bound to the local node', async function () {
+    this.timeout(120_000);
+    const t0 = Date.now();
+    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: statefulSet(5) });
+    pods = await waitFor('5 Running, Ready echo pods', () => readyPods(cluster, ns, 'app=echo', 5), { timeoutMs: 90_000 });
+    process.stderr.write(`      [measure] 5-replica StatefulSet applied → all pods Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    for (const p of pods) {
+      expect(p.spec?.nodeName).to.equal(cluster.nodeName);
+      expect(p.status?.containerStatuses?.[0]?.ready).to.equal(true);
+      expect(p.status?.containerStatuses?.[0]?.state?.running).to.not.equal(undefined);
+      expect(p.status?.hostIP).to.equal('127.0.0.1');
+    }
+  });
+
+  it('gives each pod its own 127.0.x.y address, on which its process really listens', async () => {
+    const ips = pods.map((p) => p.status?.podIP ?? '');
+    expect(new Set(ips).size).to.equal(pods.length);
+    for (const p of pods) {
+      const ip = p.status!.podIP!;
+      expect(ip).to.match(/^127\.\d+\.\d+\.\d+$/);
+      expect(p.status?.podIPs?.[0]?.ip).to.equal(ip);
+      const r = await httpGet(`http://${ip}:8080/whoami`);
+      expect(r.status).to.equal(200);
+      expect((JSON.parse(r.body) as { pod: string; ip: string })).to.include({ pod: p.metadata!.name, ip });
+      expect(await checkHealth(`${ip}:9090`, '', 2000)).to.equal('SERVING');
+    }
+  });
+
+  it('honours the readiness probe: a pod whose probe fails becomes NotReady', async function () {
+    this.timeout(60_000);
+    const victim = pods[0]!;
+    await httpGet(`http://${victim.status!.podIP}:8080/fail`);
+    await waitFor('the failing pod to become NotReady', async () => {
+      const current = (await listPods(cluster, ns, 'app=echo')).find((p) => p.metadata?.name === victim.metadata?.name);
+      return current !== undefined && !isRunningAndReady(current) && current.status?.phase === 'Running';
+    }, { timeoutMs: 30_000 });
+  });
+
+  it('follows a scale-up to 8 replicas', async function () {
+    this.timeout(120_000);
+    // Replace the NotReady pod first so the count of Ready pods is unambiguous.
+    await cluster.kubectl(['delete', 'pod', '-n', ns, pods[0]!.metadata!.name!, '--wait=true']);
+    await cluster.kubectl(['scale', 'statefulset', 'echo', '-n', ns, '--replicas=8']);
+    pods = await waitFor('8 Running, Ready echo pods', () => readyPods(cluster, ns, 'app=echo', 8), { timeoutMs: 90_000 });
+    expect(pods.map((p) => p.metadata?.name).sort()).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7].map((i) => `echo-${i}`));
+  });
+
+  it('recreates a deleted pod with a new identity', async function () {
+    this.timeout(120_000);
+    const victim = pods.find((p) => p.metadata?.name === 'echo-3')!;
+    await cluster.kubectl(['delete', 'pod', '-n', ns, 'echo-3', '--wait=true']);
+    const replaced = await waitFor('echo-3 to be recreated and Ready', async () => {
+      const p = (await listPods(cluster, ns, 'app=echo')).find((x) => x.metadata?.name === 'echo-3');
+      return p && p.metadata?.uid !== victim.metadata?.uid && isRunningAndReady(p) ? p : undefined;
+    }, { timeoutMs: 90_000 });
+    const r = await httpGet(`http://${replaced.status!.podIP}:8080/`);
+    expect((JSON.parse(r.body) as { pod: string }).pod).to.equal('echo-3');
+    // The old address no longer answers (its process was stopped).
+    if (victim.status?.podIP !== replaced.status?.podIP) {
+      const old = await fetch(`http://${victim.status!.podIP}:8080/`, { signal: AbortSignal.timeout(2000) }).then(() => 'answered', () => 'refused');
+      expect(old).to.equal('refused');
+    }
+  });
+});

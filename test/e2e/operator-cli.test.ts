@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { buildRoot } from '../../src/paths.js';
 import { createTestNamespace, deleteTestNamespace, getCluster, type TestCluster } from './support/cluster.js';
+import { skipWhenExternalCluster } from './support/local-cluster-only.js';
 import { waitFor } from './support/wait.js';
 import { OperatorProcess, conditionOf, dumpLogs, eventsOf, installCrd, readStatus, topologyManifest } from './fixtures/operator-harness.js';
 
@@ -57,83 +58,85 @@ describe('e2e operator: the topology-operator executable', function () {
     expect(r.stdout).to.contain('--leader-elect');
   });
 
-  if (!process.env.KUBECONFIG) {
-    describe('against the test cluster', () => {
-      let cluster: TestCluster;
-      let ns: string;
-      let op: OperatorProcess | undefined;
-
-      before(async function () {
-        this.timeout(240_000);
-        cluster = await getCluster();
-        await installCrd(cluster); // the ClusterTopology informer syncs (and /readyz passes) only with the CRD
-        ns = await createTestNamespace('op-cli');
-      });
-
-      afterEach(function () {
-        if (this.currentTest?.state === 'failed' && op !== undefined) dumpLogs([op]);
-      });
-
-      after(async () => {
-        await op?.stop('SIGKILL');
-        if (ns) await deleteTestNamespace(ns);
-      });
-
-      it('leads, serves /healthz /readyz /metrics, and on SIGTERM exits 0 and releases the Lease', async () => {
-        op = await OperatorProcess.start('operator-cli', cluster.kubeconfig, ns);
-        await waitFor('the replica leading', async () => /topology_operator_leader\{[^}]*\} 1\b/.test((await op!.get('/metrics')).body), { timeoutMs: 30_000 });
-        expect((await op.get('/healthz')).status).to.equal(200);
-        await waitFor('/readyz 200', async () => (await op!.get('/readyz')).status === 200, { timeoutMs: 30_000 });
-        const metrics = (await op.get('/metrics')).body;
-        expect(metrics).to.contain('topology_operator_workqueue_depth');
-        expect(metrics).to.contain('process_cpu_seconds_total');
-        const holder = async (): Promise<string> => {
-          const r = await cluster.kubectl(['get', 'lease', 'topology-operator-lock', '-n', ns, '-o', 'jsonpath={.spec.holderIdentity}']);
-          return r.stdout.trim();
-        };
-        expect(await holder()).to.match(/^operator-cli_/);
-        const code = await op.stop('SIGTERM');
-        expect(code).to.equal(0);
-        expect(await holder()).to.equal('');
-      });
-
-      it('a resource selecting no pod is Ready (NoMembers); a missing tokenSecretRef Secret is Stalled until it exists', async function () {
-        this.timeout(180_000);
-        const kc = cluster.kubeConfig();
-        op = await OperatorProcess.start('operator-cli-2', cluster.kubeconfig, ns, ['--leader-elect', 'false']);
-        const apply = (name: string, tokenSecret?: string): Promise<unknown> =>
-          cluster.kubectl(['apply', '-n', ns, '-f', '-'], {
-            input: topologyManifest(name, { selector: { matchLabels: { app: `none-${name}` } }, topology: 'HyParView', ...(tokenSecret !== undefined ? { sidecar: { tokenSecretRef: { name: tokenSecret } } } : {}) }),
-          });
-        await apply('empty');
-        await apply('tokened', 'chat-token');
-        const empty = await waitFor('the empty resource Ready', async () => {
-          const s = await readStatus(kc, ns, 'empty');
-          return s.phase === 'Ready' ? s : undefined;
-        }, { timeoutMs: 60_000 });
-        expect(empty.conditions?.find((c) => c.type === 'Ready')).to.deep.include({ status: 'True', reason: 'NoMembers' });
-        expect(conditionOf(empty, 'Reconciling')).to.equal('False');
-        expect(conditionOf(empty, 'Stalled')).to.equal('False');
-        expect(empty.members).to.deep.equal({ total: 0, ready: 0, onTarget: 0 });
-
-        const stalled = await waitFor('the token resource Stalled', async () => {
-          const s = await readStatus(kc, ns, 'tokened');
-          return conditionOf(s, 'Stalled') === 'True' ? s : undefined;
-        }, { timeoutMs: 60_000 });
-        expect(stalled.conditions?.find((c) => c.type === 'Stalled')).to.deep.include({ reason: 'SidecarTokenUnavailable', message: `Secret ${ns}/chat-token (spec.sidecar.tokenSecretRef) not found` });
-        expect(stalled.phase).to.equal('Pending');
-        await waitFor('a SidecarTokenUnavailable Event', async () => (await eventsOf(cluster, ns, 'tokened')).some((e) => e.reason === 'SidecarTokenUnavailable' && e.type === 'Warning'), { timeoutMs: 30_000 });
-
-        // The Secret appears: the next attempt (TOKEN_RETRY_SECONDS) finds it; a spec edit retries at once.
-        await cluster.kubectl(['create', 'secret', 'generic', 'chat-token', '-n', ns, '--from-literal=token=s3cret']);
-        await cluster.kubectl(['patch', 'clustertopology', 'tokened', '-n', ns, '--type', 'merge', '-p', '{"spec":{"historyLimit":5}}']);
-        const ready = await waitFor('the token resource Ready', async () => {
-          const s = await readStatus(kc, ns, 'tokened');
-          return s.phase === 'Ready' && conditionOf(s, 'Stalled') === 'False' ? s : undefined;
-        }, { timeoutMs: 60_000 });
-        expect(ready.conditions?.find((c) => c.type === 'Ready')).to.deep.include({ status: 'True', reason: 'NoMembers' });
-        expect(await op.stop('SIGTERM')).to.equal(0);
-      });
+  describe('against the test cluster', () => {
+    before(function () {
+      skipWhenExternalCluster(this, 'it runs topology-operator processes from this machine against the local control plane');
     });
-  }
+
+    let cluster: TestCluster;
+    let ns: string;
+    let op: OperatorProcess | undefined;
+
+    before(async function () {
+      this.timeout(240_000);
+      cluster = await getCluster();
+      await installCrd(cluster); // the ClusterTopology informer syncs (and /readyz passes) only with the CRD
+      ns = await createTestNamespace('op-cli');
+    });
+
+    afterEach(function () {
+      if (this.currentTest?.state === 'failed' && op !== undefined) dumpLogs([op]);
+    });
+
+    after(async () => {
+      await op?.stop('SIGKILL');
+      if (ns) await deleteTestNamespace(ns);
+    });
+
+    it('leads, serves /healthz /readyz /metrics, and on SIGTERM exits 0 and releases the Lease', async () => {
+      op = await OperatorProcess.start('operator-cli', cluster.kubeconfig, ns);
+      await waitFor('the replica leading', async () => /topology_operator_leader\{[^}]*\} 1\b/.test((await op!.get('/metrics')).body), { timeoutMs: 30_000 });
+      expect((await op.get('/healthz')).status).to.equal(200);
+      await waitFor('/readyz 200', async () => (await op!.get('/readyz')).status === 200, { timeoutMs: 30_000 });
+      const metrics = (await op.get('/metrics')).body;
+      expect(metrics).to.contain('topology_operator_workqueue_depth');
+      expect(metrics).to.contain('process_cpu_seconds_total');
+      const holder = async (): Promise<string> => {
+        const r = await cluster.kubectl(['get', 'lease', 'topology-operator-lock', '-n', ns, '-o', 'jsonpath={.spec.holderIdentity}']);
+        return r.stdout.trim();
+      };
+      expect(await holder()).to.match(/^operator-cli_/);
+      const code = await op.stop('SIGTERM');
+      expect(code).to.equal(0);
+      expect(await holder()).to.equal('');
+    });
+
+    it('a resource selecting no pod is Ready (NoMembers); a missing tokenSecretRef Secret is Stalled until it exists', async function () {
+      this.timeout(180_000);
+      const kc = cluster.kubeConfig();
+      op = await OperatorProcess.start('operator-cli-2', cluster.kubeconfig, ns, ['--leader-elect', 'false']);
+      const apply = (name: string, tokenSecret?: string): Promise<unknown> =>
+        cluster.kubectl(['apply', '-n', ns, '-f', '-'], {
+          input: topologyManifest(name, { selector: { matchLabels: { app: `none-${name}` } }, topology: 'HyParView', ...(tokenSecret !== undefined ? { sidecar: { tokenSecretRef: { name: tokenSecret } } } : {}) }),
+        });
+      await apply('empty');
+      await apply('tokened', 'chat-token');
+      const empty = await waitFor('the empty resource Ready', async () => {
+        const s = await readStatus(kc, ns, 'empty');
+        return s.phase === 'Ready' ? s : undefined;
+      }, { timeoutMs: 60_000 });
+      expect(empty.conditions?.find((c) => c.type === 'Ready')).to.deep.include({ status: 'True', reason: 'NoMembers' });
+      expect(conditionOf(empty, 'Reconciling')).to.equal('False');
+      expect(conditionOf(empty, 'Stalled')).to.equal('False');
+      expect(empty.members).to.deep.equal({ total: 0, ready: 0, onTarget: 0 });
+
+      const stalled = await waitFor('the token resource Stalled', async () => {
+        const s = await readStatus(kc, ns, 'tokened');
+        return conditionOf(s, 'Stalled') === 'True' ? s : undefined;
+      }, { timeoutMs: 60_000 });
+      expect(stalled.conditions?.find((c) => c.type === 'Stalled')).to.deep.include({ reason: 'SidecarTokenUnavailable', message: `Secret ${ns}/chat-token (spec.sidecar.tokenSecretRef) not found` });
+      expect(stalled.phase).to.equal('Pending');
+      await waitFor('a SidecarTokenUnavailable Event', async () => (await eventsOf(cluster, ns, 'tokened')).some((e) => e.reason === 'SidecarTokenUnavailable' && e.type === 'Warning'), { timeoutMs: 30_000 });
+
+      // The Secret appears: the next attempt (TOKEN_RETRY_SECONDS) finds it; a spec edit retries at once.
+      await cluster.kubectl(['create', 'secret', 'generic', 'chat-token', '-n', ns, '--from-literal=token=s3cret']);
+      await cluster.kubectl(['patch', 'clustertopology', 'tokened', '-n', ns, '--type', 'merge', '-p', '{"spec":{"historyLimit":5}}']);
+      const ready = await waitFor('the token resource Ready', async () => {
+        const s = await readStatus(kc, ns, 'tokened');
+        return s.phase === 'Ready' && conditionOf(s, 'Stalled') === 'False' ? s : undefined;
+      }, { timeoutMs: 60_000 });
+      expect(ready.conditions?.find((c) => c.type === 'Ready')).to.deep.include({ status: 'True', reason: 'NoMembers' });
+      expect(await op.stop('SIGTERM')).to.equal(0);
+    });
+  });
 });

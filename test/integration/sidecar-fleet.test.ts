@@ -12,7 +12,7 @@ import { FleetControl } from '../../src/fleet/fleet-control.js';
 import { FLEET_ROLLOUT, FleetOperator } from '../../src/fleet/fleet-operator.js';
 import { AppClient, TrafficGenerator, auditWhenSettled, waitUntil, type SentRecord } from '../../src/fleet/app-traffic.js';
 import { ControlClient } from '../../src/rpc/control-client.js';
-import { FROM_KEY, EPOCH_KEY, LINK_METHOD } from '../../src/sidecar/peer-transport.js';
+import { FROM_KEY, EPOCH_KEY, LINK_METHOD } from '../../src/sidecar/peer-frames.js';
 import { tokenMetadata } from '../../src/rpc/auth.js';
 import type { OverlayKind } from '../../src/overlays/types.js';
 
