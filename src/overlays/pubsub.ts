@@ -3,14 +3,14 @@
  * iroh-gossip's topic.rs structure.
  *
  * HyParView owns the links: joins, shuffles, failure repair, point-to-point sends (straight to the
- * destination, see hyparview.ts). Its neighborUp/neighborDown outputs are passed on to the executor
+ * destination, see hyparview-membership.ts). Its neighborUp/neighborDown outputs are passed on to the executor
  * AND fed to Plumtree, which keeps its eager/lazy split over exactly those links. Broadcasts go
  * through Plumtree only. Inputs are routed by the `hyparview.` / `plumtree.` prefix of the message
  * type or timer kind.
  */
 import type { AppMessage, NodeId, Overlay, OverlayCounters, OverlayInput, OverlayOutput, OverlayViews } from './types.js';
 import type { Random } from './random.js';
-import { HyParView, type HyParViewConfig, type HyParViewInput, type HyParViewMessage, type HyParViewOutput, type HyParViewTimer } from './hyparview.js';
+import { HyParView, type HyParViewConfig, type HyParViewInput, type HyParViewMessage, type HyParViewOutput, type HyParViewTimer } from './hyparview-membership.js';
 import { isPlumtreeMessage, isPlumtreeTimer, Plumtree, type PlumtreeConfig, type PlumtreeMessage, type PlumtreeOutput, type PlumtreeTimer } from './plumtree.js';
 
 /** Everything PubSub puts on the wire: membership and broadcast-tree messages. */
