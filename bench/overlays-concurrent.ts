@@ -16,7 +16,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { components, mutualLinks } from '../src/overlays/components.js';
-import { HyParView } from '../src/overlays/hyparview-membership.js';
+import { HyParView } from '../src/overlays/hyparview.js';
 import { PubSub } from '../src/overlays/pubsub.js';
 import { SeededRandom, pickOne } from '../src/overlays/random.js';
 import { Simulator, firstMemberContact, joinAll, nodeIds } from '../src/overlays/sim/index.js';

@@ -1,7 +1,7 @@
 /**
- * HyParView (Leitão, Pereira, Rodrigues, DSN 2007) as an IO-less state machine.
+ * HyParView membership (Leitão, Pereira, Rodrigues, DSN 2007) as an IO-less state machine.
  *
- * Each member keeps a small symmetric ACTIVE view (open links, the flood fan-out) and a larger
+ * Each member keeps a small symmetric ACTIVE view (open links, the broadcast fan-out) and a larger
  * PASSIVE view (backups). A joining node asks one contact, which announces it with random walks
  * (forward-join, ARWL hops; it lands in passive views at PRWL and in an active view at the end).
  * A periodic shuffle walks the overlay and swaps samples of ids, keeping passive views fresh.
@@ -15,8 +15,6 @@
  *   when that is empty or dead, re-joins through its original contacts or the `members` input.
  * - A member stuck with a free slot while every candidate rejects it eventually sends a HIGH
  *   request (see `forcePromotionAfterTicks`), so full cliques cannot form islands (Partisan #75).
- * - A new neighbour gets the broadcasts of the last `catchUpWindowMs`, so a member re-linked by
- *   repair after a failure still receives the flood it missed.
  * - Failure detection stays the transport's (a write on a broken link fails), but we help it:
  *   after one neighbour fails the others are probed at once (crashes come in bursts), and each
  *   repair tick probes one random neighbour, so a member whose neighbours all died and who has
@@ -31,30 +29,30 @@
  *   each one kept.
  * - A shuffle's reply retraces the walk over open links instead of a temporary connection.
  *
- * Point-to-point `send` goes straight to the destination, not along overlay links: member pods can
- * all reach each other in Kubernetes, so the executor opens a transient link when the destination
- * is not a neighbour. That costs one extra connection and takes one hop, where multi-hop routing
- * over the overlay loses messages under churn (Partisan PR #137).
+ * This is the membership layer alone: it owns the links and reports them as neighborUp/neighborDown,
+ * which a broadcast layer stacked on it follows, as iroh-gossip's topic.rs stacks Plumtree on
+ * HyParView. The HyParView overlay stacks the paper's flood on it (hyparview.ts, flood.ts), PubSub
+ * stacks Plumtree (pubsub.ts).
+ *
+ * Point-to-point `send` goes straight to the destination, not along overlay links (see
+ * hyparview-direct.ts).
  *
  * Collections are arrays and insertion-ordered maps/sets, so a seed reproduces a run; all work per
  * input is bounded by the view sizes, never by the cluster size.
  */
-import type { AppMessage, NodeId, Overlay, OverlayCounters, OverlayInput, OverlayOutput, OverlayViews } from './types.js';
+import type { NodeId, OverlayCounters, OverlayInput, OverlayOutput, OverlayViews } from './types.js';
 import { newCounters } from './types.js';
 import { pickOne, sample, type Random } from './random.js';
-import { SeenIds } from './dedup.js';
 import { hyParViewConfig, type HyParViewConfig } from './hyparview-config.js';
 import { plannedNeighbors } from './hyparview-plan.js';
-import type { HyParViewMessage, HyParViewShuffle, HyParViewShuffleReply, HyParViewTimer } from './hyparview-messages.js';
+import { DirectDelivery } from './hyparview-direct.js';
+import type { HyParViewMembershipMessage, HyParViewShuffle, HyParViewShuffleReply, HyParViewTimer } from './hyparview-messages.js';
 
-export { DEFAULT_HYPARVIEW_CONFIG, hyParViewConfig, type HyParViewConfig } from './hyparview-config.js';
-export * from './hyparview-messages.js';
+/** What the membership layer returns. */
+export type HyParViewMembershipOutput = OverlayOutput<HyParViewMembershipMessage, HyParViewTimer>;
 
-/** What a HyParView handler returns. */
-export type HyParViewOutput = OverlayOutput<HyParViewMessage, HyParViewTimer>;
-
-/** What a HyParView member is fed. */
-export type HyParViewInput = OverlayInput<HyParViewMessage, HyParViewTimer>;
+/** What the membership layer is fed: every overlay input but `broadcast`, which is the broadcast layer's. */
+export type HyParViewMembershipInput = Exclude<OverlayInput<HyParViewMembershipMessage, HyParViewTimer>, { readonly kind: 'broadcast' }>;
 
 /** How many shuffles we remember the sample of, to apply the eviction rule to their replies. */
 const SHUFFLES_REMEMBERED = 4;
@@ -68,15 +66,11 @@ const PROBE_HOLDOFF_MS = 1_000;
 /** How many random picks a re-join tries from a contact list before giving up until the next tick. */
 const REJOIN_PICKS = 8;
 
-interface Recent {
-  readonly app: AppMessage;
-  readonly hops: number;
-  readonly at: number;
-}
-
-/** One HyParView member: the membership overlay, and a flood broadcast over its active view. */
-export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
-  readonly kind = 'HyParView' as const;
+/**
+ * The membership of one HyParView member: its two views, the links they open, and point-to-point
+ * sends. Not an Overlay by itself (it carries no broadcast): see hyparview.ts and pubsub.ts.
+ */
+export class HyParViewMembership {
   readonly config: HyParViewConfig;
 
   private readonly active: NodeId[] = [];
@@ -95,10 +89,8 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
   private lastProbeAt = -Infinity;
   private started = false;
   private left = false;
-  /** Allocated on first use: PubSub never floods through HyParView. */
-  private seen: SeenIds | undefined;
-  private readonly recent: Recent[] = [];
   private readonly stats: OverlayCounters = newCounters();
+  private readonly direct: DirectDelivery;
 
   constructor(
     readonly self: NodeId,
@@ -106,6 +98,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
     config?: Partial<HyParViewConfig>,
   ) {
     this.config = hyParViewConfig(config);
+    this.direct = new DirectDelivery(self, this.config.dedupCapacity, this.stats);
   }
 
   views(): OverlayViews {
@@ -117,12 +110,14 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
     return [this.self, ...this.active, ...this.passive];
   }
 
+  /** Counters of this layer alone (the stacking overlay adds its broadcast layer's). */
   counters(): Readonly<OverlayCounters> {
     return this.stats;
   }
 
-  handle(input: HyParViewInput, now: number): HyParViewOutput[] {
-    const out: HyParViewOutput[] = [];
+  /** Feeds one input at time `now` and returns the actions to carry out. */
+  handle(input: HyParViewMembershipInput, now: number): HyParViewMembershipOutput[] {
+    const out: HyParViewMembershipOutput[] = [];
     if (this.left) return out;
     switch (input.kind) {
       case 'join':
@@ -146,11 +141,8 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
         if (input.timer.kind === 'hyparview.shuffle') this.onShuffleTick(now, out);
         else this.onRepairTick(now, out);
         break;
-      case 'broadcast':
-        this.onBroadcast(input.message, now, out);
-        break;
       case 'send':
-        this.onSend(input.message, out);
+        out.push(...this.direct.send(input.message));
         break;
       case 'leave':
         this.onLeave(out);
@@ -161,7 +153,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
 
   // ---- lifecycle -------------------------------------------------------------------------------
 
-  private onStart(contacts: readonly NodeId[], members: readonly NodeId[] | undefined, now: number, out: HyParViewOutput[]): void {
+  private onStart(contacts: readonly NodeId[], members: readonly NodeId[] | undefined, now: number, out: HyParViewMembershipOutput[]): void {
     if (this.started) return;
     this.started = true;
     this.contacts = contacts.filter((c) => c !== this.self);
@@ -182,7 +174,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
    * different list). The passive view starts as a random sample of the other members. False when
    * nothing is planned (the list lacks us): join through a contact instead.
    */
-  private startPlanned(members: readonly NodeId[], now: number, out: HyParViewOutput[]): boolean {
+  private startPlanned(members: readonly NodeId[], now: number, out: HyParViewMembershipOutput[]): boolean {
     const planned = plannedNeighbors(this.self, members, this.config.activeViewSize);
     if (planned.length === 0) return false;
     this.knownMembers = members;
@@ -197,7 +189,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
     return true;
   }
 
-  private onLeave(out: HyParViewOutput[]): void {
+  private onLeave(out: HyParViewMembershipOutput[]): void {
     for (const peer of this.active) {
       this.send(out, peer, { type: 'hyparview.leave' });
       out.push({ kind: 'disconnect', peer });
@@ -208,15 +200,15 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
 
   // ---- messages --------------------------------------------------------------------------------
 
-  private onMessage(from: NodeId, m: HyParViewMessage, now: number, out: HyParViewOutput[]): void {
+  private onMessage(from: NodeId, m: HyParViewMembershipMessage, now: number, out: HyParViewMembershipOutput[]): void {
     if (from === this.self) return;
     switch (m.type) {
       case 'hyparview.join':
-        return this.onJoin(from, now, out);
+        return this.onJoin(from, out);
       case 'hyparview.forwardJoin':
         return this.onForwardJoin(from, m.peer, m.ttl, now, out);
       case 'hyparview.neighbor':
-        return this.onNeighbor(from, m.high, now, out);
+        return this.onNeighbor(from, m.high, out);
       case 'hyparview.neighborReply':
         return this.onNeighborReply(from, m.accepted, now, out);
       case 'hyparview.disconnect':
@@ -227,22 +219,21 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
         return this.onShuffle(from, m, out);
       case 'hyparview.shuffleReply':
         return this.onShuffleReply(m, out);
-      case 'hyparview.gossip':
-        return this.onGossip(from, m.app, m.hops, now, out);
       case 'hyparview.direct':
-        return this.onDirect(from, m.app, m.hops, out);
+        out.push(...this.direct.receive(from, m.app, m.hops));
+        return;
       case 'hyparview.probe':
         return;
     }
   }
 
   /** The paper's JOIN at the contact: always accept (evicting if full), then announce by random walks. */
-  private onJoin(peer: NodeId, now: number, out: HyParViewOutput[]): void {
+  private onJoin(peer: NodeId, out: HyParViewMembershipOutput[]): void {
     if (this.active.includes(peer)) {
       this.send(out, peer, { type: 'hyparview.neighborReply', accepted: true });
       return;
     }
-    this.addActive(peer, now, out);
+    this.addActive(peer, out);
     this.send(out, peer, { type: 'hyparview.neighborReply', accepted: true });
     for (const n of this.active) {
       if (n !== peer) this.send(out, n, { type: 'hyparview.forwardJoin', peer, ttl: this.config.activeRandomWalkLength });
@@ -250,7 +241,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
   }
 
   /** The paper's FORWARDJOIN: end of walk (ttl 0 or no one to forward to) → ask `peer` with high priority. */
-  private onForwardJoin(from: NodeId, peer: NodeId, ttl: number, now: number, out: HyParViewOutput[]): void {
+  private onForwardJoin(from: NodeId, peer: NodeId, ttl: number, now: number, out: HyParViewMembershipOutput[]): void {
     if (peer === this.self) return;
     const next = ttl > 0 && this.active.length > 1 ? this.pickActive([from, peer]) : undefined;
     if (next === undefined) {
@@ -264,7 +255,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
   }
 
   /** Accept when the request is high priority or there is room; reject otherwise but remember the peer. */
-  private onNeighbor(peer: NodeId, high: boolean, now: number, out: HyParViewOutput[]): void {
+  private onNeighbor(peer: NodeId, high: boolean, out: HyParViewMembershipOutput[]): void {
     if (this.active.includes(peer)) {
       this.send(out, peer, { type: 'hyparview.neighborReply', accepted: true });
       return;
@@ -274,7 +265,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
       this.addPassive(peer);
       return;
     }
-    this.addActive(peer, now, out);
+    this.addActive(peer, out);
     this.send(out, peer, { type: 'hyparview.neighborReply', accepted: true });
   }
 
@@ -283,10 +274,10 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
    * or the link was made and dropped again while the reply travelled), we say so with a disconnect
    * rather than ignore it: either way both views end up agreeing.
    */
-  private onNeighborReply(peer: NodeId, accepted: boolean, now: number, out: HyParViewOutput[]): void {
+  private onNeighborReply(peer: NodeId, accepted: boolean, now: number, out: HyParViewMembershipOutput[]): void {
     const wasPending = this.pending.delete(peer);
     if (accepted && wasPending) {
-      this.addActive(peer, now, out);
+      this.addActive(peer, out);
       return;
     }
     if (accepted) {
@@ -301,14 +292,14 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
     if (wasPending) this.fill(now, out, false);
   }
 
-  private onDisconnect(peer: NodeId, now: number, out: HyParViewOutput[]): void {
+  private onDisconnect(peer: NodeId, now: number, out: HyParViewMembershipOutput[]): void {
     if (!this.removeActive(peer, out)) return;
     this.addPassive(peer);
     this.tried.add(peer);
     this.fill(now, out, false);
   }
 
-  private onPeerLeft(peer: NodeId, now: number, out: HyParViewOutput[]): void {
+  private onPeerLeft(peer: NodeId, now: number, out: HyParViewMembershipOutput[]): void {
     this.pending.delete(peer);
     this.awaiting.delete(peer);
     this.removePassive(peer);
@@ -323,7 +314,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
    * ones for shuffle replies and direct sends, or the tail of a link we were told to disconnect)
    * closing means nothing.
    */
-  private onLinkDown(peer: NodeId, now: number, out: HyParViewOutput[]): void {
+  private onLinkDown(peer: NodeId, now: number, out: HyParViewMembershipOutput[]): void {
     if (this.removeActive(peer, out)) {
       this.probeActive(now, out);
       this.fill(now, out, false);
@@ -337,19 +328,20 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
   }
 
   /**
-   * Payload lost to a full queue: the flood's redundancy (and catch-up) covers it. A lost control
-   * message breaks the protocol's agreement with that peer, so we give the link up explicitly
-   * (`disconnect` makes the other end see `linkDown`) and treat the peer as failed.
+   * A direct payload or a probe lost to a full queue is only lost (the flood's payloads are the
+   * broadcast layer's, see hyparview.ts). A lost control message breaks the protocol's agreement
+   * with that peer, so we give the link up explicitly (`disconnect` makes the other end see
+   * `linkDown`) and treat the peer as failed.
    */
-  private onSendFailed(peer: NodeId, m: HyParViewMessage, now: number, out: HyParViewOutput[]): void {
-    if (m.type === 'hyparview.gossip' || m.type === 'hyparview.direct' || m.type === 'hyparview.probe') return;
+  private onSendFailed(peer: NodeId, m: HyParViewMembershipMessage, now: number, out: HyParViewMembershipOutput[]): void {
+    if (m.type === 'hyparview.direct' || m.type === 'hyparview.probe') return;
     if (m.type === 'hyparview.shuffle' || m.type === 'hyparview.shuffleReply') return;
     if (this.active.includes(peer)) out.push({ kind: 'disconnect', peer });
     this.onLinkDown(peer, now, out);
   }
 
   /** Probes the remaining neighbours (see HyParViewProbe), at most once per PROBE_HOLDOFF_MS. */
-  private probeActive(now: number, out: HyParViewOutput[]): void {
+  private probeActive(now: number, out: HyParViewMembershipOutput[]): void {
     if (now - this.lastProbeAt < PROBE_HOLDOFF_MS) return;
     this.lastProbeAt = now;
     for (const peer of this.active) this.send(out, peer, { type: 'hyparview.probe' });
@@ -357,7 +349,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
 
   // ---- repair ----------------------------------------------------------------------------------
 
-  private onRepairTick(now: number, out: HyParViewOutput[]): void {
+  private onRepairTick(now: number, out: HyParViewMembershipOutput[]): void {
     out.push({ kind: 'timer', afterMs: this.config.repairIntervalMs, timer: { kind: 'hyparview.repair' } });
     const expired = [...this.pending].filter(([, sentAt]) => now - sentAt >= this.config.neighborRequestTimeoutMs).map(([peer]) => peer);
     for (const peer of expired) {
@@ -393,7 +385,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
    * most REJOIN_PICKS random picks: bounded by the view size, not by the cluster size. An isolated
    * member re-joins instead (see `fill`).
    */
-  private promoteKnownMember(now: number, out: HyParViewOutput[], force: boolean): void {
+  private promoteKnownMember(now: number, out: HyParViewMembershipOutput[], force: boolean): void {
     // Outstanding requests (planned links still forming, say) may fill the view: wait for them.
     if (this.active.length === 0 || this.active.length + this.pending.size >= this.config.activeViewSize) return;
     const list = this.knownMembers;
@@ -415,7 +407,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
    * request moves the free slot to a well-connected member, which refills it at low priority.
    * With nothing to ask and no link at all, re-joins through a contact.
    */
-  private fill(now: number, out: HyParViewOutput[], force: boolean): void {
+  private fill(now: number, out: HyParViewMembershipOutput[], force: boolean): void {
     let free = this.config.activeViewSize - this.active.length - this.pending.size;
     let urgent = force || this.active.length * 2 < this.config.activeViewSize;
     while (free > 0) {
@@ -436,7 +428,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
   }
 
   /** Last resort of an isolated member: join again through an original contact or a known member. */
-  private rejoin(now: number, out: HyParViewOutput[]): void {
+  private rejoin(now: number, out: HyParViewMembershipOutput[]): void {
     for (const list of [this.contacts, this.knownMembers]) {
       for (let i = 0; i < REJOIN_PICKS && list.length > 0; i++) {
         const contact = pickOne(this.random, list);
@@ -450,7 +442,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
 
   // ---- shuffle ---------------------------------------------------------------------------------
 
-  private onShuffleTick(_now: number, out: HyParViewOutput[]): void {
+  private onShuffleTick(_now: number, out: HyParViewMembershipOutput[]): void {
     out.push({ kind: 'timer', afterMs: this.config.shuffleIntervalMs, timer: { kind: 'hyparview.shuffle' } });
     const target = pickOne(this.random, this.active);
     if (target === undefined) return;
@@ -472,7 +464,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
    * this machine's two cores busy on links used once. The reply retraces the walk instead, over
    * links that are already open (a walk of `shuffleRandomWalkLength` hops at most).
    */
-  private onShuffle(from: NodeId, m: HyParViewShuffle, out: HyParViewOutput[]): void {
+  private onShuffle(from: NodeId, m: HyParViewShuffle, out: HyParViewMembershipOutput[]): void {
     const origin = m.peer;
     if (origin === this.self) return;
     const next = m.ttl - 1 > 0 && this.active.length > 1 ? this.pickActive([from, origin]) : undefined;
@@ -492,7 +484,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
   }
 
   /** Our own shuffle's answer is merged; one on its way back to another origin goes one hop on. */
-  private onShuffleReply(m: HyParViewShuffleReply, out: HyParViewOutput[]): void {
+  private onShuffleReply(m: HyParViewShuffleReply, out: HyParViewMembershipOutput[]): void {
     if (m.peer !== undefined && m.peer !== this.self) {
       this.relayShuffleReply(m, out);
       return;
@@ -506,7 +498,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
    * Sends a reply to the last hop of its route, or to its origin when none is left. A route longer
    * than any walk we start is not ours to carry: dropped, like any lost shuffle.
    */
-  private relayShuffleReply(m: HyParViewShuffleReply, out: HyParViewOutput[]): void {
+  private relayShuffleReply(m: HyParViewShuffleReply, out: HyParViewMembershipOutput[]): void {
     const route = m.route ?? [];
     if (m.peer === undefined || route.length > this.config.shuffleRandomWalkLength) return;
     const next = route[route.length - 1];
@@ -532,77 +524,10 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
     }
   }
 
-  // ---- app traffic -----------------------------------------------------------------------------
-
-  /** Flood to the whole active view. The origin does not deliver its own broadcast. */
-  private onBroadcast(app: AppMessage, now: number, out: HyParViewOutput[]): void {
-    if (this.seenIds().checkAndAdd(app.id)) return;
-    this.remember(app, 0, now);
-    // One message object per fan-out: the sidecar encodes it once (PeerTransport.send).
-    const message: HyParViewMessage = { type: 'hyparview.gossip', app, hops: 0 };
-    for (const peer of this.active) this.send(out, peer, message);
-  }
-
-  private onGossip(from: NodeId, app: AppMessage, hops: number, now: number, out: HyParViewOutput[]): void {
-    if (this.seenIds().checkAndAdd(app.id)) {
-      this.stats.duplicatesDropped++;
-      return;
-    }
-    const travelled = hops + 1;
-    this.stats.appDelivered++;
-    out.push({ kind: 'deliver', message: app, from, hops: travelled });
-    this.remember(app, travelled, now);
-    const message: HyParViewMessage = { type: 'hyparview.gossip', app, hops: travelled };
-    for (const peer of this.active) {
-      if (peer !== from) this.send(out, peer, message);
-    }
-  }
-
-  /** Straight to the destination (see the file comment); to ourselves, delivered at once. */
-  private onSend(app: AppMessage, out: HyParViewOutput[]): void {
-    const to = app.to;
-    if (to === undefined) return;
-    if (to !== this.self) {
-      this.send(out, to, { type: 'hyparview.direct', app, hops: 0 });
-      return;
-    }
-    if (this.seenIds().checkAndAdd(app.id)) return;
-    this.stats.appDelivered++;
-    out.push({ kind: 'deliver', message: app, from: this.self, hops: 0 });
-  }
-
-  private onDirect(from: NodeId, app: AppMessage, hops: number, out: HyParViewOutput[]): void {
-    if (app.to !== this.self) return;
-    if (this.seenIds().checkAndAdd(app.id)) {
-      this.stats.duplicatesDropped++;
-      return;
-    }
-    this.stats.appDelivered++;
-    out.push({ kind: 'deliver', message: app, from, hops: hops + 1 });
-  }
-
-  private seenIds(): SeenIds {
-    if (this.seen === undefined) this.seen = new SeenIds(this.config.dedupCapacity);
-    return this.seen;
-  }
-
-  private remember(app: AppMessage, hops: number, now: number): void {
-    if (this.config.catchUpCapacity === 0) return;
-    this.recent.push({ app, hops, at: now });
-    if (this.recent.length > this.config.catchUpCapacity) this.recent.shift();
-  }
-
-  /** Sends a new neighbour the broadcasts it may have missed while we were being re-linked. */
-  private catchUp(peer: NodeId, now: number, out: HyParViewOutput[]): void {
-    for (const r of this.recent) {
-      if (now - r.at <= this.config.catchUpWindowMs) this.send(out, peer, { type: 'hyparview.gossip', app: r.app, hops: r.hops });
-    }
-  }
-
   // ---- views -----------------------------------------------------------------------------------
 
   /** Adds a link, evicting a random neighbour when full (the paper's AddNodeActiveView). */
-  private addActive(peer: NodeId, now: number, out: HyParViewOutput[]): void {
+  private addActive(peer: NodeId, out: HyParViewMembershipOutput[]): void {
     if (peer === this.self || this.active.includes(peer)) return;
     this.removePassive(peer);
     this.pending.delete(peer);
@@ -611,10 +536,9 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
     this.active.push(peer);
     this.stats.neighborUps++;
     out.push({ kind: 'neighborUp', peer });
-    this.catchUp(peer, now, out);
   }
 
-  private evictRandom(out: HyParViewOutput[]): void {
+  private evictRandom(out: HyParViewMembershipOutput[]): void {
     const victim = pickOne(this.random, this.active);
     if (victim === undefined) return;
     this.send(out, victim, { type: 'hyparview.disconnect' });
@@ -624,7 +548,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
   }
 
   /** Removes `peer` from the active view; true (and a neighborDown) if it was there. */
-  private removeActive(peer: NodeId, out: HyParViewOutput[]): boolean {
+  private removeActive(peer: NodeId, out: HyParViewMembershipOutput[]): boolean {
     const i = this.active.indexOf(peer);
     if (i < 0) return false;
     this.active.splice(i, 1);
@@ -654,7 +578,7 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
     );
   }
 
-  private send(out: HyParViewOutput[], to: NodeId, message: HyParViewMessage): void {
+  private send(out: HyParViewMembershipOutput[], to: NodeId, message: HyParViewMembershipMessage): void {
     this.stats.messagesSent++;
     out.push({ kind: 'send', to, message });
   }

@@ -7,7 +7,7 @@
 import type { NodeId, Overlay, OverlayKind } from './types.js';
 import type { Random } from './random.js';
 import { FullMesh, type FullMeshMessage, type FullMeshTimer } from './full-mesh.js';
-import { HyParView, type HyParViewConfig, type HyParViewMessage, type HyParViewTimer } from './hyparview-membership.js';
+import { HyParView, type HyParViewConfig, type HyParViewMessage, type HyParViewTimer } from './hyparview.js';
 import { ClientServer, type ClientServerConfig, type ClientServerMessage, type ClientServerTimer } from './client-server.js';
 import { PubSub, type PubSubMessage, type PubSubTimer } from './pubsub.js';
 import type { PlumtreeConfig } from './plumtree.js';

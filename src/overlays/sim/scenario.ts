@@ -11,7 +11,7 @@ import type { NodeId, Overlay, WireMessage } from '../types.js';
 import { SeededRandom, pickOne } from '../random.js';
 import { FullMesh } from '../full-mesh.js';
 import { ClientServer } from '../client-server.js';
-import { HyParView } from '../hyparview-membership.js';
+import { HyParView } from '../hyparview.js';
 import { topology } from './topology.js';
 import { PubSub } from '../pubsub.js';
 import type { OverlayKind } from '../types.js';

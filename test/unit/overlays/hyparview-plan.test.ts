@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { connected } from '../../../src/overlays/components.js';
 import { plannedNeighbors } from '../../../src/overlays/hyparview-plan.js';
-import { HyParView, type HyParViewOutput } from '../../../src/overlays/hyparview-membership.js';
+import { HyParView, type HyParViewOutput } from '../../../src/overlays/hyparview.js';
 import { SeededRandom } from '../../../src/overlays/random.js';
 import type { NodeId } from '../../../src/overlays/types.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { SeededRandom, sample } from '../../../src/overlays/random.js';
-import { HyParView, hyParViewConfig, type HyParViewConfig, type HyParViewShuffle, type HyParViewShuffleReply, type HyParViewMessage, type HyParViewOutput, type HyParViewTimer } from '../../../src/overlays/hyparview-membership.js';
+import { HyParView, hyParViewConfig, type HyParViewConfig, type HyParViewShuffle, type HyParViewShuffleReply, type HyParViewMessage, type HyParViewOutput, type HyParViewTimer } from '../../../src/overlays/hyparview.js';
 import type { NodeId, OverlayViews } from '../../../src/overlays/types.js';
 import { Simulator, joinAll, nodeIds, randomMemberContact, topology, type DeliveryRecord, type LatencyModel } from '../../../src/overlays/sim/index.js';
 

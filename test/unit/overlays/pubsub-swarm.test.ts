@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { SeededRandom } from '../../../src/overlays/random.js';
 import type { NodeId, Overlay, WireMessage } from '../../../src/overlays/types.js';
 import { connected, mutualLinks } from '../../../src/overlays/components.js';
-import { HyParView } from '../../../src/overlays/hyparview-membership.js';
+import { HyParView } from '../../../src/overlays/hyparview.js';
 import { PubSub } from '../../../src/overlays/pubsub.js';
 import { Simulator, broadcastStats, crashFraction, firstMemberContact, joinAll, mean, nodeIds, type BroadcastStats, type OverlayFactory } from '../../../src/overlays/sim/index.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { NodeId, Overlay, WireMessage } from '../../../src/overlays/types.js';
 import { SeededRandom, pickOne } from '../../../src/overlays/random.js';
-import { HyParView } from '../../../src/overlays/hyparview-membership.js';
+import { HyParView } from '../../../src/overlays/hyparview.js';
 import { PubSub } from '../../../src/overlays/pubsub.js';
 import { Simulator } from '../../../src/overlays/sim/simulator.js';
 import { broadcastStats, type BroadcastStats } from '../../../src/overlays/sim/metrics.js';
