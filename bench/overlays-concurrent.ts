@@ -15,6 +15,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { components, mutualLinks } from '../src/overlays/components.js';
 import { HyParView } from '../src/overlays/hyparview.js';
 import { PubSub } from '../src/overlays/pubsub.js';
 import { SeededRandom, pickOne } from '../src/overlays/random.js';
@@ -81,24 +82,7 @@ function eagerComponents(overlays: ReadonlyMap<NodeId, Overlay<WireMessage, unkn
     if (!(o instanceof PubSub)) return undefined;
     eager.set(id, new Set(o.treeLinks().eager));
   }
-  const seen = new Set<NodeId>();
-  let pieces = 0;
-  for (const start of eager.keys()) {
-    if (seen.has(start)) continue;
-    pieces++;
-    const stack = [start];
-    seen.add(start);
-    while (stack.length > 0) {
-      const x = stack.pop() as NodeId;
-      for (const y of eager.get(x) ?? []) {
-        if (!seen.has(y) && eager.get(y)?.has(x)) {
-          seen.add(y);
-          stack.push(y);
-        }
-      }
-    }
-  }
-  return pieces;
+  return components([...eager.keys()], mutualLinks(eager)).length;
 }
 
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;

@@ -3,7 +3,8 @@
  * piece, and whether a full mesh is complete. One connected component is the property every
  * overlay must keep (a broadcast cannot reach a member outside the origin's component), so the
  * simulator, the operator's verification, the sidecar's metrics and the benches all answer it
- * here. Pure; links are taken as undirected and links to nodes outside `nodes` are ignored.
+ * here. Pure; links are taken as undirected (see {@link mutualLinks} for links both ends list) and
+ * links to nodes outside `nodes` are ignored.
  */
 
 /**
@@ -42,6 +43,19 @@ export function components<N>(nodes: readonly N[], views: ReadonlyMap<N, Iterabl
 /** True when the links of `views` join all of `nodes` into one piece (trivially so for 0 or 1 node). */
 export function connected<N>(nodes: readonly N[], views: ReadonlyMap<N, Iterable<N>>): boolean {
   return components(nodes, views).length <= 1;
+}
+
+/**
+ * The links of `views` that both ends list, for callers that count a link only once both ends
+ * agree on it (a Plumtree link is a tree link only while both ends keep it eager; a half-open
+ * HyParView link carries nothing back). Pass the result to {@link components}.
+ */
+export function mutualLinks<N>(views: ReadonlyMap<N, Iterable<N>>): Map<N, N[]> {
+  const sets = new Map<N, Set<N>>();
+  for (const [n, view] of views) sets.set(n, new Set(view));
+  const out = new Map<N, N[]>();
+  for (const [n, view] of sets) out.set(n, [...view].filter((peer) => sets.get(peer)?.has(n) === true));
+  return out;
 }
 
 /**

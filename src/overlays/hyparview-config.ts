@@ -46,14 +46,14 @@ export interface HyParViewConfig {
    */
   readonly forcePromotionAfterTicks: number;
   /**
-   * Ids of app messages remembered for de-duplication. Wild guess: 4,096 (32 KB per member, which
-   * matters at 10,000 simulated members); a duplicate older than this many newer messages is
-   * delivered again.
+   * Ids of app messages remembered for de-duplication, by the flood (flood.ts) and by point-to-point
+   * delivery (hyparview-direct.ts) each. Wild guess: 4,096 (32 KB per member, which matters at
+   * 10,000 simulated members); a duplicate older than this many newer messages is delivered again.
    */
   readonly dedupCapacity: number;
   /**
-   * A new neighbour is sent the broadcasts this member received within this window, so that a
-   * member cut off by a failure and re-linked through repair still gets the flood it missed
+   * A new neighbour is sent the broadcasts this member received within this window (flood.ts), so
+   * that a member cut off by a failure and re-linked through repair still gets the flood it missed
    * (receivers drop the duplicates). Not in the paper, which assumes instant failure detection;
    * wild guess: 15 s, an idle-link failure detection (gRPC keepalive, 10 s) plus a repair round trip.
    */

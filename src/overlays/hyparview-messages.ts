@@ -71,7 +71,10 @@ export interface HyParViewShuffleReply {
   readonly route?: readonly NodeId[];
 }
 
-/** A broadcast app message flooding the active views; `hops` travelled before this transmission. */
+/**
+ * A broadcast app message flooding the active views; `hops` travelled before this transmission.
+ * The flood layer's (flood.ts); the only message here that the membership layer never handles.
+ */
 export interface HyParViewGossip {
   readonly type: 'hyparview.gossip';
   readonly app: AppMessage;
@@ -94,8 +97,8 @@ export interface HyParViewProbe {
   readonly type: 'hyparview.probe';
 }
 
-/** Every HyParView wire message. */
-export type HyParViewMessage =
+/** The membership layer's wire messages (hyparview-membership.ts): all but the flood's payload. */
+export type HyParViewMembershipMessage =
   | HyParViewJoin
   | HyParViewForwardJoin
   | HyParViewNeighbor
@@ -104,9 +107,11 @@ export type HyParViewMessage =
   | HyParViewLeave
   | HyParViewShuffle
   | HyParViewShuffleReply
-  | HyParViewGossip
   | HyParViewDirect
   | HyParViewProbe;
+
+/** Every HyParView wire message: the membership layer's and the flood's (flood.ts). */
+export type HyParViewMessage = HyParViewMembershipMessage | HyParViewGossip;
 
 /** HyParView's two periodic timers; each firing schedules the next one. */
 export type HyParViewTimer = { readonly kind: 'hyparview.shuffle' } | { readonly kind: 'hyparview.repair' };

@@ -2,19 +2,22 @@
  * PubSub: Plumtree broadcast trees stacked on HyParView membership, the paper's own pairing and
  * iroh-gossip's topic.rs structure.
  *
- * HyParView owns the links: joins, shuffles, failure repair, point-to-point sends (straight to the
- * destination, see hyparview.ts). Its neighborUp/neighborDown outputs are passed on to the executor
- * AND fed to Plumtree, which keeps its eager/lazy split over exactly those links. Broadcasts go
- * through Plumtree only. Inputs are routed by the `hyparview.` / `plumtree.` prefix of the message
- * type or timer kind.
+ * HyParView's membership layer owns the links: joins, shuffles, failure repair, point-to-point
+ * sends (straight to the destination, see hyparview-direct.ts). Its neighborUp/neighborDown outputs
+ * are passed on to the executor AND fed to Plumtree, which keeps its eager/lazy split over exactly
+ * those links. Broadcasts go through Plumtree only (the HyParView overlay stacks the flood on the
+ * same membership instead: hyparview.ts). Inputs are routed by the `hyparview.` / `plumtree.`
+ * prefix of the message type or timer kind.
  */
 import type { AppMessage, NodeId, Overlay, OverlayCounters, OverlayInput, OverlayOutput, OverlayViews } from './types.js';
 import type { Random } from './random.js';
-import { HyParView, type HyParViewConfig, type HyParViewInput, type HyParViewMessage, type HyParViewOutput, type HyParViewTimer } from './hyparview.js';
+import type { HyParViewConfig } from './hyparview-config.js';
+import type { HyParViewMembershipMessage, HyParViewTimer } from './hyparview-messages.js';
+import { HyParViewMembership, type HyParViewMembershipInput, type HyParViewMembershipOutput } from './hyparview-membership.js';
 import { isPlumtreeMessage, isPlumtreeTimer, Plumtree, type PlumtreeConfig, type PlumtreeMessage, type PlumtreeOutput, type PlumtreeTimer } from './plumtree.js';
 
 /** Everything PubSub puts on the wire: membership and broadcast-tree messages. */
-export type PubSubMessage = HyParViewMessage | PlumtreeMessage;
+export type PubSubMessage = HyParViewMembershipMessage | PlumtreeMessage;
 
 /** Either layer's timers. */
 export type PubSubTimer = HyParViewTimer | PlumtreeTimer;
@@ -24,7 +27,7 @@ type PubSubOutput = OverlayOutput<PubSubMessage, PubSubTimer>;
 /** One PubSub member: HyParView + Plumtree. */
 export class PubSub implements Overlay<PubSubMessage, PubSubTimer> {
   readonly kind = 'PubSub' as const;
-  private readonly membership: HyParView;
+  private readonly membership: HyParViewMembership;
   private readonly tree: Plumtree;
   /** After `leave`, both layers are silent (HyParView stops by itself; Plumtree would not). */
   private left = false;
@@ -35,7 +38,7 @@ export class PubSub implements Overlay<PubSubMessage, PubSubTimer> {
     hyParView?: Partial<HyParViewConfig>,
     pubSub?: Partial<PlumtreeConfig>,
   ) {
-    this.membership = new HyParView(self, random, hyParView);
+    this.membership = new HyParViewMembership(self, random, hyParView);
     this.tree = new Plumtree(self, pubSub);
   }
 
@@ -100,8 +103,8 @@ export class PubSub implements Overlay<PubSubMessage, PubSubTimer> {
   }
 
   /** Runs HyParView and feeds its neighbour changes to Plumtree, keeping the output order. */
-  private membershipInput(input: HyParViewInput, now: number): PubSubOutput[] {
-    const outs: HyParViewOutput[] = this.membership.handle(input, now);
+  private membershipInput(input: HyParViewMembershipInput, now: number): PubSubOutput[] {
+    const outs: HyParViewMembershipOutput[] = this.membership.handle(input, now);
     const result: PubSubOutput[] = [];
     for (const o of outs) {
       result.push(o);

@@ -21,6 +21,7 @@
 import type { TopologyMetrics } from '../../api/types.js';
 import { metricsSample } from '../rules/metrics-sample.js';
 import { isoSeconds } from '../../api/status.js';
+import { components } from '../../overlays/components.js';
 import type { MemberObservation } from './observe.js';
 import type { SidecarPool } from './pool.js';
 
@@ -41,38 +42,10 @@ function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-/** Share of `nodes` in the largest connected component of the (undirected) view graph. */
+/** Share of `nodes` in the largest connected component of the (undirected) view graph; 1 for no nodes. */
 export function largestComponentShare(nodes: readonly string[], views: ReadonlyMap<string, readonly string[]>): number {
   if (nodes.length === 0) return 1;
-  const inSet = new Set(nodes);
-  const adj = new Map<string, Set<string>>(nodes.map((n) => [n, new Set<string>()]));
-  for (const [n, view] of views) {
-    if (!inSet.has(n)) continue;
-    for (const m of view) {
-      if (!inSet.has(m) || m === n) continue;
-      adj.get(n)!.add(m);
-      adj.get(m)!.add(n);
-    }
-  }
-  const seen = new Set<string>();
-  let best = 0;
-  for (const start of nodes) {
-    if (seen.has(start)) continue;
-    let size = 0;
-    const stack = [start];
-    seen.add(start);
-    while (stack.length > 0) {
-      size++;
-      for (const m of adj.get(stack.pop()!) ?? []) {
-        if (!seen.has(m)) {
-          seen.add(m);
-          stack.push(m);
-        }
-      }
-    }
-    best = Math.max(best, size);
-  }
-  return best / nodes.length;
+  return (components(nodes, views)[0]?.length ?? 0) / nodes.length;
 }
 
 /** Samples metrics from member sidecars; remembers byte counters between samples for rates. */

@@ -19,6 +19,8 @@
  *   link (it travels the same FIFO link).
  * - `timer` comes back as a `timer` input after `afterMs`; a timer of a crashed incarnation is
  *   discarded.
+ * - {@link Simulator.drain} runs the network to quiescence with timers held back, so tests can
+ *   check invariants (symmetric views) at a point where no exchange is half done.
  *
  * Randomness: one `SeededRandom(seed)` forks a network stream (latency, loss) and a node stream from
  * which node `id` gets `fork(id)` (or `fork(id#incarnation)` after a recovery). Nodes, links and
@@ -313,6 +315,31 @@ export class Simulator<M extends WireMessage, T> {
     return done();
   }
 
+  /**
+   * Runs until no message or link event is in flight, holding timers and scheduled calls back: a
+   * quiescent point, where every exchange under way has reached both ends (a link being made is in
+   * both views or in neither), so tests can check invariants that hold only between protocol steps.
+   * The clock advances with the events processed; the held events then stay queued, a timer that
+   * fell due meanwhile firing now. Throws after `maxEvents` events, for an exchange that never ends.
+   */
+  drain(maxEvents = 1_000_000): void {
+    const held: SimEvent[] = [];
+    let processed = 0;
+    while (this.queue.size > 0) {
+      const event = this.queue.pop() as SimEvent;
+      if (event.type === EV_TIMER || event.type === EV_CALL) {
+        held.push(event);
+        continue;
+      }
+      if (++processed > maxEvents) throw new Error(`drain: still busy after ${maxEvents} events`);
+      this.process(event);
+    }
+    for (const event of held) {
+      event.time = Math.max(event.time, this.clock);
+      this.queue.push(event);
+    }
+  }
+
   // ---- inspection ------------------------------------------------------------------------
 
   /** The overlay of `id`, or undefined while it is crashed. */
@@ -409,7 +436,10 @@ export class Simulator<M extends WireMessage, T> {
   }
 
   private step(): void {
-    const event = this.queue.pop() as SimEvent;
+    this.process(this.queue.pop() as SimEvent);
+  }
+
+  private process(event: SimEvent): void {
     // Copy the fields and recycle the object at once: handling the event schedules new ones.
     const time = event.time;
     const type = event.type;

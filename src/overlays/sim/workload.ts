@@ -4,7 +4,7 @@
  */
 import type { NodeId, WireMessage } from '../types.js';
 import type { Random } from '../random.js';
-import { sample } from '../random.js';
+import { pickOne, sample } from '../random.js';
 import type { Simulator } from './simulator.js';
 
 /** How members join: one at a time or in waves, each through contacts picked by `contacts`. */
@@ -20,6 +20,11 @@ export interface JoinPlan {
 /** The papers' contact rule: every member joins through the first one. */
 export function firstMemberContact(_i: number, joined: readonly NodeId[]): readonly NodeId[] {
   return joined.length === 0 ? [] : [joined[0] as NodeId];
+}
+
+/** A scale-up's contact rule: every member joins through one earlier member drawn from `random`. */
+export function randomMemberContact(random: Random): JoinPlan['contacts'] {
+  return (_i, joined) => (joined.length === 0 ? [] : [pickOne(random, joined) as NodeId]);
 }
 
 /** Adds `ids` to `sim` following `plan`, running the network between waves. */

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { SeededRandom } from '../../../src/overlays/random.js';
-import { HyParView, type HyParViewConfig, type HyParViewShuffle, type HyParViewShuffleReply, type HyParViewMessage, type HyParViewOutput, type HyParViewTimer } from '../../../src/overlays/hyparview.js';
-import type { NodeId } from '../../../src/overlays/types.js';
-import { ids, TestNet } from './hyparview-harness.test.js';
+import { SeededRandom, sample } from '../../../src/overlays/random.js';
+import { HyParView, hyParViewConfig, type HyParViewConfig, type HyParViewShuffle, type HyParViewShuffleReply, type HyParViewMessage, type HyParViewOutput, type HyParViewTimer } from '../../../src/overlays/hyparview.js';
+import type { NodeId, OverlayViews } from '../../../src/overlays/types.js';
+import { Simulator, joinAll, nodeIds, randomMemberContact, topology, type DeliveryRecord, type LatencyModel } from '../../../src/overlays/sim/index.js';
 
 function node(config: Partial<HyParViewConfig> = {}, self = 'x', seed = 1): HyParView {
   return new HyParView(self, new SeededRandom(seed), config);
@@ -307,61 +307,59 @@ describe('HyParView handlers', () => {
 
 // ---- clusters -----------------------------------------------------------------------------------
 
-type Net = TestNet<HyParViewMessage, HyParViewTimer>;
+type Sim = Simulator<HyParViewMessage, HyParViewTimer>;
 
-function cluster(seed: number, n: number, config: Partial<HyParViewConfig> = {}, joinGapMs = 50): Net {
-  const net: Net = new TestNet(seed, (id, random) => new HyParView(id, random, config));
-  const order = ids(n);
+/** 5-25 ms per message (links stay FIFO): slower and more jittery than the simulator's default. */
+const LATENCY: LatencyModel = { kind: 'uniform', minMs: 5, maxMs: 25 };
+
+/** `n` members joining one at a time, in a seeded order, each through a random earlier member. */
+function cluster(seed: number, n: number, config: Partial<HyParViewConfig> = {}, joinGapMs = 50): Sim {
+  const sim: Sim = new Simulator({ seed, latency: LATENCY }, (id, random) => new HyParView(id, random, config));
   const r = new SeededRandom(seed ^ 0x5eed);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = r.int(i + 1);
-    [order[i], order[j]] = [order[j] as NodeId, order[i] as NodeId];
-  }
-  const joined: NodeId[] = [];
-  for (const id of order) {
-    const contact = joined[r.int(Math.max(joined.length, 1))];
-    net.add(id, contact === undefined ? [] : [contact]);
-    joined.push(id);
-    net.runUntil(net.now + joinGapMs);
-  }
-  return net;
+  joinAll(sim, sample(r, nodeIds(n), n), { waveSize: 1, gapMs: joinGapMs, contacts: randomMemberContact(r) });
+  return sim;
 }
 
-function checkInvariants(net: Net, config: HyParViewConfig): void {
-  for (const id of net.alive) {
-    const v = (net.nodes.get(id) as HyParView).views();
+function view(sim: Sim, id: NodeId): OverlayViews {
+  return (sim.node(id) as HyParView).views();
+}
+
+function checkInvariants(sim: Sim, config: HyParViewConfig): void {
+  for (const id of sim.aliveNodes()) {
+    const v = view(sim, id);
     expect(v.active.length, `${id} active`).to.be.at.most(config.activeViewSize);
     expect(v.passive.length, `${id} passive`).to.be.at.most(config.passiveViewSize);
     expect(v.active, `${id} self`).to.not.include(id);
     expect(v.passive.some((p) => v.active.includes(p)), `${id} disjoint views`).to.equal(false);
   }
-  expect(net.asymmetries(), 'asymmetric active views').to.deep.equal([]);
-  expect(net.components(), 'connected components').to.equal(1);
+  const topo = topology(sim);
+  expect(topo.asymmetric, 'asymmetric active views').to.equal(0);
+  expect(topo.components, 'connected components').to.equal(1);
 }
 
-function checkBroadcastsOnce(net: Net, origins: readonly NodeId[]): void {
-  const msgIds = origins.map((o) => net.broadcast(o));
-  net.runUntil(net.now + 5_000);
-  net.drain();
+function checkBroadcastsOnce(sim: Sim, origins: readonly NodeId[]): void {
+  const msgIds = origins.map((o) => sim.broadcast(o));
+  sim.runFor(5_000);
+  sim.drain();
   msgIds.forEach((mid, i) => {
-    const got = (net.deliveries.get(mid) ?? []).map((d) => d.node);
-    const expected = [...net.alive].filter((id) => id !== origins[i]);
-    expect(got, `deliveries of ${mid}`).to.have.members(expected);
+    const record = sim.deliveries(mid) as DeliveryRecord;
+    expect(record.receivers, `deliveries of ${mid}`).to.have.members(sim.aliveNodes().filter((id) => id !== origins[i]));
+    expect(record.duplicates, `duplicate deliveries of ${mid}`).to.equal(0);
   });
 }
 
 describe('HyParView clusters (seeded)', () => {
-  const config = (net: Net): HyParViewConfig => (net.nodes.values().next().value as HyParView).config;
+  const defaults = hyParViewConfig();
 
   it('random clusters of 10-60 members: bounded, symmetric, connected views; every broadcast delivered exactly once', () => {
     fc.assert(
       fc.property(fc.integer({ min: 10, max: 60 }), fc.integer(), (n, seed) => {
-        const net = cluster(seed, n);
-        net.runUntil(net.now + 60_000);
-        net.drain();
-        checkInvariants(net, config(net));
-        const alive = [...net.alive];
-        checkBroadcastsOnce(net, [alive[0] as NodeId, alive[alive.length - 1] as NodeId]);
+        const sim = cluster(seed, n);
+        sim.runFor(60_000);
+        sim.drain();
+        checkInvariants(sim, defaults);
+        const alive = sim.aliveNodes();
+        checkBroadcastsOnce(sim, [alive[0] as NodeId, alive[alive.length - 1] as NodeId]);
       }),
       { seed: 20_071, numRuns: 25 },
     );
@@ -370,18 +368,18 @@ describe('HyParView clusters (seeded)', () => {
   it('after random crashes of up to half the members, survivors reconnect and get every broadcast exactly once', () => {
     fc.assert(
       fc.property(fc.integer({ min: 10, max: 60 }), fc.integer(), fc.double({ min: 0.1, max: 0.5, noNaN: true }), (n, seed, fraction) => {
-        const net = cluster(seed, n);
-        net.runUntil(net.now + 30_000);
+        const sim = cluster(seed, n);
+        sim.runFor(30_000);
         const r = new SeededRandom(seed);
-        const victims = ids(n).filter(() => r.float() < fraction);
-        for (const v of victims) net.crash(v);
+        const victims = nodeIds(n).filter(() => r.float() < fraction);
+        for (const v of victims) sim.crash(v);
         // Reactive repair happens when traffic hits the dead links: broadcast, then let repair run.
-        const alive = [...net.alive];
-        net.broadcast(alive[0] as NodeId);
-        net.runUntil(net.now + 30_000);
-        net.drain();
-        checkInvariants(net, config(net));
-        checkBroadcastsOnce(net, [alive[alive.length - 1] as NodeId]);
+        const alive = sim.aliveNodes();
+        sim.broadcast(alive[0] as NodeId);
+        sim.runFor(30_000);
+        sim.drain();
+        checkInvariants(sim, defaults);
+        checkBroadcastsOnce(sim, [alive[alive.length - 1] as NodeId]);
       }),
       { seed: 8_675, numRuns: 25 },
     );
@@ -395,19 +393,20 @@ describe('HyParView clusters (seeded)', () => {
     let samples = 0;
     fc.assert(
       fc.property(fc.integer(), (seed) => {
-        const net = cluster(seed, 9, { activeViewSize: 3 }, 10);
+        const sim = cluster(seed, 9, { activeViewSize: 3 }, 10);
         let splitFor = 0;
         for (let t = 0; t < 60; t++) {
-          net.runUntil(net.now + 2_000);
-          const split = net.components() > 1;
+          sim.runFor(2_000);
+          const split = topology(sim).components > 1;
           splitFor = split ? splitFor + 2_000 : 0;
           samples++;
           if (split) splitSamples++;
-          expect(splitFor, `split for ${splitFor} ms at ${net.now}`).to.be.at.most(30_000);
+          expect(splitFor, `split for ${splitFor} ms at ${sim.now}`).to.be.at.most(30_000);
         }
-        net.drain();
-        expect(net.components()).to.equal(1);
-        expect(net.asymmetries()).to.deep.equal([]);
+        sim.drain();
+        const topo = topology(sim);
+        expect(topo.components).to.equal(1);
+        expect(topo.asymmetric).to.equal(0);
       }),
       { seed: 75, numRuns: 100 },
     );
@@ -415,27 +414,29 @@ describe('HyParView clusters (seeded)', () => {
   });
 
   it('a point-to-point send reaches a non-neighbour in one hop, and only it', () => {
-    const net = cluster(3, 30);
-    net.runUntil(net.now + 30_000);
-    const from = 'n0';
-    const to = [...net.alive].find((id) => id !== from && !(net.nodes.get(from) as HyParView).views().active.includes(id)) as NodeId;
-    const mid = net.sendTo(from, to);
-    net.runUntil(net.now + 1_000);
-    expect(net.deliveries.get(mid)).to.deep.equal([{ node: to, hops: 1 }]);
+    const sim = cluster(3, 30);
+    sim.runFor(30_000);
+    const from = nodeIds(30)[0] as NodeId;
+    const to = sim.aliveNodes().find((id) => id !== from && !view(sim, from).active.includes(id)) as NodeId;
+    const mid = sim.send(from, to);
+    sim.runFor(1_000);
+    const record = sim.deliveries(mid) as DeliveryRecord;
+    expect({ receivers: record.receivers, hops: record.hops, duplicates: record.duplicates }).to.deep.equal({ receivers: [to], hops: [1], duplicates: 0 });
   });
 
   it('an isolated member recovers by itself when its whole neighbourhood dies', () => {
-    const net = cluster(11, 20, { activeViewSize: 3, passiveViewSize: 6 });
-    net.runUntil(net.now + 30_000);
-    const lonely = 'n5';
-    const v = (net.nodes.get(lonely) as HyParView).views();
-    for (const p of [...v.active, ...v.passive]) if (p !== 'n0') net.crash(p);
-    const alive = [...net.alive];
-    net.broadcast(alive.find((a) => a !== lonely) as NodeId);
-    net.runUntil(net.now + 60_000);
-    net.drain();
-    expect(net.components()).to.equal(1);
-    expect((net.nodes.get(lonely) as HyParView).views().active.length).to.be.greaterThan(0);
+    const sim = cluster(11, 20, { activeViewSize: 3, passiveViewSize: 6 });
+    sim.runFor(30_000);
+    const members = nodeIds(20);
+    const first = members[0] as NodeId;
+    const lonely = members[5] as NodeId;
+    const v = view(sim, lonely);
+    for (const p of [...v.active, ...v.passive]) if (p !== first) sim.crash(p);
+    sim.broadcast(sim.aliveNodes().find((a) => a !== lonely) as NodeId);
+    sim.runFor(60_000);
+    sim.drain();
+    expect(topology(sim).components).to.equal(1);
+    expect(view(sim, lonely).active.length).to.be.greaterThan(0);
   });
 });
 
@@ -455,17 +456,17 @@ describe('HyParView random promotion over the members input', () => {
 
   it('two groups that joined apart merge once the members input names them all', () => {
     const config: Partial<HyParViewConfig> = { activeViewSize: 5 };
-    const net: Net = new TestNet(7, (id, random) => new HyParView(id, random, config));
-    const all = ids(8);
+    const sim: Sim = new Simulator({ seed: 7, latency: LATENCY }, (id, random) => new HyParView(id, random, config));
+    const all = nodeIds(8);
     const left = all.slice(0, 4);
     const right = all.slice(4);
     for (const group of [left, right]) {
-      group.forEach((id, i) => net.add(id, i === 0 ? [] : [group[0] as NodeId]));
+      group.forEach((id, i) => sim.addNode(id, i === 0 ? [] : [group[0] as NodeId]));
     }
-    net.runUntil(net.now + 1_000);
-    expect(net.components()).to.equal(2);
-    for (const id of all) net.input(id, { kind: 'members', members: all });
-    net.runUntil(net.now + 30_000);
-    expect(net.components()).to.equal(1);
+    sim.runFor(1_000);
+    expect(topology(sim).components).to.equal(2);
+    sim.setMembers(all);
+    sim.runFor(30_000);
+    expect(topology(sim).components).to.equal(1);
   });
 });

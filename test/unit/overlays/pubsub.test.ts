@@ -1,46 +1,37 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { SeededRandom } from '../../../src/overlays/random.js';
+import { SeededRandom, sample } from '../../../src/overlays/random.js';
 import { PubSub, type PubSubMessage, type PubSubTimer } from '../../../src/overlays/pubsub.js';
 import type { NodeId } from '../../../src/overlays/types.js';
-import { ids, TestNet } from './hyparview-harness.test.js';
+import { Simulator, joinAll, nodeIds, randomMemberContact, topology, type DeliveryRecord, type LatencyModel } from '../../../src/overlays/sim/index.js';
 
-type Net = TestNet<PubSubMessage, PubSubTimer>;
+type Sim = Simulator<PubSubMessage, PubSubTimer>;
 
-function cluster(seed: number, n: number): Net {
-  const net: Net = new TestNet(seed, (id, random) => new PubSub(id, random));
-  const order = ids(n);
+/** 5-25 ms per message (links stay FIFO): slower and more jittery than the simulator's default. */
+const LATENCY: LatencyModel = { kind: 'uniform', minMs: 5, maxMs: 25 };
+
+/** `n` members joining one at a time, in a seeded order, each through a random earlier member; then 30 s. */
+function cluster(seed: number, n: number): Sim {
+  const sim: Sim = new Simulator({ seed, latency: LATENCY }, (id, random) => new PubSub(id, random));
   const r = new SeededRandom(seed ^ 0xb0b);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = r.int(i + 1);
-    [order[i], order[j]] = [order[j] as NodeId, order[i] as NodeId];
-  }
-  const joined: NodeId[] = [];
-  for (const id of order) {
-    const contact = joined[r.int(Math.max(joined.length, 1))];
-    net.add(id, contact === undefined ? [] : [contact]);
-    joined.push(id);
-    net.runUntil(net.now + 50);
-  }
-  net.runUntil(net.now + 30_000);
-  return net;
+  joinAll(sim, sample(r, nodeIds(n), n), { waveSize: 1, gapMs: 50, contacts: randomMemberContact(r) });
+  sim.runFor(30_000);
+  return sim;
 }
 
-/** Broadcasts once from `from`, runs to quiescence, returns (delivered-to set, RMR). */
-function broadcastOnce(net: Net, from: NodeId): { delivered: NodeId[]; rmr: number } {
-  const before = net.payloadReceived;
-  const mid = net.broadcast(from);
-  net.runUntil(net.now + 5_000);
-  net.drain();
-  const delivered = (net.deliveries.get(mid) ?? []).map((d) => d.node);
-  const payloads = net.payloadReceived - before;
-  const rmr = delivered.length > 0 ? payloads / delivered.length - 1 : 0;
-  return { delivered, rmr };
+/** Broadcasts once from `from`, runs to quiescence, returns its record and RMR. */
+function broadcastOnce(sim: Sim, from: NodeId): { record: DeliveryRecord; rmr: number } {
+  const mid = sim.broadcast(from);
+  sim.runFor(5_000);
+  sim.drain();
+  const record = sim.deliveries(mid) as DeliveryRecord;
+  const rmr = record.count > 0 ? record.payloadReceived / record.count - 1 : 0;
+  return { record, rmr };
 }
 
-function expectExactlyOnce(net: Net, from: NodeId, delivered: NodeId[]): void {
-  expect(new Set(delivered).size, 'duplicates delivered').to.equal(delivered.length);
-  expect(delivered).to.have.members([...net.alive].filter((id) => id !== from));
+function expectExactlyOnce(sim: Sim, from: NodeId, record: DeliveryRecord): void {
+  expect(record.duplicates, 'duplicates delivered').to.equal(0);
+  expect(record.receivers).to.have.members(sim.aliveNodes().filter((id) => id !== from));
 }
 
 describe('PubSub (Plumtree over HyParView) clusters (seeded)', () => {
@@ -53,14 +44,15 @@ describe('PubSub (Plumtree over HyParView) clusters (seeded)', () => {
     let laterDelivered = 0;
     fc.assert(
       fc.property(fc.integer({ min: 10, max: 60 }), fc.integer(), (n, seed) => {
-        const net = cluster(seed, n);
+        const sim = cluster(seed, n);
+        const origin = nodeIds(n)[0] as NodeId;
         for (let i = 0; i < 6; i++) {
-          const { delivered, rmr } = broadcastOnce(net, 'n0');
-          expectExactlyOnce(net, 'n0', delivered);
-          if (i === 0) firstRedundant += rmr * delivered.length;
+          const { record, rmr } = broadcastOnce(sim, origin);
+          expectExactlyOnce(sim, origin, record);
+          if (i === 0) firstRedundant += rmr * record.count;
           if (i >= 2) {
-            laterRedundant += rmr * delivered.length;
-            laterDelivered += delivered.length;
+            laterRedundant += rmr * record.count;
+            laterDelivered += record.count;
           }
         }
       }),
@@ -71,48 +63,54 @@ describe('PubSub (Plumtree over HyParView) clusters (seeded)', () => {
   });
 
   it('many senders: exactly once per member for each sender', () => {
-    const net = cluster(99, 40);
-    for (const from of ['n1', 'n7', 'n19', 'n33', 'n1', 'n7']) {
-      const { delivered } = broadcastOnce(net, from);
-      expectExactlyOnce(net, from, delivered);
+    const sim = cluster(99, 40);
+    const members = nodeIds(40);
+    for (const from of [1, 7, 19, 33, 1, 7].map((i) => members[i] as NodeId)) {
+      const { record } = broadcastOnce(sim, from);
+      expectExactlyOnce(sim, from, record);
     }
   });
 
   it('after random crashes the tree repairs: each later broadcast reaches every survivor exactly once', () => {
     fc.assert(
       fc.property(fc.integer({ min: 10, max: 60 }), fc.integer(), fc.double({ min: 0.1, max: 0.5, noNaN: true }), (n, seed, fraction) => {
-        const net = cluster(seed, n);
-        broadcastOnce(net, 'n0');
-        broadcastOnce(net, 'n0');
+        const sim = cluster(seed, n);
+        const origin = nodeIds(n)[0] as NodeId;
+        broadcastOnce(sim, origin);
+        broadcastOnce(sim, origin);
         const r = new SeededRandom(seed);
-        for (const v of ids(n).filter((id) => id !== 'n0' && r.float() < fraction)) net.crash(v);
+        for (const v of nodeIds(n).filter((id) => id !== origin && r.float() < fraction)) sim.crash(v);
         // Broadcasts discover the dead links (linkDown), the tree repairs through GRAFTs, and a
         // member whose every neighbour died is re-linked (idle-link detection, 10 s) and catches
         // up. Nobody ever delivers twice; from the 3rd broadcast on, everyone gets everything.
         const mids = [0, 1, 2, 3].map(() => {
-          const mid = net.broadcast('n0');
-          net.runUntil(net.now + 5_000);
+          const mid = sim.broadcast(origin);
+          sim.runFor(5_000);
           return mid;
         });
-        net.runUntil(net.now + 20_000);
-        net.drain();
+        sim.runFor(20_000);
+        sim.drain();
         mids.forEach((mid, i) => {
-          const delivered = (net.deliveries.get(mid) ?? []).map((d) => d.node);
-          expect(new Set(delivered).size, 'duplicates delivered').to.equal(delivered.length);
-          if (i >= 2) expectExactlyOnce(net, 'n0', delivered);
+          const record = sim.deliveries(mid) as DeliveryRecord;
+          expect(record.duplicates, 'duplicates delivered').to.equal(0);
+          if (i >= 2) expectExactlyOnce(sim, origin, record);
         });
-        expect(net.asymmetries()).to.deep.equal([]);
-        expect(net.components()).to.equal(1);
+        const topo = topology(sim);
+        expect(topo.asymmetric, 'asymmetric active views').to.equal(0);
+        expect(topo.components).to.equal(1);
       }),
       { seed: 4_242, numRuns: 20 },
     );
   });
 
   it('point-to-point sends are delivered once, only at the destination', () => {
-    const net = cluster(5, 25);
-    const mid = net.sendTo('n3', 'n17');
-    net.runUntil(net.now + 1_000);
-    expect(net.deliveries.get(mid)).to.deep.equal([{ node: 'n17', hops: 1 }]);
+    const sim = cluster(5, 25);
+    const members = nodeIds(25);
+    const to = members[17] as NodeId;
+    const mid = sim.send(members[3] as NodeId, to);
+    sim.runFor(1_000);
+    const record = sim.deliveries(mid) as DeliveryRecord;
+    expect({ receivers: record.receivers, hops: record.hops, duplicates: record.duplicates }).to.deep.equal({ receivers: [to], hops: [1], duplicates: 0 });
   });
 
   it('after leave, tells its neighbours and ignores everything, Plumtree included', () => {

@@ -5,7 +5,7 @@ import { FullMesh } from '../../../src/overlays/full-mesh.js';
 import { ClientServer, rendezvousHome } from '../../../src/overlays/client-server.js';
 import { Simulator } from '../../../src/overlays/sim/simulator.js';
 import { broadcastStats } from '../../../src/overlays/sim/metrics.js';
-import { crashFraction, firstMemberContact, joinAll, nodeIds } from '../../../src/overlays/sim/workload.js';
+import { crashFraction, firstMemberContact, joinAll, nodeIds, randomMemberContact } from '../../../src/overlays/sim/workload.js';
 import { topology } from '../../../src/overlays/sim/topology.js';
 
 /** Seed from the environment (SEED=...) to explore, fixed otherwise so CI is reproducible. */
@@ -44,7 +44,7 @@ describe('scenario: FullMesh, 200 members', function () {
 
   it('converges when waves of 20 join at once through different random contacts', () => {
     const random = new SeededRandom(SEED);
-    const { sim } = build(20, (_i, joined) => (joined.length === 0 ? [] : [pickOne(random, joined) as NodeId]));
+    const { sim } = build(20, randomMemberContact(random));
     expect(topology(sim).degrees.every((d) => d === 199)).to.equal(true);
   });
 

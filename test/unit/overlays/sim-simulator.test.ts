@@ -279,6 +279,40 @@ describe('Simulator', () => {
     expect(get('b').of('message')).to.have.length(1);
   });
 
+  it('drain delivers every message in flight and what it causes, holding timers and calls back until after', () => {
+    // b answers each message with another one back to a, up to round 3.
+    const { sim, emit, get } = scripted({}, (n, input) => (input.kind === 'message' && (input.message.round ?? 0) < 3 ? [{ kind: 'send', to: n.self === 'a' ? 'b' : 'a', message: msg((input.message.round ?? 0) + 1) }] : []));
+    sim.addNode('a');
+    sim.addNode('b');
+    const calls: number[] = [];
+    sim.schedule(5, () => calls.push(sim.now));
+    emit('a', [
+      { kind: 'send', to: 'b', message: msg(0) },
+      { kind: 'timer', afterMs: 15, timer: 'tick' },
+      { kind: 'timer', afterMs: 100, timer: 'late' },
+    ]);
+    sim.drain();
+    expect(sim.now).to.equal(40);
+    expect(rounds(get('b'))).to.deep.equal([0, 2]);
+    expect(rounds(get('a'))).to.deep.equal([1, 3]);
+    expect(get('a').of('timer')).to.deep.equal([]);
+    expect(calls).to.deep.equal([]);
+    // Held events stay queued: what fell due during the drain runs now, the rest at its own time.
+    sim.runFor(0);
+    expect(calls).to.deep.equal([40]);
+    expect(get('a').of('timer').map((e) => e.now)).to.deep.equal([40]);
+    sim.runFor(100);
+    expect(get('a').of('timer').map((e) => e.now)).to.deep.equal([40, 100]);
+  });
+
+  it('drain gives up on an exchange that never ends', () => {
+    const { sim, emit } = scripted({}, (n, input) => (input.kind === 'message' ? [{ kind: 'send', to: n.self === 'a' ? 'b' : 'a', message: msg(0) }] : []));
+    sim.addNode('a');
+    sim.addNode('b');
+    emit('a', [{ kind: 'send', to: 'b', message: msg(0) }]);
+    expect(() => sim.drain(50)).to.throw(/drain: still busy after 50 events/);
+  });
+
   it('leave: the member is told, stops counting as alive, and FullMesh peers drop it', () => {
     const sim = new Simulator({ seed: 3 }, (id) => new FullMesh(id, { dedupCapacity: 64 }));
     for (const id of ['a', 'b', 'c']) sim.addNode(id, id === 'a' ? [] : ['a']);
