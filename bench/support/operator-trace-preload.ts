@@ -1,9 +1,9 @@
 /**
  * A preload for the operator executable (`node --import <this> .../src/operator/main.js`) that
  * times, without changing behaviour, what one reconcile pass spends its time on: every
- * `ReconcilePass.run` (with the phase, stage and requeue it decided), every `SidecarPool.each`
+ * `ReconcilePass.plan` (with the phase, stage and requeue it decided), every `SidecarPool.each`
  * fan-out (Control method, members, failures: observe, metrics sampling, member actions, and the
- * verification's connectivity polls and probe rounds) and every status write
+ * verification's probe rounds) and every status write
  * (`StatusWriter.updateStatus`). Used by bench/operator-cluster-switch.ts `--trace` to say where a
  * switch's time goes.
  *
@@ -13,7 +13,7 @@
  * the epoch). Without that variable it does nothing.
  */
 import { appendFileSync } from 'node:fs';
-import { ReconcilePass, type PassResult } from '../../src/operator/reconcile/reconcile-pass.js';
+import { ReconcilePass, type PlannedPass } from '../../src/operator/reconcile/reconcile-pass.js';
 import { SidecarPool } from '../../src/operator/sidecars/pool.js';
 import { StatusWriter } from '../../src/operator/controller/status-writer.js';
 
@@ -38,10 +38,12 @@ function emit(e: TraceEvent): void {
 }
 
 if (file !== undefined && file !== '') {
-  const run = ReconcilePass.prototype.run;
-  ReconcilePass.prototype.run = async function (this: ReconcilePass, ...args: Parameters<typeof run>): Promise<PassResult> {
+  // The reconciler plans, writes the status, then acts: a "pass" here is the planning half (the
+  // observation round and the plan); its Control calls and the write show up as their own events.
+  const plan = ReconcilePass.prototype.plan;
+  ReconcilePass.prototype.plan = async function (this: ReconcilePass, ...args: Parameters<typeof plan>): Promise<PlannedPass> {
     const start = Date.now();
-    const r = await run.apply(this, args);
+    const r = await plan.apply(this, args);
     const e: TraceEvent = { kind: 'pass', start, end: Date.now(), requeue: r.requeueAfterSeconds };
     if (r.plan.status.phase !== undefined) e.phase = r.plan.status.phase;
     if (r.plan.status.rollout !== undefined) {

@@ -1,6 +1,6 @@
 /**
  * A typed, promise-based client of one sidecar's Control service, carrying the cluster token and
- * a deadline on every call. The operator and the loopback fleet's orchestration both use it.
+ * a deadline on every call. The operator and the loopback fleet's Control helpers both use it.
  * Results are a union, so a caller driving hundreds of members handles refusals per member
  * without try/catch around each.
  */

@@ -1,7 +1,8 @@
 /**
  * One pass of the reconciler over the sidecars, without Kubernetes: observe the member sidecars,
  * sample metrics when the planner says they are due, move the running verification on, plan once
- * (the pure `planReconcile`), carry out the member actions, and hand back the planner's requeue.
+ * (the pure `planReconcile`); then, once the caller has written the plan's status, carry out the
+ * member actions; and hand back the planner's requeue.
  * It never waits: a verification that has not finished is a job that a later pass collects
  * (../sidecars/verify.ts), and the planner's requeue brings that pass.
  *
@@ -18,10 +19,11 @@ import type { ClusterTopologyStatus, ResolvedSpec, TopologyMetrics } from '../..
 import type { MemberPod } from './members.js';
 import { MembersTracker } from './members-tracker.js';
 import { metricsDue, planReconcile, type ReconcilePlan } from '../rollout/plan-reconcile.js';
-import { runMemberActions } from '../sidecars/actions.js';
+import { runMemberActions, type ActionOutcome as ActOutcome } from '../sidecars/actions.js';
 import { SidecarMetricsCollector } from '../sidecars/metrics-sampling.js';
 import { observeMembers, syncMemberLists, type MemberObservation } from '../sidecars/observe.js';
 import type { SidecarPool } from '../sidecars/pool.js';
+import type { SidecarState } from '../../rpc/control-client.js';
 import { EpochVerifier } from '../sidecars/verify.js';
 
 /** Input of one pass: the spec as `resolveSpec` resolved it, the status read, and the member pods. */
@@ -36,6 +38,19 @@ export interface PassInput {
   logger: winston.Logger;
   /** The sidecar connections for this resource (its own token); defaults to the pass's pool. */
   pool?: SidecarPool;
+}
+
+/** A plan with what the pass observed, to be carried out by {@link ReconcilePass.act} once its status is written. */
+export interface PlannedPass {
+  input: PassInput;
+  plan: ReconcilePlan;
+  observations: MemberObservation[];
+  /** Members lost during the switch in flight. */
+  lost: string[];
+  /** The states observed (address → state), for the verification. */
+  states: ReadonlyMap<string, SidecarState>;
+  /** When to run again (seconds): the planner's requeue, always set. */
+  requeueAfterSeconds: number;
 }
 
 /** What a pass did and decided. */
@@ -61,8 +76,12 @@ export class ReconcilePass {
     this.collector = new SidecarMetricsCollector(pool);
   }
 
-  /** Runs one pass. Never writes anything but the sidecars. */
-  async run(input: PassInput): Promise<PassResult> {
+  /**
+   * Observes and plans; changes no sidecar (the member lists aside, which only repeat what the
+   * pods say). The caller writes the plan's status, then calls {@link act}: the intent is recorded
+   * before any sidecar moves towards it (docs/architecture.md, "The reconcile pass").
+   */
+  async plan(input: PassInput): Promise<PlannedPass> {
     const { uid, spec, generation, status, now, logger: log } = input;
     const pool = input.pool ?? this.pool;
 
@@ -82,9 +101,13 @@ export class ReconcilePass {
     // A probe round that returned since the last pass, or an overlay that converged, is a result this plan sees.
     const before = this.verifier.result(uid);
     this.verifier.resume(uid, { spec, lost, states, now, pool });
+    const verification = this.verifier.result(uid);
+    if (verification !== undefined && verification !== before) {
+      const failed = !verification.connected || verification.probesDelivered < verification.probesSent;
+      log.info(failed ? 'verification failed' : 'verification passed', { verifiedEpoch: verification.epoch, probesSent: verification.probesSent, probesDelivered: verification.probesDelivered, detail: verification.detail });
+    }
 
     // Plan, once.
-    const verification = this.verifier.result(uid);
     const plan = planReconcile({
       spec,
       generation,
@@ -94,8 +117,14 @@ export class ReconcilePass {
       ...(sample !== undefined ? { metrics: sample } : {}),
       ...(verification !== undefined ? { verification } : {}),
     });
+    return { input, plan, observations, lost, states, requeueAfterSeconds: plan.requeueAfterSeconds ?? 0 };
+  }
 
-    // Act.
+  /** Carries out a plan whose status is written: the member actions, and the verification it asks for. */
+  async act(planned: PlannedPass): Promise<ActOutcome> {
+    const { input, plan, observations, lost, states } = planned;
+    const { uid, spec, now, logger: log } = input;
+    const pool = input.pool ?? this.pool;
     const addressOf = new Map(observations.filter((o) => o.pod.address !== undefined).map((o) => [o.pod.name, o.pod.address!]));
     const outcome = await runMemberActions(pool, spec, plan.actions, addressOf, log);
     const check = plan.actions.find((a) => a.kind === 'verify');
@@ -105,14 +134,15 @@ export class ReconcilePass {
     } else {
       this.verifier.cancel(uid);
     }
-    const next = this.verifier.result(uid);
-    if (next !== undefined && next !== before) {
-      const failed = !next.connected || next.probesDelivered < next.probesSent;
-      log.info(failed ? 'verification failed' : 'verification passed', { verifiedEpoch: next.epoch, probesSent: next.probesSent, probesDelivered: next.probesDelivered, detail: next.detail });
-    }
     if (inFlight(plan.status) === undefined) this.verifier.forget(uid);
+    return outcome;
+  }
 
-    return { plan, observations, requeueAfterSeconds: plan.requeueAfterSeconds ?? 0, changed: outcome.changed, failures: outcome.failures };
+  /** Plans and acts at once, for a resource kept in memory (a loopback fleet, a benchmark), where no status write can fail in between. */
+  async run(input: PassInput): Promise<PassResult> {
+    const planned = await this.plan(input);
+    const outcome = await this.act(planned);
+    return { plan: planned.plan, observations: planned.observations, requeueAfterSeconds: planned.requeueAfterSeconds, changed: outcome.changed, failures: outcome.failures };
   }
 
   /** Drops the memory of a deleted resource. */

@@ -6,17 +6,20 @@
  *
  *   1. Read the resource (NotFound: forget it). Being deleted: run the finalizer
  *      (finalize.ts). Otherwise make sure the finalizer is set.
- *   Steps 2–5 are the pass of reconcile-pass.ts (shared with bench/operator.ts):
- *   2. Observe: member pods from the Pod informer's cache (members.ts), each sidecar's state
- *      (../sidecars/observe.ts), and keep every sidecar's member list current.
- *   3. When an evaluation is due (`spec.autoSwitch.evaluationIntervalSeconds`, or at once after a
- *      spec change), sample metrics from the sidecars (../sidecars/metrics-sampling.ts).
- *   4. Plan: the pure `planReconcile` (rules + decideSwitch + the rollout planner).
- *   5. Act: carry out the plan's member actions (../sidecars/actions.ts); run the verification it asks
- *      for (../sidecars/verify.ts) and keep the result for the next plan.
- *   6. Write status through the status subresource (merge patch from the object read in step 1,
- *      with its resourceVersion as precondition, so no second read), emit the plan's Events,
- *      update metrics, and return when to look again.
+ *   2. Resolve the spec once (validate and default: `resolveSpec`); an invalid one is Stalled and
+ *      not retried until it changes. Steps 3–5 are the pass of reconcile-pass.ts (shared with the
+ *      loopback fleet and bench/operator.ts):
+ *   3. Observe: member pods from the Pod informer's cache (members.ts), each sidecar's state
+ *      (../sidecars/observe.ts), and keep every sidecar's member list current; sample metrics when
+ *      the planner says an evaluation is due (../sidecars/metrics-sampling.ts); move the running
+ *      verification on with what was observed (../sidecars/verify.ts).
+ *   4. Plan, once: the pure `planReconcile` (rules + decideSwitch + the rollout planner), which
+ *      also decides the requeue.
+ *   5. Write status through the status subresource (merge patch from the object read in step 1,
+ *      with its resourceVersion as precondition, so no second read); then act: the plan's member
+ *      actions (../sidecars/actions.ts) and the verification it asks for, started and left
+ *      running for a later pass to collect. Never a wait: the planner's requeue brings that pass.
+ *   6. Emit the plan's Events, update metrics, and return the planner's requeue.
  *
  * What the reconciler remembers between calls, per resource and per replica: the latest
  * verification result (the planner takes it as input on the next call; a new leader simply
@@ -124,10 +127,12 @@ export class TopologyReconciler {
     }
     const spec = resolved.spec;
     const pods = memberPods(spec, this.options.pods.list(namespace));
-    const { plan, requeueAfterSeconds } = await this.pass.run({ uid, spec, generation, status, pods, now, logger: log, pool });
+    const planned = await this.pass.plan({ uid, spec, generation, status, pods, now, logger: log, pool });
+    const { plan, requeueAfterSeconds } = planned;
 
-    // Record.
+    // Record the intent, then act on it: a failed write (another replica's status) moves no sidecar.
     const written = await this.write(ref, object, status, plan.status, log);
+    await this.pass.act(planned);
     await this.emit(written, plan.events);
     metrics.countSwitches(status.history, plan.status.history);
     metrics.observeStatus(namespace, name, plan.status, plan.status.rollout !== undefined && IN_FLIGHT_STAGES.has(plan.status.rollout.stage));
