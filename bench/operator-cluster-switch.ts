@@ -58,7 +58,17 @@ import { GROUP, PLURAL, VERSION } from '../src/api/constants.js';
 import type { ClusterTopologySpec, OverlayKind } from '../src/api/types.js';
 import { AppClient, TrafficGenerator, auditDeliveries, type DeliveryAudit } from '../src/fleet/app-traffic.js';
 import { buildRoot, packageRoot } from '../src/paths.js';
-import { APP_PORT, OperatorProcess, SIDECAR_PORT, installCrd, readStatus, readTopology, sidecarStatefulSet, topologyManifest, waitForReadyPods } from '../test/e2e/fixtures/operator-harness.js';
+import {
+  APP_PORT,
+  OperatorProcess,
+  SIDECAR_PORT,
+  installCrd,
+  readStatus,
+  readTopology,
+  sidecarStatefulSet,
+  topologyManifest,
+  waitForReadyPods,
+} from '../test/e2e/fixtures/operator-harness.js';
 import { listPods } from '../test/e2e/support/pods.js';
 import type { TestCluster } from '../test/e2e/support/cluster-handle.js';
 import { acquireCluster } from './support/bench-cluster.js';
@@ -241,7 +251,9 @@ function sidecarCalls(text: string): Record<string, number> {
 
 /** The StatefulSet: the e2e's sidecar pod, plus the demo app container when `heartbeatMs` > 0. */
 export function memberStatefulSet(app: string, replicas: number, tokenSecret: string, heartbeatMs: number): string {
-  const sts = JSON.parse(sidecarStatefulSet(app, replicas, tokenSecret)) as { spec: { template: { spec: { containers: Array<{ name: string; readinessProbe?: object } & Record<string, unknown>> } } } };
+  const sts = JSON.parse(sidecarStatefulSet(app, replicas, tokenSecret)) as {
+    spec: { template: { spec: { containers: Array<{ name: string; readinessProbe?: object } & Record<string, unknown>> } } };
+  };
   for (const c of sts.spec.template.spec.containers) {
     if (c.name === 'sidecar' && c.readinessProbe !== undefined) c.readinessProbe = { ...c.readinessProbe, timeoutSeconds: SIDECAR_PROBE_TIMEOUT_SECONDS };
   }
@@ -277,12 +289,27 @@ function manifest(o: ClusterSwitchOptions, topology: OverlayKind): string {
 
 /** Settled on `topology` with all `n` members, for generation `generation` or later. */
 function settledOn(s: SeenStatus, topology: OverlayKind, n: number, generation: number): boolean {
-  return s.phase === 'Ready' && s.current === topology && s.ready === 'True' && s.membersReady === n && (s.observedGeneration ?? 0) >= generation &&
-    (s.generation ?? 0) >= generation && s.lastHistory?.to === topology && s.lastHistory.result === 'Succeeded';
+  return (
+    s.phase === 'Ready' &&
+    s.current === topology &&
+    s.ready === 'True' &&
+    s.membersReady === n &&
+    (s.observedGeneration ?? 0) >= generation &&
+    (s.generation ?? 0) >= generation &&
+    s.lastHistory?.to === topology &&
+    s.lastHistory.result === 'Succeeded'
+  );
 }
 
 /** Waits until the watch (or, as a fallback, a read every second) shows `test`; returns when it was first seen. */
-async function waitSeen(what: string, timeline: StatusTimeline, kcRead: () => Promise<SeenStatus>, since: number, timeoutMs: number, test: (s: SeenStatus) => boolean): Promise<SeenStatus> {
+async function waitSeen(
+  what: string,
+  timeline: StatusTimeline,
+  kcRead: () => Promise<SeenStatus>,
+  since: number,
+  timeoutMs: number,
+  test: (s: SeenStatus) => boolean,
+): Promise<SeenStatus> {
   const deadline = Date.now() + timeoutMs;
   let lastRead = 0;
   let lastProgress = Date.now();
@@ -298,7 +325,9 @@ async function waitSeen(what: string, timeline: StatusTimeline, kcRead: () => Pr
     if (Date.now() - lastProgress > 5000) {
       lastProgress = Date.now();
       const l = timeline.latest();
-      progress(`  waiting for ${what}: ${((Date.now() - since) / 1000).toFixed(0)} s, phase ${l?.phase} stage ${l?.stage ?? '-'} ${l?.stepPercent ?? ''} ready ${l?.membersReady}/${l?.membersOnTarget} on target`);
+      progress(
+        `  waiting for ${what}: ${((Date.now() - since) / 1000).toFixed(0)} s, phase ${l?.phase} stage ${l?.stage ?? '-'} ${l?.stepPercent ?? ''} ready ${l?.membersReady}/${l?.membersOnTarget} on target`,
+      );
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what} (latest: ${JSON.stringify(timeline.latest())})`);
     await delay(25);
@@ -307,18 +336,20 @@ async function waitSeen(what: string, timeline: StatusTimeline, kcRead: () => Pr
 
 async function appStats(ips: readonly string[]): Promise<{ answered: number; received: number; duplicates: number; sendErrors: number }> {
   const out = { answered: 0, received: 0, duplicates: 0, sendErrors: 0 };
-  await Promise.all(ips.map(async (ip) => {
-    try {
-      const res = await fetch(`http://${ip}:${STATS_PORT}/stats`, { signal: AbortSignal.timeout(5000) });
-      const s = (await res.json()) as { received: number; duplicates: number; sendErrors: number };
-      out.answered++;
-      out.received += s.received;
-      out.duplicates += s.duplicates;
-      out.sendErrors += s.sendErrors;
-    } catch {
-      // counted as not answered
-    }
-  }));
+  await Promise.all(
+    ips.map(async (ip) => {
+      try {
+        const res = await fetch(`http://${ip}:${STATS_PORT}/stats`, { signal: AbortSignal.timeout(5000) });
+        const s = (await res.json()) as { received: number; duplicates: number; sendErrors: number };
+        out.answered++;
+        out.received += s.received;
+        out.duplicates += s.duplicates;
+        out.sendErrors += s.sendErrors;
+      } catch {
+        // counted as not answered
+      }
+    }),
+  );
   return out;
 }
 
@@ -347,7 +378,13 @@ async function runOne(cluster: TestCluster, o: ClusterSwitchOptions, n: number):
     await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: memberStatefulSet(APP, n, 'cluster-token', o.heartbeatMs) });
     // One replica, no leader election: the e2e's 4 s lease is meant for fail-over tests, and on a
     // loaded machine a late renewal would stop the operator mid-measurement.
-    operator = await startOperator(`operator-${n}`, cluster.kubeconfig, ns, ['--token-file', join(tokenDir, 'token'), '--leader-elect', 'false'], o.trace ? traceFile : undefined);
+    operator = await startOperator(
+      `operator-${n}`,
+      cluster.kubeconfig,
+      ns,
+      ['--token-file', join(tokenDir, 'token'), '--leader-elect', 'false'],
+      o.trace ? traceFile : undefined,
+    );
     progress(`[${n}] StatefulSet of ${n} (sidecar${o.heartbeatMs > 0 ? ' + topology-demo app' : ' only'}) applied; operator pid ${operator.pid}`);
     await waitForReadyPods(cluster, ns, APP, n, 600_000);
     const podsReadySeconds = (Date.now() - tPods) / 1000;
@@ -385,19 +422,38 @@ async function runOne(cluster: TestCluster, o: ClusterSwitchOptions, n: number):
     const statsBefore = o.heartbeatMs > 0 ? await appStats(ips) : undefined;
 
     const loadAtApply = loads();
-    const cpuAtApply = { operator: processCpuSeconds(operator.pid), bench: process.cpuUsage(), machine: machineCpu(), sidecars: cpuSecondsOf(sidecarExe), apps: cpuSecondsOf(appExe) };
-    progress(`[${n}] ${o.apply === 'kubectl' ? 'kubectl apply' : 'merge patch'} ${FROM} → ${TO} under ${o.ratePerMember} msg/s per member (load ${loadAtApply.join(' ')})`);
+    const cpuAtApply = {
+      operator: processCpuSeconds(operator.pid),
+      bench: process.cpuUsage(),
+      machine: machineCpu(),
+      sidecars: cpuSecondsOf(sidecarExe),
+      apps: cpuSecondsOf(appExe),
+    };
+    progress(
+      `[${n}] ${o.apply === 'kubectl' ? 'kubectl apply' : 'merge patch'} ${FROM} → ${TO} under ${o.ratePerMember} msg/s per member (load ${loadAtApply.join(' ')})`,
+    );
     const t0 = Date.now();
     if (o.apply === 'kubectl') await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: manifest(o, TO) });
-    else await objects.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name: NAME, body: { spec: { topology: TO } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    else
+      await objects.patchNamespacedCustomObject(
+        { group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name: NAME, body: { spec: { topology: TO } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
     const kubectlSeconds = (Date.now() - t0) / 1000;
     // Done when Ready on the target, or when the switch ended otherwise (rolled back, failed).
-    const ended = (s: SeenStatus): boolean => (s.generation ?? 0) >= 2 && s.lastHistory?.to === TO && s.lastHistory.result !== 'Succeeded' && s.lastHistory.epoch > 1;
+    const ended = (s: SeenStatus): boolean =>
+      (s.generation ?? 0) >= 2 && s.lastHistory?.to === TO && s.lastHistory.result !== 'Succeeded' && s.lastHistory.epoch > 1;
     const done = await waitSeen(`${TO} Ready on ${n} members`, tl, read, t0, o.switchTimeoutMs, (s) => settledOn(s, TO, n, 2) || ended(s));
     const outcome = done.lastHistory?.to === TO ? done.lastHistory.result : 'unknown';
     if (outcome !== 'Succeeded') progress(`[${n}] the switch ended ${outcome}, not Ready on ${TO}`);
     const loadAtReady = loads();
-    const cpuAtReady = { operator: processCpuSeconds(operator.pid), bench: process.cpuUsage(cpuAtApply.bench), machine: machineCpu(), sidecars: cpuSecondsOf(sidecarExe), apps: cpuSecondsOf(appExe) };
+    const cpuAtReady = {
+      operator: processCpuSeconds(operator.pid),
+      bench: process.cpuUsage(cpuAtApply.bench),
+      machine: machineCpu(),
+      sidecars: cpuSecondsOf(sidecarExe),
+      apps: cpuSecondsOf(appExe),
+    };
     const specSeen = tl.first(t0, (s) => (s.generation ?? 0) >= 2);
     const applyToReadySeconds = (done.at - t0) / 1000;
     progress(`[${n}] ${outcome === 'Succeeded' ? `${TO} Ready` : outcome} ${applyToReadySeconds.toFixed(2)} s after the apply (load ${loadAtReady.join(' ')})`);
@@ -406,7 +462,11 @@ async function runOne(cluster: TestCluster, o: ClusterSwitchOptions, n: number):
     traffic = undefined;
     const metricsAfter = await scrape();
     const receivers = new Map(apps.map((a) => [a.member, a.received]));
-    const audit = (): DeliveryAudit => auditDeliveries(apps.flatMap((x) => x.sent), receivers);
+    const audit = (): DeliveryAudit =>
+      auditDeliveries(
+        apps.flatMap((x) => x.sent),
+        receivers,
+      );
     let a = audit();
     for (let waited = 0; a.lost > 0 && waited < 15_000; waited += 250) {
       await delay(250);
@@ -416,7 +476,13 @@ async function runOne(cluster: TestCluster, o: ClusterSwitchOptions, n: number):
     let containers: ClusterSwitchResult['appContainers'];
     if (statsBefore !== undefined) {
       const after = await appStats(ips);
-      containers = { heartbeatMs: o.heartbeatMs, answered: after.answered, received: after.received - statsBefore.received, duplicates: after.duplicates - statsBefore.duplicates, sendErrors: after.sendErrors - statsBefore.sendErrors };
+      containers = {
+        heartbeatMs: o.heartbeatMs,
+        answered: after.answered,
+        received: after.received - statsBefore.received,
+        duplicates: after.duplicates - statsBefore.duplicates,
+        sendErrors: after.sendErrors - statsBefore.sendErrors,
+      };
     }
 
     const final = await readStatus(kc, ns, NAME);
@@ -434,7 +500,10 @@ async function runOne(cluster: TestCluster, o: ClusterSwitchOptions, n: number):
       steps: o.steps,
       stepVerificationSeconds: o.windowSeconds,
       progressDeadlineSeconds: o.progressDeadlineSeconds,
-      applyMethod: o.apply === 'kubectl' ? 'kubectl apply -f - (the same manifest with spec.topology changed); timed from starting kubectl' : 'JSON merge patch of spec.topology through client-node (CustomObjectsApi); timed from sending it',
+      applyMethod:
+        o.apply === 'kubectl'
+          ? 'kubectl apply -f - (the same manifest with spec.topology changed); timed from starting kubectl'
+          : 'JSON merge patch of spec.topology through client-node (CustomObjectsApi); timed from sending it',
       podsReadySeconds,
       firstOverlaySeconds,
       outcome,
@@ -447,21 +516,36 @@ async function runOne(cluster: TestCluster, o: ClusterSwitchOptions, n: number):
       stages: stepTimeline(tl.seen, t0, done.at),
       history: last !== undefined && last.to === TO ? { result: last.result, durationSeconds: last.durationSeconds, epoch: last.epoch } : undefined,
       traffic: {
-        ratePerMember: o.ratePerMember, sent: a.sent, expectedDeliveries: a.expectedDeliveries, delivered: a.delivered, lost: a.lost, duplicated: a.duplicated, sendErrors,
-        lostExamples: a.lostExamples, duplicateExamples: a.duplicateExamples,
+        ratePerMember: o.ratePerMember,
+        sent: a.sent,
+        expectedDeliveries: a.expectedDeliveries,
+        delivered: a.delivered,
+        lost: a.lost,
+        duplicated: a.duplicated,
+        sendErrors,
+        lostExamples: a.lostExamples,
+        duplicateExamples: a.duplicateExamples,
       },
       appContainers: containers,
       passes: o.trace ? passBreakdown(readTrace(traceFile), t0, done.at + 1000) : undefined,
       operator: {
         reconciles: metricSum(metricsAfter, 'topology_operator_reconcile_total', ctl) - metricSum(metricsBefore, 'topology_operator_reconcile_total', ctl),
-        reconcileSeconds: metricSum(metricsAfter, 'topology_operator_reconcile_duration_seconds_sum', ctl) - metricSum(metricsBefore, 'topology_operator_reconcile_duration_seconds_sum', ctl),
+        reconcileSeconds:
+          metricSum(metricsAfter, 'topology_operator_reconcile_duration_seconds_sum', ctl) -
+          metricSum(metricsBefore, 'topology_operator_reconcile_duration_seconds_sum', ctl),
         sidecarCalls: calls,
         log: logFile,
         timeline: operatorTimeline(op.logs, t0),
       },
-      targets: { seconds: TARGET_SWITCH_SECONDS, met: outcome === 'Succeeded' && applyToReadySeconds <= TARGET_SWITCH_SECONDS && a.lost === 0 && a.duplicated === 0, nothingLost: a.lost === 0 && a.duplicated === 0 },
+      targets: {
+        seconds: TARGET_SWITCH_SECONDS,
+        met: outcome === 'Succeeded' && applyToReadySeconds <= TARGET_SWITCH_SECONDS && a.lost === 0 && a.duplicated === 0,
+        nothingLost: a.lost === 0 && a.duplicated === 0,
+      },
       machine: {
-        cpus: cpus().length, loadAverageAtApply: loadAtApply, loadAverageAtReady: loadAtReady,
+        cpus: cpus().length,
+        loadAverageAtApply: loadAtApply,
+        loadAverageAtReady: loadAtReady,
         cpuBusyPercent: Math.round((1000 * (cpuAtReady.machine.busy - cpuAtApply.machine.busy)) / (cpuAtReady.machine.total - cpuAtApply.machine.total)) / 10,
         operatorCpuSeconds: cpuAtReady.operator - cpuAtApply.operator,
         benchCpuSeconds: (cpuAtReady.bench.user + cpuAtReady.bench.system) / 1e6,
@@ -513,7 +597,9 @@ async function startOperator(id: string, kubeconfig: string, ns: string, extra: 
 /** CPU seconds (user + system) a process has used so far, from /proc (NaN when unreadable). */
 function processCpuSeconds(pid: number | undefined): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
   } catch {
     return NaN;
@@ -555,7 +641,10 @@ function machineCpu(): { busy: number; total: number } {
 
 function readTrace(file: string): TraceEvent[] {
   try {
-    return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as TraceEvent);
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as TraceEvent);
   } catch {
     return [];
   }
@@ -586,7 +675,9 @@ export function passBreakdown(events: readonly TraceEvent[], since: number, unti
     const write = events.find((e) => e.kind === 'write' && e.start >= p.end - 5 && e.start - p.end < 2000);
     const inside = [...calls].map(([m, c]) => `${m}×${c.n} ${sec(c.ms)}${c.failed > 0 ? ` (${c.failed} failed)` : ''}`).join(', ');
     const gap = prevEnd !== undefined ? ` after ${sec(p.start - prevEnd)} idle` : '';
-    out.push(`+${sec(p.start - since)} pass ${sec(p.end - p.start)} s [${inside}]${write !== undefined ? ` write ${sec(write.end - write.start)}` : ''} → ${p.phase ?? '?'} ${p.stage ?? ''}${p.stage === 'Routing' ? ` ${p.stepPercent}%` : ''}, requeue ${p.requeue ?? '?'} s${gap}`);
+    out.push(
+      `+${sec(p.start - since)} pass ${sec(p.end - p.start)} s [${inside}]${write !== undefined ? ` write ${sec(write.end - write.start)}` : ''} → ${p.phase ?? '?'} ${p.stage ?? ''}${p.stage === 'Routing' ? ` ${p.stepPercent}%` : ''}, requeue ${p.requeue ?? '?'} s${gap}`,
+    );
     prevEnd = write !== undefined ? write.end : p.end;
   }
   return out;
@@ -625,7 +716,13 @@ export function operatorTimeline(lines: readonly string[], since: number): strin
     const at = Date.parse(String(d.timestamp ?? ''));
     if (!(at >= since)) continue;
     const msg = String(d.message ?? '');
-    const keep = msg === 'phase changed' || d.event !== undefined || msg.startsWith('verification') || msg === 'pushed the member list' || d.level === 'warn' || d.level === 'error';
+    const keep =
+      msg === 'phase changed' ||
+      d.event !== undefined ||
+      msg.startsWith('verification') ||
+      msg === 'pushed the member list' ||
+      d.level === 'warn' ||
+      d.level === 'error';
     if (!keep) continue;
     let detail = '';
     if (msg === 'phase changed') detail = `${String(d.from)} → ${String(d.to)}`;
@@ -639,7 +736,20 @@ export function operatorTimeline(lines: readonly string[], since: number): strin
 }
 
 function printTable(results: readonly ClusterSwitchResult[]): void {
-  const head = ['members', 'outcome', 'apply→Ready s (watch / op log)', 'spec seen→Ready s', 'history s', 'stages (entered / verifying, s after apply)', 'sent', 'lost', 'dup', 'reconciles', 'in reconcile s', 'load at apply'];
+  const head = [
+    'members',
+    'outcome',
+    'apply→Ready s (watch / op log)',
+    'spec seen→Ready s',
+    'history s',
+    'stages (entered / verifying, s after apply)',
+    'sent',
+    'lost',
+    'dup',
+    'reconciles',
+    'in reconcile s',
+    'load at apply',
+  ];
   const rows = results.map((r) => [
     String(r.nodes),
     r.outcome,
@@ -657,7 +767,9 @@ function printTable(results: readonly ClusterSwitchResult[]): void {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(w[i]!)).join('  ');
   const r0 = results[0];
-  process.stdout.write(`\nSwitch ${FROM} → ${TO} end to end on a real control plane (steps ${r0?.steps.join('/')}, ${r0?.stepVerificationSeconds} s windows; target ≤ ${TARGET_SWITCH_SECONDS} s at 50, nothing lost; ${cpus().length} CPUs)\n`);
+  process.stdout.write(
+    `\nSwitch ${FROM} → ${TO} end to end on a real control plane (steps ${r0?.steps.join('/')}, ${r0?.stepVerificationSeconds} s windows; target ≤ ${TARGET_SWITCH_SECONDS} s at 50, nothing lost; ${cpus().length} CPUs)\n`,
+  );
   process.stdout.write(`${line(head)}\n${rows.map(line).join('\n')}\n\n`);
 }
 

@@ -175,7 +175,9 @@ function resource(name: string): object {
 }
 
 async function installCrd(kc: PooledKubeConfig): Promise<void> {
-  const crd = parseYaml(readFileSync(join(packageRoot(), 'deploy', 'crds', 'topology.foundation.dev_clustertopologies.yaml'), 'utf8')) as V1CustomResourceDefinition;
+  const crd = parseYaml(
+    readFileSync(join(packageRoot(), 'deploy', 'crds', 'topology.foundation.dev_clustertopologies.yaml'), 'utf8'),
+  ) as V1CustomResourceDefinition;
   const api = kc.makeApiClient(ApiextensionsV1Api);
   await api.createCustomResourceDefinition({ body: crd });
   const name = crd.metadata?.name ?? '';
@@ -251,8 +253,19 @@ export async function runResourcesBench(options: ResourcesBenchOptions): Promise
     const logFile = join(tmpdir(), `${clusterName}-operator.log`);
     const fd = openSync(logFile, 'w');
     const args = [
-      ...options.operatorNodeArgs, join(buildRoot(), 'src', 'operator', 'main.js'), '--kubeconfig', state.kubeconfig, '--leader-elect=false',
-      '--metrics-port', String(metricsPort), '--health-port', String(healthPort), '--bind-address', '127.0.0.1', '--log-level', 'warn',
+      ...options.operatorNodeArgs,
+      join(buildRoot(), 'src', 'operator', 'main.js'),
+      '--kubeconfig',
+      state.kubeconfig,
+      '--leader-elect=false',
+      '--metrics-port',
+      String(metricsPort),
+      '--health-port',
+      String(healthPort),
+      '--bind-address',
+      '127.0.0.1',
+      '--log-level',
+      'warn',
       ...(options.workers !== undefined ? ['--concurrency', String(options.workers)] : []),
     ];
     op = spawn(process.execPath, args, { stdio: ['ignore', fd, fd] });
@@ -290,21 +303,26 @@ export async function runResourcesBench(options: ResourcesBenchOptions): Promise
     };
     const api = kc.makeApiClient(CustomObjectsApi);
     let polling = false;
-    abort = await new Watch(watchKc).watch(`/apis/${GROUP}/${VERSION}/namespaces/${NAMESPACE}/${PLURAL}`, {}, (type, obj: Observed) => {
-      if (type !== 'DELETED') observe(obj);
-    }, (err: unknown) => {
-      if (settled.size >= options.count || polling) return;
-      polling = true;
-      progress(`watch ended early (${String(err)}); listing every ${LIST_POLL_MS} ms instead`);
-      poller = setInterval(() => {
-        api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL }).then(
-          (list: { items?: Observed[] }) => {
-            for (const item of list.items ?? []) observe(item);
-          },
-          () => undefined,
-        );
-      }, LIST_POLL_MS);
-    });
+    abort = await new Watch(watchKc).watch(
+      `/apis/${GROUP}/${VERSION}/namespaces/${NAMESPACE}/${PLURAL}`,
+      {},
+      (type, obj: Observed) => {
+        if (type !== 'DELETED') observe(obj);
+      },
+      (err: unknown) => {
+        if (settled.size >= options.count || polling) return;
+        polling = true;
+        progress(`watch ended early (${String(err)}); listing every ${LIST_POLL_MS} ms instead`);
+        poller = setInterval(() => {
+          api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL }).then(
+            (list: { items?: Observed[] }) => {
+              for (const item of list.items ?? []) observe(item);
+            },
+            () => undefined,
+          );
+        }, LIST_POLL_MS);
+      },
+    );
 
     const names = Array.from({ length: options.count }, (_, i) => `bench-${String(i).padStart(4, '0')}`);
     const createMs: number[] = [];
@@ -342,7 +360,7 @@ export async function runResourcesBench(options: ResourcesBenchOptions): Promise
       count: options.count,
       createConcurrency: options.createConcurrency,
       operatorWorkers: options.workers ?? 'default',
-    operatorNodeArgs: options.operatorNodeArgs,
+      operatorNodeArgs: options.operatorNodeArgs,
       settledMeans: 'phase Ready, Ready=True (reason NoMembers: 0 member pods per resource, nothing to configure) for the current generation',
       createSeconds,
       createP99Ms: quantile(createMs, 0.99),
@@ -361,7 +379,12 @@ export async function runResourcesBench(options: ResourcesBenchOptions): Promise
       rssPeakSampledMiB: Math.max(peak, end?.rss ?? 0),
       rssHwmMiB: end?.hwm ?? NaN,
       rssEndMiB: end?.rss ?? NaN,
-      targets: { settleSeconds: TARGET_SETTLE_SECONDS, rssMiB: TARGET_RSS_MIB, settleMet: !timedOut && settleSeconds <= TARGET_SETTLE_SECONDS, rssMet: (end?.hwm ?? Infinity) < TARGET_RSS_MIB },
+      targets: {
+        settleSeconds: TARGET_SETTLE_SECONDS,
+        rssMiB: TARGET_RSS_MIB,
+        settleMet: !timedOut && settleSeconds <= TARGET_SETTLE_SECONDS,
+        rssMet: (end?.hwm ?? Infinity) < TARGET_RSS_MIB,
+      },
       machine: { cpus: cpus().length, loadAverage1mAtStart: loadAtStart, loadAverage1m: loadavg()[0] ?? 0 },
     };
     printTable(result);
@@ -387,15 +410,41 @@ export async function runResourcesBench(options: ResourcesBenchOptions): Promise
 function printTable(r: ResourcesBenchResult): void {
   const rows: Array<[string, string, string]> = [
     ['resources created', `${r.count} in ${r.createSeconds.toFixed(1)} s (create p99 ${r.createP99Ms.toFixed(0)} ms)`, ''],
-    ['all Ready (first create → last status)', `${r.settleSeconds.toFixed(1)} s (${r.settledCount}/${r.count})`, `target ≤ ${r.targets.settleSeconds} s, all Ready: ${r.targets.settleMet ? 'met' : 'NOT met'}`],
+    [
+      'all Ready (first create → last status)',
+      `${r.settleSeconds.toFixed(1)} s (${r.settledCount}/${r.count})`,
+      `target ≤ ${r.targets.settleSeconds} s, all Ready: ${r.targets.settleMet ? 'met' : 'NOT met'}`,
+    ],
     ['per-resource settle p50 / p99', `${r.settleP50Seconds.toFixed(1)} s / ${r.settleP99Seconds.toFixed(1)} s`, ''],
-    ['final phases', Object.entries(r.phases).map(([k, v]) => `${k}: ${v}`).join(', '), ''],
-    ['reconciles', `${r.reconcilesTotal} (${Object.entries(r.reconciles).map(([k, v]) => `${k} ${v}`).join(', ')})`, ''],
+    [
+      'final phases',
+      Object.entries(r.phases)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', '),
+      '',
+    ],
+    [
+      'reconciles',
+      `${r.reconcilesTotal} (${Object.entries(r.reconciles)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`,
+      '',
+    ],
     ['reconcile throughput', `${r.reconcilesPerSecond.toFixed(1)} /s`, ''],
-    ['reconcile latency p50 / p99 / mean', `${r.reconcileP50Ms.toFixed(1)} / ${r.reconcileP99Ms.toFixed(1)} / ${r.reconcileMeanMs.toFixed(1)} ms`, 'from the histogram'],
-    ['operator RSS idle / peak sampled / VmHWM', `${r.rssIdleMiB.toFixed(1)} / ${r.rssPeakSampledMiB.toFixed(1)} / ${r.rssHwmMiB.toFixed(1)} MiB`, `target < ${r.targets.rssMiB} MiB: ${r.targets.rssMet ? 'met' : 'NOT met'}`],
+    [
+      'reconcile latency p50 / p99 / mean',
+      `${r.reconcileP50Ms.toFixed(1)} / ${r.reconcileP99Ms.toFixed(1)} / ${r.reconcileMeanMs.toFixed(1)} ms`,
+      'from the histogram',
+    ],
+    [
+      'operator RSS idle / peak sampled / VmHWM',
+      `${r.rssIdleMiB.toFixed(1)} / ${r.rssPeakSampledMiB.toFixed(1)} / ${r.rssHwmMiB.toFixed(1)} MiB`,
+      `target < ${r.targets.rssMiB} MiB: ${r.targets.rssMet ? 'met' : 'NOT met'}`,
+    ],
   ];
   const w = Math.max(...rows.map((x) => x[0].length));
   const lines = rows.map(([a, b, c]) => `${a.padEnd(w)}  ${b}${c !== '' ? `  [${c}]` : ''}`);
-  process.stdout.write(`\nClusterTopology resources on a real API server (${r.machine.cpus} CPUs, load ${r.machine.loadAverage1m.toFixed(1)})\n${lines.join('\n')}\nsettled = ${r.settledMeans}\n\n`);
+  process.stdout.write(
+    `\nClusterTopology resources on a real API server (${r.machine.cpus} CPUs, load ${r.machine.loadAverage1m.toFixed(1)})\n${lines.join('\n')}\nsettled = ${r.settledMeans}\n\n`,
+  );
 }

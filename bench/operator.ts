@@ -38,10 +38,22 @@ import { SidecarPool } from '../src/operator/sidecars/pool.js';
 import { quantile } from '../src/sidecar/latency-window.js';
 import { packageRoot } from '../src/paths.js';
 import {
-  DEFAULT_CLUSTER_SWITCH_NODES, DEFAULT_HEARTBEAT_MS, DEFAULT_RATE_PER_MEMBER, DEFAULT_SWITCH_STEPS, DEFAULT_WINDOW_SECONDS, defaultClusterSwitchOut, runClusterSwitchBench,
+  DEFAULT_CLUSTER_SWITCH_NODES,
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_RATE_PER_MEMBER,
+  DEFAULT_SWITCH_STEPS,
+  DEFAULT_WINDOW_SECONDS,
+  defaultClusterSwitchOut,
+  runClusterSwitchBench,
   type ClusterSwitchOptions,
 } from './operator-cluster-switch.js';
-import { DEFAULT_CREATE_CONCURRENCY, DEFAULT_RESOURCE_COUNT, defaultResourcesOut, runResourcesBench, type ResourcesBenchOptions } from './operator-resources.js';
+import {
+  DEFAULT_CREATE_CONCURRENCY,
+  DEFAULT_RESOURCE_COUNT,
+  defaultResourcesOut,
+  runResourcesBench,
+  type ResourcesBenchOptions,
+} from './operator-resources.js';
 
 /** The chain of switches after the first overlay (FullMesh). */
 const CHAIN: OverlayKind[] = ['HyParView', 'PubSub', 'ClientServer', 'FullMesh'];
@@ -68,7 +80,8 @@ function positiveInt(text: string | undefined, def: number, flag: string): numbe
 function intList(text: string | undefined, def: number[], flag: string): number[] {
   if (text === undefined) return def;
   const list = text.split(',').map((x) => Number(x.trim()));
-  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--${flag} must be a comma-separated list of positive integers, got "${text}"`);
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n <= 0))
+    throw new Error(`--${flag} must be a comma-separated list of positive integers, got "${text}"`);
   return list;
 }
 
@@ -100,7 +113,11 @@ function parseArgs(argv: readonly string[]): Args {
   if (!SCENARIOS.includes(scenario)) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
   const nodes = Number((scenario === 'cluster-switch' ? undefined : get('nodes')) ?? 25);
   if (!Number.isInteger(nodes) || nodes < 2) throw new Error('--nodes must be an integer >= 2');
-  const clusterNodes = intList(get(scenario === 'cluster-switch' ? 'nodes' : 'cluster-nodes'), DEFAULT_CLUSTER_SWITCH_NODES, scenario === 'cluster-switch' ? 'nodes' : 'cluster-nodes');
+  const clusterNodes = intList(
+    get(scenario === 'cluster-switch' ? 'nodes' : 'cluster-nodes'),
+    DEFAULT_CLUSTER_SWITCH_NODES,
+    scenario === 'cluster-switch' ? 'nodes' : 'cluster-nodes',
+  );
   if (clusterNodes.some((n) => n < 2)) throw new Error('cluster-switch member counts must be >= 2');
   const steps = intList(get('steps'), DEFAULT_SWITCH_STEPS, 'steps');
   if (steps.some((x) => x > 100) || steps[steps.length - 1] !== 100) throw new Error('--steps must be percentages ending with 100');
@@ -128,7 +145,14 @@ function parseArgs(argv: readonly string[]): Args {
     timeoutMs: positiveInt(get('timeout-s'), 120, 'timeout-s') * 1000,
     out: get('resources-out') ?? (scenario === 'resources' ? get('out') : undefined) ?? defaultResourcesOut(count),
   };
-  return { scenario, clusterSwitch, nodes, perProcess: Number(get('per-process') ?? (nodes > 50 ? 10 : 1)), out: get('out') ?? join(packageRoot(), 'bench', 'results', 'operator.json'), resources };
+  return {
+    scenario,
+    clusterSwitch,
+    nodes,
+    perProcess: Number(get('per-process') ?? (nodes > 50 ? 10 : 1)),
+    out: get('out') ?? join(packageRoot(), 'bench', 'results', 'operator.json'),
+    resources,
+  };
 }
 
 interface Phase {
@@ -201,7 +225,9 @@ async function runSwitchBench(args: Args): Promise<void> {
       reason: last?.reason ?? '',
     };
     phases.push(phase);
-    process.stderr.write(`${to.padEnd(12)} ${phase.result.padEnd(10)} ${phase.seconds.toFixed(1).padStart(6)} s  ${String(phase.passes).padStart(4)} passes  pass p50 ${phase.passP50Ms.toFixed(0)} ms p99 ${phase.passP99Ms.toFixed(0)} ms\n`);
+    process.stderr.write(
+      `${to.padEnd(12)} ${phase.result.padEnd(10)} ${phase.seconds.toFixed(1).padStart(6)} s  ${String(phase.passes).padStart(4)} passes  pass p50 ${phase.passP50Ms.toFixed(0)} ms p99 ${phase.passP99Ms.toFixed(0)} ms\n`,
+    );
   };
 
   try {
@@ -215,13 +241,19 @@ async function runSwitchBench(args: Args): Promise<void> {
     pool.close();
     await fleet.stop();
   }
-  const out = { nodes: args.nodes, perProcess: args.perProcess, steps: spec.rollout?.steps, stepVerificationSeconds: spec.rollout?.stepVerificationSeconds, phases };
+  const out = {
+    nodes: args.nodes,
+    perProcess: args.perProcess,
+    steps: spec.rollout?.steps,
+    stepVerificationSeconds: spec.rollout?.stepVerificationSeconds,
+    phases,
+  };
   mkdirSync(dirname(args.out), { recursive: true });
   writeFileSync(args.out, `${JSON.stringify(out, null, 2)}\n`);
   process.stderr.write(`wrote ${args.out}\n`);
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench:operator failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`bench:operator failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -41,8 +41,15 @@ interface Variant {
 }
 
 const VARIANTS: readonly Variant[] = [
-  { name: 'PubSub', make: (id, random) => new PubSub(id, random, { dedupCapacity: DEDUP }, { dedupCapacity: DEDUP }) as unknown as Overlay<WireMessage, unknown> },
-  { name: 'PubSub pruneHoldMs 0', make: (id, random) => new PubSub(id, random, { dedupCapacity: DEDUP }, { dedupCapacity: DEDUP, pruneHoldMs: 0 }) as unknown as Overlay<WireMessage, unknown> },
+  {
+    name: 'PubSub',
+    make: (id, random) => new PubSub(id, random, { dedupCapacity: DEDUP }, { dedupCapacity: DEDUP }) as unknown as Overlay<WireMessage, unknown>,
+  },
+  {
+    name: 'PubSub pruneHoldMs 0',
+    make: (id, random) =>
+      new PubSub(id, random, { dedupCapacity: DEDUP }, { dedupCapacity: DEDUP, pruneHoldMs: 0 }) as unknown as Overlay<WireMessage, unknown>,
+  },
   { name: 'HyParView (flood)', make: (id, random) => new HyParView(id, random, { dedupCapacity: DEDUP }) as unknown as Overlay<WireMessage, unknown> },
 ];
 
@@ -145,10 +152,18 @@ function main(): void {
     }
   }
   mkdirSync(dirname(args.out), { recursive: true });
-  writeFileSync(args.out, `${JSON.stringify({ generatedBy: 'npm run bench:overlays:concurrent', seed: args.seed, seconds: args.seconds, warmupSeconds: args.warmup, latency: 'uniform 1-10 ms per link', results: rows }, null, 2)}\n`);
+  writeFileSync(
+    args.out,
+    `${JSON.stringify({ generatedBy: 'npm run bench:overlays:concurrent', seed: args.seed, seconds: args.seconds, warmupSeconds: args.warmup, latency: 'uniform 1-10 ms per link', results: rows }, null, 2)}\n`,
+  );
   const pad = (s: unknown, n: number): string => String(s).padEnd(n);
-  console.log(`\n${pad('overlay', 22)}${pad('bcast/s', 9)}${pad('p50 ms', 8)}${pad('p90 ms', 8)}${pad('p99 ms', 8)}${pad('lost', 6)}${pad('RMR', 8)}tree pieces`);
-  for (const r of rows) console.log(`${pad(r.overlay, 22)}${pad(r.broadcastsPerSecond, 9)}${pad(r.latencyP50Ms, 8)}${pad(r.latencyP90Ms, 8)}${pad(r.latencyP99Ms, 8)}${pad(r.lostDeliveries, 6)}${pad(r.payloadRmr, 8)}${r.eagerComponentsAtEnd ?? '-'}`);
+  console.log(
+    `\n${pad('overlay', 22)}${pad('bcast/s', 9)}${pad('p50 ms', 8)}${pad('p90 ms', 8)}${pad('p99 ms', 8)}${pad('lost', 6)}${pad('RMR', 8)}tree pieces`,
+  );
+  for (const r of rows)
+    console.log(
+      `${pad(r.overlay, 22)}${pad(r.broadcastsPerSecond, 9)}${pad(r.latencyP50Ms, 8)}${pad(r.latencyP90Ms, 8)}${pad(r.latencyP99Ms, 8)}${pad(r.lostDeliveries, 6)}${pad(r.payloadRmr, 8)}${r.eagerComponentsAtEnd ?? '-'}`,
+    );
   console.log(`\nwritten to ${args.out}`);
 }
 

@@ -56,7 +56,11 @@ function parseArgs(argv: readonly string[]): Args {
     fullMeshMax: 1000,
     catchUp: true,
   };
-  const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const list = (v: string): string[] =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
     const value = (): string => {
@@ -94,7 +98,12 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case '--child': {
         const [kind, nodes, failure, broadcasts] = list(value());
-        args.child = { kind: kind as OverlayKind, nodes: Number(nodes), failure: failure === '-' ? undefined : Number(failure), broadcasts: Number(broadcasts) };
+        args.child = {
+          kind: kind as OverlayKind,
+          nodes: Number(nodes),
+          failure: failure === '-' ? undefined : Number(failure),
+          broadcasts: Number(broadcasts),
+        };
         break;
       }
       default:
@@ -128,8 +137,19 @@ function child(args: Args): void {
 }
 
 function spawnChild(args: Args, kind: OverlayKind, nodes: number, failure: number | undefined, broadcasts: number): ScenarioResult {
-  const childArgs = [fileURLToPath(import.meta.url), '--seed', String(args.seed), ...(args.catchUp ? [] : ['--no-catch-up']), '--child', `${kind},${nodes},${failure ?? '-'},${broadcasts}`];
-  const res = spawnSync(process.execPath, ['--max-old-space-size=4096', ...childArgs], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  const childArgs = [
+    fileURLToPath(import.meta.url),
+    '--seed',
+    String(args.seed),
+    ...(args.catchUp ? [] : ['--no-catch-up']),
+    '--child',
+    `${kind},${nodes},${failure ?? '-'},${broadcasts}`,
+  ];
+  const res = spawnSync(process.execPath, ['--max-old-space-size=4096', ...childArgs], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (res.status !== 0) throw new Error(`${kind} ${nodes} failed with status ${res.status}`);
   return JSON.parse(res.stdout.trim().split('\n').pop() as string) as ScenarioResult;
 }
@@ -150,8 +170,29 @@ function runRow(args: Args, kind: OverlayKind, nodes: number): Row {
     const links = (nodes * (nodes - 1)) / 2;
     process.stderr.write(`[FullMesh ${nodes}] not run: ${links.toLocaleString('en-US')} links (N−1 = ${nodes - 1} per member)\n`);
     return {
-      overlay: kind, nodes, catchUp: args.catchUp, connectionsMean: nodes - 1, connectionsMax: nodes - 1, components: 1, reliability: 1, rmr: 0, rmrSeries: [], ldh: 1, ldhSeries: [], maxLdh: 1,
-      latencyP50Ms: 0, latencyP99Ms: 0, duplicateDeliveries: 0, failures: [], events: 0, virtualSeconds: 0, joinWallSeconds: 0, wallSeconds: 0, cpuSeconds: 0, peakRssMiB: 0, totalWallSeconds: 0,
+      overlay: kind,
+      nodes,
+      catchUp: args.catchUp,
+      connectionsMean: nodes - 1,
+      connectionsMax: nodes - 1,
+      components: 1,
+      reliability: 1,
+      rmr: 0,
+      rmrSeries: [],
+      ldh: 1,
+      ldhSeries: [],
+      maxLdh: 1,
+      latencyP50Ms: 0,
+      latencyP99Ms: 0,
+      duplicateDeliveries: 0,
+      failures: [],
+      events: 0,
+      virtualSeconds: 0,
+      joinWallSeconds: 0,
+      wallSeconds: 0,
+      cpuSeconds: 0,
+      peakRssMiB: 0,
+      totalWallSeconds: 0,
       notRun: `N² cost: ${links} links, ${nodes - 1} per member; by design reliability 1, RMR 0, LDH 1`,
     };
   }
@@ -191,18 +232,60 @@ function paperFailureCell(kind: OverlayKind, p: number): string {
 
 /** Prints the table: one line per run, and under it the paper's (or the design's) numbers. */
 function printTable(rows: readonly Row[], args: Args): void {
-  const head = ['overlay', 'N', 'conns mean/max', 'reliab %', 'RMR', 'LDH', 'p50 ms', 'p99 ms', ...args.failures.map((p) => `fail ${p}%`), 'wall s', 'cpu s', 'RSS MiB'];
+  const head = [
+    'overlay',
+    'N',
+    'conns mean/max',
+    'reliab %',
+    'RMR',
+    'LDH',
+    'p50 ms',
+    'p99 ms',
+    ...args.failures.map((p) => `fail ${p}%`),
+    'wall s',
+    'cpu s',
+    'RSS MiB',
+  ];
   const lines: string[][] = [head];
   for (const r of rows) {
     if (r.notRun !== undefined) {
       lines.push([r.overlay, String(r.nodes), `${r.nodes - 1} (N², not run)`, '100', '0', '1', '-', '-', ...args.failures.map(() => '-'), '-', '-', '-']);
       continue;
     }
-    const conns = r.overlay === 'ClientServer' ? `${num(r.connectionsMean)}/${r.connectionsMax} (client ${num(r.connectionsPerClient, 1)})` : `${num(r.connectionsMean)}/${r.connectionsMax}`;
+    const conns =
+      r.overlay === 'ClientServer'
+        ? `${num(r.connectionsMean)}/${r.connectionsMax} (client ${num(r.connectionsPerClient, 1)})`
+        : `${num(r.connectionsMean)}/${r.connectionsMax}`;
     const ldh = r.overlay === 'PubSub' && r.floodingLdh !== undefined ? `${num(r.ldh, 1)} (flood ${num(r.floodingLdh, 1)})` : num(r.ldh, 1);
-    lines.push([label(r), String(r.nodes), conns, pct(r.reliability), num(r.rmr, 3), ldh, num(r.latencyP50Ms, 1), num(r.latencyP99Ms, 1), ...args.failures.map((p) => failureCell(r, p)), num(r.wallSeconds, 1), num(r.cpuSeconds, 1), num(r.peakRssMiB, 0)]);
+    lines.push([
+      label(r),
+      String(r.nodes),
+      conns,
+      pct(r.reliability),
+      num(r.rmr, 3),
+      ldh,
+      num(r.latencyP50Ms, 1),
+      num(r.latencyP99Ms, 1),
+      ...args.failures.map((p) => failureCell(r, p)),
+      num(r.wallSeconds, 1),
+      num(r.cpuSeconds, 1),
+      num(r.peakRssMiB, 0),
+    ]);
     const ref = PAPER[r.overlay];
-    lines.push(['  paper', '', ref.connections ?? '-', pct(ref.reliability), ref.rmr === undefined ? '-' : String(ref.rmr), ref.ldh === undefined ? '-' : String(ref.ldh), '', '', ...args.failures.map((p) => paperFailureCell(r.overlay, p)), '', '', '']);
+    lines.push([
+      '  paper',
+      '',
+      ref.connections ?? '-',
+      pct(ref.reliability),
+      ref.rmr === undefined ? '-' : String(ref.rmr),
+      ref.ldh === undefined ? '-' : String(ref.ldh),
+      '',
+      '',
+      ...args.failures.map((p) => paperFailureCell(r.overlay, p)),
+      '',
+      '',
+      '',
+    ]);
   }
   const widths = head.map((_, c) => Math.max(...lines.map((l) => (l[c] ?? '').length)));
   const out = lines.map((l) => l.map((cell, c) => (c < 1 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join('  '));
@@ -211,16 +294,24 @@ function printTable(rows: readonly Row[], args: Args): void {
   for (const r of rows) {
     if (r.notRun !== undefined || (r.overlay !== 'PubSub' && r.overlay !== 'HyParView')) continue;
     const paper = r.overlay === 'PubSub' ? `   paper: ${(PAPER.PubSub.rmrSeries ?? []).join(' ')}` : '   paper (eager): 2.03 2.90 2.94 … 2.99';
-    process.stdout.write(`${label(r)} N=${String(r.nodes).padEnd(6)} RMR by broadcast 1..6: ${r.rmrSeries.map((x) => x.toFixed(2)).join(' ')}${paper}; LDH 1..6: ${r.ldhSeries.join(' ')}\n`);
+    process.stdout.write(
+      `${label(r)} N=${String(r.nodes).padEnd(6)} RMR by broadcast 1..6: ${r.rmrSeries.map((x) => x.toFixed(2)).join(' ')}${paper}; LDH 1..6: ${r.ldhSeries.join(' ')}\n`,
+    );
   }
   for (const r of rows) {
     for (const f of r.failures) {
       if (r.overlay !== 'HyParView' && r.overlay !== 'PubSub') continue;
-      process.stdout.write(`${label(r)} N=${String(r.nodes).padEnd(6)} after ${f.crashedPercent}% crash, reliability by broadcast: ${f.reliabilitySeries.map((x) => (x * 100).toFixed(1)).join(' ')}; RMR: ${f.rmrSeries.map((x) => x.toFixed(2)).join(' ')}\n`);
+      process.stdout.write(
+        `${label(r)} N=${String(r.nodes).padEnd(6)} after ${f.crashedPercent}% crash, reliability by broadcast: ${f.reliabilitySeries.map((x) => (x * 100).toFixed(1)).join(' ')}; RMR: ${f.rmrSeries.map((x) => x.toFixed(2)).join(' ')}\n`,
+      );
     }
   }
-  process.stdout.write('\nfail X%: reliability (%) of the 1st broadcast right after X% of the members crash at once → index of the first broadcast that reached every live member (srv: ClientServer servers left of 3).\n');
-  process.stdout.write('Stable RMR/LDH: broadcasts from the 6th on, from random live members. Latencies in virtual ms (links 1–10 ms). Paper rows: published numbers at 10,000 nodes (PeerSim) or the design guarantee.\n');
+  process.stdout.write(
+    '\nfail X%: reliability (%) of the 1st broadcast right after X% of the members crash at once → index of the first broadcast that reached every live member (srv: ClientServer servers left of 3).\n',
+  );
+  process.stdout.write(
+    'Stable RMR/LDH: broadcasts from the 6th on, from random live members. Latencies in virtual ms (links 1–10 ms). Paper rows: published numbers at 10,000 nodes (PeerSim) or the design guarantee.\n',
+  );
 }
 
 function main(): void {

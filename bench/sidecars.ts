@@ -116,12 +116,25 @@ const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const t0 = Date.now();
-  const fleet = await LoopbackFleet.start({ size: args.nodes, perProcess: args.perProcess, standalone: args.standalone, drainQuietMs: 1000, pingIntervalMs: 5000, startTimeoutMs: 300_000 });
-  process.stderr.write(`fleet of ${args.nodes} up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${fleet.processes.length} processes, ${args.standalone} sidecars alone)\n`);
+  const fleet = await LoopbackFleet.start({
+    size: args.nodes,
+    perProcess: args.perProcess,
+    standalone: args.standalone,
+    drainQuietMs: 1000,
+    pingIntervalMs: 5000,
+    startTimeoutMs: 300_000,
+  });
+  process.stderr.write(
+    `fleet of ${args.nodes} up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${fleet.processes.length} processes, ${args.standalone} sidecars alone)\n`,
+  );
   const orch = new FleetControl(fleet.token, args.callTimeoutMs);
   // The operator's own pass switches the fleet: the first overlay at once, then STEPS with the
   // shortest health window the CRD allows (1 s), probes verifying every stage.
-  const operator = new FleetOperator(fleet.ids(), { token: fleet.token, callTimeoutMs: args.callTimeoutMs, rollout: { steps: STEPS, stepVerificationSeconds: 1, progressDeadlineSeconds: 120 } });
+  const operator = new FleetOperator(fleet.ids(), {
+    token: fleet.token,
+    callTimeoutMs: args.callTimeoutMs,
+    rollout: { steps: STEPS, stepVerificationSeconds: 1, progressDeadlineSeconds: 120 },
+  });
   const fleetPids = fleet.processes.map((p) => p.pid);
   const alonePids = fleet.members.slice(0, args.standalone).map((m) => m.proc.pid);
   const ids = fleet.ids();
@@ -157,8 +170,19 @@ async function main(): Promise<void> {
       if (traffic !== undefined) {
         const audit = await settled();
         const from = ORDER[(i - 1) % ORDER.length] as OverlayKind;
-        switches.push({ from, to: kind, switchSeconds: round(report.totalMs / 1000), passes: report.passes, stages: report.stages, sent: audit.sent, lost: audit.lost, duplicated: audit.duplicated });
-        process.stderr.write(`switch ${from} → ${kind}: ${(report.totalMs / 1000).toFixed(2)} s in ${report.passes} passes (${report.stages.map((x) => `${x.stage} ${x.percent}% ${x.ms} ms`).join(', ')}), sent ${audit.sent}, lost ${audit.lost}, duplicated ${audit.duplicated}\n`);
+        switches.push({
+          from,
+          to: kind,
+          switchSeconds: round(report.totalMs / 1000),
+          passes: report.passes,
+          stages: report.stages,
+          sent: audit.sent,
+          lost: audit.lost,
+          duplicated: audit.duplicated,
+        });
+        process.stderr.write(
+          `switch ${from} → ${kind}: ${(report.totalMs / 1000).toFixed(2)} s in ${report.passes} passes (${report.stages.map((x) => `${x.stage} ${x.percent}% ${x.ms} ms`).join(', ')}), sent ${audit.sent}, lost ${audit.lost}, duplicated ${audit.duplicated}\n`,
+        );
       }
       if (i === ORDER.length) break;
       // Warm-up: the first seconds of traffic on a fresh overlay run cold code in every process
@@ -173,7 +197,12 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, args.warmupSeconds * 1000));
         await warm.stop();
         await settled();
-        warmupP99 = round(quantile(apps.flatMap((a) => a.latencies), 0.99));
+        warmupP99 = round(
+          quantile(
+            apps.flatMap((a) => a.latencies),
+            0.99,
+          ),
+        );
       }
       // Steady-state window on this topology.
       reset();
@@ -220,13 +249,30 @@ async function main(): Promise<void> {
     operator.close();
     await fleet.stop();
   }
-  const result = { nodes: args.nodes, perProcess: args.perProcess, standalone: args.standalone, ratePerMember: args.rate, warmupSeconds: args.warmupSeconds, windowSeconds: args.windowSeconds, steps: STEPS, loadAverage: loadavg().map((x) => round(x)), measuredAt: new Date().toISOString(), topologies, switches };
+  const result = {
+    nodes: args.nodes,
+    perProcess: args.perProcess,
+    standalone: args.standalone,
+    ratePerMember: args.rate,
+    warmupSeconds: args.warmupSeconds,
+    windowSeconds: args.windowSeconds,
+    steps: STEPS,
+    loadAverage: loadavg().map((x) => round(x)),
+    measuredAt: new Date().toISOString(),
+    topologies,
+    switches,
+  };
   mkdirSync(dirname(args.out), { recursive: true });
   writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
   const pad = (s: unknown, n: number): string => String(s).padEnd(n);
   console.log(`\nsidecars: ${args.nodes} members (${args.perProcess} per process), ${args.rate} msg/s per member`);
-  console.log(`${pad('topology', 14)}${pad('converge s', 12)}${pad('deliv/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('warm-up p99', 13)}${pad('cpu cores', 11)}${pad('cpu ms/msg', 12)}${pad('conns', 8)}${pad('RSS/member', 12)}${pad('alone RSS', 11)}${pad('alone private', 14)}${pad('alone PSS', 10)}`);
-  for (const t of topologies) console.log(`${pad(t.topology, 14)}${pad(t.convergenceSeconds, 12)}${pad(t.throughputMsgsPerSec, 10)}${pad(t.latencyP50Ms, 9)}${pad(t.latencyP99Ms, 9)}${pad(t.warmupLatencyP99Ms ?? '-', 13)}${pad(t.fleetCpuCores, 11)}${pad(t.fleetCpuMsPerMessage, 12)}${pad(t.connectionsPerMember, 8)}${pad(t.rssMiBPerMember, 12)}${pad(t.standaloneRssMiB, 11)}${pad(t.standalonePrivateMiB, 14)}${pad(t.standalonePssMiB, 10)}`);
+  console.log(
+    `${pad('topology', 14)}${pad('converge s', 12)}${pad('deliv/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('warm-up p99', 13)}${pad('cpu cores', 11)}${pad('cpu ms/msg', 12)}${pad('conns', 8)}${pad('RSS/member', 12)}${pad('alone RSS', 11)}${pad('alone private', 14)}${pad('alone PSS', 10)}`,
+  );
+  for (const t of topologies)
+    console.log(
+      `${pad(t.topology, 14)}${pad(t.convergenceSeconds, 12)}${pad(t.throughputMsgsPerSec, 10)}${pad(t.latencyP50Ms, 9)}${pad(t.latencyP99Ms, 9)}${pad(t.warmupLatencyP99Ms ?? '-', 13)}${pad(t.fleetCpuCores, 11)}${pad(t.fleetCpuMsPerMessage, 12)}${pad(t.connectionsPerMember, 8)}${pad(t.rssMiBPerMember, 12)}${pad(t.standaloneRssMiB, 11)}${pad(t.standalonePrivateMiB, 14)}${pad(t.standalonePssMiB, 10)}`,
+    );
   console.log(`\n${pad('switch', 28)}${pad('seconds', 9)}${pad('sent', 8)}${pad('lost', 6)}${pad('dup', 6)}`);
   for (const s of switches) console.log(`${pad(`${s.from} → ${s.to}`, 28)}${pad(s.switchSeconds, 9)}${pad(s.sent, 8)}${pad(s.lost, 6)}${pad(s.duplicated, 6)}`);
   console.log(`\nwritten to ${args.out}`);

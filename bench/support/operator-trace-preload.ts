@@ -57,7 +57,7 @@ if (file !== undefined && file !== '') {
   const each = SidecarPool.prototype.each;
   SidecarPool.prototype.each = async function <T>(this: SidecarPool, ...args: Parameters<typeof each<T>>): ReturnType<typeof each<T>> {
     const start = Date.now();
-    const r = await each.apply(this, args as Parameters<typeof each>) as Awaited<ReturnType<typeof each<T>>>;
+    const r = (await each.apply(this, args as Parameters<typeof each>)) as Awaited<ReturnType<typeof each<T>>>;
     emit({ kind: 'each', method: args[0], members: args[1].length, failed: r.filter((x) => !x.result.ok).length, start, end: Date.now() });
     return r;
   };

@@ -23,7 +23,15 @@ export interface PaperNumbers {
 
 /** Published (or by-design) numbers per overlay. */
 export const PAPER: Readonly<Record<OverlayKind, PaperNumbers>> = {
-  FullMesh: { source: 'by design', reliability: 1, rmr: 0, ldh: 1, connections: 'N-1', firstAfterFailure: { 20: 1, 50: 1, 80: 1 }, toFull: { 20: '1', 50: '1', 80: '1' } },
+  FullMesh: {
+    source: 'by design',
+    reliability: 1,
+    rmr: 0,
+    ldh: 1,
+    connections: 'N-1',
+    firstAfterFailure: { 20: 1, 50: 1, 80: 1 },
+    toFull: { 20: '1', 50: '1', 80: '1' },
+  },
   ClientServer: { source: 'by design', reliability: 1, rmr: 0, ldh: 3, connections: 'S per client' },
   HyParView: {
     source: 'HyParView DSN07 (flooding over the active view)',

@@ -101,27 +101,36 @@ const specSchema: SchemaProps = object(
       MODES,
       SPEC_DEFAULTS.mode,
     ),
-    topology: enumOf(
-      'Overlay to run. Required in Manual mode; in Auto mode the initial overlay (when absent, chosen by member count).',
-      overlayKinds,
-    ),
+    topology: enumOf('Overlay to run. Required in Manual mode; in Auto mode the initial overlay (when absent, chosen by member count).', overlayKinds),
     workload: enumOf(
       'Traffic profile the rule engine optimizes for in Auto mode (see the workload table in docs/crd-reference.md). A change is acted on at once, without waiting for the cooldown.',
       WORKLOADS,
       SPEC_DEFAULTS.workload,
     ),
-    paused: { type: 'boolean', description: 'Freeze switching: no rollout step is taken and no automatic switch starts. Joining pods still get the committed overlay.', default: SPEC_DEFAULTS.paused },
+    paused: {
+      type: 'boolean',
+      description: 'Freeze switching: no rollout step is taken and no automatic switch starts. Joining pods still get the committed overlay.',
+      default: SPEC_DEFAULTS.paused,
+    },
     overlays: settings('Per-overlay parameters, all defaulted.', {
       hyParView: settings(
         'HyParView membership (Leitão et al. 2007): a small active view of open links and a larger passive view of backups.',
         {
-          activeViewSize: integer('Links each member keeps open (the paper\'s fanout + 1).', { default: hp.activeViewSize, minimum: 1, maximum: 64 }),
+          activeViewSize: integer("Links each member keeps open (the paper's fanout + 1).", { default: hp.activeViewSize, minimum: 1, maximum: 64 }),
           passiveViewSize: integer('Backup peers each member remembers. At least activeViewSize.', { default: hp.passiveViewSize, minimum: 1, maximum: 1024 }),
           activeRandomWalkLength: integer('Hops a forward-join travels (ARWL).', { default: hp.activeRandomWalkLength, minimum: 1, maximum: 32 }),
-          passiveRandomWalkLength: integer('Remaining hops at which a forward-join also lands in a passive view (PRWL). At most activeRandomWalkLength.', { default: hp.passiveRandomWalkLength, minimum: 0, maximum: 32 }),
+          passiveRandomWalkLength: integer('Remaining hops at which a forward-join also lands in a passive view (PRWL). At most activeRandomWalkLength.', {
+            default: hp.passiveRandomWalkLength,
+            minimum: 0,
+            maximum: 32,
+          }),
           shuffleIntervalSeconds: integer('Seconds between passive-view shuffles.', { default: hp.shuffleIntervalSeconds, minimum: 1, maximum: 3600 }),
           shuffleActive: integer('Active-view entries sent in a shuffle (ka). At most activeViewSize.', { default: hp.shuffleActive, minimum: 0, maximum: 64 }),
-          shufflePassive: integer('Passive-view entries sent in a shuffle (kp). At most passiveViewSize.', { default: hp.shufflePassive, minimum: 0, maximum: 1024 }),
+          shufflePassive: integer('Passive-view entries sent in a shuffle (kp). At most passiveViewSize.', {
+            default: hp.shufflePassive,
+            minimum: 0,
+            maximum: 1024,
+          }),
         },
         {
           'x-kubernetes-validations': [
@@ -143,32 +152,91 @@ const specSchema: SchemaProps = object(
       pubSub: settings(
         'PubSub: a Plumtree epidemic broadcast tree (Leitão et al. 2007) over HyParView: eager push on tree links, lazy IHAVE elsewhere.',
         {
-          lazyPushDelayMs: integer('Milliseconds IHAVE announcements are batched before the lazy push.', { default: ps.lazyPushDelayMs, minimum: 0, maximum: 10000 }),
-          graftTimeoutMs: integer('Milliseconds to wait for a message announced by IHAVE before GRAFTing its sender. Greater than lazyPushDelayMs.', { default: ps.graftTimeoutMs, minimum: 1, maximum: 60000 }),
-          optimizationThreshold: integer('Mean hop difference (over the IHAVEs seen on a link pair) from which a lazy link replaces an eager one: the tree optimization of Plumtree. 1 means any lazy path that is shorter on average.', { default: ps.optimizationThreshold, minimum: 1, maximum: 100 }),
+          lazyPushDelayMs: integer('Milliseconds IHAVE announcements are batched before the lazy push.', {
+            default: ps.lazyPushDelayMs,
+            minimum: 0,
+            maximum: 10000,
+          }),
+          graftTimeoutMs: integer('Milliseconds to wait for a message announced by IHAVE before GRAFTing its sender. Greater than lazyPushDelayMs.', {
+            default: ps.graftTimeoutMs,
+            minimum: 1,
+            maximum: 60000,
+          }),
+          optimizationThreshold: integer(
+            'Mean hop difference (over the IHAVEs seen on a link pair) from which a lazy link replaces an eager one: the tree optimization of Plumtree. 1 means any lazy path that is shorter on average.',
+            { default: ps.optimizationThreshold, minimum: 1, maximum: 100 },
+          ),
         },
         { 'x-kubernetes-validations': [cel(RULES.graftAfterLazyPush)] },
       ),
     }),
     autoSwitch: settings('Automatic switching in Auto mode (seed §4): evaluation loop, cooldown and rule thresholds.', {
-      cooldownSeconds: integer('Seconds after the end of a switch before an automatic (metric-driven) switch may start. Manual and workload switches ignore it.', { default: as.cooldownSeconds, minimum: 0, maximum: 86400 }),
+      cooldownSeconds: integer(
+        'Seconds after the end of a switch before an automatic (metric-driven) switch may start. Manual and workload switches ignore it.',
+        { default: as.cooldownSeconds, minimum: 0, maximum: 86400 },
+      ),
       evaluationIntervalSeconds: integer('Seconds between evaluations of the rules.', { default: as.evaluationIntervalSeconds, minimum: 5, maximum: 3600 }),
-      sampleSize: integer('Above this many members, metrics are sampled from this many members (chosen deterministically) instead of all.', { default: as.sampleSize, minimum: 1, maximum: 10000 }),
-      latencyDegradationFactor: number('Latency also counts as high when p99 exceeds this factor times p50 (a heavy multi-hop tail).', { default: as.latencyDegradationFactor, minimum: 1, maximum: 100 }),
+      sampleSize: integer('Above this many members, metrics are sampled from this many members (chosen deterministically) instead of all.', {
+        default: as.sampleSize,
+        minimum: 1,
+        maximum: 10000,
+      }),
+      latencyDegradationFactor: number('Latency also counts as high when p99 exceeds this factor times p50 (a heavy multi-hop tail).', {
+        default: as.latencyDegradationFactor,
+        minimum: 1,
+        maximum: 100,
+      }),
       thresholds: settings(
         'Thresholds of the rules. smallClusterMaxNodes < largeClusterMinNodes <= clientServerMinNodes.',
         {
-          smallClusterMaxNodes: integer('Below this member count a full mesh is preferred; HyParView falls back to it below this count minus hysteresisPercent when latency or connectivity is poor.', { default: th.smallClusterMaxNodes, minimum: 1, maximum: 100000 }),
-          largeClusterMinNodes: integer('Above this member count a full mesh moves to HyParView.', { default: th.largeClusterMinNodes, minimum: 2, maximum: 100000 }),
-          clientServerMinNodes: integer('Above this member count ClientServer is chosen when bandwidth or hop count is too high (and servers can be designated).', { default: th.clientServerMinNodes, minimum: 2, maximum: 1000000 }),
+          smallClusterMaxNodes: integer(
+            'Below this member count a full mesh is preferred; HyParView falls back to it below this count minus hysteresisPercent when latency or connectivity is poor.',
+            { default: th.smallClusterMaxNodes, minimum: 1, maximum: 100000 },
+          ),
+          largeClusterMinNodes: integer('Above this member count a full mesh moves to HyParView.', {
+            default: th.largeClusterMinNodes,
+            minimum: 2,
+            maximum: 100000,
+          }),
+          clientServerMinNodes: integer(
+            'Above this member count ClientServer is chosen when bandwidth or hop count is too high (and servers can be designated).',
+            { default: th.clientServerMinNodes, minimum: 2, maximum: 1000000 },
+          ),
           maxLatencyMs: integer('p99 delivery latency (ms) above which latency counts as high.', { default: th.maxLatencyMs, minimum: 1, maximum: 600000 }),
-          minConnectivity: number('Connectivity score (share of ready members in the largest connected component, 0..1) below which connectivity counts as low.', { default: th.minConnectivity, minimum: 0, maximum: 1 }),
-          maxPartitionsPerHour: integer('Partition events per hour above which a full mesh counts as unstable.', { default: th.maxPartitionsPerHour, minimum: 0, maximum: 100000 }),
-          maxBytesPerSecondPerNode: integer('Bytes per second per member above which bandwidth counts as critical.', { default: th.maxBytesPerSecondPerNode, minimum: 1 }, 'int64'),
-          maxHops: integer('Mean overlay hops of a broadcast above which the hop count counts as too high.', { default: th.maxHops, minimum: 1, maximum: 1000 }),
-          maxConnectionsPerNode: integer('Open links per member above which the connection load counts as high.', { default: th.maxConnectionsPerNode, minimum: 1, maximum: 100000 }),
-          maxQueueLength: integer('Longest send queue (messages) above which a member counts as congested.', { default: th.maxQueueLength, minimum: 1, maximum: 10000000 }),
-          hysteresisPercent: integer('A size threshold crossed upwards is crossed back only this many percent below it, so the topology does not flap.', { default: th.hysteresisPercent, minimum: 0, maximum: 50 }),
+          minConnectivity: number(
+            'Connectivity score (share of ready members in the largest connected component, 0..1) below which connectivity counts as low.',
+            { default: th.minConnectivity, minimum: 0, maximum: 1 },
+          ),
+          maxPartitionsPerHour: integer('Partition events per hour above which a full mesh counts as unstable.', {
+            default: th.maxPartitionsPerHour,
+            minimum: 0,
+            maximum: 100000,
+          }),
+          maxBytesPerSecondPerNode: integer(
+            'Bytes per second per member above which bandwidth counts as critical.',
+            { default: th.maxBytesPerSecondPerNode, minimum: 1 },
+            'int64',
+          ),
+          maxHops: integer('Mean overlay hops of a broadcast above which the hop count counts as too high.', {
+            default: th.maxHops,
+            minimum: 1,
+            maximum: 1000,
+          }),
+          maxConnectionsPerNode: integer('Open links per member above which the connection load counts as high.', {
+            default: th.maxConnectionsPerNode,
+            minimum: 1,
+            maximum: 100000,
+          }),
+          maxQueueLength: integer('Longest send queue (messages) above which a member counts as congested.', {
+            default: th.maxQueueLength,
+            minimum: 1,
+            maximum: 10000000,
+          }),
+          hysteresisPercent: integer('A size threshold crossed upwards is crossed back only this many percent below it, so the topology does not flap.', {
+            default: th.hysteresisPercent,
+            minimum: 0,
+            maximum: 50,
+          }),
         },
         { 'x-kubernetes-validations': [cel(RULES.smallBelowLarge), cel(RULES.largeWithinClientServer)] },
       ),
@@ -178,7 +246,8 @@ const specSchema: SchemaProps = object(
       {
         steps: {
           type: 'array',
-          description: 'Percentages of ready members routing over the new overlay, one step at a time; strictly increasing, each 1..100, ending at 100. Members are taken in name order.',
+          description:
+            'Percentages of ready members routing over the new overlay, one step at a time; strictly increasing, each 1..100, ending at 100. Members are taken in name order.',
           default: [...ro.steps],
           minItems: 1,
           maxItems: 10,
@@ -186,17 +255,36 @@ const specSchema: SchemaProps = object(
           'x-kubernetes-list-type': 'atomic',
           'x-kubernetes-validations': [cel(RULES.stepsIncreasing), cel(RULES.stepsEndAt100)],
         },
-        stepVerificationSeconds: integer('Health window of each routing step: seconds the new overlay must stay connected, deliver every probe and keep latency within bounds (Preparing has none: no traffic uses the new overlay yet; one verification decides).', { default: ro.stepVerificationSeconds, minimum: 1, maximum: 3600 }),
-        progressDeadlineSeconds: integer('Seconds a stage (prepare, a step, commit) may take before it counts as failed. Greater than stepVerificationSeconds.', { default: ro.progressDeadlineSeconds, minimum: 2, maximum: 86400 }),
-        autoRollback: { type: 'boolean', description: 'On a failed step or a missed deadline, route everyone back to the old overlay and drop the new one. When false the switch stops where it failed (Stalled) until the spec changes.', default: ro.autoRollback },
-        maxLatencyFactor: number('A step fails when the new overlay\'s p99 latency exceeds this factor times the p99 measured before the switch.', { default: ro.maxLatencyFactor, minimum: 1, maximum: 100 }),
+        stepVerificationSeconds: integer(
+          'Health window of each routing step: seconds the new overlay must stay connected, deliver every probe and keep latency within bounds (Preparing has none: no traffic uses the new overlay yet; one verification decides).',
+          { default: ro.stepVerificationSeconds, minimum: 1, maximum: 3600 },
+        ),
+        progressDeadlineSeconds: integer(
+          'Seconds a stage (prepare, a step, commit) may take before it counts as failed. Greater than stepVerificationSeconds.',
+          { default: ro.progressDeadlineSeconds, minimum: 2, maximum: 86400 },
+        ),
+        autoRollback: {
+          type: 'boolean',
+          description:
+            'On a failed step or a missed deadline, route everyone back to the old overlay and drop the new one. When false the switch stops where it failed (Stalled) until the spec changes.',
+          default: ro.autoRollback,
+        },
+        maxLatencyFactor: number("A step fails when the new overlay's p99 latency exceeds this factor times the p99 measured before the switch.", {
+          default: ro.maxLatencyFactor,
+          minimum: 1,
+          maximum: 100,
+        }),
       },
       { 'x-kubernetes-validations': [cel(RULES.deadlineAfterVerification)] },
     ),
     sidecar: settings('How the operator reaches the member sidecars.', {
-      port: integer('Control/Peer gRPC port of the sidecars. The pod annotation topology.foundation.dev/sidecar-port overrides it per pod.', { default: SIDECAR_DEFAULTS.port, minimum: 1, maximum: 65535 }),
+      port: integer('Control/Peer gRPC port of the sidecars. The pod annotation topology.foundation.dev/sidecar-port overrides it per pod.', {
+        default: SIDECAR_DEFAULTS.port,
+        minimum: 1,
+        maximum: 65535,
+      }),
       tokenSecretRef: object(
-        'Secret (in this namespace) holding the shared token the operator and peers authenticate with; the operator reads it by name (RBAC: get on secrets) and reports a missing Secret or key as Stalled, reason SidecarTokenUnavailable. Absent: the operator\'s own token (--token-file), or none.',
+        "Secret (in this namespace) holding the shared token the operator and peers authenticate with; the operator reads it by name (RBAC: get on secrets) and reports a missing Secret or key as Stalled, reason SidecarTokenUnavailable. Absent: the operator's own token (--token-file), or none.",
         {
           name: string('Name of the Secret.', { minLength: 1, maxLength: 253 }),
           key: string('Key inside the Secret.', { default: SIDECAR_DEFAULTS.tokenKey, minLength: 1, maxLength: 253 }),
@@ -204,7 +292,11 @@ const specSchema: SchemaProps = object(
         { required: ['name'] },
       ),
     }),
-    historyLimit: integer('Number of switches kept in status.history (oldest dropped first).', { default: SPEC_DEFAULTS.historyLimit, minimum: 1, maximum: MAX_HISTORY }),
+    historyLimit: integer('Number of switches kept in status.history (oldest dropped first).', {
+      default: SPEC_DEFAULTS.historyLimit,
+      minimum: 1,
+      maximum: MAX_HISTORY,
+    }),
   },
   {
     required: ['selector'],
@@ -218,7 +310,10 @@ const topologyEnum = (d: string): SchemaProps => enumOf(d, overlayKinds);
 const conditionSchema: SchemaProps = object(
   'One aspect of the current state (metav1.Condition).',
   {
-    type: string('Type of the condition: Ready, Reconciling or Stalled (kstatus).', { maxLength: 316, pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$' }),
+    type: string('Type of the condition: Ready, Reconciling or Stalled (kstatus).', {
+      maxLength: 316,
+      pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
+    }),
     status: enumOf('Whether the condition holds.', ['True', 'False', 'Unknown']),
     observedGeneration: integer('metadata.generation the condition was computed from.', { minimum: 0 }, 'int64'),
     lastTransitionTime: time('When status last changed.'),
@@ -231,7 +326,7 @@ const conditionSchema: SchemaProps = object(
 const statusSchema: SchemaProps = object('Observed state, written by the operator.', {
   observedGeneration: integer('metadata.generation of the spec this status reflects.', {}, 'int64'),
   phase: enumOf(
-    'Summary: Pending (selected pods, but no overlay on them yet), Ready (the overlay runs on every ready member, or no pod matches spec.selector: reason NoMembers), Progressing (a switch or joining members in flight), Verifying (a step\'s health window), RollingBack, Paused, Degraded (serving, but not as the spec asks), Failed (a switch failed with autoRollback false).',
+    "Summary: Pending (selected pods, but no overlay on them yet), Ready (the overlay runs on every ready member, or no pod matches spec.selector: reason NoMembers), Progressing (a switch or joining members in flight), Verifying (a step's health window), RollingBack, Paused, Degraded (serving, but not as the spec asks), Failed (a switch failed with autoRollback false).",
     PHASES,
   ),
   currentTopology: topologyEnum('Overlay committed on the members (application traffic uses it unless routed to the target).'),
@@ -271,7 +366,7 @@ const statusSchema: SchemaProps = object('Observed state, written by the operato
     hops: number('Mean overlay hops of a probe broadcast.', { minimum: 0 }),
     sampledAt: time('When the metrics were sampled.'),
   }),
-  recommendation: object('What the rule engine would choose now (the seed\'s analyze_performance).', {
+  recommendation: object("What the rule engine would choose now (the seed's analyze_performance).", {
     topology: topologyEnum('Recommended overlay.'),
     trigger: enumOf('Auto (metrics and size) or Workload (spec.workload changed since the previous evaluation; no cooldown).', TRIGGERS),
     workload: enumOf('spec.workload the recommendation was computed for.', WORKLOADS),

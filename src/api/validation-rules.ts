@@ -87,7 +87,8 @@ export const RULES = {
   /** On `spec.overlays.hyParView`. */
   passiveViewAtLeastActive: {
     rule: '!has(self.passiveViewSize) || !has(self.activeViewSize) || self.passiveViewSize >= self.activeViewSize',
-    message: 'passiveViewSize must be at least activeViewSize (the passive view holds the replacements for active links): raise passiveViewSize or lower activeViewSize',
+    message:
+      'passiveViewSize must be at least activeViewSize (the passive view holds the replacements for active links): raise passiveViewSize or lower activeViewSize',
     fieldPath: '.passiveViewSize',
     holds: (self) => cmp(num(obj(self), 'passiveViewSize'), num(obj(self), 'activeViewSize'), (p, a) => p >= a),
   },

@@ -131,8 +131,16 @@ const OPTIONS = {
 
 /** Which command-specific flags each command accepts (the connection/output flags are always accepted). */
 const COMMAND_FLAGS: Record<Command, readonly string[]> = {
-  list: ['all-namespaces'], doctor: ['all-namespaces', 'lease', 'timeout'],
-  status: [], history: [], pause: [], resume: [], abort: [], analyze: [], help: [], version: [],
+  list: ['all-namespaces'],
+  doctor: ['all-namespaces', 'lease', 'timeout'],
+  status: [],
+  history: [],
+  pause: [],
+  resume: [],
+  abort: [],
+  analyze: [],
+  help: [],
+  version: [],
   switch: ['to', 'wait', 'timeout', 'interval'],
   watch: ['follow', 'timeout', 'interval'],
   simulate: ['nodes', 'topology', 'fail', 'seed', 'broadcasts', 'workload'],
@@ -177,7 +185,8 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
   const [cmdText, ...rest] = positionals;
   if (values.help === true || cmdText === undefined || cmdText === 'help') return { ok: false, help: true, message: USAGE };
   const command = COMMANDS.find((c) => c === cmdText);
-  if (command === undefined) return { ok: false, help: false, message: `unknown command "${cmdText}"; one of ${COMMANDS.join(', ')} (see kubectl topology --help)` };
+  if (command === undefined)
+    return { ok: false, help: false, message: `unknown command "${cmdText}"; one of ${COMMANDS.join(', ')} (see kubectl topology --help)` };
   const fail = (message: string): ParseResult => ({ ok: false, help: false, message: `${command}: ${message}` });
 
   for (const key of Object.keys(values)) {
@@ -202,8 +211,14 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
   if (values['all-namespaces'] === true) connection.allNamespaces = true;
 
   const parsed: ParsedCommand = {
-    command, connection, output, wait: values.wait === true, follow: values.follow === true,
-    timeoutSeconds: DEFAULT_TIMEOUT_SECONDS, retrySeconds: 0, intervalMs: 1000,
+    command,
+    connection,
+    output,
+    wait: values.wait === true,
+    follow: values.follow === true,
+    timeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
+    retrySeconds: 0,
+    intervalMs: 1000,
     simulate: { nodes: 0, topologies: [...OVERLAY_KINDS], failPercent: DEFAULT_FAIL_PERCENT, seed: DEFAULT_SEED, broadcasts: 20, workload: 'Balanced' },
   };
 

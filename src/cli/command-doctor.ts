@@ -14,9 +14,28 @@ import { membersLabel, topologyLabel } from './view.js';
 
 /** `list`: one row per ClusterTopology. */
 export function renderList(items: ClusterTopology[], all: boolean, output: OutputFormat, now: Date): string {
-  if (output !== 'table') return renderStructured(output, items.map((ct) => ({ namespace: ct.metadata.namespace, name: ct.metadata.name, mode: ct.spec.mode ?? 'Manual', topology: ct.status?.currentTopology ?? null, phase: ct.status?.phase ?? null, members: ct.status?.members ?? null })));
+  if (output !== 'table')
+    return renderStructured(
+      output,
+      items.map((ct) => ({
+        namespace: ct.metadata.namespace,
+        name: ct.metadata.name,
+        mode: ct.spec.mode ?? 'Manual',
+        topology: ct.status?.currentTopology ?? null,
+        phase: ct.status?.phase ?? null,
+        members: ct.status?.members ?? null,
+      })),
+    );
   if (items.length === 0) return 'No ClusterTopologies found.';
-  const rows = items.map((ct) => [...(all ? [ct.metadata.namespace ?? ''] : []), ct.metadata.name ?? '', ct.spec.mode ?? 'Manual', topologyLabel(ct), ct.status?.phase ?? 'Pending', membersLabel(ct), ageOf(ct.metadata.creationTimestamp, now)]);
+  const rows = items.map((ct) => [
+    ...(all ? [ct.metadata.namespace ?? ''] : []),
+    ct.metadata.name ?? '',
+    ct.spec.mode ?? 'Manual',
+    topologyLabel(ct),
+    ct.status?.phase ?? 'Pending',
+    membersLabel(ct),
+    ageOf(ct.metadata.creationTimestamp, now),
+  ]);
   return renderTable([...(all ? ['NAMESPACE'] : []), 'NAME', 'MODE', 'TOPOLOGY', 'PHASE', 'MEMBERS', 'AGE'], rows);
 }
 
@@ -47,9 +66,19 @@ export async function doctor(kc: KubeConfig, client: TopologyClient, all: boolea
       const duration = l.spec?.leaseDurationSeconds ?? 15;
       const age = renew === undefined ? Infinity : (now.getTime() - new Date(renew).getTime()) / 1000;
       const fresh = holder !== undefined && holder !== '' && age <= duration * LEASE_SLACK;
-      checks.push({ name: 'leader', ok: fresh, detail: fresh ? `lease ${client.namespace}/${lease} held by ${holder}, renewed ${ageOf(new Date(now.getTime() - age * 1000).toISOString(), now)} ago` : `lease ${client.namespace}/${lease} ${holder ? `held by ${holder} but not renewed for ${Number.isFinite(age) ? `${Math.round(age)}s` : 'ever'} (duration ${duration}s)` : 'has no holder'}: is the operator running?` });
+      checks.push({
+        name: 'leader',
+        ok: fresh,
+        detail: fresh
+          ? `lease ${client.namespace}/${lease} held by ${holder}, renewed ${ageOf(new Date(now.getTime() - age * 1000).toISOString(), now)} ago`
+          : `lease ${client.namespace}/${lease} ${holder ? `held by ${holder} but not renewed for ${Number.isFinite(age) ? `${Math.round(age)}s` : 'ever'} (duration ${duration}s)` : 'has no holder'}: is the operator running?`,
+      });
     } catch (err) {
-      checks.push({ name: 'leader', ok: false, detail: `${describeApiError(err, `lease ${client.namespace}/${lease}`).message} (the operator creates it when it starts)` });
+      checks.push({
+        name: 'leader',
+        ok: false,
+        detail: `${describeApiError(err, `lease ${client.namespace}/${lease}`).message} (the operator creates it when it starts)`,
+      });
     }
   }
   return checks;

@@ -37,7 +37,12 @@ export function targetVerdict(ct: ClusterTopology, to: OverlayKind): 'succeeded'
 }
 
 /** Runs the watch loop; returns how it ended and the last observation. */
-export async function watchTopology(client: TopologyClient, name: string, sink: ViewSink, o: WatchOptions): Promise<{ outcome: WaitOutcome; last: ClusterTopology }> {
+export async function watchTopology(
+  client: TopologyClient,
+  name: string,
+  sink: ViewSink,
+  o: WatchOptions,
+): Promise<{ outcome: WaitOutcome; last: ClusterTopology }> {
   const view = new LiveView(sink, `clustertopology ${client.namespace}/${name}`);
   const deadline = Date.now() + o.timeoutSeconds * 1000;
   let stop = false;

@@ -24,14 +24,23 @@ export function renderStatus(ct: ClusterTopology, output: OutputFormat, now: Dat
     ['Generation', `${s.generation ?? '-'} (observed ${s.observedGeneration ?? '-'})`],
   ];
   if (r !== undefined) {
-    fields.push(['Rollout', `${s.inFlight ? '' : 'last: '}${r.from ?? '-'} → ${r.to}, ${stepLabel(ct)}, trigger ${r.trigger}, started ${ageOf(r.startedAt, now)} ago`]);
+    fields.push([
+      'Rollout',
+      `${s.inFlight ? '' : 'last: '}${r.from ?? '-'} → ${r.to}, ${stepLabel(ct)}, trigger ${r.trigger}, started ${ageOf(r.startedAt, now)} ago`,
+    ]);
     if (r.message) fields.push(['Rollout message', r.message]);
   }
   if (s.lastSwitchTime !== undefined) fields.push(['Last switch', `${s.lastSwitchTime} (${ageOf(s.lastSwitchTime, now)} ago)`]);
-  const conds = s.conditions.length === 0
-    ? '  <none>'
-    : renderTable(['TYPE', 'STATUS', 'REASON', 'AGE', 'MESSAGE'], s.conditions.map((c) => [c.type, c.status, c.reason, ageOf(c.lastTransitionTime, now), c.message]))
-      .split('\n').map((l) => `  ${l}`).join('\n');
+  const conds =
+    s.conditions.length === 0
+      ? '  <none>'
+      : renderTable(
+          ['TYPE', 'STATUS', 'REASON', 'AGE', 'MESSAGE'],
+          s.conditions.map((c) => [c.type, c.status, c.reason, ageOf(c.lastTransitionTime, now), c.message]),
+        )
+          .split('\n')
+          .map((l) => `  ${l}`)
+          .join('\n');
   return `${renderFields(fields)}\nConditions:\n${conds}`;
 }
 
@@ -52,17 +61,29 @@ export function renderAnalyze(ct: ClusterTopology, output: OutputFormat, now: Da
   const rec = s.recommendation;
   const m = s.metrics;
   if (output !== 'table') {
-    return renderStructured(output, { name: ct.metadata.name, namespace: ct.metadata.namespace, currentTopology: s.currentTopology ?? null, recommendation: rec ?? null, metrics: m ?? null, lastEvaluationTime: s.lastEvaluationTime ?? null });
+    return renderStructured(output, {
+      name: ct.metadata.name,
+      namespace: ct.metadata.namespace,
+      currentTopology: s.currentTopology ?? null,
+      recommendation: rec ?? null,
+      metrics: m ?? null,
+      lastEvaluationTime: s.lastEvaluationTime ?? null,
+    });
   }
   const lines: string[] = [];
   const current = s.currentTopology ?? '-';
   if (rec === undefined) {
-    lines.push(`Recommendation: none yet (the operator has not evaluated ${ct.metadata.name}; metrics are sampled every spec.autoSwitch.evaluationIntervalSeconds)`);
+    lines.push(
+      `Recommendation: none yet (the operator has not evaluated ${ct.metadata.name}; metrics are sampled every spec.autoSwitch.evaluationIntervalSeconds)`,
+    );
   } else {
     const verdict = rec.topology === s.currentTopology ? 'keep' : 'switch to';
     lines.push(`Current:         ${current}`);
-    lines.push(`Recommendation:  ${verdict} ${rec.topology}${rec.trigger ? ` (trigger ${rec.trigger})` : ''}${rec.workload ? `, workload ${rec.workload}` : ''}`);
-    if ((ct.spec.mode ?? 'Manual') === 'Manual' && rec.topology !== s.currentTopology) lines.push(`                 (Manual mode: apply it with kubectl topology switch ${ct.metadata.name} --to ${rec.topology})`);
+    lines.push(
+      `Recommendation:  ${verdict} ${rec.topology}${rec.trigger ? ` (trigger ${rec.trigger})` : ''}${rec.workload ? `, workload ${rec.workload}` : ''}`,
+    );
+    if ((ct.spec.mode ?? 'Manual') === 'Manual' && rec.topology !== s.currentTopology)
+      lines.push(`                 (Manual mode: apply it with kubectl topology switch ${ct.metadata.name} --to ${rec.topology})`);
     lines.push('Reasons:');
     for (const r of rec.reasons) lines.push(`  - ${r}`);
   }
@@ -70,17 +91,25 @@ export function renderAnalyze(ct: ClusterTopology, output: OutputFormat, now: Da
     lines.push('Metrics: none sampled yet');
   } else {
     lines.push(`Metrics (sampled ${m.sampledAt ? `${ageOf(m.sampledAt, now)} ago` : 'at an unknown time'}):`);
-    lines.push(renderTable(['METRIC', 'VALUE'], [
-      ['nodeCount', String(m.nodeCount)],
-      ['latencyP50', num(m.latencyP50Ms, 2, ' ms')],
-      ['latencyP99', num(m.latencyP99Ms, 2, ' ms')],
-      ['connectivityScore', num(m.connectivityScore, 3)],
-      ['partitionCount', num(m.partitionCount, 0)],
-      ['connectionsPerNode', num(m.connectionsPerNode, 2)],
-      ['hops', num(m.hops, 2)],
-      ['bytesPerSecond', num(m.bytesPerSecond, 0)],
-      ['maxQueueLength', num(m.maxQueueLength, 0)],
-    ]).split('\n').map((l) => `  ${l}`).join('\n'));
+    lines.push(
+      renderTable(
+        ['METRIC', 'VALUE'],
+        [
+          ['nodeCount', String(m.nodeCount)],
+          ['latencyP50', num(m.latencyP50Ms, 2, ' ms')],
+          ['latencyP99', num(m.latencyP99Ms, 2, ' ms')],
+          ['connectivityScore', num(m.connectivityScore, 3)],
+          ['partitionCount', num(m.partitionCount, 0)],
+          ['connectionsPerNode', num(m.connectionsPerNode, 2)],
+          ['hops', num(m.hops, 2)],
+          ['bytesPerSecond', num(m.bytesPerSecond, 0)],
+          ['maxQueueLength', num(m.maxQueueLength, 0)],
+        ],
+      )
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n'),
+    );
   }
   return lines.join('\n');
 }

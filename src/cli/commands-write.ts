@@ -30,9 +30,10 @@ export async function switchTopology(client: TopologyClient, name: string, to: O
   const current = ct.status?.currentTopology;
   const r = switchInFlight(ct);
   if (mode === 'Manual' && ct.spec.topology === to && (current === to || r?.to === to)) {
-    const msg = current === to && r === undefined
-      ? `clustertopology ${name} already runs ${to} (already_current_topology): nothing to do`
-      : `clustertopology ${name} is already switching to ${to}`;
+    const msg =
+      current === to && r === undefined
+        ? `clustertopology ${name} already runs ${to} (already_current_topology): nothing to do`
+        : `clustertopology ${name} is already switching to ${to}`;
     return { message: msg, resource: ct, changed: false };
   }
   const resource = await client.patchSpec(name, { mode: 'Manual', topology: to });
@@ -44,7 +45,8 @@ export async function switchTopology(client: TopologyClient, name: string, to: O
 /** `pause NAME` / `resume NAME`: sets spec.paused. */
 export async function setPaused(client: TopologyClient, name: string, paused: boolean): Promise<WriteResult> {
   const ct = await client.get(name);
-  if ((ct.spec.paused === true) === paused) return { message: `clustertopology ${name} is already ${paused ? 'paused' : 'running (not paused)'}`, resource: ct, changed: false };
+  if ((ct.spec.paused === true) === paused)
+    return { message: `clustertopology ${name} is already ${paused ? 'paused' : 'running (not paused)'}`, resource: ct, changed: false };
   const resource = await client.patchSpec(name, { paused });
   return { message: `clustertopology ${name} ${paused ? 'paused: rollouts and automatic switching are frozen' : 'resumed'}`, resource, changed: true };
 }
@@ -53,9 +55,14 @@ export async function setPaused(client: TopologyClient, name: string, paused: bo
 export async function abortSwitch(client: TopologyClient, name: string): Promise<WriteResult> {
   const ct = await client.get(name);
   const r = switchInFlight(ct);
-  if (r === undefined) throw new CliError(`clustertopology ${name}: no switch in flight to abort (status.rollout.stage is ${ct.status?.rollout?.stage ?? 'unset'})`);
-  if (r.stage === 'RollingBack') return { message: `clustertopology ${name} is already rolling back to ${ct.status?.currentTopology ?? r.from ?? '-'}`, resource: ct, changed: false };
-  if (r.stage === 'Committing') throw new CliError(`clustertopology ${name}: the switch to ${r.to} is committing (past the point of no return); switch back afterwards with kubectl topology switch ${name} --to ${r.from ?? ct.status?.currentTopology ?? '<topology>'}`);
+  if (r === undefined)
+    throw new CliError(`clustertopology ${name}: no switch in flight to abort (status.rollout.stage is ${ct.status?.rollout?.stage ?? 'unset'})`);
+  if (r.stage === 'RollingBack')
+    return { message: `clustertopology ${name} is already rolling back to ${ct.status?.currentTopology ?? r.from ?? '-'}`, resource: ct, changed: false };
+  if (r.stage === 'Committing')
+    throw new CliError(
+      `clustertopology ${name}: the switch to ${r.to} is committing (past the point of no return); switch back afterwards with kubectl topology switch ${name} --to ${r.from ?? ct.status?.currentTopology ?? '<topology>'}`,
+    );
   const back = ct.status?.currentTopology ?? r.from;
   if (back === undefined) throw new CliError(`clustertopology ${name}: the first overlay (${r.to}) is being formed; there is nothing to roll back to`);
   const resource = await client.patchSpec(name, { mode: 'Manual', topology: back });

@@ -11,7 +11,10 @@ import type { ConnectionFlags } from './args.js';
 
 /** A failure to report to the user as is (exit code 1), without a stack trace. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'CliError';
   }
@@ -39,7 +42,14 @@ export function loadKubeConfig(flags: ConnectionFlags, env: NodeJS.ProcessEnv = 
   else kc.loadFromDefault();
   if (flags.context !== undefined) {
     if (kc.getContextObject(flags.context) === null) {
-      throw new CliError(`context "${flags.context}" does not exist in the kubeconfig (have: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+      throw new CliError(
+        `context "${flags.context}" does not exist in the kubeconfig (have: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        })`,
+      );
     }
     kc.setCurrentContext(flags.context);
   }
@@ -94,9 +104,9 @@ export function topologyClient(kc: KubeConfig, namespace: string): TopologyClien
     },
     async list(all) {
       try {
-        const res = (all
-          ? await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })
-          : await api.listNamespacedCustomObject(base)) as { items: ClusterTopology[] };
+        const res = (
+          all ? await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL }) : await api.listNamespacedCustomObject(base)
+        ) as { items: ClusterTopology[] };
         return res.items;
       } catch (err) {
         throw describeApiError(err, `list clustertopologies${all ? ' in all namespaces' : ` in namespace "${namespace}"`}`);
@@ -104,7 +114,10 @@ export function topologyClient(kc: KubeConfig, namespace: string): TopologyClien
     },
     async patchSpec(name, spec) {
       try {
-        return (await api.patchNamespacedCustomObject({ ...base, name, body: { spec } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))) as ClusterTopology;
+        return (await api.patchNamespacedCustomObject(
+          { ...base, name, body: { spec } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        )) as ClusterTopology;
       } catch (err) {
         throw describeApiError(err, `clustertopology "${name}" in namespace "${namespace}"`);
       }

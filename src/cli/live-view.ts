@@ -20,7 +20,11 @@ export class LiveView {
   private lastKey = '';
   private readonly started: number;
 
-  constructor(private readonly sink: ViewSink, private readonly title: string, now: number = Date.now()) {
+  constructor(
+    private readonly sink: ViewSink,
+    private readonly title: string,
+    now: number = Date.now(),
+  ) {
     this.started = now;
   }
 

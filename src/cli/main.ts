@@ -32,10 +32,14 @@ function renderSimulate(r: SimulateReport): string {
     ['TOPOLOGY', 'CONN/MEMBER', 'MAX CONN', 'HOPS (LDH)', 'RELIABILITY', `RELIABILITY @${r.failPercent}% FAIL`, 'RECOVERY', 'RMR', 'P99 MS'],
     r.overlays.map((o) => [
       o.topology + (o.topology === r.recommendation.topology ? ' *' : ''),
-      num(o.connectionsPerMember, 1), String(o.connectionsMax), num(o.hops, 2), pct(o.reliability),
+      num(o.connectionsPerMember, 1),
+      String(o.connectionsMax),
+      num(o.hops, 2),
+      pct(o.reliability),
       r.failPercent === 0 ? '-' : pct(o.reliabilityUnderFailure),
       o.broadcastsToRecover === null ? 'never' : `${o.broadcastsToRecover} bcast`,
-      num(o.rmr, 2), num(o.latencyP99Ms, 1),
+      num(o.rmr, 2),
+      num(o.latencyP99Ms, 1),
     ]),
   );
   const notes = r.overlays.filter((o) => o.note !== undefined).map((o) => `note: ${o.topology}: ${o.note}`);
@@ -53,13 +57,21 @@ async function runWrite(p: ParsedCommand, client: TopologyClient, action: () => 
   if (p.output !== 'table') out(renderStructured(p.output, summarize(res.resource)));
   else out(res.message);
   if (p.command === 'switch' && p.wait && res.changed && p.to !== undefined) {
-    const w = await watchTopology(client, p.name as string, process.stderr.isTTY ? process.stderr : process.stdout, { timeoutSeconds: p.timeoutSeconds, intervalMs: p.intervalMs, follow: false, target: p.to, interrupted: interrupted() });
+    const w = await watchTopology(client, p.name as string, process.stderr.isTTY ? process.stderr : process.stdout, {
+      timeoutSeconds: p.timeoutSeconds,
+      intervalMs: p.intervalMs,
+      follow: false,
+      target: p.to,
+      interrupted: interrupted(),
+    });
     switch (w.outcome) {
       case 'succeeded':
         out(`clustertopology ${p.name}: ${p.to} is established (epoch ${w.last.status?.epoch ?? '-'})`);
         return 0;
       case 'failed':
-        throw new CliError(`clustertopology ${p.name}: the switch to ${p.to} did not complete: ${w.last.status?.rollout?.stage ?? ''} ${w.last.status?.rollout?.reason ?? w.last.status?.rollout?.message ?? ''}`.trim());
+        throw new CliError(
+          `clustertopology ${p.name}: the switch to ${p.to} did not complete: ${w.last.status?.rollout?.stage ?? ''} ${w.last.status?.rollout?.reason ?? w.last.status?.rollout?.message ?? ''}`.trim(),
+        );
       case 'timeout':
         throw new CliError(`clustertopology ${p.name}: timed out after ${p.timeoutSeconds}s waiting for ${p.to} (phase ${w.last.status?.phase ?? '-'})`);
       default:
@@ -118,9 +130,15 @@ export async function run(p: ParsedCommand): Promise<number> {
     case 'abort':
       return runWrite(p, client, () => abortSwitch(client, name));
     case 'watch': {
-      const w = await watchTopology(client, name, process.stdout, { timeoutSeconds: p.timeoutSeconds, intervalMs: p.intervalMs, follow: p.follow, interrupted: interrupted() });
+      const w = await watchTopology(client, name, process.stdout, {
+        timeoutSeconds: p.timeoutSeconds,
+        intervalMs: p.intervalMs,
+        follow: p.follow,
+        interrupted: interrupted(),
+      });
       if (p.output !== 'table') out(renderStructured(p.output, summarize(w.last)));
-      if (w.outcome === 'timeout' && !p.follow) throw new CliError(`clustertopology ${name}: not Ready after ${p.timeoutSeconds}s (phase ${w.last.status?.phase ?? '-'})`);
+      if (w.outcome === 'timeout' && !p.follow)
+        throw new CliError(`clustertopology ${name}: not Ready after ${p.timeoutSeconds}s (phase ${w.last.status?.phase ?? '-'})`);
       return w.outcome === 'interrupted' ? 130 : 0;
     }
     default:

@@ -55,16 +55,30 @@ export function simulate(flags: SimulateFlags, progress: (line: string) => void 
   for (const kind of flags.topologies) {
     if (kind === 'FullMesh' && flags.nodes > FULL_MESH_SIMULATE_MAX) {
       overlays.push({
-        topology: kind, connectionsPerMember: flags.nodes - 1, connectionsMax: flags.nodes - 1, hops: 1, reliability: 1, rmr: 0, latencyP99Ms: 0,
-        reliabilityUnderFailure: 1, broadcastsToRecover: 1,
+        topology: kind,
+        connectionsPerMember: flags.nodes - 1,
+        connectionsMax: flags.nodes - 1,
+        hops: 1,
+        reliability: 1,
+        rmr: 0,
+        latencyP99Ms: 0,
+        reliabilityUnderFailure: 1,
+        broadcastsToRecover: 1,
         note: `not simulated above ${FULL_MESH_SIMULATE_MAX} members: ${flags.nodes - 1} links per member`,
       });
       continue;
     }
     const r = runScenario({
-      kind, nodes: flags.nodes, seed: flags.seed, broadcasts: flags.broadcasts,
+      kind,
+      nodes: flags.nodes,
+      seed: flags.seed,
+      broadcasts: flags.broadcasts,
       ...(flags.failPercent > 0 ? { failure: flags.failPercent / 100 } : {}),
-      broadcastsAfterFailure: 10, joinGapMs: 10, stabiliseMs: 30_000, windowMs: 3_000, settleMs: 200,
+      broadcastsAfterFailure: 10,
+      joinGapMs: 10,
+      stabiliseMs: 30_000,
+      windowMs: 3_000,
+      settleMs: 200,
       servers: spec.overlays.clientServer.servers,
       latency: { kind: 'uniform', minMs: 1, maxMs: 10, perLink: true },
       // As the sidecars run them: HyParView/PubSub resend recent broadcasts over new links.
@@ -85,5 +99,12 @@ export function simulate(flags: SimulateFlags, progress: (line: string) => void 
     });
   }
   const rec = recommendTopology(spec, undefined, { nodeCount: flags.nodes });
-  return { nodes: flags.nodes, failPercent: flags.failPercent, seed: flags.seed, workload: flags.workload, overlays, recommendation: { topology: rec.topology, reasons: rec.reasons } };
+  return {
+    nodes: flags.nodes,
+    failPercent: flags.failPercent,
+    seed: flags.seed,
+    workload: flags.workload,
+    overlays,
+    recommendation: { topology: rec.topology, reasons: rec.reasons },
+  };
 }

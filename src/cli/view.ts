@@ -93,7 +93,14 @@ export function membersLabel(ct: ClusterTopology): string {
 /** One watch row: the columns of the live table. */
 export function watchCells(ct: ClusterTopology): string[] {
   const r = ct.status?.rollout;
-  return [ct.status?.phase ?? 'Pending', topologyLabel(ct), stepLabel(ct), membersLabel(ct), String(ct.status?.epoch ?? '-'), (switchInFlight(ct) ? r?.message : undefined) ?? readyMessage(ct)];
+  return [
+    ct.status?.phase ?? 'Pending',
+    topologyLabel(ct),
+    stepLabel(ct),
+    membersLabel(ct),
+    String(ct.status?.epoch ?? '-'),
+    (switchInFlight(ct) ? r?.message : undefined) ?? readyMessage(ct),
+  ];
 }
 
 /** Headers of {@link watchCells}. */

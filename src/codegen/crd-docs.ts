@@ -50,7 +50,8 @@ function rows(s: SchemaProps, path: string, required: boolean, out: string[], ru
   const nested = s.type === 'array' ? s.items : s;
   const prefix = s.type === 'array' ? `${path}[]` : path;
   if (nested?.type === 'object' && nested.properties !== undefined) {
-    if (nested !== s) for (const r of nested['x-kubernetes-validations'] ?? []) rules.push(`| \`${prefix}${r.fieldPath ?? ''}\` | ${esc(r.message)} | \`${esc(r.rule)}\` |`);
+    if (nested !== s)
+      for (const r of nested['x-kubernetes-validations'] ?? []) rules.push(`| \`${prefix}${r.fieldPath ?? ''}\` | ${esc(r.message)} | \`${esc(r.rule)}\` |`);
     for (const [k, v] of Object.entries(nested.properties)) rows(v, `${prefix}.${k}`, (nested.required ?? []).includes(k), out, rules);
   }
 }

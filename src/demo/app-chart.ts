@@ -104,7 +104,12 @@ spec:
 export function writeAppChart(dir: string): string {
   mkdirSync(join(dir, 'templates'), { recursive: true });
   writeFileSync(join(dir, 'Chart.yaml'), CHART_YAML);
-  const defaults: AppChartValues = { name: 'overlay-app', replicas: 3, appImage: '', sidecar: { tokenSecret: 'topology-operator-token', appHost: '127.0.0.1' } };
+  const defaults: AppChartValues = {
+    name: 'overlay-app',
+    replicas: 3,
+    appImage: '',
+    sidecar: { tokenSecret: 'topology-operator-token', appHost: '127.0.0.1' },
+  };
   writeFileSync(join(dir, 'values.yaml'), `${JSON.stringify(defaults, null, 2)}\n`);
   writeFileSync(join(dir, 'templates', 'statefulset.yaml'), STATEFULSET);
   // Vendored named templates of the operator chart (only `define`s: renders nothing by itself).

@@ -62,7 +62,20 @@ export class DemoApp {
   constructor(private readonly config: DemoAppConfig) {
     const Ctor = loadProto().topology.v1.Overlay;
     this.client = new Ctor(config.appAddress, grpc.credentials.createInsecure());
-    this.stats = { name: config.name, startedAt: new Date().toISOString(), connected: false, sent: 0, sendErrors: 0, received: 0, duplicates: 0, byOrigin: {}, byEpoch: {}, members: [], membersEpoch: 0, maxHops: 0 };
+    this.stats = {
+      name: config.name,
+      startedAt: new Date().toISOString(),
+      connected: false,
+      sent: 0,
+      sendErrors: 0,
+      received: 0,
+      duplicates: 0,
+      byOrigin: {},
+      byEpoch: {},
+      members: [],
+      membersEpoch: 0,
+      maxHops: 0,
+    };
   }
 
   /** Starts the HTTP endpoint, the subscription and the timers; resolves with the stats port. */

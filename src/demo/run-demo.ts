@@ -49,7 +49,16 @@ const USAGE = `usage: npm run demo -- [--keep] [--start N] [--replicas N] [--tim
   --timeout D     give up on a stage after D (default 5m)`;
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({ args: argv, options: { keep: { type: 'boolean' }, start: { type: 'string' }, replicas: { type: 'string' }, timeout: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      keep: { type: 'boolean' },
+      start: { type: 'string' },
+      replicas: { type: 'string' },
+      timeout: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
@@ -100,7 +109,9 @@ async function waitUntil<T>(what: string, timeoutSeconds: number, check: () => P
 
 function clusterTopology(): string {
   return JSON.stringify({
-    apiVersion: 'topology.foundation.dev/v1alpha1', kind: 'ClusterTopology', metadata: { name: APP },
+    apiVersion: 'topology.foundation.dev/v1alpha1',
+    kind: 'ClusterTopology',
+    metadata: { name: APP },
     spec: {
       selector: { matchLabels: { app: APP } },
       mode: 'Auto',
@@ -123,13 +134,54 @@ async function demo(o: Options): Promise<void> {
 
   say(`Operator: helm install ${RELEASE} helm/topology-operator -n ${OPERATOR_NS}`);
   await kubectl(['create', 'namespace', APP_NS, '--dry-run=client', '-o', 'yaml']).then((y) => kubectl(['apply', '-f', '-'], y));
-  await run(helm, ['upgrade', '--install', RELEASE, operatorChartDir(), '-n', OPERATOR_NS, '--create-namespace', '--set', `clusterToken.namespaces={${APP_NS}}`, '--wait', '--timeout', `${o.timeoutSeconds}s`], kc);
+  await run(
+    helm,
+    [
+      'upgrade',
+      '--install',
+      RELEASE,
+      operatorChartDir(),
+      '-n',
+      OPERATOR_NS,
+      '--create-namespace',
+      '--set',
+      `clusterToken.namespaces={${APP_NS}}`,
+      '--wait',
+      '--timeout',
+      `${o.timeoutSeconds}s`,
+    ],
+    kc,
+  );
   process.stdout.write(await kubectl(['get', 'pods', '-n', OPERATOR_NS, '-o', 'wide']));
 
   say(`Demo app: ${o.startReplicas} replicas of topology-demo + topology-sidecar (named template topology-operator.sidecar)`);
   const chartDir = writeAppChart(mkdtempSync(join(tmpdir(), 'topology-demo-chart-')));
   try {
-    await run(helm, ['upgrade', '--install', APP, chartDir, '-n', APP_NS, '--set', `name=${APP}`, '--set', `replicas=${o.startReplicas}`, '--set', 'appImage=topology-demo:0.1.0', '--set', 'sidecar.appHost=$(POD_IP)', '--set', `sidecar.tokenSecret=${TOKEN_SECRET}`, '--wait', '--timeout', `${o.timeoutSeconds}s`], kc);
+    await run(
+      helm,
+      [
+        'upgrade',
+        '--install',
+        APP,
+        chartDir,
+        '-n',
+        APP_NS,
+        '--set',
+        `name=${APP}`,
+        '--set',
+        `replicas=${o.startReplicas}`,
+        '--set',
+        'appImage=topology-demo:0.1.0',
+        '--set',
+        'sidecar.appHost=$(POD_IP)',
+        '--set',
+        `sidecar.tokenSecret=${TOKEN_SECRET}`,
+        '--wait',
+        '--timeout',
+        `${o.timeoutSeconds}s`,
+      ],
+      kc,
+    );
   } finally {
     rmSync(chartDir, { recursive: true, force: true });
   }
@@ -157,9 +209,18 @@ async function demo(o: Options): Promise<void> {
   const before = first.status?.currentTopology;
   // Done once the new overlay is committed and nothing is in flight; all members ready is the
   // usual end, but a pod that cannot start must not hold the demo (the status says so: Degraded).
-  const after = await follow(`clustertopology ${APP_NS}/${APP}`, (ct) => ct.status?.currentTopology !== undefined && ct.status.currentTopology !== before && switchInFlight(ct) === undefined && (isSettled(ct) || ct.status.phase === 'Degraded'));
+  const after = await follow(
+    `clustertopology ${APP_NS}/${APP}`,
+    (ct) =>
+      ct.status?.currentTopology !== undefined &&
+      ct.status.currentTopology !== before &&
+      switchInFlight(ct) === undefined &&
+      (isSettled(ct) || ct.status.phase === 'Degraded'),
+  );
   const m = after.status?.members;
-  process.stdout.write(`    ${before} → ${after.status?.currentTopology} on ${m?.ready}/${m?.total} members (epoch ${after.status?.epoch})${m && m.ready < m.total ? ` — ${m.total - m.ready} pods not ready: kubectl -n ${APP_NS} get pods` : ''}\n`);
+  process.stdout.write(
+    `    ${before} → ${after.status?.currentTopology} on ${m?.ready}/${m?.total} members (epoch ${after.status?.epoch})${m && m.ready < m.total ? ` — ${m.total - m.ready} pods not ready: kubectl -n ${APP_NS} get pods` : ''}\n`,
+  );
 
   say(`kubectl describe clustertopology ${APP} -n ${APP_NS}`);
   process.stdout.write(await kubectl(['describe', 'clustertopology', APP, '-n', APP_NS]));
@@ -168,8 +229,16 @@ async function demo(o: Options): Promise<void> {
   const ip = (await kubectl(['get', 'pod', `${APP}-0`, '-n', APP_NS, '-o', 'jsonpath={.status.podIP}'])).trim();
   try {
     const res = await fetch(`http://${ip}:8090/stats`, { signal: AbortSignal.timeout(5000) });
-    const s = (await res.json()) as { received: number; duplicates: number; byEpoch: Record<string, number>; byOrigin: Record<string, number>; members: string[] };
-    process.stdout.write(`    ${APP}-0: received ${s.received} heartbeats from ${Object.keys(s.byOrigin).length} members, ${s.duplicates} duplicates, per epoch ${JSON.stringify(s.byEpoch)}, ${s.members.length} members known\n`);
+    const s = (await res.json()) as {
+      received: number;
+      duplicates: number;
+      byEpoch: Record<string, number>;
+      byOrigin: Record<string, number>;
+      members: string[];
+    };
+    process.stdout.write(
+      `    ${APP}-0: received ${s.received} heartbeats from ${Object.keys(s.byOrigin).length} members, ${s.duplicates} duplicates, per epoch ${JSON.stringify(s.byEpoch)}, ${s.members.length} members known\n`,
+    );
   } catch (err) {
     process.stdout.write(`    (could not read /stats at ${ip}:8090: ${(err as Error).message})\n`);
   }
@@ -190,7 +259,9 @@ async function main(): Promise<number> {
     if (o.keep || preexisting) {
       const s = runningCluster(DEMO_CLUSTER);
       if (s) {
-        process.stdout.write(`\nLeft running${preexisting && !o.keep ? ' (the demo cluster was already running before)' : ''}:\n  export KUBECONFIG=${s.kubeconfig}\n  node dist/src/cli/main.js watch ${APP} -n ${APP_NS} --follow    # kubectl topology watch\n  kubectl -n ${APP_NS} scale statefulset ${APP} --replicas=8\n  npm run cluster:down -- --name ${DEMO_CLUSTER}                  # stop it\n`);
+        process.stdout.write(
+          `\nLeft running${preexisting && !o.keep ? ' (the demo cluster was already running before)' : ''}:\n  export KUBECONFIG=${s.kubeconfig}\n  node dist/src/cli/main.js watch ${APP} -n ${APP_NS} --follow    # kubectl topology watch\n  kubectl -n ${APP_NS} scale statefulset ${APP} --replicas=8\n  npm run cluster:down -- --name ${DEMO_CLUSTER}                  # stop it\n`,
+        );
       }
       return;
     }

@@ -57,7 +57,9 @@ export class AppClient {
 
   /** Members the routed overlay knows. */
   members(): Promise<{ epoch: number; members: string[] }> {
-    return new Promise((resolve, reject) => this.client.Members({}, (err, r) => (err || !r ? reject(err ?? new Error('no reply')) : resolve({ epoch: r.epoch, members: r.members }))));
+    return new Promise((resolve, reject) =>
+      this.client.Members({}, (err, r) => (err || !r ? reject(err ?? new Error('no reply')) : resolve({ epoch: r.epoch, members: r.members }))),
+    );
   }
 
   /** Broadcast (`to` undefined) or send; records the id on success. */
@@ -198,7 +200,12 @@ export function auditDeliveries(sent: readonly SentRecord[], receivers: Readonly
  * The audit once the last deliveries have landed: polls until nothing is missing or `timeoutMs`
  * passed, then returns the audit either way (the caller asserts on it, with the lost messages).
  */
-export async function auditWhenSettled(sent: () => readonly SentRecord[], received: () => ReadonlyMap<string, ReadonlyMap<string, number>>, timeoutMs: number, pollMs = 50): Promise<ReturnType<typeof auditDeliveries>> {
+export async function auditWhenSettled(
+  sent: () => readonly SentRecord[],
+  received: () => ReadonlyMap<string, ReadonlyMap<string, number>>,
+  timeoutMs: number,
+  pollMs = 50,
+): Promise<ReturnType<typeof auditDeliveries>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const audit = auditDeliveries(sent(), received());

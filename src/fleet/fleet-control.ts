@@ -91,7 +91,9 @@ export class FleetControl {
 
   /** Prepare on every member of `spec` (or of `members`). */
   prepare(spec: PrepareSpec, members: readonly string[] = spec.members): ReturnType<FleetControl['each']> {
-    return this.each(members, (c) => c.prepare({ epoch: spec.epoch, topology: TOPOLOGY_OF_KIND[spec.kind], params: spec.params ?? {}, members: [...spec.members], seed: spec.seed ?? 1 }));
+    return this.each(members, (c) =>
+      c.prepare({ epoch: spec.epoch, topology: TOPOLOGY_OF_KIND[spec.kind], params: spec.params ?? {}, members: [...spec.members], seed: spec.seed ?? 1 }),
+    );
   }
 
   /** Route `members` over `epoch`. */
@@ -131,7 +133,9 @@ export class FleetControl {
       }
       if (failed.size === 0 && views.size === members.length && overlayFormed(reported, members, views)) return;
       if (Date.now() > deadline) {
-        throw new Error(`epoch ${epoch} (${reported ?? 'unknown kind'}) was not formed over ${members.length} members within ${timeoutMs} ms: ${failed.size} did not answer, ${members.length - views.size - failed.size} do not run it`);
+        throw new Error(
+          `epoch ${epoch} (${reported ?? 'unknown kind'}) was not formed over ${members.length} members within ${timeoutMs} ms: ${failed.size} did not answer, ${members.length - views.size - failed.size} do not run it`,
+        );
       }
       await new Promise((r) => setTimeout(r, Math.max(FORM_POLL_MS, members.length * FORM_POLL_MS_PER_MEMBER)));
     }

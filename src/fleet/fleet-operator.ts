@@ -94,7 +94,12 @@ export class FleetOperator {
   private calls: SidecarPool;
 
   constructor(addresses: readonly string[], options: FleetOperatorOptions) {
-    this.pool = new SidecarPool({ token: options.token, concurrency: options.concurrency ?? 32, timeoutMs: options.callTimeoutMs ?? FLEET_CALL_TIMEOUT_MS, ...(options.transport !== undefined ? { transport: options.transport } : {}) });
+    this.pool = new SidecarPool({
+      token: options.token,
+      concurrency: options.concurrency ?? 32,
+      timeoutMs: options.callTimeoutMs ?? FLEET_CALL_TIMEOUT_MS,
+      ...(options.transport !== undefined ? { transport: options.transport } : {}),
+    });
     this.pass = new ReconcilePass(this.pool);
     this.calls = this.pool;
     if (options.resume !== undefined) {
@@ -111,7 +116,14 @@ export class FleetOperator {
       rollout: options.rollout ?? FLEET_ROLLOUT,
       ...(options.overlays !== undefined ? { overlays: options.overlays } : {}),
     };
-    this.pods = addresses.map((address, i) => ({ name: `member-${String(i).padStart(4, '0')}`, uid: `uid-${i}`, labels: { app: 'fleet' }, address, podReady: true, pod: {} as V1Pod }));
+    this.pods = addresses.map((address, i) => ({
+      name: `member-${String(i).padStart(4, '0')}`,
+      uid: `uid-${i}`,
+      labels: { app: 'fleet' },
+      address,
+      podReady: true,
+      pod: {} as V1Pod,
+    }));
   }
 
   /** The spec as the reconciler resolves it (validated and defaulted); throws on a spec the API server would refuse. */
@@ -135,7 +147,16 @@ export class FleetOperator {
 
   /** One reconcile pass, its status kept as the API server would keep it. */
   async reconcile(): Promise<PassResult> {
-    const result = await this.pass.run({ uid: 'fleet', spec: this.resolved, generation: this.generation, status: this.status, pods: this.pods, now: new Date(), logger: this.logger, pool: this.calls });
+    const result = await this.pass.run({
+      uid: 'fleet',
+      spec: this.resolved,
+      generation: this.generation,
+      status: this.status,
+      pods: this.pods,
+      now: new Date(),
+      logger: this.logger,
+      pool: this.calls,
+    });
     this.status = result.plan.status;
     return result;
   }
@@ -173,7 +194,16 @@ export class FleetOperator {
         return { ok: result === 'Succeeded', kind, epoch: ro.epoch, result, reason: last?.reason ?? '', passes, totalMs: Date.now() - t0, stages };
       }
       if (Date.now() - t0 > timeoutMs) {
-        return { ok: false, kind, epoch: ro?.epoch ?? startedEpoch, result: 'Timeout', reason: `not ended within ${timeoutMs} ms (phase ${this.status.phase}, ${ro?.stage ?? 'no rollout'}: ${ro?.message ?? ''})`, passes, totalMs: Date.now() - t0, stages };
+        return {
+          ok: false,
+          kind,
+          epoch: ro?.epoch ?? startedEpoch,
+          result: 'Timeout',
+          reason: `not ended within ${timeoutMs} ms (phase ${this.status.phase}, ${ro?.stage ?? 'no rollout'}: ${ro?.message ?? ''})`,
+          passes,
+          totalMs: Date.now() - t0,
+          stages,
+        };
       }
       await this.waitRequeue(r.requeueAfterSeconds);
     }

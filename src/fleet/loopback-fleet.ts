@@ -115,14 +115,31 @@ export class LoopbackFleet {
     const fleet = new LoopbackFleet(members, processes, token, dir);
     try {
       const standalone = Math.max(0, Math.min(options.size, options.standalone ?? 0));
-      for (let first = 0; first < options.size; ) {
+      for (let first = 0; first < options.size;) {
         const count = first < standalone ? 1 : perProcess;
         const argvs: string[][] = [];
         const hosts: number[] = [];
         for (let i = first; i < Math.min(options.size, first + count); i++) {
           const host = fleetHost(block, i);
           hosts.push(i);
-          const args = ['--pod-name', `sidecar-${i}`, '--namespace', 'fleet', '--pod-ip', host, '--peer-port', String(FLEET_PEER_PORT), '--app-address', `${host}:${FLEET_APP_PORT}`, '--metrics-port', String(FLEET_METRICS_PORT), '--token-file', tokenFile, '--log-level', options.logLevel ?? 'warn'];
+          const args = [
+            '--pod-name',
+            `sidecar-${i}`,
+            '--namespace',
+            'fleet',
+            '--pod-ip',
+            host,
+            '--peer-port',
+            String(FLEET_PEER_PORT),
+            '--app-address',
+            `${host}:${FLEET_APP_PORT}`,
+            '--metrics-port',
+            String(FLEET_METRICS_PORT),
+            '--token-file',
+            tokenFile,
+            '--log-level',
+            options.logLevel ?? 'warn',
+          ];
           if (options.drainQuietMs !== undefined) args.push('--drain-quiet-ms', String(options.drainQuietMs));
           if (options.pingIntervalMs !== undefined) args.push('--ping-interval-ms', String(options.pingIntervalMs));
           args.push(...(options.extraArgs ?? []));
@@ -131,8 +148,14 @@ export class LoopbackFleet {
         const logFile = join(dir, `proc-${hosts[0] ?? first}.log`);
         const fd = openSync(logFile, 'a');
         first += count;
-        const entry = argvs.length === 1 ? [join(buildRoot(), 'src', 'sidecar', 'main.js'), ...(argvs[0] as string[])] : [join(buildRoot(), 'src', 'fleet', 'fleet-host.js'), JSON.stringify(argvs)];
-        const child = spawn(process.execPath, [...(options.nodeArgs ?? (argvs.length === 1 ? SIDECAR_NODE_FLAGS : ['--max-semi-space-size=2'])), ...entry], { stdio: ['ignore', fd, fd], env: { ...process.env } });
+        const entry =
+          argvs.length === 1
+            ? [join(buildRoot(), 'src', 'sidecar', 'main.js'), ...(argvs[0] as string[])]
+            : [join(buildRoot(), 'src', 'fleet', 'fleet-host.js'), JSON.stringify(argvs)];
+        const child = spawn(process.execPath, [...(options.nodeArgs ?? (argvs.length === 1 ? SIDECAR_NODE_FLAGS : ['--max-semi-space-size=2'])), ...entry], {
+          stdio: ['ignore', fd, fd],
+          env: { ...process.env },
+        });
         closeSync(fd);
         if (child.pid === undefined) throw new Error('failed to spawn a sidecar process');
         const proc: FleetProcess = { pid: child.pid, child, logFile, exited: false };
@@ -142,7 +165,15 @@ export class LoopbackFleet {
         processes.push(proc);
         for (const i of hosts) {
           const host = fleetHost(block, i);
-          members.push({ index: i, pod: `sidecar-${i}`, id: `${host}:${FLEET_PEER_PORT}`, host, appAddress: `${host}:${FLEET_APP_PORT}`, metricsUrl: `http://${host}:${FLEET_METRICS_PORT}/metrics`, proc });
+          members.push({
+            index: i,
+            pod: `sidecar-${i}`,
+            id: `${host}:${FLEET_PEER_PORT}`,
+            host,
+            appAddress: `${host}:${FLEET_APP_PORT}`,
+            metricsUrl: `http://${host}:${FLEET_METRICS_PORT}/metrics`,
+            proc,
+          });
         }
       }
       await fleet.waitServing(members, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, options.readinessClient);

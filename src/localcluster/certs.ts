@@ -42,27 +42,74 @@ export function generateCertificates(dir: string): ClusterCertificates {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
   openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '3650', '-subj', '/CN=topology-local-ca'], dir);
 
-  writeFileSync(f('server.ext'), [
-    'basicConstraints=CA:FALSE',
-    'keyUsage=digitalSignature,keyEncipherment',
-    'extendedKeyUsage=serverAuth',
-    'subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    f('server.ext'),
+    [
+      'basicConstraints=CA:FALSE',
+      'keyUsage=digitalSignature,keyEncipherment',
+      'extendedKeyUsage=serverAuth',
+      'subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local',
+      '',
+    ].join('\n'),
+  );
   openssl(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=kube-apiserver'], dir);
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '3650', '-out', 'server.crt', '-extfile', 'server.ext'], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '3650',
+      '-out',
+      'server.crt',
+      '-extfile',
+      'server.ext',
+    ],
+    dir,
+  );
 
   writeFileSync(f('client.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n');
   openssl(['req', ...ec, '-keyout', 'admin.key', '-out', 'admin.csr', '-subj', '/O=system:masters/CN=topology-admin'], dir);
-  openssl(['x509', '-req', '-in', 'admin.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '3650', '-out', 'admin.crt', '-extfile', 'client.ext'], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'admin.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '3650',
+      '-out',
+      'admin.crt',
+      '-extfile',
+      'client.ext',
+    ],
+    dir,
+  );
 
   const sa = generateKeyPairSync('rsa', { modulusLength: 2048 });
   writeFileSync(f('sa.key'), sa.privateKey.export({ type: 'pkcs1', format: 'pem' }), { mode: 0o600 });
   writeFileSync(f('sa.pub'), sa.publicKey.export({ type: 'spki', format: 'pem' }));
 
   return {
-    caCert: f('ca.crt'), caKey: f('ca.key'), serverCert: f('server.crt'), serverKey: f('server.key'),
-    adminCert: f('admin.crt'), adminKey: f('admin.key'), serviceAccountKey: f('sa.key'), serviceAccountPub: f('sa.pub'),
+    caCert: f('ca.crt'),
+    caKey: f('ca.key'),
+    serverCert: f('server.crt'),
+    serverKey: f('server.key'),
+    adminCert: f('admin.crt'),
+    adminKey: f('admin.key'),
+    serviceAccountKey: f('sa.key'),
+    serviceAccountPub: f('sa.pub'),
   };
 }
 
@@ -70,13 +117,19 @@ export function generateCertificates(dir: string): ClusterCertificates {
 export function kubeconfigText(name: string, server: string, certs: ClusterCertificates): string {
   const b64 = (p: string): string => readFileSync(p).toString('base64');
   const ctx = `topology-${name}`;
-  return JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: ctx, cluster: { server, 'certificate-authority-data': b64(certs.caCert) } }],
-    users: [{ name: `${ctx}-admin`, user: { 'client-certificate-data': b64(certs.adminCert), 'client-key-data': b64(certs.adminKey) } }],
-    contexts: [{ name: ctx, context: { cluster: ctx, user: `${ctx}-admin`, namespace: 'default' } }],
-    'current-context': ctx,
-    preferences: {},
-  }, null, 2) + '\n';
+  return (
+    JSON.stringify(
+      {
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: ctx, cluster: { server, 'certificate-authority-data': b64(certs.caCert) } }],
+        users: [{ name: `${ctx}-admin`, user: { 'client-certificate-data': b64(certs.adminCert), 'client-key-data': b64(certs.adminKey) } }],
+        contexts: [{ name: ctx, context: { cluster: ctx, user: `${ctx}-admin`, namespace: 'default' } }],
+        'current-context': ctx,
+        preferences: {},
+      },
+      null,
+      2,
+    ) + '\n'
+  );
 }

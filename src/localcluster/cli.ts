@@ -22,7 +22,9 @@ async function main(): Promise<number> {
     case 'up': {
       const t0 = Date.now();
       const state = await startCluster({ name });
-      process.stdout.write(`cluster "${name}" is up (${((Date.now() - t0) / 1000).toFixed(1)} s). Use it with:\n  export KUBECONFIG=${state.kubeconfig}\n  kubectl get nodes\nhelm: ${state.binDir}/helm\nlogs: ${state.dir}/logs\nstop it with: npm run cluster:down${name === 'default' ? '' : ` -- --name ${name}`}\n`);
+      process.stdout.write(
+        `cluster "${name}" is up (${((Date.now() - t0) / 1000).toFixed(1)} s). Use it with:\n  export KUBECONFIG=${state.kubeconfig}\n  kubectl get nodes\nhelm: ${state.binDir}/helm\nlogs: ${state.dir}/logs\nstop it with: npm run cluster:down${name === 'default' ? '' : ` -- --name ${name}`}\n`,
+      );
       return 0;
     }
     case 'down':
@@ -39,7 +41,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (err: Error) => {
-  process.stderr.write(`error: ${err.message}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exit(1);
+  },
+);

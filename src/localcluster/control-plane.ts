@@ -23,8 +23,16 @@ import { ensureBinaries } from './binaries.js';
 import { generateCertificates, kubeconfigText, type ClusterCertificates } from './certs.js';
 import { clusterDir, clustersRoot } from './cluster-paths.js';
 import {
-  isAlive, isStale, killTaggedProcesses, START_GRACE_MS, processStartTime, readState, stopProcesses, writeState,
-  type ClusterState, type ManagedProcess,
+  isAlive,
+  isStale,
+  killTaggedProcesses,
+  START_GRACE_MS,
+  processStartTime,
+  readState,
+  stopProcesses,
+  writeState,
+  type ClusterState,
+  type ManagedProcess,
 } from './cluster-state.js';
 
 /** How to start a cluster. */
@@ -137,7 +145,8 @@ async function waitFor(what: string, proc: ManagedProcess | undefined, timeoutMs
     } catch {
       /* not up yet */
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${proc ? `; log: ${proc.logFile}\n${logTail(proc.logFile)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${proc ? `; log: ${proc.logFile}\n${logTail(proc.logFile)}` : ''}`);
     await delay(200);
   }
 }
@@ -241,7 +250,12 @@ async function startOnce({ name, nodeName, dir, bin, progress, timeout, ownerPid
   const server = `https://127.0.0.1:${apiPort}`;
   const kubeconfig = join(dir, 'kubeconfig');
   const state: ClusterState = {
-    name, dir, kubeconfig, server, binDir: bin, nodeName,
+    name,
+    dir,
+    kubeconfig,
+    server,
+    binDir: bin,
+    nodeName,
     id: `${name}-${randomBytes(6).toString('hex')}`,
     podNetwork: freePodNetwork(),
     createdAt: new Date().toISOString(),
@@ -257,51 +271,101 @@ async function startOnce({ name, nodeName, dir, bin, progress, timeout, ownerPid
   const log = (role: string): string => join(dir, 'logs', `${role}.log`);
 
   try {
-    const etcd = record(launch('etcd', join(bin, 'etcd'), [
-      '--name=local', `--data-dir=${join(dir, 'etcd')}`,
-      `--listen-client-urls=http://127.0.0.1:${etcdClient}`, `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
-      `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`, `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
-      `--initial-cluster=local=http://127.0.0.1:${etcdPeer}`,
-      '--unsafe-no-fsync=true', '--quota-backend-bytes=4294967296', '--log-level=warn',
-    ], log('etcd')));
+    const etcd = record(
+      launch(
+        'etcd',
+        join(bin, 'etcd'),
+        [
+          '--name=local',
+          `--data-dir=${join(dir, 'etcd')}`,
+          `--listen-client-urls=http://127.0.0.1:${etcdClient}`,
+          `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
+          `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+          `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+          `--initial-cluster=local=http://127.0.0.1:${etcdPeer}`,
+          '--unsafe-no-fsync=true',
+          '--quota-backend-bytes=4294967296',
+          '--log-level=warn',
+        ],
+        log('etcd'),
+      ),
+    );
     await waitFor('etcd /health', etcd, timeout, async () => (await get(`http://127.0.0.1:${etcdClient}/health`)).body.includes('"health":"true"'));
     progress(`etcd ready on 127.0.0.1:${etcdClient} (${since()})`);
 
-    const apiserver = record(launch('kube-apiserver', join(bin, 'kube-apiserver'), [
-      `--etcd-servers=http://127.0.0.1:${etcdClient}`,
-      '--bind-address=127.0.0.1', `--secure-port=${apiPort}`,
-      `--cert-dir=${join(dir, 'pki', 'apiserver')}`,
-      `--tls-cert-file=${certs.serverCert}`, `--tls-private-key-file=${certs.serverKey}`,
-      `--client-ca-file=${certs.caCert}`,
-      `--service-account-issuer=https://kubernetes.default.svc.cluster.local`,
-      `--service-account-key-file=${certs.serviceAccountPub}`,
-      `--service-account-signing-key-file=${certs.serviceAccountKey}`,
-      '--service-cluster-ip-range=10.0.0.0/24',
-      '--authorization-mode=Node,RBAC', '--allow-privileged=true',
-      // The "kubernetes" Service cannot point at a loopback address; pods get the apiserver's
-      // address through KUBERNETES_SERVICE_HOST/PORT from the node agent instead.
-      '--endpoint-reconciler-type=none',
-      '--profiling=false',
-    ], log('kube-apiserver')));
+    const apiserver = record(
+      launch(
+        'kube-apiserver',
+        join(bin, 'kube-apiserver'),
+        [
+          `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+          '--bind-address=127.0.0.1',
+          `--secure-port=${apiPort}`,
+          `--cert-dir=${join(dir, 'pki', 'apiserver')}`,
+          `--tls-cert-file=${certs.serverCert}`,
+          `--tls-private-key-file=${certs.serverKey}`,
+          `--client-ca-file=${certs.caCert}`,
+          `--service-account-issuer=https://kubernetes.default.svc.cluster.local`,
+          `--service-account-key-file=${certs.serviceAccountPub}`,
+          `--service-account-signing-key-file=${certs.serviceAccountKey}`,
+          '--service-cluster-ip-range=10.0.0.0/24',
+          '--authorization-mode=Node,RBAC',
+          '--allow-privileged=true',
+          // The "kubernetes" Service cannot point at a loopback address; pods get the apiserver's
+          // address through KUBERNETES_SERVICE_HOST/PORT from the node agent instead.
+          '--endpoint-reconciler-type=none',
+          '--profiling=false',
+        ],
+        log('kube-apiserver'),
+      ),
+    );
     await waitFor('kube-apiserver /readyz', apiserver, timeout, async () => (await get(`${server}/readyz`, certs)).status === 200);
     writeFileSync(kubeconfig, kubeconfigText(name, server, certs), { mode: 0o600 });
     progress(`kube-apiserver ready on ${server} (${since()})`);
 
     const kc = [`--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`];
-    record(launch('kube-controller-manager', join(bin, 'kube-controller-manager'), [
-      ...kc, '--bind-address=127.0.0.1', '--secure-port=0', '--leader-elect=false',
-      `--service-account-private-key-file=${certs.serviceAccountKey}`, `--root-ca-file=${certs.caCert}`,
-      '--use-service-account-credentials=true', '--cluster-name=topology-local',
-      '--node-monitor-period=2s',
-    ], log('kube-controller-manager')));
-    record(launch('kube-scheduler', join(bin, 'kube-scheduler'), [
-      ...kc, '--bind-address=127.0.0.1', '--secure-port=0', '--leader-elect=false',
-    ], log('kube-scheduler')));
+    record(
+      launch(
+        'kube-controller-manager',
+        join(bin, 'kube-controller-manager'),
+        [
+          ...kc,
+          '--bind-address=127.0.0.1',
+          '--secure-port=0',
+          '--leader-elect=false',
+          `--service-account-private-key-file=${certs.serviceAccountKey}`,
+          `--root-ca-file=${certs.caCert}`,
+          '--use-service-account-credentials=true',
+          '--cluster-name=topology-local',
+          '--node-monitor-period=2s',
+        ],
+        log('kube-controller-manager'),
+      ),
+    );
+    record(
+      launch(
+        'kube-scheduler',
+        join(bin, 'kube-scheduler'),
+        [...kc, '--bind-address=127.0.0.1', '--secure-port=0', '--leader-elect=false'],
+        log('kube-scheduler'),
+      ),
+    );
 
-    const agent = record(launch('node-agent', process.execPath, [
-      join(buildRoot(), 'src', 'localcluster', 'node-agent-main.js'),
-      `--kubeconfig=${kubeconfig}`, `--node-name=${nodeName}`, `--state-dir=${join(dir, 'node')}`, `--cluster-id=${state.id}`, `--pod-network=${state.podNetwork ?? 0}`,
-    ], log('node-agent')));
+    const agent = record(
+      launch(
+        'node-agent',
+        process.execPath,
+        [
+          join(buildRoot(), 'src', 'localcluster', 'node-agent-main.js'),
+          `--kubeconfig=${kubeconfig}`,
+          `--node-name=${nodeName}`,
+          `--state-dir=${join(dir, 'node')}`,
+          `--cluster-id=${state.id}`,
+          `--pod-network=${state.podNetwork ?? 0}`,
+        ],
+        log('node-agent'),
+      ),
+    );
 
     await waitFor('the default namespace', apiserver, timeout, async () => (await get(`${server}/api/v1/namespaces/default`, certs)).status === 200);
     await waitFor(`node ${nodeName} to be Ready and schedulable`, agent, timeout, async () => {

@@ -39,13 +39,16 @@ const http = createServer((req, res) => {
       res.writeHead(404).end((err as Error).message);
     }
   } else {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ pod: process.env.TOPOLOGY_POD_NAME, ip: host, path: url.pathname, args: process.argv.slice(2) }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ pod: process.env.TOPOLOGY_POD_NAME, ip: host, path: url.pathname, args: process.argv.slice(2) }));
   }
 });
 
 const server = new grpc.Server();
 server.addService(healthServiceDefinition, {
-  Check: (_call: grpc.ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>, cb: grpc.sendUnaryData<HealthCheckResponse>) => cb(null, { status: healthy ? 1 : 2 }),
+  Check: (_call: grpc.ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>, cb: grpc.sendUnaryData<HealthCheckResponse>) =>
+    cb(null, { status: healthy ? 1 : 2 }),
 });
 
 http.listen(httpPort, host, () => log.info('http listening', { host, port: httpPort }));

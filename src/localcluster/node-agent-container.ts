@@ -92,8 +92,14 @@ export class ContainerRunner {
   /** A copy of the current state for status reporting. */
   snapshot(): ContainerSnapshot {
     return {
-      name: this.spec.name, image: this.spec.image, state: this.state, lastState: this.lastState,
-      restartCount: this.restartCount, ready: this.ready, started: this.started, done: this.done,
+      name: this.spec.name,
+      image: this.spec.image,
+      state: this.state,
+      lastState: this.lastState,
+      restartCount: this.restartCount,
+      ready: this.ready,
+      started: this.started,
+      done: this.done,
       ...(this.child?.pid !== undefined && this.state.running ? { pid: this.child.pid } : {}),
     };
   }
@@ -148,7 +154,16 @@ export class ContainerRunner {
     const exitCode = code ?? (signal ? 128 + (signalNumber(signal) ?? 15) : 1);
     const startedAt = this.state.running?.startedAt ?? new Date();
     const why = reason ?? (exitCode === 0 ? 'Completed' : 'Error');
-    this.state = { terminated: { exitCode, reason: why, startedAt, finishedAt: new Date(), ...(signal ? { signal: signalNumber(signal) ?? 0 } : {}), ...(message ? { message } : {}) } };
+    this.state = {
+      terminated: {
+        exitCode,
+        reason: why,
+        startedAt,
+        finishedAt: new Date(),
+        ...(signal ? { signal: signalNumber(signal) ?? 0 } : {}),
+        ...(message ? { message } : {}),
+      },
+    };
     this.ready = false;
     this.log.info('container exited', { container: this.spec.name, exitCode, signal, reason: why });
     const waiters = this.exitWaiters;
@@ -186,15 +201,17 @@ export class ContainerRunner {
       this.started = true;
       if (!readinessProbe) this.ready = true;
       this.onChange();
-      if (readinessProbe) this.probeLoop(gen, readinessProbe, target, (ok) => {
-        if (ok !== this.ready) {
-          this.ready = ok;
-          this.onChange();
-        }
-      });
-      if (livenessProbe) this.probeLoop(gen, livenessProbe, target, (ok, message) => {
-        if (!ok) this.livenessFailed(gen, message);
-      });
+      if (readinessProbe)
+        this.probeLoop(gen, readinessProbe, target, (ok) => {
+          if (ok !== this.ready) {
+            this.ready = ok;
+            this.onChange();
+          }
+        });
+      if (livenessProbe)
+        this.probeLoop(gen, livenessProbe, target, (ok, message) => {
+          if (!ok) this.livenessFailed(gen, message);
+        });
     };
     if (startupProbe) {
       this.probeLoop(gen, startupProbe, target, (ok, message, stop) => {

@@ -63,20 +63,35 @@ function bracketKey(path: string, prefix: string): string | undefined {
 export function fieldRefValue(pod: V1Pod, ref: V1ObjectFieldSelector, facts: PodRuntimeFacts): string {
   const p = ref.fieldPath;
   switch (p) {
-    case 'metadata.name': return pod.metadata?.name ?? '';
-    case 'metadata.namespace': return pod.metadata?.namespace ?? '';
-    case 'metadata.uid': return pod.metadata?.uid ?? '';
-    case 'spec.nodeName': return facts.nodeName;
-    case 'spec.serviceAccountName': return pod.spec?.serviceAccountName ?? 'default';
-    case 'status.podIP': case 'status.podIPs': return facts.podIP;
-    case 'status.hostIP': case 'status.hostIPs': return facts.hostIP;
+    case 'metadata.name':
+      return pod.metadata?.name ?? '';
+    case 'metadata.namespace':
+      return pod.metadata?.namespace ?? '';
+    case 'metadata.uid':
+      return pod.metadata?.uid ?? '';
+    case 'spec.nodeName':
+      return facts.nodeName;
+    case 'spec.serviceAccountName':
+      return pod.spec?.serviceAccountName ?? 'default';
+    case 'status.podIP':
+    case 'status.podIPs':
+      return facts.podIP;
+    case 'status.hostIP':
+    case 'status.hostIPs':
+      return facts.hostIP;
   }
   const label = bracketKey(p, 'metadata.labels');
   if (label !== undefined) return pod.metadata?.labels?.[label] ?? '';
   const annotation = bracketKey(p, 'metadata.annotations');
   if (annotation !== undefined) return pod.metadata?.annotations?.[annotation] ?? '';
-  if (p === 'metadata.labels') return Object.entries(pod.metadata?.labels ?? {}).map(([k, v]) => `${k}="${v}"`).join('\n');
-  if (p === 'metadata.annotations') return Object.entries(pod.metadata?.annotations ?? {}).map(([k, v]) => `${k}="${v}"`).join('\n');
+  if (p === 'metadata.labels')
+    return Object.entries(pod.metadata?.labels ?? {})
+      .map(([k, v]) => `${k}="${v}"`)
+      .join('\n');
+  if (p === 'metadata.annotations')
+    return Object.entries(pod.metadata?.annotations ?? {})
+      .map(([k, v]) => `${k}="${v}"`)
+      .join('\n');
   throw new Error(`unsupported downward API fieldPath "${p}"`);
 }
 
@@ -92,7 +107,11 @@ export function resourceFieldValue(pod: V1Pod, ref: V1ResourceFieldSelector, def
 
 /** The container's final environment (see the file comment for order and sources). */
 export async function containerEnv(
-  pod: V1Pod, container: V1Container, facts: PodRuntimeFacts, source: ConfigSource, base: Record<string, string>,
+  pod: V1Pod,
+  container: V1Container,
+  facts: PodRuntimeFacts,
+  source: ConfigSource,
+  base: Record<string, string>,
 ): Promise<Record<string, string>> {
   const ns = pod.metadata?.namespace ?? 'default';
   const env: Record<string, string> = { ...base };

@@ -59,7 +59,10 @@ export class IpPool {
    * @param network the second octet N of 127.N.x.y (0-255)
    * @param busy addresses to skip although free in this pool (default: those with a listener)
    */
-  constructor(network = 0, private readonly busy: () => Set<string> = listeningAddresses) {
+  constructor(
+    network = 0,
+    private readonly busy: () => Set<string> = listeningAddresses,
+  ) {
     if (!Number.isInteger(network) || network < 0 || network > 255) throw new Error(`pod network must be 0-255, got ${network}`);
     this.first = ((127 << 24) >>> 0) + (network << 16) + (1 << 8) + 1;
     this.last = ((127 << 24) >>> 0) + (network << 16) + (255 << 8) + 254;

@@ -39,9 +39,15 @@ async function main(): Promise<void> {
   const stateDir = values['state-dir'] ?? join(tmpdir(), `topology-node-agent-${nodeName}`);
   mkdirSync(stateDir, { recursive: true });
   const agent = new NodeAgent({
-    kubeConfig: kc, nodeName, stateDir, clusterId: values['cluster-id']!, images: loadImageMap(values.images),
+    kubeConfig: kc,
+    nodeName,
+    stateDir,
+    clusterId: values['cluster-id']!,
+    images: loadImageMap(values.images),
     backoff: { ...KUBELET_BACKOFF, baseMs: Number(values['restart-backoff-ms']) },
-    podNetwork: Number(values['pod-network']), kubeletVersion: controlPlaneVersions().kubernetes, log,
+    podNetwork: Number(values['pod-network']),
+    kubeletVersion: controlPlaneVersions().kubernetes,
+    log,
   });
   let stopping = false;
   const shutdown = (signal: string): void => {

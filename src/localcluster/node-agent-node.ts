@@ -9,9 +9,7 @@
  * 250 so charts with ordinary requests schedule on a small machine; memory is the machine's.
  */
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
-import {
-  PatchStrategy, setHeaderOptions, type CoordinationV1Api, type CoreV1Api, type V1Node, type V1NodeCondition,
-} from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type CoordinationV1Api, type CoreV1Api, type V1Node, type V1NodeCondition } from '@kubernetes/client-node';
 import type { Logger } from './logger.js';
 import { isNotFound } from './node-agent-pod.js';
 
@@ -45,18 +43,36 @@ function conditions(now: Date): V1NodeCondition[] {
 export function nodeObject(r: NodeRegistration): V1Node {
   const resources = { cpu: r.cpu, memory: r.memory, pods: r.pods, 'ephemeral-storage': '100Gi' };
   return {
-    apiVersion: 'v1', kind: 'Node',
+    apiVersion: 'v1',
+    kind: 'Node',
     metadata: {
       name: r.name,
-      labels: { 'kubernetes.io/hostname': r.name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': arch() === 'x64' ? 'amd64' : arch(), 'topology.foundation.dev/local-node': 'true' },
+      labels: {
+        'kubernetes.io/hostname': r.name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': arch() === 'x64' ? 'amd64' : arch(),
+        'topology.foundation.dev/local-node': 'true',
+      },
     },
     spec: {},
     status: {
-      capacity: resources, allocatable: resources, conditions: conditions(new Date()),
-      addresses: [{ type: 'InternalIP', address: r.hostIP }, { type: 'Hostname', address: r.name }],
+      capacity: resources,
+      allocatable: resources,
+      conditions: conditions(new Date()),
+      addresses: [
+        { type: 'InternalIP', address: r.hostIP },
+        { type: 'Hostname', address: r.name },
+      ],
       nodeInfo: {
-        machineID: hostname(), systemUUID: hostname(), bootID: '', kernelVersion: release(), osImage: 'local processes (topology-operator node agent)',
-        containerRuntimeVersion: 'local-process://1', kubeletVersion: r.kubeletVersion, kubeProxyVersion: '', operatingSystem: 'linux',
+        machineID: hostname(),
+        systemUUID: hostname(),
+        bootID: '',
+        kernelVersion: release(),
+        osImage: 'local processes (topology-operator node agent)',
+        containerRuntimeVersion: 'local-process://1',
+        kubeletVersion: r.kubeletVersion,
+        kubeProxyVersion: '',
+        operatingSystem: 'linux',
         architecture: arch() === 'x64' ? 'amd64' : arch(),
       },
       daemonEndpoints: { kubeletEndpoint: { Port: 0 } },
@@ -93,7 +109,9 @@ export class NodeHeartbeat {
     await this.postStatus(true);
     await this.renewLease();
     this.timers.push(setInterval(() => void this.renewLease().catch((e: Error) => this.log.warn('lease renewal failed', { error: e.message })), 10_000));
-    this.timers.push(setInterval(() => void this.postStatus(false).catch((e: Error) => this.log.warn('node status update failed', { error: e.message })), 60_000));
+    this.timers.push(
+      setInterval(() => void this.postStatus(false).catch((e: Error) => this.log.warn('node status update failed', { error: e.message })), 60_000),
+    );
   }
 
   /** Stops heartbeating (the node controller will mark the node NotReady after its grace period). */

@@ -67,7 +67,11 @@ export class PodWorker {
   private dirty = false;
   private readonly log: Logger;
 
-  constructor(private pod: V1Pod, readonly podIP: string, private readonly env: PodEnvironment) {
+  constructor(
+    private pod: V1Pod,
+    readonly podIP: string,
+    private readonly env: PodEnvironment,
+  ) {
     this.podDir = join(env.stateDir, 'pods', podKey(pod));
     this.logDir = join(env.stateDir, 'logs', podKey(pod));
     this.log = env.log.child({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, podIP });
@@ -91,14 +95,24 @@ export class PodWorker {
     const unknown = all.filter((c) => lookupImage(this.env.images, c.image ?? '') === undefined);
     if (unknown.length > 0) {
       const known = Object.keys(this.env.images).join(', ');
-      this.block('ErrImagePull', `image "${unknown[0]!.image}" is not known to the local node agent (known: ${known}); map it to a local command with $TOPOLOGY_NODE_AGENT_IMAGES`);
+      this.block(
+        'ErrImagePull',
+        `image "${unknown[0]!.image}" is not known to the local node agent (known: ${known}); map it to a local command with $TOPOLOGY_NODE_AGENT_IMAGES`,
+      );
       return;
     }
     // Volumes and environment may wait for Secrets/ConfigMaps that appear later: retry.
     let volumes: Map<string, string> | undefined;
     while (!this.terminating) {
       try {
-        volumes = await materialiseVolumes({ pod: this.pod, facts: this.facts(), source: this.env.source, podDir: this.podDir, stateDir: this.env.stateDir, caCertPem: this.env.caCertPem });
+        volumes = await materialiseVolumes({
+          pod: this.pod,
+          facts: this.facts(),
+          source: this.env.source,
+          podDir: this.podDir,
+          stateDir: this.env.stateDir,
+          caCertPem: this.env.caCertPem,
+        });
         break;
       } catch (err) {
         this.block('CreateContainerConfigError', (err as Error).message);
@@ -181,12 +195,27 @@ export class PodWorker {
       }
     }
     if (built === undefined) return undefined;
-    return new ContainerRunner({
-      name: c.name, image: c.image ?? '', argv: built.argv, env: built.env, cwd: c.workingDir ? built.rewrite(c.workingDir) : built.root,
-      logFile: join(this.logDir, `${c.name}.log`), ports: c.ports ?? [], restartPolicy: policy,
-      readinessProbe: c.readinessProbe, livenessProbe: c.livenessProbe, startupProbe: c.startupProbe,
-      terminationGraceSeconds: this.pod.spec?.terminationGracePeriodSeconds ?? 30, podIP: this.podIP, rewrite: built.rewrite,
-    }, this.log, () => this.changed(), this.env.backoff);
+    return new ContainerRunner(
+      {
+        name: c.name,
+        image: c.image ?? '',
+        argv: built.argv,
+        env: built.env,
+        cwd: c.workingDir ? built.rewrite(c.workingDir) : built.root,
+        logFile: join(this.logDir, `${c.name}.log`),
+        ports: c.ports ?? [],
+        restartPolicy: policy,
+        readinessProbe: c.readinessProbe,
+        livenessProbe: c.livenessProbe,
+        startupProbe: c.startupProbe,
+        terminationGraceSeconds: this.pod.spec?.terminationGracePeriodSeconds ?? 30,
+        podIP: this.podIP,
+        rewrite: built.rewrite,
+      },
+      this.log,
+      () => this.changed(),
+      this.env.backoff,
+    );
   }
 
   private block(reason: string, message: string): void {
@@ -234,8 +263,11 @@ export class PodWorker {
   private async writeStatus(): Promise<void> {
     const spec = this.pod.spec!;
     const status = buildPodStatus({
-      podIP: this.podIP, hostIP: this.env.hostIP, startTime: this.startTime,
-      init: this.init.map((r) => r.snapshot()), initCount: spec.initContainers?.length ?? 0,
+      podIP: this.podIP,
+      hostIP: this.env.hostIP,
+      startTime: this.startTime,
+      init: this.init.map((r) => r.snapshot()),
+      initCount: spec.initContainers?.length ?? 0,
       containers: this.containers.map((r) => r.snapshot()),
       ...(this.blocked ? { blocked: { ...this.blocked, containers: spec.containers.map((c) => ({ name: c.name, image: c.image ?? '' })) } } : {}),
       previous: this.conditions,
@@ -257,7 +289,11 @@ export class PodWorker {
   private async annotateLogDir(): Promise<void> {
     try {
       await this.env.core.patchNamespacedPod(
-        { name: this.pod.metadata!.name!, namespace: this.pod.metadata!.namespace!, body: { metadata: { annotations: { [LOG_DIR_ANNOTATION]: this.logDir } } } },
+        {
+          name: this.pod.metadata!.name!,
+          namespace: this.pod.metadata!.namespace!,
+          body: { metadata: { annotations: { [LOG_DIR_ANNOTATION]: this.logDir } } },
+        },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
     } catch (err) {

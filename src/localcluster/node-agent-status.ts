@@ -4,7 +4,7 @@
  *
  * Phase (as the kubelet computes it): Pending until every container has started at least once
  * (or an init container is still to finish); Succeeded / Failed when every container is done for
- * good (all exit 0 → Succeeded); otherwise Running. Conditions: PodScheduled, 
+ * good (all exit 0 → Succeeded); otherwise Running. Conditions: PodScheduled,
  * PodReadyToStartContainers (the pod IP exists), Initialized (init containers done),
  * ContainersReady and Ready (every container ready).
  */
@@ -28,9 +28,15 @@ export interface PodStatusInput {
 
 function toStatus(s: ContainerSnapshot): V1ContainerStatus {
   return {
-    name: s.name, image: s.image, imageID: `local://${s.image}`,
+    name: s.name,
+    image: s.image,
+    imageID: `local://${s.image}`,
     containerID: s.pid !== undefined ? `local-process://${s.pid}` : undefined,
-    state: s.state, lastState: s.lastState, ready: s.ready, started: s.started, restartCount: s.restartCount,
+    state: s.state,
+    lastState: s.lastState,
+    ready: s.ready,
+    started: s.started,
+    restartCount: s.restartCount,
   } as V1ContainerStatus;
 }
 
@@ -44,12 +50,19 @@ export function buildPodStatus(input: PodStatusInput): V1PodStatus {
   const initFailed = input.init.some((s) => s.done && !hasExitedZero(s));
   const containerStatuses: V1ContainerStatus[] = input.blocked
     ? input.blocked.containers.map((c) => ({
-        name: c.name, image: c.image, imageID: '', ready: false, started: false, restartCount: 0,
+        name: c.name,
+        image: c.image,
+        imageID: '',
+        ready: false,
+        started: false,
+        restartCount: 0,
         state: { waiting: { reason: input.blocked!.reason, message: input.blocked!.message } },
       }))
     : input.containers.map(toStatus);
   const all = input.containers;
-  const started = all.length > 0 && all.every((s) => s.state.running !== undefined || s.state.terminated !== undefined || s.restartCount > 0 || s.lastState.terminated !== undefined);
+  const started =
+    all.length > 0 &&
+    all.every((s) => s.state.running !== undefined || s.state.terminated !== undefined || s.restartCount > 0 || s.lastState.terminated !== undefined);
   const allDone = all.length > 0 && all.every((s) => s.done);
   let phase: string;
   if (initFailed) phase = 'Failed';

@@ -61,8 +61,11 @@ function writeItems(dir: string, data: Record<string, string>, items: V1KeyToPat
 function writeDownward(dir: string, files: V1DownwardAPIVolumeFile[], ctx: VolumeContext): void {
   mkdirSync(dir, { recursive: true });
   for (const f of files) {
-    const value = f.fieldRef ? fieldRefValue(ctx.pod, f.fieldRef, ctx.facts)
-      : f.resourceFieldRef ? resourceFieldValue(ctx.pod, f.resourceFieldRef, ctx.pod.spec?.containers[0]?.name ?? '') : '';
+    const value = f.fieldRef
+      ? fieldRefValue(ctx.pod, f.fieldRef, ctx.facts)
+      : f.resourceFieldRef
+        ? resourceFieldValue(ctx.pod, f.resourceFieldRef, ctx.pod.spec?.containers[0]?.name ?? '')
+        : '';
     const file = join(dir, f.path);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, value);
@@ -113,7 +116,9 @@ async function materialiseOne(v: V1Volume, dir: string, ctx: VolumeContext): Pro
   } else if (v.hostPath) {
     return v.hostPath.path;
   } else {
-    throw new Error(`volume "${v.name}": unsupported volume type (supported: emptyDir, secret, configMap, downwardAPI, projected, persistentVolumeClaim, hostPath)`);
+    throw new Error(
+      `volume "${v.name}": unsupported volume type (supported: emptyDir, secret, configMap, downwardAPI, projected, persistentVolumeClaim, hostPath)`,
+    );
   }
   return dir;
 }

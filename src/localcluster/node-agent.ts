@@ -13,9 +13,7 @@
  * Stopping the agent stops every pod process (pods stay in the API, as with a stopped kubelet).
  */
 import { readFileSync } from 'node:fs';
-import {
-  CoordinationV1Api, CoreV1Api, KubeConfig, ListWatch, Watch, type V1Pod,
-} from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, KubeConfig, ListWatch, Watch, type V1Pod } from '@kubernetes/client-node';
 import { buildRoot, packageRoot } from '../paths.js';
 import type { Logger } from './logger.js';
 import { KUBELET_BACKOFF, type BackoffConfig } from './node-agent-container.js';
@@ -71,16 +69,32 @@ export class NodeAgent {
   /** Registers the node and starts running its pods. */
   async start(): Promise<void> {
     const kc = this.opts.kubeConfig;
-    this.heartbeat = new NodeHeartbeat(this.core, kc.makeApiClient(CoordinationV1Api), {
-      name: this.nodeName, hostIP: '127.0.0.1', kubeletVersion: this.opts.kubeletVersion ?? 'v1.34.0', ...defaultCapacity(),
-    }, this.log);
+    this.heartbeat = new NodeHeartbeat(
+      this.core,
+      kc.makeApiClient(CoordinationV1Api),
+      {
+        name: this.nodeName,
+        hostIP: '127.0.0.1',
+        kubeletVersion: this.opts.kubeletVersion ?? 'v1.34.0',
+        ...defaultCapacity(),
+      },
+      this.log,
+    );
     await this.heartbeat.start();
     const fieldSelector = `spec.nodeName=${this.nodeName}`;
     // ListWatch doubles its reconnect delay on every reconnect (up to 30 s) and never resets it while
     // running: cap it at 1 s so a watch the apiserver closes after its timeout resumes at once.
-    const informer = new ListWatch<V1Pod>('/api/v1/pods', new Watch(kc), () => this.core.listPodForAllNamespaces({ fieldSelector }), false, undefined, fieldSelector, {
-      delayFn: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 1000))),
-    });
+    const informer = new ListWatch<V1Pod>(
+      '/api/v1/pods',
+      new Watch(kc),
+      () => this.core.listPodForAllNamespaces({ fieldSelector }),
+      false,
+      undefined,
+      fieldSelector,
+      {
+        delayFn: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 1000))),
+      },
+    );
     this.informer = informer;
     informer.on('add', (p) => this.reconcile(p));
     informer.on('update', (p) => this.reconcile(p));
@@ -115,11 +129,18 @@ export class NodeAgent {
     // hostNetwork pods share the node's address, as in a real cluster.
     const ip = pod.spec?.hostNetwork ? '127.0.0.1' : previousIP && this.ips.reserve(previousIP) ? previousIP : this.ips.allocate();
     const w = new PodWorker(pod, ip, {
-      core: this.core, images: this.images,
+      core: this.core,
+      images: this.images,
       placeholders: { node: process.execPath, buildRoot: buildRoot(), packageRoot: packageRoot() },
-      stateDir: this.opts.stateDir, nodeName: this.nodeName, hostIP: '127.0.0.1', clusterId: this.opts.clusterId ?? 'local',
-      apiserver: apiserverAddress(this.opts.kubeConfig), caCertPem: clusterCa(this.opts.kubeConfig),
-      source: this.source(), backoff: this.opts.backoff ?? KUBELET_BACKOFF, log: this.log,
+      stateDir: this.opts.stateDir,
+      nodeName: this.nodeName,
+      hostIP: '127.0.0.1',
+      clusterId: this.opts.clusterId ?? 'local',
+      apiserver: apiserverAddress(this.opts.kubeConfig),
+      caCertPem: clusterCa(this.opts.kubeConfig),
+      source: this.source(),
+      backoff: this.opts.backoff ?? KUBELET_BACKOFF,
+      log: this.log,
     });
     this.workers.set(key, w);
     this.log.info('starting pod', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, podIP: ip });
@@ -139,7 +160,9 @@ export class NodeAgent {
       }
       try {
         await this.core.deleteNamespacedPod({
-          name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, gracePeriodSeconds: 0,
+          name: pod.metadata!.name!,
+          namespace: pod.metadata!.namespace!,
+          gracePeriodSeconds: 0,
           body: { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata!.uid! } },
         });
       } catch (err) {
@@ -201,7 +224,10 @@ export class NodeAgent {
       async configMap(namespace, name) {
         try {
           const c = await core.readNamespacedConfigMap({ name, namespace });
-          return { ...(c.data ?? {}), ...Object.fromEntries(Object.entries(c.binaryData ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])) };
+          return {
+            ...(c.data ?? {}),
+            ...Object.fromEntries(Object.entries(c.binaryData ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])),
+          };
         } catch (err) {
           if (isNotFound(err)) return undefined;
           throw err;

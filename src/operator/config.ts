@@ -77,7 +77,8 @@ export interface SidecarTlsFiles {
 }
 
 /** Parse result: a config, a request for help, or an error message. */
-export type OperatorConfigResult = { readonly ok: true; readonly config: OperatorConfig } | { readonly ok: false; readonly help: boolean; readonly error: string };
+export type OperatorConfigResult =
+  { readonly ok: true; readonly config: OperatorConfig } | { readonly ok: false; readonly help: boolean; readonly error: string };
 
 /** Usage text. */
 export const USAGE = `usage: topology-operator [flags]
@@ -112,9 +113,28 @@ export const USAGE = `usage: topology-operator [flags]
   --log-level LEVEL              error|warn|info|debug (env LOG_LEVEL; default info)`;
 
 const FLAGS = new Set([
-  'kubeconfig', 'namespaces', 'metrics-port', 'health-port', 'bind-address', 'leader-elect', 'lease-namespace', 'lease-name',
-  'lease-duration-ms', 'renew-deadline-ms', 'retry-period-ms', 'concurrency', 'token-file', 'token-refresh-ms', 'sidecar-concurrency', 'sidecar-timeout-ms', 'log-level',
-  'sidecar-tls-ca-file', 'sidecar-tls-cert-file', 'sidecar-tls-key-file', 'sidecar-tls-server-name', 'sidecar-tls-refresh-ms',
+  'kubeconfig',
+  'namespaces',
+  'metrics-port',
+  'health-port',
+  'bind-address',
+  'leader-elect',
+  'lease-namespace',
+  'lease-name',
+  'lease-duration-ms',
+  'renew-deadline-ms',
+  'retry-period-ms',
+  'concurrency',
+  'token-file',
+  'token-refresh-ms',
+  'sidecar-concurrency',
+  'sidecar-timeout-ms',
+  'log-level',
+  'sidecar-tls-ca-file',
+  'sidecar-tls-cert-file',
+  'sidecar-tls-key-file',
+  'sidecar-tls-server-name',
+  'sidecar-tls-refresh-ms',
 ]);
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'];
@@ -148,10 +168,12 @@ function sidecarTls(flags: ReadonlyMap<string, string>, env: Readonly<Record<str
   if (typeof refreshMs === 'string') return refreshMs;
   if ((certFile === undefined) !== (keyFile === undefined)) return '--sidecar-tls-cert-file and --sidecar-tls-key-file must be given together';
   if (caFile === undefined) {
-    if (certFile !== undefined || serverName !== undefined || refreshText !== undefined) return '--sidecar-tls-cert-file, --sidecar-tls-key-file, --sidecar-tls-server-name and --sidecar-tls-refresh-ms need --sidecar-tls-ca-file (the CA that signed the sidecars\' certificate)';
+    if (certFile !== undefined || serverName !== undefined || refreshText !== undefined)
+      return "--sidecar-tls-cert-file, --sidecar-tls-key-file, --sidecar-tls-server-name and --sidecar-tls-refresh-ms need --sidecar-tls-ca-file (the CA that signed the sidecars' certificate)";
     return undefined;
   }
-  if (serverName !== undefined && (serverName.length > 253 || !DNS_SUBDOMAIN.test(serverName))) return `--sidecar-tls-server-name must be a DNS name such as topology-sidecar.default.svc, got "${serverName}"`;
+  if (serverName !== undefined && (serverName.length > 253 || !DNS_SUBDOMAIN.test(serverName)))
+    return `--sidecar-tls-server-name must be a DNS name such as topology-sidecar.default.svc, got "${serverName}"`;
   return { caFile, certFile, keyFile, serverName, refreshMs };
 }
 
@@ -176,7 +198,10 @@ export function parseOperatorConfig(argv: readonly string[], env: Readonly<Recor
     return raw === undefined ? def : parse(raw, flag);
   };
 
-  const namespaces = (flags.get('namespaces') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const namespaces = (flags.get('namespaces') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const ns of namespaces) if (!DNS_LABEL.test(ns)) return fail(`--namespaces: "${ns}" is not a valid namespace name`);
   const metricsPort = num('metrics-port', DEFAULT_METRICS_PORT, port);
   if (typeof metricsPort === 'string') return fail(metricsPort);
@@ -196,7 +221,8 @@ export function parseOperatorConfig(argv: readonly string[], env: Readonly<Recor
   if (typeof retryPeriodMs === 'string') return fail(retryPeriodMs);
   // client-go's own checks (leaderelection.NewLeaderElector).
   if (leaseDurationMs <= renewDeadlineMs) return fail(`--lease-duration-ms (${leaseDurationMs}) must be greater than --renew-deadline-ms (${renewDeadlineMs})`);
-  if (renewDeadlineMs <= 1.2 * retryPeriodMs) return fail(`--renew-deadline-ms (${renewDeadlineMs}) must be greater than 1.2 × --retry-period-ms (${retryPeriodMs})`);
+  if (renewDeadlineMs <= 1.2 * retryPeriodMs)
+    return fail(`--renew-deadline-ms (${renewDeadlineMs}) must be greater than 1.2 × --retry-period-ms (${retryPeriodMs})`);
   const concurrency = num('concurrency', DEFAULT_CONCURRENCY, positive);
   if (typeof concurrency === 'string') return fail(concurrency);
   const sidecarConcurrency = num('sidecar-concurrency', DEFAULT_SIDECAR_CONCURRENCY, positive);
@@ -211,7 +237,8 @@ export function parseOperatorConfig(argv: readonly string[], env: Readonly<Recor
   const tokenRefreshText = flags.get('token-refresh-ms') ?? env['TOKEN_REFRESH_MS'];
   const tokenRefreshMs = tokenRefreshText !== undefined && tokenRefreshText !== '' ? positive(tokenRefreshText, 'token-refresh-ms') : DEFAULT_TOKEN_REFRESH_MS;
   if (typeof tokenRefreshMs === 'string') return fail(tokenRefreshMs);
-  if (tokenRefreshText !== undefined && tokenRefreshText !== '' && (tokenFile === undefined || tokenFile === '')) return fail('--token-refresh-ms needs --token-file (it is how often the file is re-read)');
+  if (tokenRefreshText !== undefined && tokenRefreshText !== '' && (tokenFile === undefined || tokenFile === ''))
+    return fail('--token-refresh-ms needs --token-file (it is how often the file is re-read)');
   const tls = sidecarTls(flags, env);
   if (typeof tls === 'string') return fail(tls);
   return {

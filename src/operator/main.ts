@@ -68,12 +68,13 @@ async function main(): Promise<void> {
           else logger.info('cluster token file reloaded: the first token is sent to the sidecars', { tokenFile, tokens: change.accepted });
         })
       : undefined;
-  const stopWatchingCertificate = transport.files !== undefined
-    ? onCertificateChange(transport.files, (change) => {
-        if ('error' in change) logger.error('sidecar TLS files changed and cannot be used', { error: change.error, certFile: config.sidecarTls?.certFile });
-        else logger.info('sidecar TLS client certificate reloaded: new connections use it', { certFile: config.sidecarTls?.certFile, ...change.certificate });
-      })
-    : undefined;
+  const stopWatchingCertificate =
+    transport.files !== undefined
+      ? onCertificateChange(transport.files, (change) => {
+          if ('error' in change) logger.error('sidecar TLS files changed and cannot be used', { error: change.error, certFile: config.sidecarTls?.certFile });
+          else logger.info('sidecar TLS client certificate reloaded: new connections use it', { certFile: config.sidecarTls?.certFile, ...change.certificate });
+        })
+      : undefined;
 
   const kubeConfig = new PooledKubeConfig();
   try {
@@ -94,7 +95,11 @@ async function main(): Promise<void> {
     logger.error('operator failed to start', { error: (err as Error).message });
     process.exit(1);
   }
-  logger.info('operator started', { namespaces: config.namespaces.length > 0 ? config.namespaces : 'all', leaderElect: config.leaderElect, lease: `${config.leaseNamespace}/${config.leaseName}` });
+  logger.info('operator started', {
+    namespaces: config.namespaces.length > 0 ? config.namespaces : 'all',
+    leaderElect: config.leaderElect,
+    lease: `${config.leaseNamespace}/${config.leaseName}`,
+  });
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -30,13 +30,43 @@ export class OperatorMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.switchesTotal = new Counter({ name: 'topology_switches_total', help: 'Finished topology switch attempts by from, to, trigger and result.', labelNames: ['from', 'to', 'trigger', 'result'], registers });
-    this.current = new Gauge({ name: 'topology_current', help: 'Committed topology of each ClusterTopology (1 for the current one).', labelNames: ['namespace', 'name', 'topology'], registers });
-    this.rolloutStep = new Gauge({ name: 'topology_rollout_step', help: 'Step index of the switch in flight (0 while preparing, -1 when none).', labelNames: ['namespace', 'name'], registers });
-    this.rolloutStage = new Gauge({ name: 'topology_rollout_stage', help: 'Stage of the latest switch (1 for the current stage).', labelNames: ['namespace', 'name', 'stage'], registers });
-    this.members = new Gauge({ name: 'topology_members', help: 'Member pods by state (total, ready, on_target).', labelNames: ['namespace', 'name', 'state'], registers });
+    this.switchesTotal = new Counter({
+      name: 'topology_switches_total',
+      help: 'Finished topology switch attempts by from, to, trigger and result.',
+      labelNames: ['from', 'to', 'trigger', 'result'],
+      registers,
+    });
+    this.current = new Gauge({
+      name: 'topology_current',
+      help: 'Committed topology of each ClusterTopology (1 for the current one).',
+      labelNames: ['namespace', 'name', 'topology'],
+      registers,
+    });
+    this.rolloutStep = new Gauge({
+      name: 'topology_rollout_step',
+      help: 'Step index of the switch in flight (0 while preparing, -1 when none).',
+      labelNames: ['namespace', 'name'],
+      registers,
+    });
+    this.rolloutStage = new Gauge({
+      name: 'topology_rollout_stage',
+      help: 'Stage of the latest switch (1 for the current stage).',
+      labelNames: ['namespace', 'name', 'stage'],
+      registers,
+    });
+    this.members = new Gauge({
+      name: 'topology_members',
+      help: 'Member pods by state (total, ready, on_target).',
+      labelNames: ['namespace', 'name', 'state'],
+      registers,
+    });
     this.epoch = new Gauge({ name: 'topology_epoch', help: 'Committed epoch of each ClusterTopology.', labelNames: ['namespace', 'name'], registers });
-    this.sidecarCalls = new Counter({ name: 'topology_sidecar_calls_total', help: 'Control calls to member sidecars by method and result (ok, error).', labelNames: ['method', 'result'], registers });
+    this.sidecarCalls = new Counter({
+      name: 'topology_sidecar_calls_total',
+      help: 'Control calls to member sidecars by method and result (ok, error).',
+      labelNames: ['method', 'result'],
+      registers,
+    });
   }
 
   /** Counts the history entries in `after` that were not in `before`. */

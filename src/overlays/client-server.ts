@@ -472,8 +472,6 @@ export class ClientServer implements Overlay<ClientServerMessage, ClientServerTi
 
   // ---- helpers ---------------------------------------------------------------------------
 
-
-
   private sendTo(to: NodeId, message: ClientServerMessage, out: Output[]): void {
     this.stats.messagesSent++;
     out.push({ kind: 'send', to, message });

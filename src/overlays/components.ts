@@ -54,7 +54,11 @@ export function mutualLinks<N>(views: ReadonlyMap<N, Iterable<N>>): Map<N, N[]> 
   const sets = new Map<N, Set<N>>();
   for (const [n, view] of views) sets.set(n, new Set(view));
   const out = new Map<N, N[]>();
-  for (const [n, view] of sets) out.set(n, [...view].filter((peer) => sets.get(peer)?.has(n) === true));
+  for (const [n, view] of sets)
+    out.set(
+      n,
+      [...view].filter((peer) => sets.get(peer)?.has(n) === true),
+    );
   return out;
 }
 

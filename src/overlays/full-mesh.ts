@@ -237,8 +237,6 @@ export class FullMesh implements Overlay<FullMeshMessage, FullMeshTimer> {
     this.left = true;
   }
 
-
-
   private sendTo(to: NodeId, message: FullMeshMessage, out: Output[]): void {
     this.stats.messagesSent++;
     out.push({ kind: 'send', to, message });

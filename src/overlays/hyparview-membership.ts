@@ -391,7 +391,15 @@ export class HyParViewMembership {
     const list = this.knownMembers;
     for (let i = 0; i < REJOIN_PICKS && list.length > 0; i++) {
       const peer = pickOne(this.random, list);
-      if (peer === undefined || peer === this.self || this.active.includes(peer) || this.passive.includes(peer) || this.pending.has(peer) || this.tried.has(peer)) continue;
+      if (
+        peer === undefined ||
+        peer === this.self ||
+        this.active.includes(peer) ||
+        this.passive.includes(peer) ||
+        this.pending.has(peer) ||
+        this.tried.has(peer)
+      )
+        continue;
       this.pending.set(peer, now);
       this.send(out, peer, { type: 'hyparview.neighbor', high: force || this.active.length * 2 < this.config.activeViewSize });
       return;
@@ -454,7 +462,14 @@ export class HyParViewMembership {
       if (this.shuffles.size <= SHUFFLES_REMEMBERED) break;
       this.shuffles.delete(old);
     }
-    this.send(out, target, { type: 'hyparview.shuffle', peer: this.self, peers: [this.self, ...ids], ttl: this.config.shuffleRandomWalkLength, round, route: [] });
+    this.send(out, target, {
+      type: 'hyparview.shuffle',
+      peer: this.self,
+      peers: [this.self, ...ids],
+      ttl: this.config.shuffleRandomWalkLength,
+      round,
+      route: [],
+    });
   }
 
   /**

@@ -14,7 +14,15 @@ import type { Random } from './random.js';
 import type { HyParViewConfig } from './hyparview-config.js';
 import type { HyParViewMembershipMessage, HyParViewTimer } from './hyparview-messages.js';
 import { HyParViewMembership, type HyParViewMembershipInput, type HyParViewMembershipOutput } from './hyparview-membership.js';
-import { isPlumtreeMessage, isPlumtreeTimer, Plumtree, type PlumtreeConfig, type PlumtreeMessage, type PlumtreeOutput, type PlumtreeTimer } from './plumtree.js';
+import {
+  isPlumtreeMessage,
+  isPlumtreeTimer,
+  Plumtree,
+  type PlumtreeConfig,
+  type PlumtreeMessage,
+  type PlumtreeOutput,
+  type PlumtreeTimer,
+} from './plumtree.js';
 
 /** Everything PubSub puts on the wire: membership and broadcast-tree messages. */
 export type PubSubMessage = HyParViewMembershipMessage | PlumtreeMessage;

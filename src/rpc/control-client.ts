@@ -15,7 +15,13 @@ import type { ProbeReply__Output } from './generated/topology/v1/ProbeReply.js';
 import type { PrepareRequest } from './generated/topology/v1/PrepareRequest.js';
 import type { SetMembersReply__Output } from './generated/topology/v1/SetMembersReply.js';
 
-export type { SidecarState__Output as SidecarState, SidecarMetrics__Output as SidecarMetrics, SwitchReply__Output as SwitchReply, ProbeReply__Output as ProbeReply, PrepareRequest };
+export type {
+  SidecarState__Output as SidecarState,
+  SidecarMetrics__Output as SidecarMetrics,
+  SwitchReply__Output as SwitchReply,
+  ProbeReply__Output as ProbeReply,
+  PrepareRequest,
+};
 
 /** Default deadline of a Control call (ms). */
 export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
@@ -96,7 +102,11 @@ export class ControlClient {
 
   /** Probe broadcasts over `epoch`; the call's deadline stretches to cover the probe's own timeout. */
   probe(epoch: number, count: number, timeoutMs: number, expect: readonly string[] = []): Promise<CallResult<ProbeReply__Output>> {
-    return this.call(this.client.Probe.bind(this.client) as Invoke<object, ProbeReply__Output>, { epoch, count, timeoutMs, expect: [...expect] }, timeoutMs + this.timeoutMs);
+    return this.call(
+      this.client.Probe.bind(this.client) as Invoke<object, ProbeReply__Output>,
+      { epoch, count, timeoutMs, expect: [...expect] },
+      timeoutMs + this.timeoutMs,
+    );
   }
 
   setMembers(members: readonly string[]): Promise<CallResult<SetMembersReply__Output>> {

@@ -53,7 +53,11 @@ export function overlayParamOptions(params: OverlayParams__Output | null | undef
   }
   const p = params?.pubsub;
   if (p) {
-    out.pubSub = defined({ lazyPushDelayMs: p.lazyPushDelayMs, graftTimeoutMs: p.graftTimeoutMs, optimizationThreshold: p.optimizationThreshold }) as OverlayParamOptions['pubSub'];
+    out.pubSub = defined({
+      lazyPushDelayMs: p.lazyPushDelayMs,
+      graftTimeoutMs: p.graftTimeoutMs,
+      optimizationThreshold: p.optimizationThreshold,
+    }) as OverlayParamOptions['pubSub'];
   }
   const c = params?.clientServer;
   if (c && c.serverIds.length > 0) out.clientServer = { servers: [...c.serverIds] };
@@ -77,6 +81,7 @@ export function overlayParams(spec: ResolvedSpec, kind: OverlayKind, servers: re
     },
     pubsub: { lazyPushDelayMs: p.lazyPushDelayMs, graftTimeoutMs: p.graftTimeoutMs, optimizationThreshold: p.optimizationThreshold },
   };
-  if (kind === 'ClientServer') params.clientServer = servers !== undefined && servers.length > 0 ? { serverIds: [...servers] } : { servers: spec.overlays.clientServer.servers };
+  if (kind === 'ClientServer')
+    params.clientServer = servers !== undefined && servers.length > 0 ? { serverIds: [...servers] } : { servers: spec.overlays.clientServer.servers };
   return params;
 }

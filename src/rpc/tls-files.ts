@@ -50,7 +50,12 @@ export interface WatchedTlsFiles {
 /** Subject, serial, expiry and fingerprint of the first certificate in `pem`. */
 export function summarizeCertificate(pem: Buffer): CertificateSummary {
   const cert = new X509Certificate(pem);
-  return { subject: cert.subject.replace(/\n/g, ', '), serialNumber: cert.serialNumber, notAfter: new Date(cert.validTo).toISOString(), sha256: createHash('sha256').update(cert.raw).digest('hex').slice(0, 16) };
+  return {
+    subject: cert.subject.replace(/\n/g, ', '),
+    serialNumber: cert.serialNumber,
+    notAfter: new Date(cert.validTo).toISOString(),
+    sha256: createHash('sha256').update(cert.raw).digest('hex').slice(0, 16),
+  };
 }
 
 /**
@@ -66,7 +71,12 @@ export function watchTlsFiles(files: TlsFileSet): WatchedTlsFiles {
   try {
     createSecureContext({ ...(cert !== undefined ? { cert, key } : {}), ...(ca !== undefined ? { ca } : {}) });
   } catch (err) {
-    const which = [cert !== undefined ? `${files.names.cert} ${files.certFile} / ${files.names.key} ${files.keyFile}` : '', ca !== undefined ? `${files.names.ca} ${files.caFile}` : ''].filter((s) => s !== '').join(', ');
+    const which = [
+      cert !== undefined ? `${files.names.cert} ${files.certFile} / ${files.names.key} ${files.keyFile}` : '',
+      ca !== undefined ? `${files.names.ca} ${files.caFile}` : '',
+    ]
+      .filter((s) => s !== '')
+      .join(', ');
     throw new Error(`invalid TLS files (${which}): ${(err as Error).message}`, { cause: err });
   }
   let initial: CertificateSummary | undefined;

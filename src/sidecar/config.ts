@@ -90,7 +90,25 @@ export const USAGE = `usage: topology-sidecar [flags]
   --queue-capacity N     frames per link send queue
   --ping-interval-ms MS  RTT ping interval`;
 
-const FLAGS = new Set(['pod-name', 'namespace', 'pod-ip', 'peer-port', 'app-address', 'metrics-port', 'token-file', 'token-refresh-ms', 'tls-cert', 'tls-key', 'tls-ca', 'tls-server-name', 'tls-refresh-ms', 'log-level', 'drain-quiet-ms', 'queue-capacity', 'ping-interval-ms']);
+const FLAGS = new Set([
+  'pod-name',
+  'namespace',
+  'pod-ip',
+  'peer-port',
+  'app-address',
+  'metrics-port',
+  'token-file',
+  'token-refresh-ms',
+  'tls-cert',
+  'tls-key',
+  'tls-ca',
+  'tls-server-name',
+  'tls-refresh-ms',
+  'log-level',
+  'drain-quiet-ms',
+  'queue-capacity',
+  'ping-interval-ms',
+]);
 
 /** A DNS name of RFC 1123 labels: what `--tls-server-name` must be (a name to check, so no wildcard). */
 const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
@@ -139,26 +157,36 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   const appAddress = get('app-address', 'APP_ADDRESS') ?? defaultAppAddress(podIp);
   const colon = appAddress.lastIndexOf(':');
   const appHost = colon > 0 ? appAddress.slice(0, colon).replace(/^\[|\]$/g, '') : '';
-  if (colon <= 0 || typeof port(appAddress.slice(colon + 1), 'app-address', true) === 'string') return { ok: false, help: false, error: `--app-address must be HOST:PORT, got "${appAddress}"` };
-  if (!isLoopback(appHost)) return { ok: false, help: false, error: `--app-address must be a loopback address (127.0.0.0/8 or ::1) so other pods cannot reach the Overlay API, got "${appHost}"` };
+  if (colon <= 0 || typeof port(appAddress.slice(colon + 1), 'app-address', true) === 'string')
+    return { ok: false, help: false, error: `--app-address must be HOST:PORT, got "${appAddress}"` };
+  if (!isLoopback(appHost))
+    return {
+      ok: false,
+      help: false,
+      error: `--app-address must be a loopback address (127.0.0.0/8 or ::1) so other pods cannot reach the Overlay API, got "${appHost}"`,
+    };
   const tlsCert = get('tls-cert', 'TLS_CERT');
   const tlsKey = get('tls-key', 'TLS_KEY');
   const tlsCa = get('tls-ca', 'TLS_CA');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) return { ok: false, help: false, error: '--tls-cert and --tls-key must be given together' };
   if (tlsCa !== undefined && tlsCert === undefined) return { ok: false, help: false, error: '--tls-ca needs --tls-cert and --tls-key' };
   const tlsServerName = get('tls-server-name', 'TLS_SERVER_NAME');
-  if (tlsServerName !== undefined && tlsCert === undefined) return { ok: false, help: false, error: '--tls-server-name needs --tls-cert and --tls-key (it names the certificate peers present over TLS)' };
+  if (tlsServerName !== undefined && tlsCert === undefined)
+    return { ok: false, help: false, error: '--tls-server-name needs --tls-cert and --tls-key (it names the certificate peers present over TLS)' };
   if (tlsServerName !== undefined && (tlsServerName.length > 253 || !DNS_NAME.test(tlsServerName))) {
     return { ok: false, help: false, error: `--tls-server-name must be a DNS name such as topology-sidecar.default.svc, got "${tlsServerName}"` };
   }
   const tokenRefreshMs = positive(get('token-refresh-ms', 'TOKEN_REFRESH_MS'), 'token-refresh-ms');
   if (typeof tokenRefreshMs === 'string') return { ok: false, help: false, error: tokenRefreshMs };
-  if (tokenRefreshMs !== undefined && get('token-file', 'TOKEN_FILE') === undefined) return { ok: false, help: false, error: '--token-refresh-ms needs --token-file (it is how often the file is re-read)' };
+  if (tokenRefreshMs !== undefined && get('token-file', 'TOKEN_FILE') === undefined)
+    return { ok: false, help: false, error: '--token-refresh-ms needs --token-file (it is how often the file is re-read)' };
   const tlsRefreshMs = positive(get('tls-refresh-ms', 'TLS_REFRESH_MS'), 'tls-refresh-ms');
   if (typeof tlsRefreshMs === 'string') return { ok: false, help: false, error: tlsRefreshMs };
-  if (tlsRefreshMs !== undefined && tlsCert === undefined) return { ok: false, help: false, error: '--tls-refresh-ms needs --tls-cert and --tls-key (it is how often they are re-read)' };
+  if (tlsRefreshMs !== undefined && tlsCert === undefined)
+    return { ok: false, help: false, error: '--tls-refresh-ms needs --tls-cert and --tls-key (it is how often they are re-read)' };
   const logLevel = get('log-level', 'LOG_LEVEL') ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return { ok: false, help: false, error: `--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"` };
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+    return { ok: false, help: false, error: `--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"` };
   const drainQuietMs = positive(get('drain-quiet-ms'), 'drain-quiet-ms');
   if (typeof drainQuietMs === 'string') return { ok: false, help: false, error: drainQuietMs };
   const queueCapacity = positive(get('queue-capacity'), 'queue-capacity');

@@ -104,14 +104,20 @@ export function controlHandlers(node: SidecarNode): ControlHandlers {
       const r = call.request;
       const kind = kindOfTopology(r.topology);
       if (kind === undefined) {
-        callback(grpcError(grpc.status.INVALID_ARGUMENT, `Prepare needs a topology (FULL_MESH, HYPAR_VIEW, CLIENT_SERVER or PUB_SUB), got ${String(r.topology)}`));
+        callback(
+          grpcError(grpc.status.INVALID_ARGUMENT, `Prepare needs a topology (FULL_MESH, HYPAR_VIEW, CLIENT_SERVER or PUB_SUB), got ${String(r.topology)}`),
+        );
         return;
       }
       if (!validMembers(r.members) || !validMembers(r.contacts)) {
         callback(grpcError(grpc.status.INVALID_ARGUMENT, 'Prepare members/contacts must be non-empty peer addresses'));
         return;
       }
-      reply(node, node.prepare({ epoch: r.epoch, kind, params: overlayParamOptions(r.params), members: r.members, contacts: r.contacts, seed: r.seed }), callback);
+      reply(
+        node,
+        node.prepare({ epoch: r.epoch, kind, params: overlayParamOptions(r.params), members: r.members, contacts: r.contacts, seed: r.seed }),
+        callback,
+      );
     },
     Route(call, callback) {
       reply(node, node.route(call.request.epoch), callback);

@@ -147,13 +147,20 @@ function bind(server: grpc.Server, address: string, creds: grpc.ServerCredential
 export async function startServers(o: ServerOptions): Promise<SidecarServers> {
   const proto = loadProto();
   const count = (reason: string): void => o.node.countMalformed(reason);
-  const serverOptions: grpc.ServerOptions = { 'grpc.max_receive_message_length': GRPC_RECEIVE_LIMIT, 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5000 };
+  const serverOptions: grpc.ServerOptions = {
+    'grpc.max_receive_message_length': GRPC_RECEIVE_LIMIT,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 5000,
+  };
   const peer = new grpc.Server(serverOptions);
   const refused = (): void => {
     o.node.unauthenticated++;
   };
   const peerHandlers: PeerHandlers = { Link: (call) => o.node.transport.acceptStream(call) };
-  peer.addService(peerServiceDefinition(() => o.node.transport), authenticated(peerHandlers, o.token, refused));
+  peer.addService(
+    peerServiceDefinition(() => o.node.transport),
+    authenticated(peerHandlers, o.token, refused),
+  );
   peer.addService(guardedDefinition(proto.topology.v1.Control.service, MAX_REQUEST_BYTES, count), authenticated(controlHandlers(o.node), o.token, refused));
   peer.addService(guardedDefinition(proto.grpc.health.v1.Health.service, MAX_REQUEST_BYTES, count), healthHandlers(o.health));
   const app = new grpc.Server(serverOptions);

@@ -114,13 +114,25 @@ export function createRegistry(source: MetricsSource, pod: string): client.Regis
   gauge('connections', 'Open Peer links of the overlay.', (v) => v.connections);
   gauge('queue_length_frames', 'Frames waiting in the send queues of the overlay.', (v) => v.links.reduce((n, l) => n + l.queueLength, 0));
   gauge('max_queue_length_frames', 'Frames waiting in the fullest send queue of the overlay.', (v) => v.links.reduce((n, l) => Math.max(n, l.queueLength), 0));
-  gauge('delivery_latency_p50_seconds', 'Median origin-to-delivery latency of application messages (recent window).', (v) => v.stats.deliveryLatency.quantile(0.5) / 1000);
-  gauge('delivery_latency_p99_seconds', '99th percentile origin-to-delivery latency of application messages (recent window).', (v) => v.stats.deliveryLatency.quantile(0.99) / 1000);
+  gauge(
+    'delivery_latency_p50_seconds',
+    'Median origin-to-delivery latency of application messages (recent window).',
+    (v) => v.stats.deliveryLatency.quantile(0.5) / 1000,
+  );
+  gauge(
+    'delivery_latency_p99_seconds',
+    '99th percentile origin-to-delivery latency of application messages (recent window).',
+    (v) => v.stats.deliveryLatency.quantile(0.99) / 1000,
+  );
   counter('received_bytes_total', 'Bytes received on the overlay.', (v) => v.stats.bytesIn);
   counter('sent_bytes_total', 'Bytes sent on the overlay.', (v) => v.stats.bytesOut);
   counter('received_messages_total', 'Overlay messages received.', (v) => v.stats.messagesIn);
   counter('sent_messages_total', 'Overlay messages sent.', (v) => v.stats.messagesOut);
-  counter('duplicates_dropped_total', 'Application messages dropped as duplicates (overlay and sidecar de-dup).', (v) => v.stats.duplicatesDropped + v.overlayDuplicates);
+  counter(
+    'duplicates_dropped_total',
+    'Application messages dropped as duplicates (overlay and sidecar de-dup).',
+    (v) => v.stats.duplicatesDropped + v.overlayDuplicates,
+  );
   counter('delivered_messages_total', 'Application messages delivered to the app.', (v) => v.stats.delivered);
   counter('neighbor_loss_total', 'Neighbours lost (neighborDown events).', (v) => v.stats.neighborLoss);
   counter('send_failures_total', 'Frames refused by a full send queue.', (v) => v.stats.sendFailures);

@@ -75,10 +75,13 @@ export class OverlayExecutor {
             this.host.transport.disconnect(rt.epoch, out.peer);
             break;
           case 'timer': {
-            const handle = setTimeout(() => {
-              rt.timers.delete(handle);
-              if (!rt.closed) this.run(rt, { kind: 'timer', timer: out.timer });
-            }, Math.max(0, out.afterMs));
+            const handle = setTimeout(
+              () => {
+                rt.timers.delete(handle);
+                if (!rt.closed) this.run(rt, { kind: 'timer', timer: out.timer });
+              },
+              Math.max(0, out.afterMs),
+            );
             rt.timers.add(handle);
             break;
           }

@@ -24,7 +24,16 @@ import { createOverlay, SeenIds, SeededRandom, hash32, DEFAULT_DEDUP_CAPACITY } 
 import type { AnyOverlay, OverlayMessage, OverlayTimer } from '../overlays/index.js';
 import type { AppMessage, NodeId, OverlayInput, OverlayKind, WireMessage } from '../overlays/types.js';
 import { PeerTransport, type TransportHandler } from './peer-transport.js';
-import { SwitchEngine, drainComplete, DEFAULT_DRAIN_POLICY, type DrainPolicy, type FrameDisposition, type SwitchResult, type SwitchSnapshot, type EpochRole } from './switch-engine.js';
+import {
+  SwitchEngine,
+  drainComplete,
+  DEFAULT_DRAIN_POLICY,
+  type DrainPolicy,
+  type FrameDisposition,
+  type SwitchResult,
+  type SwitchSnapshot,
+  type EpochRole,
+} from './switch-engine.js';
 import { carriesAppTraffic } from './wire-codec.js';
 import { EpochStats, type EpochView, type MetricsSource } from './metrics.js';
 import type { OverlayParamOptions } from '../rpc/overlay-params.js';
@@ -71,7 +80,8 @@ export interface PrepareSpec {
 }
 
 /** Outcome of an app send. */
-export type AppSendResult = { readonly ok: true; readonly id: string; readonly epoch: number } | { readonly ok: false; readonly code: grpc.status; readonly reason: string };
+export type AppSendResult =
+  { readonly ok: true; readonly id: string; readonly epoch: number } | { readonly ok: false; readonly code: grpc.status; readonly reason: string };
 
 /** Construction parameters. */
 export interface SidecarNodeOptions {
@@ -228,7 +238,8 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     if (to !== undefined && to === this.self) return { ok: false, code: grpc.status.INVALID_ARGUMENT, reason: 'cannot send to self' };
     const id = `${this.self}/${this.bootId}-${++this.seq}`;
     this.seen.checkAndAdd(id);
-    const message: AppMessage = to === undefined ? { id, origin: this.self, payload, sentAt: Date.now() } : { id, origin: this.self, to, payload, sentAt: Date.now() };
+    const message: AppMessage =
+      to === undefined ? { id, origin: this.self, payload, sentAt: Date.now() } : { id, origin: this.self, to, payload, sentAt: Date.now() };
     const input: OverlayInput<OverlayMessage, OverlayTimer> = to === undefined ? { kind: 'broadcast', message } : { kind: 'send', message };
     this.run(rt, input);
     // During a switch (an epoch staged beside the active one) the message also goes over the other
@@ -357,7 +368,16 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   private create(spec: PrepareSpec): void {
     const random = new SeededRandom((spec.seed ^ hash32(this.self)) >>> 0);
     const overlay = createOverlay(spec.kind, { self: this.self, random: random.fork('overlay'), ...spec.params });
-    const rt: EpochRuntime = { epoch: spec.epoch, kind: spec.kind, overlay, stats: new EpochStats(), timers: new Set(), drainStartedAt: undefined, lastTrafficAt: 0, closed: false };
+    const rt: EpochRuntime = {
+      epoch: spec.epoch,
+      kind: spec.kind,
+      overlay,
+      stats: new EpochStats(),
+      timers: new Set(),
+      drainStartedAt: undefined,
+      lastTrafficAt: 0,
+      closed: false,
+    };
     this.runtimes.set(spec.epoch, rt);
     const contacts = spec.contacts.length > 0 ? spec.contacts.filter((m) => m !== this.self) : defaultContacts(this.self, spec.members);
     this.run(rt, { kind: 'join', contacts, members: spec.members });
@@ -419,7 +439,10 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     const now = Date.now();
     for (const rt of [...this.runtimes.values()]) {
       if (rt.drainStartedAt === undefined) continue;
-      if (!drainComplete({ startedAt: rt.drainStartedAt, lastTrafficAt: rt.lastTrafficAt, queuedFrames: this.transport.queued(rt.epoch), now }, this.drainPolicy)) continue;
+      if (
+        !drainComplete({ startedAt: rt.drainStartedAt, lastTrafficAt: rt.lastTrafficAt, queuedFrames: this.transport.queued(rt.epoch), now }, this.drainPolicy)
+      )
+        continue;
       rt.closed = true;
       for (const t of rt.timers) clearTimeout(t);
       rt.timers.clear();
@@ -433,7 +456,6 @@ export class SidecarNode implements TransportHandler, MetricsSource {
       this.drainTimer = undefined;
     }
   }
-
 
   /** Feeds one input to `rt`'s overlay and carries out its outputs (see {@link OverlayExecutor.run}). */
   private run(rt: EpochRuntime, first: OverlayInput<OverlayMessage, OverlayTimer>): void {

@@ -40,7 +40,13 @@ export function loadSecrets(config: SidecarConfig): SidecarSecrets {
   if (config.tlsCert === undefined || config.tlsKey === undefined) {
     return { token, serverCredentials: grpc.ServerCredentials.createInsecure(), channelCredentials: grpc.credentials.createInsecure(), tls: undefined };
   }
-  const tls = watchTlsFiles({ certFile: config.tlsCert, keyFile: config.tlsKey, caFile: config.tlsCa, names: { cert: '--tls-cert', key: '--tls-key', ca: '--tls-ca' }, refreshMs: config.tlsRefreshMs });
+  const tls = watchTlsFiles({
+    certFile: config.tlsCert,
+    keyFile: config.tlsKey,
+    caFile: config.tlsCa,
+    names: { cert: '--tls-cert', key: '--tls-key', ca: '--tls-ca' },
+    refreshMs: config.tlsRefreshMs,
+  });
   const mutual = tls.hasCa;
   return {
     token,
@@ -109,7 +115,8 @@ export class Sidecar {
       const file = this.config.tokenFile;
       this.stopWatchingToken = watchClusterTokenFile(file, token, this.config.tokenRefreshMs, (change) => {
         if ('error' in change) this.logger.error('token file changed and cannot be used', { error: change.error, tokenFile: file });
-        else this.logger.info('cluster token file reloaded: the first token is sent, every listed one accepted', { tokenFile: file, accepted: change.accepted });
+        else
+          this.logger.info('cluster token file reloaded: the first token is sent, every listed one accepted', { tokenFile: file, accepted: change.accepted });
       });
     }
     const tls = this.secrets.tls;
@@ -119,7 +126,14 @@ export class Sidecar {
         else this.logger.info('TLS certificate reloaded: new connections use it', { certFile: this.config.tlsCert, ...change.certificate });
       });
     }
-    this.logger.info('sidecar started', { self: this.node.self, appAddress: this.config.appAddress, metricsPort: this.config.metricsPort, tls: this.config.tlsCert === undefined ? 'off' : this.config.tlsCa !== undefined ? 'mutual' : 'one-way', ...(this.config.tlsServerName !== undefined ? { tlsServerName: this.config.tlsServerName } : {}), ...(tls?.initial !== undefined ? { certificate: tls.initial, tlsRefreshMs: this.config.tlsRefreshMs } : {}) });
+    this.logger.info('sidecar started', {
+      self: this.node.self,
+      appAddress: this.config.appAddress,
+      metricsPort: this.config.metricsPort,
+      tls: this.config.tlsCert === undefined ? 'off' : this.config.tlsCa !== undefined ? 'mutual' : 'one-way',
+      ...(this.config.tlsServerName !== undefined ? { tlsServerName: this.config.tlsServerName } : {}),
+      ...(tls?.initial !== undefined ? { certificate: tls.initial, tlsRefreshMs: this.config.tlsRefreshMs } : {}),
+    });
   }
 
   /** Leaves overlays, closes links, stops servers. */

@@ -25,8 +25,7 @@ export type SwitchEffect = { readonly kind: 'create'; readonly epoch: Epoch } | 
 
 /** Outcome of a switch call: refused with a reason, or accepted (possibly as a no-op repeat). */
 export type SwitchResult =
-  | { readonly ok: true; readonly changed: boolean; readonly effects: readonly SwitchEffect[] }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly changed: boolean; readonly effects: readonly SwitchEffect[] } | { readonly ok: false; readonly reason: string };
 
 /** How the executor treats a frame tagged with `epoch`. */
 export type FrameDisposition =
@@ -137,7 +136,8 @@ export class SwitchEngine {
 
   private describeNotLive(epoch: Epoch, verb: string): string {
     if (this.aborted.includes(epoch)) return `cannot ${verb} epoch ${epoch}: it was aborted (active ${this.active || 'none'})`;
-    if (epoch < this.active || (epoch <= this.highest && epoch !== this.staged)) return `cannot ${verb} epoch ${epoch}: it is older than the current epoch ${this.active} (staged ${this.staged || 'none'})`;
+    if (epoch < this.active || (epoch <= this.highest && epoch !== this.staged))
+      return `cannot ${verb} epoch ${epoch}: it is older than the current epoch ${this.active} (staged ${this.staged || 'none'})`;
     return `cannot ${verb} epoch ${epoch}: it has not been prepared (active ${this.active || 'none'}, staged ${this.staged || 'none'})`;
   }
 }

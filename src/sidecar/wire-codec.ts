@@ -55,7 +55,13 @@ export function encodeWireMessage(message: WireMessage): OverlayMessage {
 
 /** Encodes an application message. */
 export function encodeAppMessage(app: AppMessage): OverlayMessage['app'] {
-  return { id: app.id, origin: app.origin, to: app.to ?? '', payload: Buffer.from(app.payload.buffer, app.payload.byteOffset, app.payload.byteLength), sentAt: app.sentAt };
+  return {
+    id: app.id,
+    origin: app.origin,
+    to: app.to ?? '',
+    payload: Buffer.from(app.payload.buffer, app.payload.byteOffset, app.payload.byteLength),
+    sentAt: app.sentAt,
+  };
 }
 
 function badString(s: string | undefined): boolean {
@@ -68,7 +74,10 @@ export function decodeAppMessage(app: AppMessage__Output): Decoded<AppMessage> {
   if (app.origin === '' || badString(app.origin)) return { ok: false, reason: 'app message without a valid origin' };
   if (badString(app.to)) return { ok: false, reason: 'app message with an oversized destination' };
   if (!Number.isFinite(app.sentAt)) return { ok: false, reason: 'app message with an invalid timestamp' };
-  const value: AppMessage = app.to === '' ? { id: app.id, origin: app.origin, payload: app.payload, sentAt: app.sentAt } : { id: app.id, origin: app.origin, to: app.to, payload: app.payload, sentAt: app.sentAt };
+  const value: AppMessage =
+    app.to === ''
+      ? { id: app.id, origin: app.origin, payload: app.payload, sentAt: app.sentAt }
+      : { id: app.id, origin: app.origin, to: app.to, payload: app.payload, sentAt: app.sentAt };
   return { ok: true, value };
 }
 

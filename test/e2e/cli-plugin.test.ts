@@ -17,7 +17,12 @@ const PLUGIN = join(buildRoot(), 'src', 'cli', 'main.js');
 const T0 = '2026-01-01T00:00:00Z';
 
 function manifest(name: string, spec: Record<string, unknown>): string {
-  return JSON.stringify({ apiVersion: 'topology.foundation.dev/v1alpha1', kind: 'ClusterTopology', metadata: { name }, spec: { selector: { matchLabels: { app: name } }, ...spec } });
+  return JSON.stringify({
+    apiVersion: 'topology.foundation.dev/v1alpha1',
+    kind: 'ClusterTopology',
+    metadata: { name },
+    spec: { selector: { matchLabels: { app: name } }, ...spec },
+  });
 }
 
 describe('e2e: kubectl-topology plugin', function () {
@@ -28,7 +33,10 @@ describe('e2e: kubectl-topology plugin', function () {
 
   function plugin(args: string[], env: Record<string, string> = {}): Promise<CommandResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [PLUGIN, ...args], { env: { ...process.env, KUBECONFIG: cluster.kubeconfig, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [PLUGIN, ...args], {
+        env: { ...process.env, KUBECONFIG: cluster.kubeconfig, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -75,9 +83,24 @@ describe('e2e: kubectl-topology plugin', function () {
   it('status, history and analyze read what the operator wrote to status', async () => {
     const gen = await generation('chat');
     await setStatus('chat', {
-      observedGeneration: gen, phase: 'Progressing', currentTopology: 'FullMesh', targetTopology: 'HyParView', epoch: 1,
+      observedGeneration: gen,
+      phase: 'Progressing',
+      currentTopology: 'FullMesh',
+      targetTopology: 'HyParView',
+      epoch: 1,
       members: { total: 30, ready: 30, onTarget: 15 },
-      rollout: { stage: 'Routing', from: 'FullMesh', to: 'HyParView', epoch: 2, trigger: 'Manual', stepIndex: 2, stepPercent: 50, startedAt: T0, stepStartedAt: T0, message: 'routing 50% of members over epoch 2' },
+      rollout: {
+        stage: 'Routing',
+        from: 'FullMesh',
+        to: 'HyParView',
+        epoch: 2,
+        trigger: 'Manual',
+        stepIndex: 2,
+        stepPercent: 50,
+        startedAt: T0,
+        stepStartedAt: T0,
+        message: 'routing 50% of members over epoch 2',
+      },
       history: [{ time: T0, to: 'FullMesh', trigger: 'Manual', result: 'Succeeded', reason: 'first overlay', durationSeconds: 3, epoch: 1 }],
       recommendation: { topology: 'HyParView', trigger: 'Auto', reasons: ['nodeCount 30 > largeClusterMinNodes 20'] },
       metrics: { nodeCount: 30, latencyP99Ms: 4.2, connectivityScore: 1, sampledAt: T0 },
@@ -118,7 +141,22 @@ describe('e2e: kubectl-topology plugin', function () {
 
   it('abort refuses when nothing is in flight and when the switch is committing', async () => {
     const gen = await generation('chat');
-    await setStatus('chat', { observedGeneration: gen, phase: 'Ready', currentTopology: 'FullMesh', rollout: { stage: 'RolledBack', from: 'FullMesh', to: 'HyParView', epoch: 2, trigger: 'Rollback', stepIndex: 2, stepPercent: 50, startedAt: T0, stepStartedAt: T0 } });
+    await setStatus('chat', {
+      observedGeneration: gen,
+      phase: 'Ready',
+      currentTopology: 'FullMesh',
+      rollout: {
+        stage: 'RolledBack',
+        from: 'FullMesh',
+        to: 'HyParView',
+        epoch: 2,
+        trigger: 'Rollback',
+        stepIndex: 2,
+        stepPercent: 50,
+        startedAt: T0,
+        stepStartedAt: T0,
+      },
+    });
     const none = await plugin(['abort', 'chat', '-n', ns]);
     expect(none.code).to.equal(1);
     expect(none.stderr).to.match(/no switch in flight/);
@@ -145,7 +183,13 @@ describe('e2e: kubectl-topology plugin', function () {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(gen).to.be.greaterThan(0);
-    await setStatus('chat', { observedGeneration: gen, phase: 'Ready', currentTopology: 'PubSub', epoch: 3, rollout: { stage: 'Succeeded', from: 'FullMesh', to: 'PubSub', epoch: 3 } });
+    await setStatus('chat', {
+      observedGeneration: gen,
+      phase: 'Ready',
+      currentTopology: 'PubSub',
+      epoch: 3,
+      rollout: { stage: 'Succeeded', from: 'FullMesh', to: 'PubSub', epoch: 3 },
+    });
     const done = await waiting;
     expect(done.code, done.stderr).to.equal(0);
     expect(done.stdout).to.match(/PubSub is established \(epoch 3\)/);

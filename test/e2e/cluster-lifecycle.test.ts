@@ -66,7 +66,12 @@ describe('local cluster lifecycle (cluster:up / cluster:down)', function () {
     try {
       await run('mkdir', [path]);
       await symlink('/usr/bin/dirname', join(path, 'dirname'));
-      const r = await run('/bin/bash', [join(packageRoot(), 'hack', 'build-control-plane.sh')], { PATH: path, HOME: cache, TOPOLOGY_CACHE_DIR: join(cache, 'c') }, 10_000);
+      const r = await run(
+        '/bin/bash',
+        [join(packageRoot(), 'hack', 'build-control-plane.sh')],
+        { PATH: path, HOME: cache, TOPOLOGY_CACHE_DIR: join(cache, 'c') },
+        10_000,
+      );
       expect(r.code).to.not.equal(0);
       expect(r.ms).to.be.lessThan(5000);
       expect(r.stderr).to.match(/Go is not installed/);

@@ -18,26 +18,36 @@ const REPLICAS = 5;
 
 function sidecarStatefulSet(): string {
   return JSON.stringify({
-    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'sidecars' },
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'sidecars' },
     spec: {
-      replicas: REPLICAS, serviceName: 'sidecars', podManagementPolicy: 'Parallel',
+      replicas: REPLICAS,
+      serviceName: 'sidecars',
+      podManagementPolicy: 'Parallel',
       selector: { matchLabels: { app: 'sidecars' } },
       template: {
         metadata: { labels: { app: 'sidecars' } },
         spec: {
           terminationGracePeriodSeconds: 5,
-          containers: [{
-            name: 'sidecar', image: 'topology-sidecar:0.1.0',
-            ports: [{ name: 'peer', containerPort: 7070 }, { name: 'metrics', containerPort: 9464 }],
-            env: [
-              { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-              { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-              { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
-              { name: 'APP_ADDRESS', value: '$(POD_IP):7947' },
-            ],
-            readinessProbe: { grpc: { port: 7070 }, periodSeconds: 1 },
-            livenessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 5 },
-          }],
+          containers: [
+            {
+              name: 'sidecar',
+              image: 'topology-sidecar:0.1.0',
+              ports: [
+                { name: 'peer', containerPort: 7070 },
+                { name: 'metrics', containerPort: 9464 },
+              ],
+              env: [
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+                { name: 'APP_ADDRESS', value: '$(POD_IP):7947' },
+              ],
+              readinessProbe: { grpc: { port: 7070 }, periodSeconds: 1 },
+              livenessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 5 },
+            },
+          ],
         },
       },
     },

@@ -22,21 +22,30 @@ const versions = controlPlaneVersions();
 
 function statefulSet(replicas: number): string {
   return JSON.stringify({
-    apiVersion: 'apps/v1', kind: 'StatefulSet',
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
     metadata: { name: 'echo' },
     spec: {
-      replicas, serviceName: 'echo', podManagementPolicy: 'Parallel',
+      replicas,
+      serviceName: 'echo',
+      podManagementPolicy: 'Parallel',
       selector: { matchLabels: { app: 'echo' } },
       template: {
         metadata: { labels: { app: 'echo' } },
         spec: {
           terminationGracePeriodSeconds: 5,
-          containers: [{
-            name: 'echo', image: 'topology-test-echo:latest',
-            ports: [{ name: 'http', containerPort: 8080 }, { name: 'grpc', containerPort: 9090 }],
-            readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1, failureThreshold: 1 },
-            livenessProbe: { grpc: { port: 9090 }, periodSeconds: 5, failureThreshold: 3 },
-          }],
+          containers: [
+            {
+              name: 'echo',
+              image: 'topology-test-echo:latest',
+              ports: [
+                { name: 'http', containerPort: 8080 },
+                { name: 'grpc', containerPort: 9090 },
+              ],
+              readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1, failureThreshold: 1 },
+              livenessProbe: { grpc: { port: 9090 }, periodSeconds: 5, failureThreshold: 3 },
+            },
+          ],
         },
       },
     },
@@ -62,7 +71,7 @@ describe('e2e cluster: versions', function () {
     expect(Number(server.minor.replace(/\D/g, ''))).to.be.greaterThan(0);
   });
 
-  it('helm reports its real version and targets the cluster\'s Kubernetes minor by default', async () => {
+  it("helm reports its real version and targets the cluster's Kubernetes minor by default", async () => {
     const r = await cluster.helm(['version', '--template', '{{ .Version }}']);
     if (cluster.binDir !== '') expect(r.stdout.trim()).to.equal(versions.helm);
     else expect(r.stdout.trim()).to.match(/^v3\./);
@@ -127,7 +136,7 @@ describe('e2e cluster: a StatefulSet on the local node', function () {
       expect(p.status?.podIPs?.[0]?.ip).to.equal(ip);
       const r = await httpGet(`http://${ip}:8080/whoami`);
       expect(r.status).to.equal(200);
-      expect((JSON.parse(r.body) as { pod: string; ip: string })).to.include({ pod: p.metadata!.name, ip });
+      expect(JSON.parse(r.body) as { pod: string; ip: string }).to.include({ pod: p.metadata!.name, ip });
       expect(await checkHealth(`${ip}:9090`, '', 2000)).to.equal('SERVING');
     }
   });
@@ -136,10 +145,14 @@ describe('e2e cluster: a StatefulSet on the local node', function () {
     this.timeout(60_000);
     const victim = pods[0]!;
     await httpGet(`http://${victim.status!.podIP}:8080/fail`);
-    await waitFor('the failing pod to become NotReady', async () => {
-      const current = (await listPods(cluster, ns, 'app=echo')).find((p) => p.metadata?.name === victim.metadata?.name);
-      return current !== undefined && !isRunningAndReady(current) && current.status?.phase === 'Running';
-    }, { timeoutMs: 30_000 });
+    await waitFor(
+      'the failing pod to become NotReady',
+      async () => {
+        const current = (await listPods(cluster, ns, 'app=echo')).find((p) => p.metadata?.name === victim.metadata?.name);
+        return current !== undefined && !isRunningAndReady(current) && current.status?.phase === 'Running';
+      },
+      { timeoutMs: 30_000 },
+    );
   });
 
   it('follows a scale-up to 8 replicas', async function () {
@@ -155,15 +168,22 @@ describe('e2e cluster: a StatefulSet on the local node', function () {
     this.timeout(120_000);
     const victim = pods.find((p) => p.metadata?.name === 'echo-3')!;
     await cluster.kubectl(['delete', 'pod', '-n', ns, 'echo-3', '--wait=true']);
-    const replaced = await waitFor('echo-3 to be recreated and Ready', async () => {
-      const p = (await listPods(cluster, ns, 'app=echo')).find((x) => x.metadata?.name === 'echo-3');
-      return p && p.metadata?.uid !== victim.metadata?.uid && isRunningAndReady(p) ? p : undefined;
-    }, { timeoutMs: 90_000 });
+    const replaced = await waitFor(
+      'echo-3 to be recreated and Ready',
+      async () => {
+        const p = (await listPods(cluster, ns, 'app=echo')).find((x) => x.metadata?.name === 'echo-3');
+        return p && p.metadata?.uid !== victim.metadata?.uid && isRunningAndReady(p) ? p : undefined;
+      },
+      { timeoutMs: 90_000 },
+    );
     const r = await httpGet(`http://${replaced.status!.podIP}:8080/`);
     expect((JSON.parse(r.body) as { pod: string }).pod).to.equal('echo-3');
     // The old address no longer answers (its process was stopped).
     if (victim.status?.podIP !== replaced.status?.podIP) {
-      const old = await fetch(`http://${victim.status!.podIP}:8080/`, { signal: AbortSignal.timeout(2000) }).then(() => 'answered', () => 'refused');
+      const old = await fetch(`http://${victim.status!.podIP}:8080/`, { signal: AbortSignal.timeout(2000) }).then(
+        () => 'answered',
+        () => 'refused',
+      );
       expect(old).to.equal('refused');
     }
   });

@@ -101,7 +101,12 @@ describe('e2e controller/informer', function () {
       name: 'e2e-configmaps',
       logger: silentLogger(),
       metrics,
-      sources: [new InformerSource({ informer, handler: enqueueMapped((cm: V1ConfigMap): Request[] => [{ namespace: cm.metadata?.namespace ?? '', name: `parent-of-${cm.metadata?.name ?? ''}` }]) })],
+      sources: [
+        new InformerSource({
+          informer,
+          handler: enqueueMapped((cm: V1ConfigMap): Request[] => [{ namespace: cm.metadata?.namespace ?? '', name: `parent-of-${cm.metadata?.name ?? ''}` }]),
+        }),
+      ],
       reconciler: async (req) => {
         reconciled.push(`${req.namespace}/${req.name}`);
         return {};
@@ -118,7 +123,9 @@ describe('e2e controller/informer', function () {
       await waitFor('add event', () => seen('add', 'watched'));
       await waitFor('add reconciled', () => reconciled.includes(`${ns}/parent-of-watched`));
       await cluster.kubectl(['apply', '-f', '-'], { input: cmYaml(ns, 'watched', 'v2') });
-      await waitFor('update event with the old object', () => seen('update', 'watched', (e) => e.object.data?.['k'] === 'v2' && e.oldObject?.data?.['k'] === 'v1'));
+      await waitFor('update event with the old object', () =>
+        seen('update', 'watched', (e) => e.object.data?.['k'] === 'v2' && e.oldObject?.data?.['k'] === 'v1'),
+      );
       expect(informer.get('watched', ns)?.data?.['k']).to.equal('v2');
       await cluster.kubectl(['delete', 'configmap', 'watched', '-n', ns]);
       await waitFor('delete event', () => seen('delete', 'watched'));

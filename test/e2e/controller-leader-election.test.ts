@@ -103,7 +103,17 @@ describe('e2e controller/leader-election', function () {
     void a.run();
     await waitFor('a leads', () => a.isLeader(), { timeoutMs: 20_000, intervalMs: 50 });
     // Someone else writes the Lease with a long duration: a's renewals now see a valid foreign holder.
-    await cluster.kubectl(['patch', 'lease', 'stolen', '-n', ns, '--type', 'merge', '-p', '{"spec":{"holderIdentity":"intruder","leaseDurationSeconds":3600}}']);
+    await cluster.kubectl([
+      'patch',
+      'lease',
+      'stolen',
+      '-n',
+      ns,
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"holderIdentity":"intruder","leaseDurationSeconds":3600}}',
+    ]);
     await waitFor('a stops leading', () => log.includes('pod-a_5 stopped'), { timeoutMs: 20_000, intervalMs: 50 });
     expect(a.isLeader()).to.equal(false);
     expect(await holder('stolen')).to.equal('intruder');

@@ -52,7 +52,13 @@ describe('e2e controller/manager', function () {
       metrics: new ControllerMetrics(registry),
       health: { port: 0, host: '127.0.0.1' },
       logger: silentLogger(),
-      leaderElection: { store: kubernetesLeaseStore(kc, ns, 'operator-lock'), identity: id, leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 500 },
+      leaderElection: {
+        store: kubernetesLeaseStore(kc, ns, 'operator-lock'),
+        identity: id,
+        leaseDurationMs: 3_000,
+        renewDeadlineMs: 2_000,
+        retryPeriodMs: 500,
+      },
     });
     return { manager, registry };
   }
@@ -83,7 +89,11 @@ describe('e2e controller/manager', function () {
       const stoppedAt = Date.now();
       await leader.manager.stop();
       expect(await leader.manager.done()).to.deep.equal({ reason: 'stopped' });
-      await waitFor('the standby takes over and reconciles its warm cache', () => reconciled.includes(`${standbyId}:existing`) && reconciled.includes(`${standbyId}:second`), { timeoutMs: 20_000, intervalMs: 50 });
+      await waitFor(
+        'the standby takes over and reconciles its warm cache',
+        () => reconciled.includes(`${standbyId}:existing`) && reconciled.includes(`${standbyId}:second`),
+        { timeoutMs: 20_000, intervalMs: 50 },
+      );
       expect(Date.now() - stoppedAt).to.be.below(3_000, 'the lease was released: no wait for expiry');
       await cluster.kubectl(['apply', '-f', '-'], { input: cm('third') });
       await waitFor('the new leader reconciles new changes', () => reconciled.includes(`${standbyId}:third`));

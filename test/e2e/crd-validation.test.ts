@@ -26,18 +26,62 @@ function manifest(name: string, spec: unknown): string {
 /** Invalid specs and the words the API server's refusal must contain. */
 const INVALID: { name: string; spec: Record<string, unknown>; says: string[] }[] = [
   { name: 'manual-without-topology', spec: { selector: sel }, says: ['spec.topology', 'required when spec.mode is Manual', 'set spec.topology to FullMesh'] },
-  { name: 'empty-selector', spec: { selector: {}, topology: 'FullMesh' }, says: ['spec.selector', 'selector must not be empty', 'set matchLabels or matchExpressions'] },
-  { name: 'steps-decreasing', spec: { selector: sel, topology: 'FullMesh', rollout: { steps: [50, 10, 100] } }, says: ['spec.rollout.steps', 'strictly increasing'] },
-  { name: 'steps-not-100', spec: { selector: sel, topology: 'FullMesh', rollout: { steps: [10, 50] } }, says: ['spec.rollout.steps', 'must end at 100', 'append 100'] },
-  { name: 'step-too-big', spec: { selector: sel, topology: 'FullMesh', rollout: { steps: [10, 150] } }, says: ['spec.rollout.steps[1]', 'less than or equal to 100'] },
-  { name: 'thresholds-inverted', spec: { selector: sel, mode: 'Auto', autoSwitch: { thresholds: { smallClusterMaxNodes: 30 } } }, says: ['smallClusterMaxNodes', 'must be less than largeClusterMinNodes'] },
-  { name: 'large-above-cs', spec: { selector: sel, mode: 'Auto', autoSwitch: { thresholds: { largeClusterMinNodes: 2000 } } }, says: ['clientServerMinNodes', 'must not exceed clientServerMinNodes'] },
-  { name: 'passive-below-active', spec: { selector: sel, topology: 'HyParView', overlays: { hyParView: { activeViewSize: 8, passiveViewSize: 4 } } }, says: ['passiveViewSize', 'at least activeViewSize'] },
-  { name: 'clientserver-no-servers', spec: { selector: sel, topology: 'ClientServer', overlays: { clientServer: { servers: 0 } } }, says: ['spec.overlays.clientServer', 'needs servers'] },
-  { name: 'in-without-values', spec: { selector: { matchExpressions: [{ key: 'app', operator: 'In' }] }, topology: 'FullMesh' }, says: ['values must be non-empty for operators In and NotIn'] },
-  { name: 'deadline-too-short', spec: { selector: sel, topology: 'FullMesh', rollout: { stepVerificationSeconds: 60, progressDeadlineSeconds: 30 } }, says: ['progressDeadlineSeconds', 'greater than stepVerificationSeconds'] },
+  {
+    name: 'empty-selector',
+    spec: { selector: {}, topology: 'FullMesh' },
+    says: ['spec.selector', 'selector must not be empty', 'set matchLabels or matchExpressions'],
+  },
+  {
+    name: 'steps-decreasing',
+    spec: { selector: sel, topology: 'FullMesh', rollout: { steps: [50, 10, 100] } },
+    says: ['spec.rollout.steps', 'strictly increasing'],
+  },
+  {
+    name: 'steps-not-100',
+    spec: { selector: sel, topology: 'FullMesh', rollout: { steps: [10, 50] } },
+    says: ['spec.rollout.steps', 'must end at 100', 'append 100'],
+  },
+  {
+    name: 'step-too-big',
+    spec: { selector: sel, topology: 'FullMesh', rollout: { steps: [10, 150] } },
+    says: ['spec.rollout.steps[1]', 'less than or equal to 100'],
+  },
+  {
+    name: 'thresholds-inverted',
+    spec: { selector: sel, mode: 'Auto', autoSwitch: { thresholds: { smallClusterMaxNodes: 30 } } },
+    says: ['smallClusterMaxNodes', 'must be less than largeClusterMinNodes'],
+  },
+  {
+    name: 'large-above-cs',
+    spec: { selector: sel, mode: 'Auto', autoSwitch: { thresholds: { largeClusterMinNodes: 2000 } } },
+    says: ['clientServerMinNodes', 'must not exceed clientServerMinNodes'],
+  },
+  {
+    name: 'passive-below-active',
+    spec: { selector: sel, topology: 'HyParView', overlays: { hyParView: { activeViewSize: 8, passiveViewSize: 4 } } },
+    says: ['passiveViewSize', 'at least activeViewSize'],
+  },
+  {
+    name: 'clientserver-no-servers',
+    spec: { selector: sel, topology: 'ClientServer', overlays: { clientServer: { servers: 0 } } },
+    says: ['spec.overlays.clientServer', 'needs servers'],
+  },
+  {
+    name: 'in-without-values',
+    spec: { selector: { matchExpressions: [{ key: 'app', operator: 'In' }] }, topology: 'FullMesh' },
+    says: ['values must be non-empty for operators In and NotIn'],
+  },
+  {
+    name: 'deadline-too-short',
+    spec: { selector: sel, topology: 'FullMesh', rollout: { stepVerificationSeconds: 60, progressDeadlineSeconds: 30 } },
+    says: ['progressDeadlineSeconds', 'greater than stepVerificationSeconds'],
+  },
   { name: 'unknown-topology', spec: { selector: sel, topology: 'Star' }, says: ['spec.topology', 'Unsupported value: "Star"', '"FullMesh"'] },
-  { name: 'graft-before-lazy', spec: { selector: sel, topology: 'PubSub', overlays: { pubSub: { lazyPushDelayMs: 100, graftTimeoutMs: 50 } } }, says: ['graftTimeoutMs', 'greater than lazyPushDelayMs'] },
+  {
+    name: 'graft-before-lazy',
+    spec: { selector: sel, topology: 'PubSub', overlays: { pubSub: { lazyPushDelayMs: 100, graftTimeoutMs: 50 } } },
+    says: ['graftTimeoutMs', 'greater than lazyPushDelayMs'],
+  },
 ];
 
 describe('e2e: ClusterTopology CRD validation on a real API server', function () {
@@ -69,7 +113,10 @@ describe('e2e: ClusterTopology CRD validation on a real API server', function ()
       // The offline validator gives the same message for the same mistake.
       const offline = validateSpec(c.spec);
       expect(offline.length, `validateSpec accepts ${c.name}`).to.be.greaterThan(0);
-      expect(offline.some((e) => r.stderr.includes(e.message)), `${JSON.stringify(offline)} vs ${r.stderr}`).to.equal(true);
+      expect(
+        offline.some((e) => r.stderr.includes(e.message)),
+        `${JSON.stringify(offline)} vs ${r.stderr}`,
+      ).to.equal(true);
     });
   }
 
@@ -116,11 +163,27 @@ describe('e2e: ClusterTopology CRD validation on a real API server', function ()
   });
 
   it('refuses a status that breaks the schema (phase enum, bounded history)', async () => {
-    const bad = await cluster.kubectl(['patch', 'ctopo', 'chat', '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Exploded' } })], { allowFail: true });
+    const bad = await cluster.kubectl(
+      ['patch', 'ctopo', 'chat', '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Exploded' } })],
+      { allowFail: true },
+    );
     expect(bad.code).to.not.equal(0);
     expect(bad.stderr).to.include('Unsupported value: "Exploded"');
     const entry = { time: '2026-01-01T00:00:00Z', to: 'FullMesh', trigger: 'Manual', result: 'Succeeded' };
-    const long = await cluster.kubectl(['patch', 'ctopo', 'chat', '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { history: Array.from({ length: 101 }, () => entry) } })], { allowFail: true });
+    const long = await cluster.kubectl(
+      [
+        'patch',
+        'ctopo',
+        'chat',
+        '-n',
+        ns,
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ status: { history: Array.from({ length: 101 }, () => entry) } }),
+      ],
+      { allowFail: true },
+    );
     expect(long.code).to.not.equal(0);
     expect(long.stderr).to.include('must have at most 100 items');
   });
@@ -151,12 +214,38 @@ describe('e2e: the API server and validateSpec agree, and accept every status th
       {
         mode: fc.constantFrom('Manual', 'Auto'),
         topology: fc.constantFrom('FullMesh', 'HyParView', 'ClientServer', 'PubSub'),
-        rollout: fc.record({ steps: fc.array(fc.integer({ min: 0, max: 101 }), { minLength: 1, maxLength: 4 }), stepVerificationSeconds: fc.integer({ min: 1, max: 40 }), progressDeadlineSeconds: fc.integer({ min: 2, max: 60 }) }, { requiredKeys: [] }),
-        autoSwitch: fc.record({ thresholds: fc.record({ smallClusterMaxNodes: fc.integer({ min: 1, max: 40 }), largeClusterMinNodes: fc.integer({ min: 2, max: 40 }), clientServerMinNodes: fc.integer({ min: 2, max: 60 }) }, { requiredKeys: [] }) }),
-        overlays: fc.record({
-          hyParView: fc.record({ activeViewSize: fc.integer({ min: 1, max: 10 }), passiveViewSize: fc.integer({ min: 1, max: 10 }), passiveRandomWalkLength: fc.integer({ min: 0, max: 8 }) }, { requiredKeys: [] }),
-          clientServer: fc.record({ servers: fc.integer({ min: 0, max: 3 }) }, { requiredKeys: [] }),
-        }, { requiredKeys: [] }),
+        rollout: fc.record(
+          {
+            steps: fc.array(fc.integer({ min: 0, max: 101 }), { minLength: 1, maxLength: 4 }),
+            stepVerificationSeconds: fc.integer({ min: 1, max: 40 }),
+            progressDeadlineSeconds: fc.integer({ min: 2, max: 60 }),
+          },
+          { requiredKeys: [] },
+        ),
+        autoSwitch: fc.record({
+          thresholds: fc.record(
+            {
+              smallClusterMaxNodes: fc.integer({ min: 1, max: 40 }),
+              largeClusterMinNodes: fc.integer({ min: 2, max: 40 }),
+              clientServerMinNodes: fc.integer({ min: 2, max: 60 }),
+            },
+            { requiredKeys: [] },
+          ),
+        }),
+        overlays: fc.record(
+          {
+            hyParView: fc.record(
+              {
+                activeViewSize: fc.integer({ min: 1, max: 10 }),
+                passiveViewSize: fc.integer({ min: 1, max: 10 }),
+                passiveRandomWalkLength: fc.integer({ min: 0, max: 8 }),
+              },
+              { requiredKeys: [] },
+            ),
+            clientServer: fc.record({ servers: fc.integer({ min: 0, max: 3 }) }, { requiredKeys: [] }),
+          },
+          { requiredKeys: [] },
+        ),
       },
       { requiredKeys: ['mode'] },
     );
@@ -197,10 +286,15 @@ describe('e2e: the API server and validateSpec agree, and accept every status th
     expect(w.status.history!.map((h) => h.result)).to.include.members(['Succeeded', 'RolledBack', 'Superseded']);
     const distinct = [...new Set(statuses.map((s) => JSON.stringify(s)))];
     for (const s of distinct) {
-      const r = await cluster.kubectl(['patch', 'ctopo', 'engine', '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: JSON.parse(s) })], { allowFail: true });
+      const r = await cluster.kubectl(
+        ['patch', 'ctopo', 'engine', '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: JSON.parse(s) })],
+        { allowFail: true },
+      );
       expect(r.code, `${r.stderr}\n${s}`).to.equal(0);
     }
-    const got = JSON.parse((await cluster.kubectl(['get', 'ctopo', 'engine', '-n', ns, '-o', 'json'])).stdout) as { status: { phase: string; currentTopology: string } };
+    const got = JSON.parse((await cluster.kubectl(['get', 'ctopo', 'engine', '-n', ns, '-o', 'json'])).stdout) as {
+      status: { phase: string; currentTopology: string };
+    };
     expect(got.status).to.deep.include({ phase: 'Ready', currentTopology: 'ClientServer' });
   });
 });

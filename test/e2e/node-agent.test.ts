@@ -32,7 +32,9 @@ async function text(url: string): Promise<string> {
 
 function shellPod(name: string, script: string, restartPolicy: 'Always' | 'OnFailure' | 'Never', extra: object = {}): object {
   return {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
     spec: { restartPolicy, terminationGracePeriodSeconds: 2, containers: [{ name: 'sh', image: 'topology-test-shell', args: [script], ...extra }] },
   };
 }
@@ -60,29 +62,42 @@ describe('local node agent', function () {
 
   it('builds the environment, expands $(VAR) and rewrites volume mount paths', async () => {
     await apply(cluster, ns, {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'env', labels: { tier: 'demo' } },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'env', labels: { tier: 'demo' } },
       spec: {
         terminationGracePeriodSeconds: 2,
-        volumes: [{ name: 'cfg', configMap: { name: 'settings' } }, { name: 'sec', secret: { secretName: 'creds' } }, { name: 'scratch', emptyDir: {} }],
-        containers: [{
-          name: 'echo', image: 'topology-test-echo',
-          args: ['--config=/etc/app/app.conf', '/etc/creds/token'],
-          env: [
-            { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-            { name: 'POD_NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-            { name: 'POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
-            { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
-            { name: 'HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
-            { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
-            { name: 'TIER', valueFrom: { fieldRef: { fieldPath: "metadata.labels['tier']" } } },
-            { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'creds', key: 'token' } } },
-            { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'settings', key: 'mode' } } },
-            { name: 'GREETING', value: 'hello $(POD_NAME) in $(MODE) mode, $$(LITERAL)' },
-            { name: 'SCRATCH', value: '/scratch/data' },
-          ],
-          volumeMounts: [{ name: 'cfg', mountPath: '/etc/app' }, { name: 'sec', mountPath: '/etc/creds' }, { name: 'scratch', mountPath: '/scratch' }],
-          readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
-        }],
+        volumes: [
+          { name: 'cfg', configMap: { name: 'settings' } },
+          { name: 'sec', secret: { secretName: 'creds' } },
+          { name: 'scratch', emptyDir: {} },
+        ],
+        containers: [
+          {
+            name: 'echo',
+            image: 'topology-test-echo',
+            args: ['--config=/etc/app/app.conf', '/etc/creds/token'],
+            env: [
+              { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              { name: 'POD_NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+              { name: 'POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
+              { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+              { name: 'HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
+              { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+              { name: 'TIER', valueFrom: { fieldRef: { fieldPath: "metadata.labels['tier']" } } },
+              { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'creds', key: 'token' } } },
+              { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'settings', key: 'mode' } } },
+              { name: 'GREETING', value: 'hello $(POD_NAME) in $(MODE) mode, $$(LITERAL)' },
+              { name: 'SCRATCH', value: '/scratch/data' },
+            ],
+            volumeMounts: [
+              { name: 'cfg', mountPath: '/etc/app' },
+              { name: 'sec', mountPath: '/etc/creds' },
+              { name: 'scratch', mountPath: '/scratch' },
+            ],
+            readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
+          },
+        ],
       },
     });
     const pod = await waitFor('pod env Ready', async () => {
@@ -128,19 +143,28 @@ describe('local node agent', function () {
       process.env.KUBERNETES_SERVICE_PORT = port;
       kc.loadFromCluster(root);
     } finally {
-      for (const [k, v] of [['KUBERNETES_SERVICE_HOST', saved.host], ['KUBERNETES_SERVICE_PORT', saved.port]] as const) {
+      for (const [k, v] of [
+        ['KUBERNETES_SERVICE_HOST', saved.host],
+        ['KUBERNETES_SERVICE_PORT', saved.port],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
     }
-    const review = await kc.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    const review = await kc
+      .makeApiClient(AuthenticationV1Api)
+      .createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
     expect(review.status?.userInfo?.username).to.equal(`system:serviceaccount:${ns}:default`);
   });
 
   it('reports exit codes and phases per restartPolicy (Never → Succeeded/Failed, OnFailure restarts)', async () => {
     await apply(cluster, ns, shellPod('ok', 'exit 0', 'Never'));
     await apply(cluster, ns, shellPod('fails', 'exit 3', 'Never'));
-    await apply(cluster, ns, shellPod('retry', 'if [ -f "$TOPOLOGY_VOLUME_ROOT/../marker" ]; then exit 0; fi; touch "$TOPOLOGY_VOLUME_ROOT/../marker"; exit 1', 'OnFailure'));
+    await apply(
+      cluster,
+      ns,
+      shellPod('retry', 'if [ -f "$TOPOLOGY_VOLUME_ROOT/../marker" ]; then exit 0; fi; touch "$TOPOLOGY_VOLUME_ROOT/../marker"; exit 1', 'OnFailure'),
+    );
     const ok = await waitFor('pod ok Succeeded', async () => ((await getPod(cluster, ns, 'ok'))?.status?.phase === 'Succeeded' ? true : undefined));
     expect(ok).to.equal(true);
     const failed = await waitFor('pod fails Failed', async () => {
@@ -150,10 +174,14 @@ describe('local node agent', function () {
     expect(failed.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).to.equal(3);
     expect(failed.status?.containerStatuses?.[0]?.state?.terminated?.reason).to.equal('Error');
     // OnFailure: the first run fails, the restart (after the kubelet's 10 s back-off) succeeds.
-    const retried = await waitFor('pod retry Succeeded after one restart', async () => {
-      const p = await getPod(cluster, ns, 'retry');
-      return p?.status?.phase === 'Succeeded' ? p : undefined;
-    }, { timeoutMs: 60_000 });
+    const retried = await waitFor(
+      'pod retry Succeeded after one restart',
+      async () => {
+        const p = await getPod(cluster, ns, 'retry');
+        return p?.status?.phase === 'Succeeded' ? p : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
     expect(retried.status?.containerStatuses?.[0]?.restartCount).to.equal(1);
     expect(retried.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode).to.equal(1);
   });
@@ -162,15 +190,21 @@ describe('local node agent', function () {
     const shared = await mkdtemp(join(tmpdir(), 'exec-probe-'));
     try {
       await apply(cluster, ns, {
-        apiVersion: 'v1', kind: 'Pod', metadata: { name: 'exec-probe' },
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'exec-probe' },
         spec: {
           terminationGracePeriodSeconds: 2,
           volumes: [{ name: 'shared', hostPath: { path: shared } }],
-          containers: [{
-            name: 'sh', image: 'topology-test-shell', args: ['sleep 300'],
-            volumeMounts: [{ name: 'shared', mountPath: '/shared' }],
-            readinessProbe: { exec: { command: ['sh', '-c', 'test -f /shared/ready'] }, periodSeconds: 1 },
-          }],
+          containers: [
+            {
+              name: 'sh',
+              image: 'topology-test-shell',
+              args: ['sleep 300'],
+              volumeMounts: [{ name: 'shared', mountPath: '/shared' }],
+              readinessProbe: { exec: { command: ['sh', '-c', 'test -f /shared/ready'] }, periodSeconds: 1 },
+            },
+          ],
         },
       });
       await waitFor('exec-probe Running', async () => ((await getPod(cluster, ns, 'exec-probe'))?.status?.phase === 'Running' ? true : undefined));
@@ -202,7 +236,12 @@ describe('local node agent', function () {
   });
 
   it('reports an unknown image as ErrImagePull with a message naming it', async () => {
-    await apply(cluster, ns, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unknown' }, spec: { containers: [{ name: 'c', image: 'example.com/nope:1.0' }] } });
+    await apply(cluster, ns, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'unknown' },
+      spec: { containers: [{ name: 'c', image: 'example.com/nope:1.0' }] },
+    });
     const waiting = await waitFor('ErrImagePull', async () => {
       const w = (await getPod(cluster, ns, 'unknown'))?.status?.containerStatuses?.[0]?.state?.waiting;
       return w?.reason === 'ErrImagePull' ? w : undefined;
@@ -213,10 +252,19 @@ describe('local node agent', function () {
 
   it('runs a Deployment (ReplicaSet controller + scheduler + agent)', async () => {
     await apply(cluster, ns, {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
       spec: {
-        replicas: 2, selector: { matchLabels: { app: 'web' } },
-        template: { metadata: { labels: { app: 'web' } }, spec: { terminationGracePeriodSeconds: 2, containers: [{ name: 'echo', image: 'topology-test-echo', readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 } }] } },
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            terminationGracePeriodSeconds: 2,
+            containers: [{ name: 'echo', image: 'topology-test-echo', readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 } }],
+          },
+        },
       },
     });
     await cluster.kubectl(['rollout', 'status', 'deployment/web', '-n', ns, '--timeout=60s'], { timeoutMs: 70_000 });

@@ -18,7 +18,18 @@ import type { ClusterTopologyStatus } from '../../src/api/types.js';
 import { createTestNamespace, deleteTestNamespace, getCluster, type TestCluster } from './support/cluster.js';
 import { skipWhenExternalCluster } from './support/local-cluster-only.js';
 import { waitFor } from './support/wait.js';
-import { OperatorProcess, SIDECAR_PORT, waitForReadyPods, conditionOf, dumpLogs, eventsOf, installCrd, readStatus, sidecarStatefulSet, topologyManifest } from './fixtures/operator-harness.js';
+import {
+  OperatorProcess,
+  SIDECAR_PORT,
+  waitForReadyPods,
+  conditionOf,
+  dumpLogs,
+  eventsOf,
+  installCrd,
+  readStatus,
+  sidecarStatefulSet,
+  topologyManifest,
+} from './fixtures/operator-harness.js';
 
 const APP = 'swarm';
 const NAME = 'swarm';
@@ -78,31 +89,45 @@ describe('e2e operator: Auto mode switches on size, holds back on cooldown, foll
         rollout: { steps: [50, 100], stepVerificationSeconds: 2, progressDeadlineSeconds: 90 },
       }),
     });
-    const first = await waitFor('FullMesh chosen for 5 members', async () => {
-      const s = await status();
-      return settledOn(s, 'FullMesh', 5) ? s : undefined;
-    }, { timeoutMs: 60_000 });
+    const first = await waitFor(
+      'FullMesh chosen for 5 members',
+      async () => {
+        const s = await status();
+        return settledOn(s, 'FullMesh', 5) ? s : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
     expect(first.recommendation?.topology).to.equal('FullMesh');
     expect(first.metrics?.nodeCount).to.equal(5);
 
     const t = Date.now();
     await cluster.kubectl(['scale', 'statefulset', APP, '-n', ns, '--replicas=25']);
-    const s = await waitFor('HyParView on 25 members', async () => {
-      const st = await status();
-      return settledOn(st, 'HyParView', 25) ? st : undefined;
-    }, { timeoutMs: 180_000, intervalMs: 500 });
+    const s = await waitFor(
+      'HyParView on 25 members',
+      async () => {
+        const st = await status();
+        return settledOn(st, 'HyParView', 25) ? st : undefined;
+      },
+      { timeoutMs: 180_000, intervalMs: 500 },
+    );
     const entry = s.history!.find((h) => h.to === 'HyParView')!;
-    log(`(c) scaled 5 → 25: HyParView committed ${((Date.now() - t) / 1000).toFixed(1)} s after the scale (switch took ${entry.durationSeconds} s): ${entry.reason}`);
+    log(
+      `(c) scaled 5 → 25: HyParView committed ${((Date.now() - t) / 1000).toFixed(1)} s after the scale (switch took ${entry.durationSeconds} s): ${entry.reason}`,
+    );
     expect(entry).to.include({ from: 'FullMesh', trigger: 'Auto', result: 'Succeeded' });
     expect(entry.reason).to.match(/nodeCount \d+ > largeClusterMinNodes 20/);
     expect(s.members).to.deep.equal({ total: 25, ready: 25, onTarget: 25 });
 
     // A second automatic switch: thresholds now make ClientServer the recommendation, under a long cooldown.
     await patch({ autoSwitch: { cooldownSeconds: 600, thresholds: { clientServerMinNodes: 20, maxBytesPerSecondPerNode: 1 } } });
-    const held = await waitFor('a CooldownActive Event', async () => {
-      const events = await eventsOf(cluster, ns, NAME);
-      return events.find((e) => e.reason === 'CooldownActive');
-    }, { timeoutMs: 60_000, intervalMs: 1000 });
+    const held = await waitFor(
+      'a CooldownActive Event',
+      async () => {
+        const events = await eventsOf(cluster, ns, NAME);
+        return events.find((e) => e.reason === 'CooldownActive');
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
     const after = await status();
     log(`(c) held back: ${held.note}`);
     expect(held.note).to.match(/switch to ClientServer held back by the cooldown until/);
@@ -117,10 +142,14 @@ describe('e2e operator: Auto mode switches on size, holds back on cooldown, foll
   it('(d) workload EventDriven switches to PubSub at once, regardless of the cooldown', async () => {
     const t = Date.now();
     await patch({ workload: 'EventDriven' });
-    const s = await waitFor('PubSub on 25 members', async () => {
-      const st = await status();
-      return settledOn(st, 'PubSub', 25) ? st : undefined;
-    }, { timeoutMs: 120_000, intervalMs: 500 });
+    const s = await waitFor(
+      'PubSub on 25 members',
+      async () => {
+        const st = await status();
+        return settledOn(st, 'PubSub', 25) ? st : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
     const entry = s.history![s.history!.length - 1]!;
     log(`(d) workload EventDriven → PubSub in ${((Date.now() - t) / 1000).toFixed(1)} s: ${entry.reason}`);
     expect(entry).to.include({ from: 'HyParView', to: 'PubSub', trigger: 'Workload', result: 'Succeeded' });

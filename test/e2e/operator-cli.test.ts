@@ -16,7 +16,10 @@ import { OperatorProcess, conditionOf, dumpLogs, eventsOf, installCrd, readStatu
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(buildRoot(), 'src/operator/main.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '/nonexistent/kubeconfig' } });
+    const child = spawn(process.execPath, [join(buildRoot(), 'src/operator/main.js'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, KUBECONFIG: '/nonexistent/kubeconfig' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -107,34 +110,57 @@ describe('e2e operator: the topology-operator executable', function () {
       op = await OperatorProcess.start('operator-cli-2', cluster.kubeconfig, ns, ['--leader-elect', 'false']);
       const apply = (name: string, tokenSecret?: string): Promise<unknown> =>
         cluster.kubectl(['apply', '-n', ns, '-f', '-'], {
-          input: topologyManifest(name, { selector: { matchLabels: { app: `none-${name}` } }, topology: 'HyParView', ...(tokenSecret !== undefined ? { sidecar: { tokenSecretRef: { name: tokenSecret } } } : {}) }),
+          input: topologyManifest(name, {
+            selector: { matchLabels: { app: `none-${name}` } },
+            topology: 'HyParView',
+            ...(tokenSecret !== undefined ? { sidecar: { tokenSecretRef: { name: tokenSecret } } } : {}),
+          }),
         });
       await apply('empty');
       await apply('tokened', 'chat-token');
-      const empty = await waitFor('the empty resource Ready', async () => {
-        const s = await readStatus(kc, ns, 'empty');
-        return s.phase === 'Ready' ? s : undefined;
-      }, { timeoutMs: 60_000 });
+      const empty = await waitFor(
+        'the empty resource Ready',
+        async () => {
+          const s = await readStatus(kc, ns, 'empty');
+          return s.phase === 'Ready' ? s : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
       expect(empty.conditions?.find((c) => c.type === 'Ready')).to.deep.include({ status: 'True', reason: 'NoMembers' });
       expect(conditionOf(empty, 'Reconciling')).to.equal('False');
       expect(conditionOf(empty, 'Stalled')).to.equal('False');
       expect(empty.members).to.deep.equal({ total: 0, ready: 0, onTarget: 0 });
 
-      const stalled = await waitFor('the token resource Stalled', async () => {
-        const s = await readStatus(kc, ns, 'tokened');
-        return conditionOf(s, 'Stalled') === 'True' ? s : undefined;
-      }, { timeoutMs: 60_000 });
-      expect(stalled.conditions?.find((c) => c.type === 'Stalled')).to.deep.include({ reason: 'SidecarTokenUnavailable', message: `Secret ${ns}/chat-token (spec.sidecar.tokenSecretRef) not found` });
+      const stalled = await waitFor(
+        'the token resource Stalled',
+        async () => {
+          const s = await readStatus(kc, ns, 'tokened');
+          return conditionOf(s, 'Stalled') === 'True' ? s : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
+      expect(stalled.conditions?.find((c) => c.type === 'Stalled')).to.deep.include({
+        reason: 'SidecarTokenUnavailable',
+        message: `Secret ${ns}/chat-token (spec.sidecar.tokenSecretRef) not found`,
+      });
       expect(stalled.phase).to.equal('Pending');
-      await waitFor('a SidecarTokenUnavailable Event', async () => (await eventsOf(cluster, ns, 'tokened')).some((e) => e.reason === 'SidecarTokenUnavailable' && e.type === 'Warning'), { timeoutMs: 30_000 });
+      await waitFor(
+        'a SidecarTokenUnavailable Event',
+        async () => (await eventsOf(cluster, ns, 'tokened')).some((e) => e.reason === 'SidecarTokenUnavailable' && e.type === 'Warning'),
+        { timeoutMs: 30_000 },
+      );
 
       // The Secret appears: the next attempt (TOKEN_RETRY_SECONDS) finds it; a spec edit retries at once.
       await cluster.kubectl(['create', 'secret', 'generic', 'chat-token', '-n', ns, '--from-literal=token=s3cret']);
       await cluster.kubectl(['patch', 'clustertopology', 'tokened', '-n', ns, '--type', 'merge', '-p', '{"spec":{"historyLimit":5}}']);
-      const ready = await waitFor('the token resource Ready', async () => {
-        const s = await readStatus(kc, ns, 'tokened');
-        return s.phase === 'Ready' && conditionOf(s, 'Stalled') === 'False' ? s : undefined;
-      }, { timeoutMs: 60_000 });
+      const ready = await waitFor(
+        'the token resource Ready',
+        async () => {
+          const s = await readStatus(kc, ns, 'tokened');
+          return s.phase === 'Ready' && conditionOf(s, 'Stalled') === 'False' ? s : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
       expect(ready.conditions?.find((c) => c.type === 'Ready')).to.deep.include({ status: 'True', reason: 'NoMembers' });
       expect(await op.stop('SIGTERM')).to.equal(0);
     });

@@ -25,7 +25,19 @@ import { skipWhenExternalCluster } from './support/local-cluster-only.js';
 import { listPods } from './support/pods.js';
 import { waitFor } from './support/wait.js';
 import {
-  APP_PORT, OperatorProcess, SIDECAR_PORT, StatusRecorder, waitForReadyPods, conditionOf, dumpLogs, eventsOf, installCrd, readStatus, readTopology, sidecarStatefulSet, topologyManifest,
+  APP_PORT,
+  OperatorProcess,
+  SIDECAR_PORT,
+  StatusRecorder,
+  waitForReadyPods,
+  conditionOf,
+  dumpLogs,
+  eventsOf,
+  installCrd,
+  readStatus,
+  readTopology,
+  sidecarStatefulSet,
+  topologyManifest,
 } from './fixtures/operator-harness.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterTopologyStatus } from '../../src/api/types.js';
@@ -56,7 +68,11 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
   const status = (): Promise<ClusterTopologyStatus> => readStatus(kc, ns, NAME);
   const patch = (spec: object): Promise<unknown> => cluster.kubectl(['patch', 'ctopo', NAME, '-n', ns, '--type', 'merge', '-p', JSON.stringify({ spec })]);
   const settled = (s: ClusterTopologyStatus, topology: string): boolean =>
-    s.phase === 'Ready' && s.currentTopology === topology && conditionOf(s, 'Ready') === 'True' && conditionOf(s, 'Reconciling') === 'False' && s.members?.ready === REPLICAS;
+    s.phase === 'Ready' &&
+    s.currentTopology === topology &&
+    conditionOf(s, 'Ready') === 'True' &&
+    conditionOf(s, 'Reconciling') === 'False' &&
+    s.members?.ready === REPLICAS;
   async function leader(): Promise<OperatorProcess | undefined> {
     for (const op of operators) {
       if (!op.running) continue;
@@ -79,7 +95,10 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     await cluster.kubectl(['create', 'secret', 'generic', 'cluster-token', '-n', ns, `--from-literal=token=${TOKEN}`]);
     await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet(APP, REPLICAS, 'cluster-token') });
     const tokenArgs = ['--token-file', join(tokenDir, 'token')];
-    operators.push(await OperatorProcess.start('operator-a', cluster.kubeconfig, ns, tokenArgs), await OperatorProcess.start('operator-b', cluster.kubeconfig, ns, tokenArgs));
+    operators.push(
+      await OperatorProcess.start('operator-a', cluster.kubeconfig, ns, tokenArgs),
+      await OperatorProcess.start('operator-b', cluster.kubeconfig, ns, tokenArgs),
+    );
     await waitForReadyPods(cluster, ns, APP, REPLICAS, 180_000);
     await waitFor('one operator replica leading', async () => (await leader()) !== undefined, { timeoutMs: 60_000 });
     recorder = new StatusRecorder(kc, ns, NAME);
@@ -114,10 +133,14 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
         rollout: { steps: [20, 60, 100], stepVerificationSeconds: 2, progressDeadlineSeconds: 40 },
       }),
     });
-    const s = await waitFor('FullMesh Ready on 5 members', async () => {
-      const st = await status();
-      return settled(st, 'FullMesh') ? st : undefined;
-    }, { timeoutMs: 60_000 });
+    const s = await waitFor(
+      'FullMesh Ready on 5 members',
+      async () => {
+        const st = await status();
+        return settled(st, 'FullMesh') ? st : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
     log(`(a) apply → Ready FullMesh on ${REPLICAS} members in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     const obj = await readTopology(kc, ns, NAME);
     expect(obj.metadata.finalizers).to.include('topology.foundation.dev/finalizer');
@@ -169,13 +192,27 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     }
     const took = (Date.now() - t) / 1000;
     const receivers = new Map(apps.map((a) => [a.member, a.received]));
-    const audit = await waitFor('every message delivered', () => {
-      const a = auditDeliveries(apps.flatMap((x) => x.sent), receivers);
-      return a.lost === 0 ? a : undefined;
-    }, { timeoutMs: 15_000 }).catch(() => auditDeliveries(apps.flatMap((x) => x.sent), receivers));
+    const audit = await waitFor(
+      'every message delivered',
+      () => {
+        const a = auditDeliveries(
+          apps.flatMap((x) => x.sent),
+          receivers,
+        );
+        return a.lost === 0 ? a : undefined;
+      },
+      { timeoutMs: 15_000 },
+    ).catch(() =>
+      auditDeliveries(
+        apps.flatMap((x) => x.sent),
+        receivers,
+      ),
+    );
     for (const a of apps) a.close();
     const steps = recorder!.steps(t);
-    log(`(b) FullMesh → HyParView in ${took.toFixed(1)} s; steps seen: ${steps.join(' → ')}; traffic: ${audit.sent} sent, ${audit.delivered}/${audit.expectedDeliveries} delivered, ${audit.lost} lost, ${audit.duplicated} duplicated`);
+    log(
+      `(b) FullMesh → HyParView in ${took.toFixed(1)} s; steps seen: ${steps.join(' → ')}; traffic: ${audit.sent} sent, ${audit.delivered}/${audit.expectedDeliveries} delivered, ${audit.lost} lost, ${audit.duplicated} duplicated`,
+    );
     expect(steps).to.include.members(['Preparing', 'Routing 20%', 'Routing 60%', 'Routing 100%', 'Succeeded']);
     expect(steps.indexOf('Routing 20%')).to.be.lessThan(steps.indexOf('Routing 60%'));
     expect(audit.sent).to.be.greaterThan(50);
@@ -195,15 +232,22 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     expect(settled(before, 'HyParView')).to.equal(true);
     const t = Date.now();
     await patch({ topology: 'PubSub', rollout: { stepVerificationSeconds: 5 } });
-    await waitFor('the switch routing its first step', () => recorder!.seen.some((s) => s.at >= t && s.stage === 'Routing' && s.target === 'PubSub'), { timeoutMs: 60_000, intervalMs: 100 });
+    await waitFor('the switch routing its first step', () => recorder!.seen.some((s) => s.at >= t && s.stage === 'Routing' && s.target === 'PubSub'), {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
     const victim = `${APP}-3`;
     await cluster.kubectl(['delete', 'pod', victim, '-n', ns, '--wait=false']);
     log(`(f) killed ${victim} while routing to PubSub`);
-    const s = await waitFor('the switch rolled back', async () => {
-      const st = await status();
-      const last = st.history?.[st.history.length - 1];
-      return last !== undefined && last.to === 'PubSub' && last.result === 'RolledBack' ? st : undefined;
-    }, { timeoutMs: 90_000 });
+    const s = await waitFor(
+      'the switch rolled back',
+      async () => {
+        const st = await status();
+        const last = st.history?.[st.history.length - 1];
+        return last !== undefined && last.to === 'PubSub' && last.result === 'RolledBack' ? st : undefined;
+      },
+      { timeoutMs: 90_000 },
+    );
     const last = s.history![s.history!.length - 1]!;
     log(`(f) rolled back after ${((Date.now() - t) / 1000).toFixed(1)} s: ${last.reason}; steps: ${recorder!.steps(t).join(' → ')}`);
     expect(last.reason).to.match(/lost during the switch|probes|not connected/);
@@ -215,17 +259,25 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     const events = await eventsOf(cluster, ns, NAME);
     expect(events.map((e) => e.reason)).to.include.members(['VerificationFailed', 'RollingBack', 'RolledBack']);
     // The rolled-back target is not retried until the spec changes: Stalled says so.
-    const stalled = await waitFor('Stalled after the rollback', async () => {
-      const st = await status();
-      return conditionOf(st, 'Stalled') === 'True' && conditionOf(st, 'Ready') === 'False' ? st : undefined;
-    }, { timeoutMs: 30_000 });
+    const stalled = await waitFor(
+      'Stalled after the rollback',
+      async () => {
+        const st = await status();
+        return conditionOf(st, 'Stalled') === 'True' && conditionOf(st, 'Ready') === 'False' ? st : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(stalled.conditions!.find((c) => c.type === 'Stalled')!.message).to.match(/rolled back/);
     // Setting the spec back to the serving topology recovers the conditions.
     await patch({ topology: 'HyParView' });
-    await waitFor('Ready again on HyParView with 5 members', async () => {
-      const st = await status();
-      return settled(st, 'HyParView') && conditionOf(st, 'Stalled') === 'False';
-    }, { timeoutMs: 60_000 });
+    await waitFor(
+      'Ready again on HyParView with 5 members',
+      async () => {
+        const st = await status();
+        return settled(st, 'HyParView') && conditionOf(st, 'Stalled') === 'False';
+      },
+      { timeoutMs: 60_000 },
+    );
   });
 
   it('(g) the leader killed mid-switch: the standby takes the Lease and completes the switch', async () => {
@@ -233,20 +285,33 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     expect(lead).to.not.equal(undefined);
     const t = Date.now();
     await patch({ topology: 'FullMesh', rollout: { stepVerificationSeconds: 3 } });
-    await waitFor('the switch under way', () => recorder!.seen.some((s) => s.at >= t && s.stage === 'Routing' && s.target === 'FullMesh'), { timeoutMs: 60_000, intervalMs: 100 });
+    await waitFor('the switch under way', () => recorder!.seen.some((s) => s.at >= t && s.stage === 'Routing' && s.target === 'FullMesh'), {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
     await lead.stop('SIGKILL');
     const killedAt = Date.now();
     log(`(g) killed leader ${lead.id} (pid ${lead.pid}) during ${recorder!.seen[recorder!.seen.length - 1]?.stage}`);
-    const next = await waitFor('another replica leading', async () => {
-      const l = await leader();
-      return l !== undefined && l !== lead ? l : undefined;
-    }, { timeoutMs: 30_000 });
+    const next = await waitFor(
+      'another replica leading',
+      async () => {
+        const l = await leader();
+        return l !== undefined && l !== lead ? l : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     const tookOver = (Date.now() - killedAt) / 1000;
-    const s = await waitFor('FullMesh Ready', async () => {
-      const st = await status();
-      return settled(st, 'FullMesh') ? st : undefined;
-    }, { timeoutMs: 90_000 });
-    log(`(g) ${next.id} took over in ${tookOver.toFixed(1)} s; switch completed ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill; steps: ${recorder!.steps(t).join(' → ')}`);
+    const s = await waitFor(
+      'FullMesh Ready',
+      async () => {
+        const st = await status();
+        return settled(st, 'FullMesh') ? st : undefined;
+      },
+      { timeoutMs: 90_000 },
+    );
+    log(
+      `(g) ${next.id} took over in ${tookOver.toFixed(1)} s; switch completed ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill; steps: ${recorder!.steps(t).join(' → ')}`,
+    );
     const last = s.history![s.history!.length - 1]!;
     expect(last).to.include({ from: 'HyParView', to: 'FullMesh', result: 'Succeeded' });
     // Keep two replicas: the killed one comes back as a standby.
@@ -256,23 +321,36 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
   it('(h) deleting the resource runs the finalizer: the staged epoch is aborted on every sidecar', async () => {
     const t = Date.now();
     await patch({ topology: 'HyParView', rollout: { stepVerificationSeconds: 60, progressDeadlineSeconds: 120 } });
-    const seen = await waitFor('a staged epoch being verified', () => recorder!.seen.find((s) => s.at >= t && s.stage === 'Routing' && s.phase === 'Verifying'), { timeoutMs: 60_000, intervalMs: 100 });
+    const seen = await waitFor(
+      'a staged epoch being verified',
+      () => recorder!.seen.find((s) => s.at >= t && s.stage === 'Routing' && s.phase === 'Verifying'),
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     void seen;
     const pods = await listPods(cluster, ns, `app=${APP}`);
     const clients = pods.map((p) => new ControlClient(`${p.status!.podIP!}:${SIDECAR_PORT}`, { token: TOKEN }));
     try {
-      const staged = await Promise.all(clients.map(async (c) => {
-        const st = await c.getState();
-        return st.ok ? st.value.stagedEpoch : -1;
-      }));
-      expect(staged.every((e) => e > 0), `staged epochs ${staged.join(',')}`).to.equal(true);
+      const staged = await Promise.all(
+        clients.map(async (c) => {
+          const st = await c.getState();
+          return st.ok ? st.value.stagedEpoch : -1;
+        }),
+      );
+      expect(
+        staged.every((e) => e > 0),
+        `staged epochs ${staged.join(',')}`,
+      ).to.equal(true);
       await cluster.kubectl(['delete', 'ctopo', NAME, '-n', ns, '--wait=false']);
-      await waitFor('the resource gone', async () => (await cluster.kubectl(['get', 'ctopo', NAME, '-n', ns], { allowFail: true })).code !== 0, { timeoutMs: 30_000 });
+      await waitFor('the resource gone', async () => (await cluster.kubectl(['get', 'ctopo', NAME, '-n', ns], { allowFail: true })).code !== 0, {
+        timeoutMs: 30_000,
+      });
       log(`(h) deleted with its finalizer in ${((Date.now() - t) / 1000).toFixed(1)} s (incl. starting the switch)`);
-      const after = await Promise.all(clients.map(async (c) => {
-        const st = await c.getState();
-        return st.ok ? st.value.stagedEpoch : -1;
-      }));
+      const after = await Promise.all(
+        clients.map(async (c) => {
+          const st = await c.getState();
+          return st.ok ? st.value.stagedEpoch : -1;
+        }),
+      );
       expect(after, 'staged epochs after deletion').to.deep.equal(after.map(() => 0));
     } finally {
       for (const c of clients) c.close();

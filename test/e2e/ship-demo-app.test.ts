@@ -28,7 +28,15 @@ describe('e2e: the demo app on real sidecars', function () {
     const boot = await orch.switchTo('FullMesh');
     expect(boot.ok, boot.reason).to.equal(true);
     for (const m of fleet.members) {
-      const app = new DemoApp({ name: m.pod, appAddress: m.appAddress, statsAddress: `${m.host}:0`, heartbeatMs: 200, membersEveryMs: 500, logEveryMs: 60_000, log: () => undefined });
+      const app = new DemoApp({
+        name: m.pod,
+        appAddress: m.appAddress,
+        statsAddress: `${m.host}:0`,
+        heartbeatMs: 200,
+        membersEveryMs: 500,
+        logEveryMs: 60_000,
+        log: () => undefined,
+      });
       apps.push(app);
       ports.push(await app.start());
     }
@@ -40,9 +48,10 @@ describe('e2e: the demo app on real sidecars', function () {
     await fleet?.stop();
   });
 
-  const heardFromAll = (epoch: number) => () => apps.every((a) => Object.keys(a.stats.byOrigin).length === SIZE - 1 && (a.stats.byEpoch[String(epoch)] ?? 0) > 0);
+  const heardFromAll = (epoch: number) => () =>
+    apps.every((a) => Object.keys(a.stats.byOrigin).length === SIZE - 1 && (a.stats.byEpoch[String(epoch)] ?? 0) > 0);
 
-  it('every app hears every other app\'s heartbeats over FullMesh and lists the members', async () => {
+  it("every app hears every other app's heartbeats over FullMesh and lists the members", async () => {
     await waitFor('heartbeats from every other member on epoch 1', heardFromAll(1), { timeoutMs: 30_000 });
     await waitFor('member lists', () => apps.every((a) => a.stats.members.length === SIZE), { timeoutMs: 10_000 });
     for (const a of apps) {

@@ -61,10 +61,16 @@ describe('e2e: helm chart topology-operator on the local cluster', function () {
     const t0 = Date.now();
     await cluster.helm(['install', RELEASE, operatorChartDir(), '-n', ops, '--set', `clusterToken.namespaces={${app}}`]);
     await cluster.kubectl(['wait', '--for=condition=Established', `crd/${CRD_NAME}`, '--timeout=60s']);
-    const pods = await waitFor('2 operator pods Running', async () => {
-      const ps = (await listPods(cluster, ops, `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=operator`)).filter((p) => !p.metadata?.deletionTimestamp);
-      return ps.length === 2 && ps.every((p) => p.status?.phase === 'Running') ? ps : undefined;
-    }, { timeoutMs: 90_000 });
+    const pods = await waitFor(
+      '2 operator pods Running',
+      async () => {
+        const ps = (await listPods(cluster, ops, `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=operator`)).filter(
+          (p) => !p.metadata?.deletionTimestamp,
+        );
+        return ps.length === 2 && ps.every((p) => p.status?.phase === 'Running') ? ps : undefined;
+      },
+      { timeoutMs: 90_000 },
+    );
     process.stderr.write(`      [measure] helm install → 2 operator pods Running in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     expect(pods).to.have.length(2);
 
@@ -84,35 +90,69 @@ describe('e2e: helm chart topology-operator on the local cluster', function () {
     expect(await canI(['delete', 'pods', '-n', app])).to.equal('no');
     expect(await canI(['create', 'clustertopologies.topology.foundation.dev', '-n', app])).to.equal('no');
     // The token Secret was copied to the app namespace with the same value.
-    const tok = async (ns: string): Promise<string> => (await cluster.kubectl(['get', 'secret', `${FULLNAME}-token`, '-n', ns, '-o', 'jsonpath={.data.token}'])).stdout;
-    expect(await tok(app)).to.equal(await tok(ops)).and.to.have.length.greaterThan(40);
+    const tok = async (ns: string): Promise<string> =>
+      (await cluster.kubectl(['get', 'secret', `${FULLNAME}-token`, '-n', ns, '-o', 'jsonpath={.data.token}'])).stdout;
+    expect(await tok(app))
+      .to.equal(await tok(ops))
+      .and.to.have.length.greaterThan(40);
   });
 
   it('the operator becomes Ready and one replica holds the leader Lease', async () => {
     const t0 = Date.now();
-    await waitFor('2 Ready operator pods', () => readyPods(cluster, ops, `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=operator`, 2), { timeoutMs: 120_000 });
-    const holder = await waitFor('a Lease holder', async () => {
-      const r = await cluster.kubectl(['get', 'lease', `${FULLNAME}-lock`, '-n', ops, '-o', 'jsonpath={.spec.holderIdentity}'], { allowFail: true });
-      return r.code === 0 && r.stdout !== '' ? r.stdout : undefined;
-    }, { timeoutMs: 60_000 });
+    await waitFor('2 Ready operator pods', () => readyPods(cluster, ops, `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=operator`, 2), {
+      timeoutMs: 120_000,
+    });
+    const holder = await waitFor(
+      'a Lease holder',
+      async () => {
+        const r = await cluster.kubectl(['get', 'lease', `${FULLNAME}-lock`, '-n', ops, '-o', 'jsonpath={.spec.holderIdentity}'], { allowFail: true });
+        return r.code === 0 && r.stdout !== '' ? r.stdout : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
     process.stderr.write(`      [measure] operator Ready and leader ${holder} elected ${((Date.now() - t0) / 1000).toFixed(1)} s after the pods ran\n`);
     expect(holder).to.match(new RegExp(`^${FULLNAME}-`));
   });
 
   it('reconciles a 3-replica StatefulSet with the sidecar from the named template and a Manual FullMesh ClusterTopology to Ready', async () => {
     const t0 = Date.now();
-    await cluster.helm(['install', 'members', chartDir, '-n', app, '--set', 'name=members', '--set', 'replicas=3', '--set', 'sidecar.appHost=$(POD_IP)', '--set', `sidecar.tokenSecret=${FULLNAME}-token`]);
+    await cluster.helm([
+      'install',
+      'members',
+      chartDir,
+      '-n',
+      app,
+      '--set',
+      'name=members',
+      '--set',
+      'replicas=3',
+      '--set',
+      'sidecar.appHost=$(POD_IP)',
+      '--set',
+      `sidecar.tokenSecret=${FULLNAME}-token`,
+    ]);
     await waitFor('3 Ready member pods', () => readyPods(cluster, app, 'app=members', 3), { timeoutMs: 120_000 });
     const podsReady = Date.now();
     await cluster.kubectl(['apply', '-n', app, '-f', '-'], {
-      input: JSON.stringify({ apiVersion: 'topology.foundation.dev/v1alpha1', kind: 'ClusterTopology', metadata: { name: 'members' }, spec: { selector: { matchLabels: { app: 'members' } }, mode: 'Manual', topology: 'FullMesh' } }),
+      input: JSON.stringify({
+        apiVersion: 'topology.foundation.dev/v1alpha1',
+        kind: 'ClusterTopology',
+        metadata: { name: 'members' },
+        spec: { selector: { matchLabels: { app: 'members' } }, mode: 'Manual', topology: 'FullMesh' },
+      }),
     });
-    const status = await waitFor('phase Ready with FullMesh on 3 members', async () => {
-      const r = await cluster.kubectl(['get', 'ctopo', 'members', '-n', app, '-o', 'json']);
-      const s = (JSON.parse(r.stdout) as { status?: { phase?: string; currentTopology?: string; members?: { ready: number; onTarget: number } } }).status;
-      return s?.phase === 'Ready' && s.currentTopology === 'FullMesh' && s.members?.ready === 3 && s.members.onTarget === 3 ? s : undefined;
-    }, { timeoutMs: 120_000, intervalMs: 500 });
-    process.stderr.write(`      [measure] members Ready in ${((podsReady - t0) / 1000).toFixed(1)} s; ClusterTopology applied → Ready (FullMesh, 3 members) in ${((Date.now() - podsReady) / 1000).toFixed(1)} s\n`);
+    const status = await waitFor(
+      'phase Ready with FullMesh on 3 members',
+      async () => {
+        const r = await cluster.kubectl(['get', 'ctopo', 'members', '-n', app, '-o', 'json']);
+        const s = (JSON.parse(r.stdout) as { status?: { phase?: string; currentTopology?: string; members?: { ready: number; onTarget: number } } }).status;
+        return s?.phase === 'Ready' && s.currentTopology === 'FullMesh' && s.members?.ready === 3 && s.members.onTarget === 3 ? s : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
+    process.stderr.write(
+      `      [measure] members Ready in ${((podsReady - t0) / 1000).toFixed(1)} s; ClusterTopology applied → Ready (FullMesh, 3 members) in ${((Date.now() - podsReady) / 1000).toFixed(1)} s\n`,
+    );
     expect(status.members).to.deep.include({ ready: 3, onTarget: 3 });
   });
 
@@ -128,12 +168,16 @@ describe('e2e: helm chart topology-operator on the local cluster', function () {
     await cluster.helm(['uninstall', 'members', '-n', app, '--wait']);
     await cluster.helm(['uninstall', RELEASE, '-n', ops, '--wait']);
     const sel = `app.kubernetes.io/instance=${RELEASE}`;
-    const left = await waitFor('release objects gone', async () => {
-      const r = await cluster.kubectl(['get', 'deploy,rs,pods,svc,sa,role,rolebinding,secret,pdb', '-n', ops, '-l', sel, '-o', 'name']);
-      const r2 = await cluster.kubectl(['get', 'secret', '-n', app, '-l', sel, '-o', 'name']);
-      const all = (r.stdout + r2.stdout).trim();
-      return all === '' ? 'none' : undefined;
-    }, { timeoutMs: 90_000 });
+    const left = await waitFor(
+      'release objects gone',
+      async () => {
+        const r = await cluster.kubectl(['get', 'deploy,rs,pods,svc,sa,role,rolebinding,secret,pdb', '-n', ops, '-l', sel, '-o', 'name']);
+        const r2 = await cluster.kubectl(['get', 'secret', '-n', app, '-l', sel, '-o', 'name']);
+        const all = (r.stdout + r2.stdout).trim();
+        return all === '' ? 'none' : undefined;
+      },
+      { timeoutMs: 90_000 },
+    );
     expect(left).to.equal('none');
     for (const kind of ['clusterrole', 'clusterrolebinding']) {
       expect((await cluster.kubectl(['get', kind, FULLNAME], { allowFail: true })).code, kind).to.not.equal(0);

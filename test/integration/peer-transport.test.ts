@@ -64,11 +64,16 @@ interface TestNode {
 }
 
 function bind(server: grpc.Server, address: string): Promise<number> {
-  return new Promise((resolve, reject) => server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))));
+  return new Promise((resolve, reject) =>
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+  );
 }
 
 /** A transport behind its own Peer server on a fresh loopback address; every epoch in `live` is 'live'. */
-async function startNode(live: ReadonlySet<number>, options: Partial<Pick<PeerTransportOptions, 'pingIntervalMs' | 'pingsPerInterval'>> = {}): Promise<TestNode> {
+async function startNode(
+  live: ReadonlySet<number>,
+  options: Partial<Pick<PeerTransportOptions, 'pingIntervalMs' | 'pingsPerInterval'>> = {},
+): Promise<TestNode> {
   const host = `127.${BLOCK}.${nextHost++}.1`;
   const server = new grpc.Server();
   const rec: Recorded = { messages: [], linkDowns: [], malformed: [], bytes: { in: 0, out: 0 } };
@@ -88,7 +93,10 @@ async function startNode(live: ReadonlySet<number>, options: Partial<Pick<PeerTr
       n.transport.acceptStream(call);
     },
   };
-  server.addService(peerServiceDefinition(() => (ref.node as TestNode).transport), handlers);
+  server.addService(
+    peerServiceDefinition(() => (ref.node as TestNode).transport),
+    handlers,
+  );
   const port = await bind(server, `${host}:0`);
   const id = `${host}:${port}`;
   const handler: TransportHandler = {
@@ -100,7 +108,15 @@ async function startNode(live: ReadonlySet<number>, options: Partial<Pick<PeerTr
       rec.bytes[direction] += n;
     },
   };
-  const transport = new PeerTransport({ self: id, pod: `pod-${id}`, token: CLUSTER_TOKEN, credentials: grpc.credentials.createInsecure(), handler, logger: silentLogger(), ...options });
+  const transport = new PeerTransport({
+    self: id,
+    pod: `pod-${id}`,
+    token: CLUSTER_TOKEN,
+    credentials: grpc.credentials.createInsecure(),
+    handler,
+    logger: silentLogger(),
+    ...options,
+  });
   const node: TestNode = { id, transport, server, rec, accepted: 0, refused: 0 };
   ref.node = node;
   return node;
@@ -160,7 +176,11 @@ describe('PeerTransport over gRPC (integration)', function () {
       // A send racing the eager dial (the link is not up yet) still arrives.
       expect(small.transport.established(epoch, large.id)).to.equal(false);
       const early = sendMany(small, large, epoch, 0, 1);
-      await waitUntil('the link established on both sides', () => small.transport.established(epoch, large.id) && large.transport.established(epoch, small.id), WAIT_MS);
+      await waitUntil(
+        'the link established on both sides',
+        () => small.transport.established(epoch, large.id) && large.transport.established(epoch, small.id),
+        WAIT_MS,
+      );
       await waitUntil('receivedIds(large, epoch, small.id).length >= 1', () => receivedIds(large, epoch, small.id).length >= 1, WAIT_MS);
       expect(receivedIds(large, epoch, small.id)).to.deep.equal(early);
       expect(small.transport.connections(epoch)).to.equal(1);
@@ -193,8 +213,16 @@ describe('PeerTransport over gRPC (integration)', function () {
       large.transport.connect(epoch, small.id);
       const fromSmall = sendMany(small, large, epoch, 0, 5);
       const fromLarge = sendMany(large, small, epoch, 0, 5);
-      await waitUntil('the link established on both sides', () => small.transport.established(epoch, large.id) && large.transport.established(epoch, small.id), WAIT_MS);
-      await waitUntil('receivedIds(large, epoch, small.id).length >= 5 && receivedIds(small, epoch, large.id)....', () => receivedIds(large, epoch, small.id).length >= 5 && receivedIds(small, epoch, large.id).length >= 5, WAIT_MS);
+      await waitUntil(
+        'the link established on both sides',
+        () => small.transport.established(epoch, large.id) && large.transport.established(epoch, small.id),
+        WAIT_MS,
+      );
+      await waitUntil(
+        'receivedIds(large, epoch, small.id).length >= 5 && receivedIds(small, epoch, large.id)....',
+        () => receivedIds(large, epoch, small.id).length >= 5 && receivedIds(small, epoch, large.id).length >= 5,
+        WAIT_MS,
+      );
       expect(receivedIds(large, epoch, small.id)).to.deep.equal(fromSmall);
       expect(receivedIds(small, epoch, large.id)).to.deep.equal(fromLarge);
       // Both ends dialed; the twin dialed by the larger end is retired, the link carries on.
@@ -225,7 +253,11 @@ describe('PeerTransport over gRPC (integration)', function () {
     /** Opens `epoch`'s link a → b with traffic both ways and waits for it all to land. */
     async function exchange(epoch: number): Promise<{ ab: string[]; ba: string[] }> {
       const ab = sendMany(a, b, epoch, 0, 5);
-      await waitUntil('a.transport.established(epoch, b.id) && receivedIds(b, epoch, a.id).length >= 5', () => a.transport.established(epoch, b.id) && receivedIds(b, epoch, a.id).length >= 5, WAIT_MS);
+      await waitUntil(
+        'a.transport.established(epoch, b.id) && receivedIds(b, epoch, a.id).length >= 5',
+        () => a.transport.established(epoch, b.id) && receivedIds(b, epoch, a.id).length >= 5,
+        WAIT_MS,
+      );
       const ba = sendMany(b, a, epoch, 0, 5);
       await waitUntil('receivedIds(a, epoch, b.id).length >= 5', () => receivedIds(a, epoch, b.id).length >= 5, WAIT_MS);
       expect(receivedIds(b, epoch, a.id)).to.deep.equal(ab);
@@ -268,7 +300,11 @@ describe('PeerTransport over gRPC (integration)', function () {
       // Only epoch 2's link is idle-eligible here: epoch 1's is claimed.
       expect(a.transport.reapIdle(0, (e) => e !== epoch)).to.equal(1);
       expect(a.transport.established(epoch, b.id), 'established right after the reap').to.equal(false);
-      await waitUntil('receivedIds(b, epoch, a.id).length >= 15 && receivedIds(a, epoch, b.id).length >= 15', () => receivedIds(b, epoch, a.id).length >= 15 && receivedIds(a, epoch, b.id).length >= 15, WAIT_MS);
+      await waitUntil(
+        'receivedIds(b, epoch, a.id).length >= 15 && receivedIds(a, epoch, b.id).length >= 15',
+        () => receivedIds(b, epoch, a.id).length >= 15 && receivedIds(a, epoch, b.id).length >= 15,
+        WAIT_MS,
+      );
       await waitUntil('link closed on both sides', () => a.transport.connections(epoch) === 0 && b.transport.connections(epoch) === 0, WAIT_MS);
       expect(receivedIds(b, epoch, a.id), 'a → b: each once, in order').to.deep.equal([...ab, ...ab2]);
       expect(receivedIds(a, epoch, b.id), 'b → a: each once, in order').to.deep.equal([...ba, ...ba2]);
@@ -278,7 +314,11 @@ describe('PeerTransport over gRPC (integration)', function () {
       expect(a.transport.established(1, b.id)).to.equal(true);
       // A later send on the same epoch opens a fresh link and arrives.
       const ab3 = sendMany(a, b, epoch, 15, 3);
-      await waitUntil('a.transport.established(epoch, b.id) && receivedIds(b, epoch, a.id).length >= 18', () => a.transport.established(epoch, b.id) && receivedIds(b, epoch, a.id).length >= 18, WAIT_MS);
+      await waitUntil(
+        'a.transport.established(epoch, b.id) && receivedIds(b, epoch, a.id).length >= 18',
+        () => a.transport.established(epoch, b.id) && receivedIds(b, epoch, a.id).length >= 18,
+        WAIT_MS,
+      );
       expect(receivedIds(b, epoch, a.id)).to.deep.equal([...ab, ...ab2, ...ab3]);
       const ba3 = sendMany(b, a, epoch, 15, 3);
       await waitUntil('receivedIds(a, epoch, b.id).length >= 18', () => receivedIds(a, epoch, b.id).length >= 18, WAIT_MS);
@@ -314,7 +354,11 @@ describe('PeerTransport over gRPC (integration)', function () {
       await exchange(epoch);
       expect(a.transport.reapIdle(0, (e) => e !== epoch)).to.equal(1);
       sendMany(a, b, epoch, 5, 3);
-      await waitUntil('receivedIds(b, epoch, a.id).length >= 8 && a.transport.established(epoch, b.id)', () => receivedIds(b, epoch, a.id).length >= 8 && a.transport.established(epoch, b.id), WAIT_MS);
+      await waitUntil(
+        'receivedIds(b, epoch, a.id).length >= 8 && a.transport.established(epoch, b.id)',
+        () => receivedIds(b, epoch, a.id).length >= 8 && a.transport.established(epoch, b.id),
+        WAIT_MS,
+      );
       const acceptedByA = a.accepted;
       sendMany(b, a, epoch, 5, 3);
       await waitUntil('receivedIds(a, epoch, b.id).length >= 8', () => receivedIds(a, epoch, b.id).length >= 8, WAIT_MS);
@@ -337,14 +381,22 @@ describe('PeerTransport over gRPC (integration)', function () {
       const epoch = 1;
       // y dials x, so x answers y over the stream it accepted.
       sendMany(y, x, epoch, 0, 1);
-      await waitUntil('receivedIds(x, epoch, y.id).length === 1 && x.transport.established(epoch, y.id)', () => receivedIds(x, epoch, y.id).length === 1 && x.transport.established(epoch, y.id), WAIT_MS);
+      await waitUntil(
+        'receivedIds(x, epoch, y.id).length === 1 && x.transport.established(epoch, y.id)',
+        () => receivedIds(x, epoch, y.id).length === 1 && x.transport.established(epoch, y.id),
+        WAIT_MS,
+      );
       const accepted = x.accepted;
       const message = appMessage(x.id, 7);
       const encoded = loadProto().topology.v1.PeerFrame.serialize({ epoch, message: encodeWireMessage(message) }).length;
       const outBefore = x.rec.bytes.out;
       expect(x.transport.send(epoch, y.id, message)).to.equal('queued');
       expect(x.transport.send(epoch, z.id, message)).to.equal('queued');
-      await waitUntil('receivedIds(y, epoch, x.id).length === 1 && receivedIds(z, epoch, x.id).length === 1', () => receivedIds(y, epoch, x.id).length === 1 && receivedIds(z, epoch, x.id).length === 1, WAIT_MS);
+      await waitUntil(
+        'receivedIds(y, epoch, x.id).length === 1 && receivedIds(z, epoch, x.id).length === 1',
+        () => receivedIds(y, epoch, x.id).length === 1 && receivedIds(z, epoch, x.id).length === 1,
+        WAIT_MS,
+      );
       for (const peer of [y, z]) {
         const got = peer.rec.messages.find((m) => m.from === x.id)?.message;
         expect(got?.type).to.equal('fullmesh.app');
@@ -372,11 +424,19 @@ describe('PeerTransport over gRPC (integration)', function () {
       const epoch = 1;
       sendMany(a, b, epoch, 0, 1);
       sendMany(a, c, epoch, 0, 1);
-      await waitUntil('a.transport.established(epoch, b.id) && a.transport.established(epoch, c.id)', () => a.transport.established(epoch, b.id) && a.transport.established(epoch, c.id), WAIT_MS);
-      await waitUntil(() => `an RTT on both links: ${JSON.stringify(a.transport.linkStats(epoch))}`, () => {
-        const stats = a.transport.linkStats(epoch);
-        return stats.length === 2 && stats.every((s) => s.rttEwmaMs > 0);
-      }, WAIT_MS);
+      await waitUntil(
+        'a.transport.established(epoch, b.id) && a.transport.established(epoch, c.id)',
+        () => a.transport.established(epoch, b.id) && a.transport.established(epoch, c.id),
+        WAIT_MS,
+      );
+      await waitUntil(
+        () => `an RTT on both links: ${JSON.stringify(a.transport.linkStats(epoch))}`,
+        () => {
+          const stats = a.transport.linkStats(epoch);
+          return stats.length === 2 && stats.every((s) => s.rttEwmaMs > 0);
+        },
+        WAIT_MS,
+      );
       expect(new Set(a.transport.linkStats(epoch).map((s) => s.peer))).to.deep.equal(new Set([b.id, c.id]));
       expect(a.rec.linkDowns).to.deep.equal([]);
       expect(a.rec.malformed).to.deep.equal([]);

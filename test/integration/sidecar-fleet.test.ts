@@ -24,7 +24,21 @@ const RATE = 5;
 const SEED = Number(process.env.SEED ?? 42);
 
 /** An Eulerian circuit of the complete directed graph on the four overlays: every ordered pair once. */
-const SWITCH_CYCLE: OverlayKind[] = ['FullMesh', 'HyParView', 'ClientServer', 'PubSub', 'FullMesh', 'ClientServer', 'HyParView', 'PubSub', 'ClientServer', 'FullMesh', 'PubSub', 'HyParView', 'FullMesh'];
+const SWITCH_CYCLE: OverlayKind[] = [
+  'FullMesh',
+  'HyParView',
+  'ClientServer',
+  'PubSub',
+  'FullMesh',
+  'ClientServer',
+  'HyParView',
+  'PubSub',
+  'ClientServer',
+  'FullMesh',
+  'PubSub',
+  'HyParView',
+  'FullMesh',
+];
 
 describe('sidecar loopback fleet (integration)', function () {
   this.timeout(600_000);
@@ -49,7 +63,12 @@ describe('sidecar loopback fleet (integration)', function () {
    * Audits after traffic stopped: waits up to 10 s for the last deliveries to land, then returns
    * the audit either way (a test asserts on it, with the lost messages in its failure message).
    */
-  const settledAudit = (subset: readonly AppClient[] = apps): ReturnType<typeof auditWhenSettled> => auditWhenSettled(() => allSent(subset), () => receivers(subset), 10_000);
+  const settledAudit = (subset: readonly AppClient[] = apps): ReturnType<typeof auditWhenSettled> =>
+    auditWhenSettled(
+      () => allSent(subset),
+      () => receivers(subset),
+      10_000,
+    );
 
   before(async () => {
     fleet = await LoopbackFleet.start({ size: FLEET_SIZE, startTimeoutMs: 120_000 });
@@ -125,7 +144,9 @@ describe('sidecar loopback fleet (integration)', function () {
         const started = Date.now() - t0;
         const report = await operator.switchTo(SWITCH_CYCLE[i]!);
         epoch = report.epoch;
-        marks.push(`e${epoch} ${SWITCH_CYCLE[i]} ${started}..${Date.now() - t0}ms (${report.stages.map((x) => `${x.stage} ${x.percent}% ${x.ms}`).join(', ')})`);
+        marks.push(
+          `e${epoch} ${SWITCH_CYCLE[i]} ${started}..${Date.now() - t0}ms (${report.stages.map((x) => `${x.stage} ${x.percent}% ${x.ms}`).join(', ')})`,
+        );
         expect(report.ok, `${SWITCH_CYCLE[i - 1]} → ${SWITCH_CYCLE[i]}: ${report.result} ${report.reason}`).to.equal(true);
         pairs.push(`${SWITCH_CYCLE[i - 1]}→${SWITCH_CYCLE[i]}`);
       }
@@ -143,7 +164,11 @@ describe('sidecar loopback fleet (integration)', function () {
         return r === undefined ? e : `${e} [${r.to === undefined ? 'broadcast' : 'send'} at ${r.sentAt - t0}ms]`;
       });
       const metrics = await Promise.all(ids.map(async (m) => orch.client(m).getMetrics()));
-      const counters = metrics.map((r, i) => (r.ok ? `${ids[i]}: malformed ${r.value.malformedTotal}, ${r.value.overlays.map((o) => `e${o.epoch} sendFail ${o.sendFailures} nLoss ${o.neighborLossEvents}`).join(' ')}` : `${ids[i]}: ${r.message}`));
+      const counters = metrics.map((r, i) =>
+        r.ok
+          ? `${ids[i]}: malformed ${r.value.malformedTotal}, ${r.value.overlays.map((o) => `e${o.epoch} sendFail ${o.sendFailures} nLoss ${o.neighborLossEvents}`).join(' ')}`
+          : `${ids[i]}: ${r.message}`,
+      );
       expect.fail(`lost ${audit.lost}: ${lost.join(', ')}\nswitches: ${marks.join('; ')}\n${counters.join('\n')}`);
     }
     expect(audit.duplicated, `duplicated: ${audit.duplicateExamples.join(', ')}`).to.equal(0);
@@ -183,7 +208,11 @@ describe('sidecar loopback fleet (integration)', function () {
       const commit = await orch.client(ids[0]!).commit(staged);
       expect(commit.ok).to.equal(false);
       if (!commit.ok) expect(commit.code).to.equal(grpc.status.FAILED_PRECONDITION);
-      await waitUntil('every app sending over the old epoch again', () => apps.every((a) => a.sent.length >= 2 && a.sent.slice(-2).every((x) => x.epoch === active)), 10_000);
+      await waitUntil(
+        'every app sending over the old epoch again',
+        () => apps.every((a) => a.sent.length >= 2 && a.sent.slice(-2).every((x) => x.epoch === active)),
+        10_000,
+      );
     } finally {
       await traffic.stop();
       operator.spec.rollout = FLEET_ROLLOUT;
@@ -233,7 +262,13 @@ describe('sidecar loopback fleet (integration)', function () {
     const raw = new grpc.Client(target, grpc.credentials.createInsecure());
     const peerStatus = (md: grpc.Metadata, payload: Buffer): Promise<grpc.status> =>
       new Promise((resolve) => {
-        const call = raw.makeBidiStreamRequest<Buffer, Buffer>(LINK_METHOD, (b) => b, (b) => b, md, { deadline: Date.now() + 5000 });
+        const call = raw.makeBidiStreamRequest<Buffer, Buffer>(
+          LINK_METHOD,
+          (b) => b,
+          (b) => b,
+          md,
+          { deadline: Date.now() + 5000 },
+        );
         call.on('data', () => undefined);
         call.on('error', (e: grpc.ServiceError) => resolve(e.code));
         call.on('status', (s: grpc.StatusObject) => resolve(s.code));
@@ -291,10 +326,15 @@ describe('sidecar loopback fleet (integration)', function () {
     epoch = report.epoch;
     await orch.waitFormed(epoch, survivors, 30_000);
     // Dead members leave the survivors' active views.
-    await waitUntil('the killed members gone from every survivor\'s active view', async () => {
-      const states = await orch.states(survivors);
-      return [...states.values()].every((st) => st.overlays.filter((o) => o.epoch === epoch).every((o) => o.activeView.every((p) => !killed.includes(p))));
-    }, 30_000, 200);
+    await waitUntil(
+      "the killed members gone from every survivor's active view",
+      async () => {
+        const states = await orch.states(survivors);
+        return [...states.values()].every((st) => st.overlays.filter((o) => o.epoch === epoch).every((o) => o.activeView.every((p) => !killed.includes(p))));
+      },
+      30_000,
+      200,
+    );
     const probe = await orch.client(survivors[0]!).probe(epoch, 2, 5_000, survivors);
     expect(probe.ok && probe.value.complete, probe.ok ? JSON.stringify(probe.value.probes.map((p) => p.missing)) : probe.message).to.equal(true);
     const traffic = new TrafficGenerator(survivorApps, { ratePerMember: RATE, seed: SEED + 2 });

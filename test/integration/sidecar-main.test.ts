@@ -54,14 +54,18 @@ describe('topology-sidecar executable (integration)', function () {
     const host = `127.${100 + (process.pid % 150)}.250.2`;
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, 'sekret\n');
-    const { child, exit } = run(['--peer-port', '17946', '--app-address', `${host}:17947`, '--metrics-port', '19464', '--token-file', tokenFile], { POD_NAME: 'solo-0', POD_NAMESPACE: 'test', POD_IP: host });
+    const { child, exit } = run(['--peer-port', '17946', '--app-address', `${host}:17947`, '--metrics-port', '19464', '--token-file', tokenFile], {
+      POD_NAME: 'solo-0',
+      POD_NAMESPACE: 'test',
+      POD_IP: host,
+    });
     started.push(child);
     const http = (path: string): Promise<{ status: number; body: string }> =>
       fetch(`http://${host}:19464${path}`).then(
         async (r) => ({ status: r.status, body: await r.text() }),
         () => ({ status: 0, body: '' }),
       );
-    await waitUntil('(await http(\'/healthz\')).status === 200', async () => (await http('/healthz')).status === 200, 30_000, 100);
+    await waitUntil("(await http('/healthz')).status === 200", async () => (await http('/healthz')).status === 200, 30_000, 100);
     expect((await http('/readyz')).status).to.equal(200);
     const metrics = await http('/metrics');
     expect(metrics.body).to.contain('topology_sidecar_process_cpu_seconds_total');

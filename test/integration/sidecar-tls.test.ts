@@ -51,10 +51,22 @@ describe('sidecar mutual TLS with a shared server name (integration)', function 
     makeCa(dir, 'other-ca');
     makeLeaf(dir, 'impostor', 'other-ca', SIDECAR_EXTENSIONS);
 
-    const client = { credentials: grpc.credentials.createSsl(pem('ca.crt'), pem('operator.key'), pem('operator.crt')), channelOptions: tlsServerNameOptions(SERVER_NAME) };
+    const client = {
+      credentials: grpc.credentials.createSsl(pem('ca.crt'), pem('operator.key'), pem('operator.crt')),
+      channelOptions: tlsServerNameOptions(SERVER_NAME),
+    };
     fleet = await LoopbackFleet.start({
       size: FLEET_SIZE,
-      extraArgs: ['--tls-cert', join(dir, 'sidecar.crt'), '--tls-key', join(dir, 'sidecar.key'), '--tls-ca', join(dir, 'ca.crt'), '--tls-server-name', SERVER_NAME],
+      extraArgs: [
+        '--tls-cert',
+        join(dir, 'sidecar.crt'),
+        '--tls-key',
+        join(dir, 'sidecar.key'),
+        '--tls-ca',
+        join(dir, 'ca.crt'),
+        '--tls-server-name',
+        SERVER_NAME,
+      ],
       readinessClient: client,
     });
     ids = fleet.ids();
@@ -87,13 +99,27 @@ describe('sidecar mutual TLS with a shared server name (integration)', function 
 
   it("the operator's sidecar pool, configured by its --sidecar-tls-* flags, reaches every sidecar; without them it is refused", async () => {
     const parsed = parseOperatorConfig(
-      ['--sidecar-tls-ca-file', join(dir, 'ca.crt'), '--sidecar-tls-cert-file', join(dir, 'operator.crt'), '--sidecar-tls-key-file', join(dir, 'operator.key'), '--sidecar-tls-server-name', SERVER_NAME],
+      [
+        '--sidecar-tls-ca-file',
+        join(dir, 'ca.crt'),
+        '--sidecar-tls-cert-file',
+        join(dir, 'operator.crt'),
+        '--sidecar-tls-key-file',
+        join(dir, 'operator.key'),
+        '--sidecar-tls-server-name',
+        SERVER_NAME,
+      ],
       {},
       'host',
     );
     expect(parsed.ok, parsed.ok ? '' : parsed.error).to.equal(true);
     if (!parsed.ok) return;
-    const pool = new SidecarPool({ token: fleet!.token, concurrency: 4, timeoutMs: REFUSAL_DEADLINE_MS, transport: loadSidecarTransport(parsed.config.sidecarTls) });
+    const pool = new SidecarPool({
+      token: fleet!.token,
+      concurrency: 4,
+      timeoutMs: REFUSAL_DEADLINE_MS,
+      transport: loadSidecarTransport(parsed.config.sidecarTls),
+    });
     const plain = new SidecarPool({ token: fleet!.token, concurrency: 4, timeoutMs: REFUSAL_DEADLINE_MS });
     try {
       const replies = await pool.each('GetState', ids, (c) => c.getState(true));
@@ -104,15 +130,35 @@ describe('sidecar mutual TLS with a shared server name (integration)', function 
       pool.close();
       plain.close();
     }
-    expect(() => loadSidecarTransport({ caFile: join(dir, 'missing.crt'), certFile: undefined, keyFile: undefined, serverName: undefined, refreshMs: 1000 })).to.throw(/cannot read --sidecar-tls-ca-file .*missing\.crt/);
+    expect(() =>
+      loadSidecarTransport({ caFile: join(dir, 'missing.crt'), certFile: undefined, keyFile: undefined, serverName: undefined, refreshMs: 1000 }),
+    ).to.throw(/cannot read --sidecar-tls-ca-file .*missing\.crt/);
   });
 
   describe('refuses Control clients that fail TLS, even with the right token', () => {
     const refusals: [string, () => ControlClientOptions][] = [
       ['a client with no certificate', () => ({ credentials: grpc.credentials.createSsl(pem('ca.crt')), channelOptions: tlsServerNameOptions(SERVER_NAME) })],
-      ['a client whose certificate the other CA signed', () => ({ credentials: grpc.credentials.createSsl(pem('ca.crt'), pem('impostor.key'), pem('impostor.crt')), channelOptions: tlsServerNameOptions(SERVER_NAME) })],
-      ['a client that checks another name', () => ({ credentials: grpc.credentials.createSsl(pem('ca.crt'), pem('operator.key'), pem('operator.crt')), channelOptions: tlsServerNameOptions('other.fleet.test') })],
-      ['a client that trusts only the other CA', () => ({ credentials: grpc.credentials.createSsl(pem('other-ca.crt'), pem('impostor.key'), pem('impostor.crt')), channelOptions: tlsServerNameOptions(SERVER_NAME) })],
+      [
+        'a client whose certificate the other CA signed',
+        () => ({
+          credentials: grpc.credentials.createSsl(pem('ca.crt'), pem('impostor.key'), pem('impostor.crt')),
+          channelOptions: tlsServerNameOptions(SERVER_NAME),
+        }),
+      ],
+      [
+        'a client that checks another name',
+        () => ({
+          credentials: grpc.credentials.createSsl(pem('ca.crt'), pem('operator.key'), pem('operator.crt')),
+          channelOptions: tlsServerNameOptions('other.fleet.test'),
+        }),
+      ],
+      [
+        'a client that trusts only the other CA',
+        () => ({
+          credentials: grpc.credentials.createSsl(pem('other-ca.crt'), pem('impostor.key'), pem('impostor.crt')),
+          channelOptions: tlsServerNameOptions(SERVER_NAME),
+        }),
+      ],
       ['a plaintext client', () => ({ credentials: grpc.credentials.createInsecure() })],
     ];
     for (const [who, options] of refusals) {

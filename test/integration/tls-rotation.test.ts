@@ -78,7 +78,12 @@ function makeOldAndNewSidecarCertificates(dir: string): void {
 
 /** The status of GetState on `member` over a new connection made with `credentials` (OK = 0). */
 async function getStateCode(member: string, credentials: grpc.ChannelCredentials, token: string): Promise<grpc.status> {
-  const c = new ControlClient(member, { credentials, channelOptions: { ...tlsServerNameOptions(SERVER_NAME), ...FRESH_CONNECTION }, token, timeoutMs: CALL_DEADLINE_MS });
+  const c = new ControlClient(member, {
+    credentials,
+    channelOptions: { ...tlsServerNameOptions(SERVER_NAME), ...FRESH_CONNECTION },
+    token,
+    timeoutMs: CALL_DEADLINE_MS,
+  });
   try {
     const r = await c.getState(true);
     return r.ok ? grpc.status.OK : r.code;
@@ -101,11 +106,17 @@ describe('TLS certificate rotation without a restart (integration)', function ()
   const bundle = (...cas: string[]): { text: string } => ({ text: cas.map((ca) => readFileSync(join(dir, `${ca}.crt`), 'utf8')).join('') });
 
   /** Whether GetState on sidecar `member` (default: the first) succeeds over a new connection made with `credentials`. */
-  const accepted = async (credentials: grpc.ChannelCredentials, member = ids[0]!): Promise<boolean> => (await getStateCode(member, credentials, fleet!.token)) === grpc.status.OK;
+  const accepted = async (credentials: grpc.ChannelCredentials, member = ids[0]!): Promise<boolean> =>
+    (await getStateCode(member, credentials, fleet!.token)) === grpc.status.OK;
 
   /** Whether a new operator SidecarPool built on `transport` reaches every sidecar. */
   const poolReachesAll = async (transport: SidecarTransport): Promise<boolean> => {
-    const pool = new SidecarPool({ token: fleet!.token, concurrency: 2, timeoutMs: CALL_DEADLINE_MS, transport: { ...transport, channelOptions: { ...transport.channelOptions, ...FRESH_CONNECTION } } });
+    const pool = new SidecarPool({
+      token: fleet!.token,
+      concurrency: 2,
+      timeoutMs: CALL_DEADLINE_MS,
+      transport: { ...transport, channelOptions: { ...transport.channelOptions, ...FRESH_CONNECTION } },
+    });
     try {
       const replies = await pool.each('GetState', ids, (c) => c.getState(true));
       return replies.every((r) => r.result.ok);
@@ -124,11 +135,25 @@ describe('TLS certificate rotation without a restart (integration)', function ()
     operatorSecret = new MountedSecret(join(dir, 'operator-tls'), dir);
     operatorSecret.publish({ 'ca.crt': 'old-ca.crt', 'tls.crt': 'old-operator.crt', 'tls.key': 'old-operator.key' });
 
-    const readiness = { credentials: grpc.credentials.createSsl(pem('old-ca.crt'), pem('old-operator.key'), pem('old-operator.crt')), channelOptions: tlsServerNameOptions(SERVER_NAME) };
+    const readiness = {
+      credentials: grpc.credentials.createSsl(pem('old-ca.crt'), pem('old-operator.key'), pem('old-operator.crt')),
+      channelOptions: tlsServerNameOptions(SERVER_NAME),
+    };
     fleet = await LoopbackFleet.start({
       size: 2,
       logLevel: 'info',
-      extraArgs: ['--tls-cert', sidecarSecret.path('tls.crt'), '--tls-key', sidecarSecret.path('tls.key'), '--tls-ca', sidecarSecret.path('ca.crt'), '--tls-server-name', SERVER_NAME, '--tls-refresh-ms', String(REFRESH_MS)],
+      extraArgs: [
+        '--tls-cert',
+        sidecarSecret.path('tls.crt'),
+        '--tls-key',
+        sidecarSecret.path('tls.key'),
+        '--tls-ca',
+        sidecarSecret.path('ca.crt'),
+        '--tls-server-name',
+        SERVER_NAME,
+        '--tls-refresh-ms',
+        String(REFRESH_MS),
+      ],
       readinessClient: readiness,
     });
     ids = fleet.ids();
@@ -154,7 +179,13 @@ describe('TLS certificate rotation without a restart (integration)', function ()
     const oldClient = grpc.credentials.createSsl(pem('old-ca.crt'), pem('old-operator.key'), pem('old-operator.crt'));
     const newClientTrustingOld = grpc.credentials.createSsl(pem('old-ca.crt'), pem('new-operator.key'), pem('new-operator.crt'));
     const newClient = grpc.credentials.createSsl(pem('new-ca.crt'), pem('new-operator.key'), pem('new-operator.crt'));
-    const operator = loadSidecarTransport({ caFile: operatorSecret.path('ca.crt'), certFile: operatorSecret.path('tls.crt'), keyFile: operatorSecret.path('tls.key'), serverName: SERVER_NAME, refreshMs: REFRESH_MS });
+    const operator = loadSidecarTransport({
+      caFile: operatorSecret.path('ca.crt'),
+      certFile: operatorSecret.path('tls.crt'),
+      keyFile: operatorSecret.path('tls.key'),
+      serverName: SERVER_NAME,
+      refreshMs: REFRESH_MS,
+    });
 
     expect(await accepted(oldClient), 'the old client certificate is accepted').to.equal(true);
     expect(await accepted(newClientTrustingOld), 'a certificate of the new CA is refused before the bundle').to.equal(false);
@@ -162,7 +193,8 @@ describe('TLS certificate rotation without a restart (integration)', function ()
 
     // Step 1: the sidecars trust both CAs.
     sidecarSecret.publish({ 'ca.crt': bundle('old-ca', 'new-ca'), 'tls.crt': 'old-sidecar.crt', 'tls.key': 'old-sidecar.key' });
-    const allAccept = async (credentials: grpc.ChannelCredentials): Promise<boolean> => (await Promise.all(ids.map((id) => accepted(credentials, id)))).every((ok) => ok);
+    const allAccept = async (credentials: grpc.ChannelCredentials): Promise<boolean> =>
+      (await Promise.all(ids.map((id) => accepted(credentials, id)))).every((ok) => ok);
     await waitUntil('the sidecars accept the new CA once their bundle has it', () => allAccept(newClientTrustingOld), ROTATION_DEADLINE_MS, 100);
     expect(await accepted(newClient), 'the sidecars still serve the old certificate').to.equal(false);
 
@@ -204,7 +236,11 @@ describe('TLS certificate rotation without a restart (integration)', function ()
   });
 
   it('refuses to start on a certificate that does not match its key, naming both files', () => {
-    const parsed = parseConfig(['--tls-cert', join(dir, 'old-sidecar.crt'), '--tls-key', join(dir, 'new-sidecar.key'), '--tls-ca', join(dir, 'old-ca.crt')], {}, 'host');
+    const parsed = parseConfig(
+      ['--tls-cert', join(dir, 'old-sidecar.crt'), '--tls-key', join(dir, 'new-sidecar.key'), '--tls-ca', join(dir, 'old-ca.crt')],
+      {},
+      'host',
+    );
     expect(parsed.ok, parsed.ok ? '' : parsed.error).to.equal(true);
     if (!parsed.ok) return;
     expect(() => loadSecrets(parsed.config)).to.throw(/invalid TLS files \(--tls-cert .*old-sidecar\.crt \/ --tls-key .*new-sidecar\.key/);
@@ -224,7 +260,16 @@ describe('one-way TLS (no --tls-ca) and its rotation (integration)', function ()
     secret.publish({ 'tls.crt': 'old-sidecar.crt', 'tls.key': 'old-sidecar.key' });
     fleet = await LoopbackFleet.start({
       size: 1,
-      extraArgs: ['--tls-cert', secret.path('tls.crt'), '--tls-key', secret.path('tls.key'), '--tls-server-name', SERVER_NAME, '--tls-refresh-ms', String(REFRESH_MS)],
+      extraArgs: [
+        '--tls-cert',
+        secret.path('tls.crt'),
+        '--tls-key',
+        secret.path('tls.key'),
+        '--tls-server-name',
+        SERVER_NAME,
+        '--tls-refresh-ms',
+        String(REFRESH_MS),
+      ],
       readinessClient: { credentials: grpc.credentials.createSsl(readFileSync(join(dir, 'old-ca.crt'))), channelOptions: tlsServerNameOptions(SERVER_NAME) },
     });
   });

@@ -42,7 +42,8 @@ describe('cluster token rotation without a restart (integration)', function () {
       c.close();
     }
   };
-  const everyone = async (token: string, code: grpc.status): Promise<boolean> => (await Promise.all(ids.map((id) => stateCode(id, token)))).every((c) => c === code);
+  const everyone = async (token: string, code: grpc.status): Promise<boolean> =>
+    (await Promise.all(ids.map((id) => stateCode(id, token)))).every((c) => c === code);
   const unauthenticated = async (orch: FleetControl): Promise<number[]> => {
     const replies = await orch.each(ids, (c) => c.getMetrics());
     return ids.map((id) => {
@@ -52,7 +53,10 @@ describe('cluster token rotation without a restart (integration)', function () {
     });
   };
   /** How many times the sidecar logging to `logFile` reported a changed token file. */
-  const reloads = (logFile: string): number => readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('"cluster token file reloaded')).length;
+  const reloads = (logFile: string): number =>
+    readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"cluster token file reloaded')).length;
   const writeTokens = (...tokens: string[]): void => writeFileSync(join(fleet!.dir, 'token'), `${tokens.join('\n')}\n`);
 
   before(async () => {

@@ -69,10 +69,7 @@ function resolveOptions(options: ControllerOptions): ResolvedOptions {
 
 /** What one reconcile call amounted to. */
 export type ReconcileOutcome =
-  | { kind: 'success' }
-  | { kind: 'requeue_after'; delayMs: number }
-  | { kind: 'error'; error: unknown }
-  | { kind: 'terminal_error'; error: unknown };
+  { kind: 'success' } | { kind: 'requeue_after'; delayMs: number } | { kind: 'error'; error: unknown } | { kind: 'terminal_error'; error: unknown };
 
 /** Classifies a reconcile call's result (`threw` set when it threw `error`). */
 export function outcomeOf(result: Result | void, threw = false, error?: unknown): ReconcileOutcome {

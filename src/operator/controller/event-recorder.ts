@@ -14,7 +14,16 @@
  * - Recording never throws: an Event is diagnostic, so a failure is logged and counted, and the
  *   reconcile goes on.
  */
-import { EventsV1Api, KubeConfig, PatchStrategy, setHeaderOptions, V1MicroTime, type EventsV1Event, type KubernetesObject, type V1ObjectReference } from '@kubernetes/client-node';
+import {
+  EventsV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  V1MicroTime,
+  type EventsV1Event,
+  type KubernetesObject,
+  type V1ObjectReference,
+} from '@kubernetes/client-node';
 import type winston from 'winston';
 import { isNotFound } from './api-errors.js';
 import { systemClock, type Clock } from './clock.js';
@@ -138,7 +147,10 @@ export class EventRecorder {
       }
       if (!this.allowNew(ref)) {
         this.options.metrics?.eventsTotal.inc({ type: event.type, outcome: 'dropped' });
-        this.logger.debug('event dropped by the spam filter', { reason: event.reason, regarding: `${ref.kind ?? ''}/${ref.namespace ?? ''}/${ref.name ?? ''}` });
+        this.logger.debug('event dropped by the spam filter', {
+          reason: event.reason,
+          regarding: `${ref.kind ?? ''}/${ref.namespace ?? ''}/${ref.name ?? ''}`,
+        });
         return;
       }
       const created = await this.create(ref, { ...event, note }, now);
@@ -146,7 +158,11 @@ export class EventRecorder {
       this.options.metrics?.eventsTotal.inc({ type: event.type, outcome: 'created' });
     } catch (err) {
       this.options.metrics?.eventsTotal.inc({ type: event.type, outcome: 'failed' });
-      this.logger.warn('failed to record event', { reason: event.reason, regarding: `${ref.kind}/${ref.namespace ?? ''}/${ref.name ?? ''}`, error: errorMessage(err) });
+      this.logger.warn('failed to record event', {
+        reason: event.reason,
+        regarding: `${ref.kind}/${ref.namespace ?? ''}/${ref.name ?? ''}`,
+        error: errorMessage(err),
+      });
     }
   }
 
@@ -189,7 +205,10 @@ export class EventRecorder {
     const count = entry.count + 1;
     const patch = { series: { count, lastObservedTime: new V1MicroTime(now) } };
     try {
-      await this.api.patchNamespacedEvent({ name: entry.name, namespace: entry.namespace, body: patch }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      await this.api.patchNamespacedEvent(
+        { name: entry.name, namespace: entry.namespace, body: patch },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
     } catch (err) {
       if (isNotFound(err)) return false;
       throw err;

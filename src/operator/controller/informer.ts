@@ -126,12 +126,24 @@ export class ResourceInformer<T extends KubernetesObject> {
       const listRaw = (): Promise<KubernetesListObject<T>> =>
         options.list !== undefined
           ? options.list(namespace)
-          : (objects as KubernetesObjectApi).list<T>(resource.apiVersion, resource.kind, namespace, undefined, undefined, undefined, options.fieldSelector, options.labelSelector);
-      const list = transform === undefined ? listRaw : async (): Promise<KubernetesListObject<T>> => {
-        const got = await listRaw();
-        got.items = got.items.map(transform);
-        return got;
-      };
+          : (objects as KubernetesObjectApi).list<T>(
+              resource.apiVersion,
+              resource.kind,
+              namespace,
+              undefined,
+              undefined,
+              undefined,
+              options.fieldSelector,
+              options.labelSelector,
+            );
+      const list =
+        transform === undefined
+          ? listRaw
+          : async (): Promise<KubernetesListObject<T>> => {
+              const got = await listRaw();
+              got.items = got.items.map(transform);
+              return got;
+            };
       const listWatch = new ListWatch<T>(resourcePath(resource, namespace), watch, list, false, options.labelSelector, options.fieldSelector);
       const shard: Shard<T> = { namespace, listWatch, synced: false, failures: 0, restartTimer: undefined, attempt: 0, erroredAttempt: -1 };
       listWatch.on('add', (obj) => this.emit('add', obj));
@@ -211,7 +223,9 @@ export class ResourceInformer<T extends KubernetesObject> {
 
   /** Cached objects, of one namespace or all. */
   list(namespace?: string): T[] {
-    return this.shards.flatMap((shard) => (shard.namespace !== undefined && namespace !== undefined && shard.namespace !== namespace ? [] : [...shard.listWatch.list(namespace)]));
+    return this.shards.flatMap((shard) =>
+      shard.namespace !== undefined && namespace !== undefined && shard.namespace !== namespace ? [] : [...shard.listWatch.list(namespace)],
+    );
   }
 
   private async startShard(shard: Shard<T>): Promise<void> {
@@ -281,16 +295,24 @@ export class ResourceInformer<T extends KubernetesObject> {
 function transformingWatch<T extends KubernetesObject>(inner: Watch, transform: (object: T) => T): Watch {
   const w = Object.create(inner) as Watch;
   w.watch = (path, params, callback, done) =>
-    inner.watch(path, params, (phase: string, apiObj: unknown, watchObj?: unknown) => {
-      // BOOKMARK and ERROR carry no resource to cache (ERROR's object is a Status).
-      const obj = (phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED') && typeof apiObj === 'object' && apiObj !== null ? transform(apiObj as T) : apiObj;
-      callback(phase, obj, watchObj);
-    }, done);
+    inner.watch(
+      path,
+      params,
+      (phase: string, apiObj: unknown, watchObj?: unknown) => {
+        // BOOKMARK and ERROR carry no resource to cache (ERROR's object is a Status).
+        const obj =
+          (phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED') && typeof apiObj === 'object' && apiObj !== null ? transform(apiObj as T) : apiObj;
+        callback(phase, obj, watchObj);
+      },
+      done,
+    );
   return w;
 }
 
 /** The list/watch URL path of a resource, cluster-wide or in one namespace. */
 export function resourcePath(resource: ResourceType, namespace?: string): string {
   const root = resource.apiVersion.includes('/') ? `/apis/${resource.apiVersion}` : `/api/${resource.apiVersion}`;
-  return resource.namespaced && namespace !== undefined ? `${root}/namespaces/${encodeURIComponent(namespace)}/${resource.plural}` : `${root}/${resource.plural}`;
+  return resource.namespaced && namespace !== undefined
+    ? `${root}/namespaces/${encodeURIComponent(namespace)}/${resource.plural}`
+    : `${root}/${resource.plural}`;
 }

@@ -77,7 +77,13 @@ export function observe(previous: ObservedLease | undefined, record: LeaseRecord
 }
 
 /** The record to write for an `acquire` or `renew` decision. */
-export function nextRecord(current: LeaseRecord | undefined, decision: 'acquire' | 'renew', identity: string, nowMs: number, leaseDurationMs: number): LeaseRecord {
+export function nextRecord(
+  current: LeaseRecord | undefined,
+  decision: 'acquire' | 'renew',
+  identity: string,
+  nowMs: number,
+  leaseDurationMs: number,
+): LeaseRecord {
   const leaseDurationSeconds = Math.ceil(leaseDurationMs / 1000);
   if (decision === 'renew' && current !== undefined) {
     return { ...current, leaseDurationSeconds, renewTimeMs: nowMs };
@@ -149,9 +155,7 @@ export function kubernetesLeaseStore(kubeConfig: KubeConfig, namespace: string, 
     async write(record, resourceVersion) {
       const body = toLease(record, resourceVersion);
       const written =
-        resourceVersion === undefined
-          ? await api.createNamespacedLease({ namespace, body })
-          : await api.replaceNamespacedLease({ name, namespace, body });
+        resourceVersion === undefined ? await api.createNamespacedLease({ namespace, body }) : await api.replaceNamespacedLease({ name, namespace, body });
       return written.metadata?.resourceVersion ?? '';
     },
   };

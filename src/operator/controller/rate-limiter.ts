@@ -143,10 +143,7 @@ export interface ControllerRateLimiterOptions {
 /** client-go's DefaultControllerRateLimiter: max(per-item exponential, overall token bucket). */
 export function defaultControllerRateLimiter<T>(options: ControllerRateLimiterOptions = {}): RateLimiter<T> {
   return new MaxOfRateLimiter<T>(
-    new ItemExponentialFailureRateLimiter<T>(
-      options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS,
-      options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS,
-    ),
+    new ItemExponentialFailureRateLimiter<T>(options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS, options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS),
     new BucketRateLimiter<T>(options.qps ?? DEFAULT_QPS, options.burst ?? DEFAULT_BURST, options.clock ?? systemClock),
   );
 }

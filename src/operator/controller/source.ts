@@ -55,8 +55,7 @@ export function enqueueMapped<T extends KubernetesObject>(map: (object: T) => It
 
 /** Predicate: updates only when `metadata.generation` changed (spec edits, not status writes). */
 export function generationChanged<T extends KubernetesObject>(): Predicate<T> {
-  return (event) =>
-    event.type !== 'update' || event.oldObject === undefined || event.oldObject.metadata?.generation !== event.object.metadata?.generation;
+  return (event) => event.type !== 'update' || event.oldObject === undefined || event.oldObject.metadata?.generation !== event.object.metadata?.generation;
 }
 
 /** Predicate: updates only when `metadata.resourceVersion` changed (drops resync no-ops). */

@@ -44,15 +44,19 @@ export async function finalizeTopology(deps: FinalizeDeps, object: ClusterTopolo
     const observations = await observeMembers(deps.pool, memberPods(spec, deps.pods.list(ref.namespace)));
     const staged = observations.filter((o) => o.observed.ready && o.observed.stagedEpoch !== undefined);
     stagedEpochs = new Set(staged.map((o) => o.observed.stagedEpoch!));
-    const results = await deps.pool.each('Abort', staged.map((o) => o.pod.address!), async (c, address) => {
-      const o = staged.find((x) => x.pod.address === address)!;
-      const { activeEpoch, routingEpoch, stagedEpoch } = o.observed;
-      if (routingEpoch === stagedEpoch && activeEpoch !== undefined) {
-        const back = await c.route(activeEpoch);
-        if (!back.ok) return back;
-      }
-      return c.abort(stagedEpoch!);
-    });
+    const results = await deps.pool.each(
+      'Abort',
+      staged.map((o) => o.pod.address!),
+      async (c, address) => {
+        const o = staged.find((x) => x.pod.address === address)!;
+        const { activeEpoch, routingEpoch, stagedEpoch } = o.observed;
+        if (routingEpoch === stagedEpoch && activeEpoch !== undefined) {
+          const back = await c.route(activeEpoch);
+          if (!back.ok) return back;
+        }
+        return c.abort(stagedEpoch!);
+      },
+    );
     for (const { address, result } of results) {
       const name = staged.find((x) => x.pod.address === address)?.pod.name ?? address;
       if (result.ok) aborted.push(name);
@@ -64,7 +68,12 @@ export async function finalizeTopology(deps: FinalizeDeps, object: ClusterTopolo
     aborted.length === 0 && failed.length === 0
       ? `deleted: no staged epoch to abort; ${object.status?.currentTopology ?? 'no overlay'} (epoch ${object.status?.epoch ?? 0}) stays as it is on the members`
       : `deleted: aborted staged epoch ${epochs} on ${aborted.length} member(s)${failed.length > 0 ? `; could not reach ${failed.slice(0, 5).join(', ')}` : ''}; ${object.status?.currentTopology ?? 'no overlay'} (epoch ${object.status?.epoch ?? 0}) stays as it is on the members`;
-  await deps.recorder.record(object as unknown as CustomResource, { type: failed.length > 0 ? 'Warning' : 'Normal', reason: FINALIZED_REASON, action: eventAction(FINALIZED_REASON), note });
+  await deps.recorder.record(object as unknown as CustomResource, {
+    type: failed.length > 0 ? 'Warning' : 'Normal',
+    reason: FINALIZED_REASON,
+    action: eventAction(FINALIZED_REASON),
+    note,
+  });
   try {
     await deps.statusWriter.removeFinalizer(ref, FINALIZER);
   } catch (err) {

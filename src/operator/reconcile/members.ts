@@ -86,6 +86,15 @@ export function topologiesSelecting(pod: V1Pod, topologies: readonly ClusterTopo
 export function memberRelevantChange(oldPod: V1Pod | undefined, pod: V1Pod): boolean {
   if (oldPod === undefined) return true;
   const sig = (p: V1Pod): string =>
-    JSON.stringify([p.metadata?.labels ?? {}, p.metadata?.annotations ?? {}, p.status?.podIP ?? '', podIsReady(p), p.status?.phase ?? '', p.metadata?.deletionTimestamp !== undefined && p.metadata?.deletionTimestamp !== null, p.metadata?.uid ?? '', (p.status?.containerStatuses ?? []).map((c) => c.restartCount)]);
+    JSON.stringify([
+      p.metadata?.labels ?? {},
+      p.metadata?.annotations ?? {},
+      p.status?.podIP ?? '',
+      podIsReady(p),
+      p.status?.phase ?? '',
+      p.metadata?.deletionTimestamp !== undefined && p.metadata?.deletionTimestamp !== null,
+      p.metadata?.uid ?? '',
+      (p.status?.containerStatuses ?? []).map((c) => c.restartCount),
+    ]);
   return sig(oldPod) !== sig(pod);
 }

@@ -104,7 +104,12 @@ export class ReconcilePass {
     const verification = this.verifier.result(uid);
     if (verification !== undefined && verification !== before) {
       const failed = !verification.connected || verification.probesDelivered < verification.probesSent;
-      log.info(failed ? 'verification failed' : 'verification passed', { verifiedEpoch: verification.epoch, probesSent: verification.probesSent, probesDelivered: verification.probesDelivered, detail: verification.detail });
+      log.info(failed ? 'verification failed' : 'verification passed', {
+        verifiedEpoch: verification.epoch,
+        probesSent: verification.probesSent,
+        probesDelivered: verification.probesDelivered,
+        detail: verification.detail,
+      });
     }
 
     // Plan, once.
@@ -142,7 +147,13 @@ export class ReconcilePass {
   async run(input: PassInput): Promise<PassResult> {
     const planned = await this.plan(input);
     const outcome = await this.act(planned);
-    return { plan: planned.plan, observations: planned.observations, requeueAfterSeconds: planned.requeueAfterSeconds, changed: outcome.changed, failures: outcome.failures };
+    return {
+      plan: planned.plan,
+      observations: planned.observations,
+      requeueAfterSeconds: planned.requeueAfterSeconds,
+      changed: outcome.changed,
+      failures: outcome.failures,
+    };
   }
 
   /** Drops the memory of a deleted resource. */

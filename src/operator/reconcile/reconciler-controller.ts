@@ -54,7 +54,11 @@ export function topologyChanged(): Predicate<KubernetesObject> {
     if (event.type !== 'update' || event.oldObject === undefined) return true;
     const a = event.oldObject.metadata ?? {};
     const b = event.object.metadata ?? {};
-    return a.generation !== b.generation || String(a.deletionTimestamp ?? '') !== String(b.deletionTimestamp ?? '') || JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? []);
+    return (
+      a.generation !== b.generation ||
+      String(a.deletionTimestamp ?? '') !== String(b.deletionTimestamp ?? '') ||
+      JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? [])
+    );
   };
 }
 
@@ -80,12 +84,26 @@ export interface OperatorReplica {
 }
 
 /** Builds one operator replica from its configuration. */
-export function buildOperator(config: OperatorConfig, kubeConfig: KubeConfig, registry: Registry, logger: winston.Logger, token: ClusterToken | undefined, transport: SidecarTransport = PLAINTEXT_TRANSPORT): OperatorReplica {
+export function buildOperator(
+  config: OperatorConfig,
+  kubeConfig: KubeConfig,
+  registry: Registry,
+  logger: winston.Logger,
+  token: ClusterToken | undefined,
+  transport: SidecarTransport = PLAINTEXT_TRANSPORT,
+): OperatorReplica {
   const controllerMetrics = new ControllerMetrics(registry);
   const metrics = new OperatorMetrics(registry);
   const namespaces = config.namespaces.length > 0 ? { namespaces: [...config.namespaces] } : {};
   // The caches keep only what the operator reads (cache-trim.ts).
-  const topologies = new ResourceInformer<KubernetesObject>({ kubeConfig, resource: CLUSTER_TOPOLOGY_RESOURCE, metrics: controllerMetrics, logger, transform: trimMetadata, ...namespaces });
+  const topologies = new ResourceInformer<KubernetesObject>({
+    kubeConfig,
+    resource: CLUSTER_TOPOLOGY_RESOURCE,
+    metrics: controllerMetrics,
+    logger,
+    transform: trimMetadata,
+    ...namespaces,
+  });
   const pods = new ResourceInformer<V1Pod>({ kubeConfig, resource: POD_RESOURCE, metrics: controllerMetrics, logger, transform: trimPod, ...namespaces });
   const pool = new SidecarPool({ token: token?.send, concurrency: config.sidecarConcurrency, timeoutMs: config.sidecarTimeoutMs, metrics, transport });
   const tokens = new SidecarTokens(() => token?.send, apiSecretReader(kubeConfig));
@@ -106,7 +124,11 @@ export function buildOperator(config: OperatorConfig, kubeConfig: KubeConfig, re
     logger,
     sources: [
       new InformerSource<KubernetesObject>({ informer: topologies, predicates: [topologyChanged()] }),
-      new InformerSource<V1Pod>({ informer: pods, handler: podToTopologies(topologies), predicates: [(e) => e.type !== 'update' || memberRelevantChange(e.oldObject, e.object)] }),
+      new InformerSource<V1Pod>({
+        informer: pods,
+        handler: podToTopologies(topologies),
+        predicates: [(e) => e.type !== 'update' || memberRelevantChange(e.oldObject, e.object)],
+      }),
     ],
   });
   const manager = new Manager({

@@ -145,7 +145,13 @@ export class TopologyReconciler {
    * Writes `next` as the status. If someone else changed the status since it was read (another
    * replica during a hand-over), the plan is stale: throw, and the retry plans again from theirs.
    */
-  private async write(ref: CustomResourceRef, object: ClusterTopology, read: ClusterTopologyStatus, next: ClusterTopologyStatus, log: winston.Logger): Promise<CustomResource> {
+  private async write(
+    ref: CustomResourceRef,
+    object: ClusterTopology,
+    read: ClusterTopologyStatus,
+    next: ClusterTopologyStatus,
+    log: winston.Logger,
+  ): Promise<CustomResource> {
     const readJson = JSON.stringify(read);
     // The object read for planning is the first attempt's base; a conflict re-reads (and then throws here).
     const written = await this.options.statusWriter.updateStatus<ClusterTopologyStatus>(
@@ -156,7 +162,8 @@ export class TopologyReconciler {
       },
       object as unknown as CustomResource<ClusterTopologyStatus>,
     );
-    if (written.status !== undefined && next.phase !== read.phase) log.info('phase changed', { from: read.phase ?? 'none', to: next.phase, topology: next.currentTopology, target: next.targetTopology });
+    if (written.status !== undefined && next.phase !== read.phase)
+      log.info('phase changed', { from: read.phase ?? 'none', to: next.phase, topology: next.currentTopology, target: next.targetTopology });
     return (written.apiVersion !== undefined ? written : object) as unknown as CustomResource;
   }
 

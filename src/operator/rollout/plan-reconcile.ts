@@ -58,7 +58,12 @@ export function planInvalidSpec(status: ClusterTopologyStatus, generation: numbe
   conditions = setCondition(conditions, { type: CONDITION_TYPES.reconciling, status: 'False', reason: REASONS.invalidSpec, message }, generation, nowIso);
   conditions = setCondition(conditions, { type: CONDITION_TYPES.ready, status: 'False', reason: REASONS.invalidSpec, message }, generation, nowIso);
   const next: ClusterTopologyStatus = { ...status, observedGeneration: generation, phase: 'Failed', conditions };
-  return { actions: [], status: next, events: [{ type: 'Warning', reason: REASONS.invalidSpec, message }], decision: { kind: 'none', reason: 'NoRecommendation', message } };
+  return {
+    actions: [],
+    status: next,
+    events: [{ type: 'Warning', reason: REASONS.invalidSpec, message }],
+    decision: { kind: 'none', reason: 'NoRecommendation', message },
+  };
 }
 
 /** Everything one reconcile looks at. */
@@ -110,15 +115,30 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
     status = {
       ...status,
       lastEvaluationTime: isoSeconds(now),
-      recommendation: { topology: recommendation.topology, trigger: recommendation.trigger, workload: spec.workload, reasons: recommendation.reasons.slice(0, 16) },
+      recommendation: {
+        topology: recommendation.topology,
+        trigger: recommendation.trigger,
+        workload: spec.workload,
+        reasons: recommendation.reasons.slice(0, 16),
+      },
     };
     if (input.metrics !== undefined) status.metrics = { ...input.metrics, sampledAt: input.metrics.sampledAt ?? isoSeconds(now) };
   }
   const stored = status.recommendation;
   const rec: Recommendation | undefined =
-    recommendation ?? (stored === undefined ? undefined : { topology: stored.topology, trigger: stored.trigger === 'Workload' ? 'Workload' : 'Auto', reasons: stored.reasons });
+    recommendation ??
+    (stored === undefined ? undefined : { topology: stored.topology, trigger: stored.trigger === 'Workload' ? 'Workload' : 'Auto', reasons: stored.reasons });
   const decision = decideSwitch(spec, status, rec, now, generation);
-  const rolloutInput = { spec, generation, status, members: input.members, decision, now, ...(input.metrics !== undefined ? { metrics: input.metrics } : {}), ...(input.verification !== undefined ? { verification: input.verification } : {}) };
+  const rolloutInput = {
+    spec,
+    generation,
+    status,
+    members: input.members,
+    decision,
+    now,
+    ...(input.metrics !== undefined ? { metrics: input.metrics } : {}),
+    ...(input.verification !== undefined ? { verification: input.verification } : {}),
+  };
   const plan = planRollout(rolloutInput);
   const events = [...plan.events];
   let requeue = plan.requeueAfterSeconds;
@@ -128,7 +148,11 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
   if (decision.kind === 'hold') {
     soonest(decision.remainingSeconds);
     if (recommendation !== undefined) {
-      events.push({ type: 'Normal', reason: REASONS.cooldownActive, message: `switch to ${decision.to} held back by the cooldown until ${decision.until}: ${decision.reasons.join('; ')}` });
+      events.push({
+        type: 'Normal',
+        reason: REASONS.cooldownActive,
+        message: `switch to ${decision.to} held back by the cooldown until ${decision.until}: ${decision.reasons.join('; ')}`,
+      });
     }
   }
   if (spec.mode === 'Auto' && !spec.paused) {

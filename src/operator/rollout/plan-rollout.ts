@@ -196,7 +196,11 @@ function start(p: Pass, to: OverlayKind, trigger: RolloutStatus['trigger'], reas
   if (from !== undefined) r.from = from;
   const baseline = p.input.metrics?.latencyP99Ms ?? s.metrics?.latencyP99Ms;
   if (baseline !== undefined) r.baselineLatencyP99Ms = baseline;
-  p.events.push({ type: 'Normal', reason: REASONS.switchStarted, message: `switching ${from ?? '(none)'} → ${to} (epoch ${epoch}, trigger ${trigger}): ${why}` });
+  p.events.push({
+    type: 'Normal',
+    reason: REASONS.switchStarted,
+    message: `switching ${from ?? '(none)'} → ${to} (epoch ${epoch}, trigger ${trigger}): ${why}`,
+  });
   if (p.ready.length === 0) {
     s.rollout = finish(p, r, 'Succeeded', `${why}; no ready members, took effect at once`);
     return undefined;
@@ -258,7 +262,11 @@ function progress(p: Pass, r: RolloutStatus): StageOutcome {
   const unsynced = p.ready.filter((m) => !isSynced(m, target));
   const deadlineMs = ms(r.stepStartedAt) + spec.rollout.progressDeadlineSeconds * 1000;
   const untilDeadline = Math.max(0, (deadlineMs - p.nowMs) / 1000);
-  const names = unsynced.slice(0, 5).map((m) => m.name).join(', ') + (unsynced.length > 5 ? ` and ${unsynced.length - 5} more` : '');
+  const names =
+    unsynced
+      .slice(0, 5)
+      .map((m) => m.name)
+      .join(', ') + (unsynced.length > 5 ? ` and ${unsynced.length - 5} more` : '');
   const ackPoll = ackPollSeconds((p.nowMs - ms(r.stepStartedAt)) / 1000);
   switch (r.stage) {
     case 'Failed':
@@ -269,7 +277,8 @@ function progress(p: Pass, r: RolloutStatus): StageOutcome {
         if (r.stage === 'Committing') return { r: finish(p, r, 'Succeeded', r.reason ?? 'switch requested'), again: true };
         return { r: finish(p, r, 'RolledBack', r.reason ?? 'rolled back'), again: true };
       }
-      if (p.nowMs >= deadlineMs) p.late = `${stageLabel(r)} not acknowledged within progressDeadlineSeconds ${spec.rollout.progressDeadlineSeconds} by ${names}; still retrying`;
+      if (p.nowMs >= deadlineMs)
+        p.late = `${stageLabel(r)} not acknowledged within progressDeadlineSeconds ${spec.rollout.progressDeadlineSeconds} by ${names}; still retrying`;
       return { r, again: false, phase: r.stage === 'Committing' ? 'Progressing' : 'RollingBack', requeue: ackPoll };
     }
     default: {
@@ -277,7 +286,15 @@ function progress(p: Pass, r: RolloutStatus): StageOutcome {
         const pending: RolloutStatus = { ...r };
         delete pending.verificationStartedAt;
         if (p.nowMs >= deadlineMs) {
-          return { r: fail(p, r, REASONS.progressDeadlineExceeded, `not acknowledged within progressDeadlineSeconds ${spec.rollout.progressDeadlineSeconds} by ${names}`), again: true };
+          return {
+            r: fail(
+              p,
+              r,
+              REASONS.progressDeadlineExceeded,
+              `not acknowledged within progressDeadlineSeconds ${spec.rollout.progressDeadlineSeconds} by ${names}`,
+            ),
+            again: true,
+          };
         }
         pending.message = `${stageLabel(r)}: waiting for ${names}`;
         return { r: pending, again: false, phase: 'Progressing', requeue: Math.min(ackPoll, untilDeadline) };
@@ -300,7 +317,11 @@ function progress(p: Pass, r: RolloutStatus): StageOutcome {
         }
       }
       if (p.nowMs >= windowEndMs && fresh !== undefined && ms(fresh.checkedAt) >= windowEndMs) return { r: advance(p, vr), again: true };
-      if (p.nowMs >= deadlineMs) return { r: fail(p, vr, REASONS.progressDeadlineExceeded, `verification did not pass within progressDeadlineSeconds ${spec.rollout.progressDeadlineSeconds}`), again: true };
+      if (p.nowMs >= deadlineMs)
+        return {
+          r: fail(p, vr, REASONS.progressDeadlineExceeded, `verification did not pass within progressDeadlineSeconds ${spec.rollout.progressDeadlineSeconds}`),
+          again: true,
+        };
       vr.message = `${stageLabel(r)}: verifying for ${verificationWindowSeconds(spec.rollout.stepVerificationSeconds, r.stage)}s`;
       const untilWindow = (windowEndMs - p.nowMs) / 1000;
       // A healthy verification inside the window needs no other until the window ends; then one
@@ -330,40 +351,78 @@ function conditionsFor(p: Pass, phase: Phase, r: RolloutStatus | undefined, awai
         // Nothing to configure is reconciled (a Deployment scaled to 0 is Available; kstatus Current),
         // so GitOps tools do not wait forever for pods that a later sync creates.
         const msg = `no pods match spec.selector; members join ${joinTarget(p)} when they become Ready`;
-        return [cond(T.ready, true, REASONS.noMembers, msg), cond(T.reconciling, false, REASONS.noMembers, msg), cond(T.stalled, false, REASONS.noMembers, msg)];
+        return [
+          cond(T.ready, true, REASONS.noMembers, msg),
+          cond(T.reconciling, false, REASONS.noMembers, msg),
+          cond(T.stalled, false, REASONS.noMembers, msg),
+        ];
       }
       const msg = `${s.currentTopology} established on ${members} (epoch ${s.epoch})`;
-      return [cond(T.ready, true, REASONS.established, msg), cond(T.reconciling, false, REASONS.established, msg), cond(T.stalled, false, REASONS.established, msg)];
+      return [
+        cond(T.ready, true, REASONS.established, msg),
+        cond(T.reconciling, false, REASONS.established, msg),
+        cond(T.stalled, false, REASONS.established, msg),
+      ];
     }
     case 'Paused': {
       const msg = `spec.paused is true${r !== undefined ? `: frozen at ${stageLabel(r)} of the switch to ${r.to}` : ''}`;
-      return [cond(T.ready, r === undefined && s.currentTopology !== undefined, REASONS.paused, msg), cond(T.reconciling, false, REASONS.paused, msg), cond(T.stalled, false, REASONS.paused, msg)];
+      return [
+        cond(T.ready, r === undefined && s.currentTopology !== undefined, REASONS.paused, msg),
+        cond(T.reconciling, false, REASONS.paused, msg),
+        cond(T.stalled, false, REASONS.paused, msg),
+      ];
     }
     case 'Failed': {
       const msg = r?.message ?? 'switch failed';
-      return [cond(T.ready, false, REASONS.rolloutFailed, msg), cond(T.reconciling, false, REASONS.rolloutFailed, msg), cond(T.stalled, true, REASONS.rolloutFailed, msg)];
+      return [
+        cond(T.ready, false, REASONS.rolloutFailed, msg),
+        cond(T.reconciling, false, REASONS.rolloutFailed, msg),
+        cond(T.stalled, true, REASONS.rolloutFailed, msg),
+      ];
     }
     case 'Degraded': {
       if (awaiting !== undefined) {
-        return [cond(T.ready, false, REASONS.rolledBack, awaiting), cond(T.reconciling, false, REASONS.rolledBack, awaiting), cond(T.stalled, true, REASONS.rolledBack, awaiting)];
+        return [
+          cond(T.ready, false, REASONS.rolledBack, awaiting),
+          cond(T.reconciling, false, REASONS.rolledBack, awaiting),
+          cond(T.stalled, true, REASONS.rolledBack, awaiting),
+        ];
       }
       const msg = `${s.currentTopology} serving ${members}; ${(s.members?.total ?? 0) - p.ready.length} selected pods not ready`;
-      return [cond(T.ready, false, REASONS.membersNotReady, msg), cond(T.reconciling, false, REASONS.membersNotReady, msg), cond(T.stalled, false, REASONS.membersNotReady, msg)];
+      return [
+        cond(T.ready, false, REASONS.membersNotReady, msg),
+        cond(T.reconciling, false, REASONS.membersNotReady, msg),
+        cond(T.stalled, false, REASONS.membersNotReady, msg),
+      ];
     }
     case 'Pending': {
       const msg = p.ready.length === 0 ? 'no ready member pods match spec.selector' : 'waiting for a target topology (Auto mode evaluates first)';
-      return [cond(T.ready, false, REASONS.noMembers, msg), cond(T.reconciling, p.ready.length > 0, REASONS.noMembers, msg), cond(T.stalled, false, REASONS.noMembers, msg)];
+      return [
+        cond(T.ready, false, REASONS.noMembers, msg),
+        cond(T.reconciling, p.ready.length > 0, REASONS.noMembers, msg),
+        cond(T.stalled, false, REASONS.noMembers, msg),
+      ];
     }
     default: {
       const reason =
-        r === undefined ? REASONS.membersJoining
-        : r.stage === 'RollingBack' ? REASONS.rollingBack
-        : r.stage === 'Committing' ? (s.currentTopology === undefined ? REASONS.initializing : REASONS.committing)
-        : phase === 'Verifying' ? REASONS.verifying
-        : r.stage === 'Preparing' ? REASONS.preparing
-        : REASONS.routing;
+        r === undefined
+          ? REASONS.membersJoining
+          : r.stage === 'RollingBack'
+            ? REASONS.rollingBack
+            : r.stage === 'Committing'
+              ? s.currentTopology === undefined
+                ? REASONS.initializing
+                : REASONS.committing
+              : phase === 'Verifying'
+                ? REASONS.verifying
+                : r.stage === 'Preparing'
+                  ? REASONS.preparing
+                  : REASONS.routing;
       const msg = r?.message ?? `bringing joining members into epoch ${s.epoch}`;
-      const stalled = p.late !== undefined ? cond(T.stalled, true, r?.stage === 'RollingBack' ? REASONS.rollbackStalled : REASONS.commitStalled, p.late) : cond(T.stalled, false, reason, msg);
+      const stalled =
+        p.late !== undefined
+          ? cond(T.stalled, true, r?.stage === 'RollingBack' ? REASONS.rollbackStalled : REASONS.commitStalled, p.late)
+          : cond(T.stalled, false, reason, msg);
       return [cond(T.ready, false, reason, msg), cond(T.reconciling, true, reason, msg), stalled];
     }
   }
@@ -403,7 +462,13 @@ export function planRollout(input: RolloutInput): RolloutPlan {
         r = start(p, decision.to, decision.trigger, decision.reasons, old.epoch);
       }
     } else if (r?.stage === 'Failed' && (r.generation ?? -1) < input.generation) {
-      r = { ...r, stage: r.stepIndex === 0 ? 'Preparing' : 'Routing', generation: input.generation, stepStartedAt: p.nowIso, message: `retrying ${stageLabel(r)} after a spec change` };
+      r = {
+        ...r,
+        stage: r.stepIndex === 0 ? 'Preparing' : 'Routing',
+        generation: input.generation,
+        stepStartedAt: p.nowIso,
+        message: `retrying ${stageLabel(r)} after a spec change`,
+      };
       delete r.verificationStartedAt;
     }
   }

@@ -22,8 +22,13 @@ export type SwitchDecision =
   | { kind: 'none'; reason: NoSwitchReason; message: string };
 
 /** The target the spec asks for, before any guard. */
-function desired(spec: ResolvedSpec, status: ClusterTopologyStatus, rec: Recommendation | undefined): { to: OverlayKind; trigger: Trigger; reasons: string[] } | undefined {
-  if (spec.mode === 'Manual') return spec.topology === undefined ? undefined : { to: spec.topology, trigger: 'Manual', reasons: [`spec.topology is ${spec.topology}`] };
+function desired(
+  spec: ResolvedSpec,
+  status: ClusterTopologyStatus,
+  rec: Recommendation | undefined,
+): { to: OverlayKind; trigger: Trigger; reasons: string[] } | undefined {
+  if (spec.mode === 'Manual')
+    return spec.topology === undefined ? undefined : { to: spec.topology, trigger: 'Manual', reasons: [`spec.topology is ${spec.topology}`] };
   if (status.currentTopology === undefined && inFlight(status) === undefined && spec.topology !== undefined) {
     return { to: spec.topology, trigger: 'Manual', reasons: [`initial topology from spec.topology ${spec.topology}`] };
   }
@@ -35,7 +40,13 @@ function desired(spec: ResolvedSpec, status: ClusterTopologyStatus, rec: Recomme
  * `generation` is metadata.generation: a switch that was rolled back is retried only once the spec
  * has changed since it started.
  */
-export function decideSwitch(spec: ResolvedSpec, status: ClusterTopologyStatus, recommendation: Recommendation | undefined, now: Date, generation?: number): SwitchDecision {
+export function decideSwitch(
+  spec: ResolvedSpec,
+  status: ClusterTopologyStatus,
+  recommendation: Recommendation | undefined,
+  now: Date,
+  generation?: number,
+): SwitchDecision {
   if (spec.paused) return { kind: 'none', reason: 'Paused', message: 'spec.paused is true' };
   const want = desired(spec, status, recommendation);
   if (want === undefined) return { kind: 'none', reason: 'NoRecommendation', message: 'no target topology yet (Auto mode waits for the first evaluation)' };
@@ -46,7 +57,11 @@ export function decideSwitch(spec: ResolvedSpec, status: ClusterTopologyStatus, 
       return { kind: 'none', reason: 'RolloutInProgress', message: `a switch to ${flying.to} is in flight (${flying.stage})` };
     }
     if (flying.stage === 'Committing' || flying.stage === 'RollingBack') {
-      return { kind: 'none', reason: 'RolloutInProgress', message: `a switch to ${flying.to} is ${flying.stage === 'Committing' ? 'committing' : 'rolling back'}; ${want.to} follows when it ends` };
+      return {
+        kind: 'none',
+        reason: 'RolloutInProgress',
+        message: `a switch to ${flying.to} is ${flying.stage === 'Committing' ? 'committing' : 'rolling back'}; ${want.to} follows when it ends`,
+      };
     }
     return { kind: 'switch', to: want.to, trigger: want.trigger, reasons: want.reasons, supersedes: flying.to };
   }
@@ -60,7 +75,11 @@ export function decideSwitch(spec: ResolvedSpec, status: ClusterTopologyStatus, 
     generation !== undefined &&
     last.generation === generation
   ) {
-    return { kind: 'none', reason: 'AwaitingSpecChange', message: `the switch to ${want.to} was rolled back (${last.reason ?? 'no reason recorded'}); change the spec to retry` };
+    return {
+      kind: 'none',
+      reason: 'AwaitingSpecChange',
+      message: `the switch to ${want.to} was rolled back (${last.reason ?? 'no reason recorded'}); change the spec to retry`,
+    };
   }
   if (current !== undefined && want.trigger === 'Auto' && status.lastSwitchTime !== undefined) {
     const elapsed = secondsSince(status.lastSwitchTime, now);

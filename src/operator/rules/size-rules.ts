@@ -29,11 +29,18 @@ export function lowered(threshold: number, spec: ResolvedSpec): number {
 /** The initial topology for `n` members (the seed's determine_initial_topology, extended). */
 export function initialBySize(spec: ResolvedSpec, n: number): Choice {
   const t = spec.autoSwitch.thresholds;
-  if (n < t.smallClusterMaxNodes) return { topology: 'FullMesh', reasons: [`nodeCount ${n} < smallClusterMaxNodes ${t.smallClusterMaxNodes}: a full mesh is affordable and has the fewest hops`] };
+  if (n < t.smallClusterMaxNodes)
+    return {
+      topology: 'FullMesh',
+      reasons: [`nodeCount ${n} < smallClusterMaxNodes ${t.smallClusterMaxNodes}: a full mesh is affordable and has the fewest hops`],
+    };
   if (n >= t.clientServerMinNodes && canDesignateServers(spec, n)) {
     return { topology: 'ClientServer', reasons: [`nodeCount ${n} ≥ clientServerMinNodes ${t.clientServerMinNodes} and servers can be designated`] };
   }
-  return { topology: 'HyParView', reasons: [`nodeCount ${n} ≥ smallClusterMaxNodes ${t.smallClusterMaxNodes}: HyParView keeps ${spec.overlays.hyParView.activeViewSize} links per member`] };
+  return {
+    topology: 'HyParView',
+    reasons: [`nodeCount ${n} ≥ smallClusterMaxNodes ${t.smallClusterMaxNodes}: HyParView keeps ${spec.overlays.hyParView.activeViewSize} links per member`],
+  };
 }
 
 /** The seed's §4 rules from `current` (undefined: nothing runs yet). */
@@ -50,13 +57,22 @@ export function balancedChoice(spec: ResolvedSpec, current: OverlayKind | undefi
   }
   switch (current) {
     case 'ClientServer': {
-      if (!servers) return { topology: 'HyParView', reasons: [`servers cannot be designated among ${n} members (servers ${spec.overlays.clientServer.servers}, no serverSelector)`] };
+      if (!servers)
+        return {
+          topology: 'HyParView',
+          reasons: [`servers cannot be designated among ${n} members (servers ${spec.overlays.clientServer.servers}, no serverSelector)`],
+        };
       const low = lowered(t.clientServerMinNodes, spec);
-      if (n < low) return { topology: 'HyParView', reasons: [`nodeCount ${n} < clientServerMinNodes ${t.clientServerMinNodes} − ${t.hysteresisPercent}% (${low})`] };
+      if (n < low)
+        return { topology: 'HyParView', reasons: [`nodeCount ${n} < clientServerMinNodes ${t.clientServerMinNodes} − ${t.hysteresisPercent}% (${low})`] };
       return { topology: 'ClientServer', reasons: [`keep ClientServer: nodeCount ${n} ≥ ${low}`] };
     }
     case 'FullMesh': {
-      if (n > t.largeClusterMinNodes) return { topology: 'HyParView', reasons: [`nodeCount ${n} > largeClusterMinNodes ${t.largeClusterMinNodes}: a full mesh needs ${n - 1} links per member`] };
+      if (n > t.largeClusterMinNodes)
+        return {
+          topology: 'HyParView',
+          reasons: [`nodeCount ${n} > largeClusterMinNodes ${t.largeClusterMinNodes}: a full mesh needs ${n - 1} links per member`],
+        };
       const load = s.partitionsHigh ?? s.connectionLoadHigh ?? s.congested;
       if (n >= t.smallClusterMaxNodes && load !== undefined) {
         return { topology: 'HyParView', reasons: [`nodeCount ${n} ≥ smallClusterMaxNodes ${t.smallClusterMaxNodes}`, load] };
@@ -69,7 +85,12 @@ export function balancedChoice(spec: ResolvedSpec, current: OverlayKind | undefi
       if (n < low && poor !== undefined) {
         return { topology: 'FullMesh', reasons: [`nodeCount ${n} < smallClusterMaxNodes ${t.smallClusterMaxNodes} − ${t.hysteresisPercent}% (${low})`, poor] };
       }
-      return { topology: 'HyParView', reasons: [`keep HyParView: nodeCount ${n}${poor === undefined ? ', latency and connectivity within thresholds' : ` ≥ smallClusterMaxNodes ${t.smallClusterMaxNodes}`}`] };
+      return {
+        topology: 'HyParView',
+        reasons: [
+          `keep HyParView: nodeCount ${n}${poor === undefined ? ', latency and connectivity within thresholds' : ` ≥ smallClusterMaxNodes ${t.smallClusterMaxNodes}`}`,
+        ],
+      };
     }
   }
 }

@@ -59,7 +59,12 @@ function climb(spec: ResolvedSpec, workload: string, rungs: Rung[], current: Ove
     let j = i - 1;
     while (j > 0 && n < lowered(usable[j]!.minNodes, spec)) j--;
     const r = usable[j]!;
-    return { topology: r.topology, reasons: [`workload ${workload}: nodeCount ${n} < ${here.name} − ${spec.autoSwitch.thresholds.hysteresisPercent}% (${lowered(here.minNodes, spec)}): ${r.topology}`] };
+    return {
+      topology: r.topology,
+      reasons: [
+        `workload ${workload}: nodeCount ${n} < ${here.name} − ${spec.autoSwitch.thresholds.hysteresisPercent}% (${lowered(here.minNodes, spec)}): ${r.topology}`,
+      ],
+    };
   }
   return { topology: here.topology, reasons: [`workload ${workload}: keep ${here.topology} for nodeCount ${n}`] };
 }

@@ -68,8 +68,14 @@ export async function runMemberActions(
         outcome.failures.push(`${nameOf.get(address) ?? address}: ${action.kind} ${action.epoch}: ${result.message}`);
       }
     }
-    logger.debug('member action', { action: action.kind, epoch: action.epoch, members: action.members.length, failed: replies.filter((r) => !r.result.ok).length });
+    logger.debug('member action', {
+      action: action.kind,
+      epoch: action.epoch,
+      members: action.members.length,
+      failed: replies.filter((r) => !r.result.ok).length,
+    });
   }
-  if (outcome.failures.length > 0) logger.warn('some member actions failed; the next reconcile retries', { failures: outcome.failures.slice(0, 10), failed: outcome.failures.length });
+  if (outcome.failures.length > 0)
+    logger.warn('some member actions failed; the next reconcile retries', { failures: outcome.failures.slice(0, 10), failed: outcome.failures.length });
   return outcome;
 }

@@ -58,7 +58,13 @@ export class SidecarMetricsCollector {
    * One sample over the ready members of `observations`. `round` rotates the sample. `pool`
    * overrides the collector's (a resource's own token, see SidecarPool.withToken).
    */
-  async collect(observations: readonly MemberObservation[], sampleSize: number, round: number, now: Date, pool: SidecarPool = this.pool): Promise<TopologyMetrics> {
+  async collect(
+    observations: readonly MemberObservation[],
+    sampleSize: number,
+    round: number,
+    now: Date,
+    pool: SidecarPool = this.pool,
+  ): Promise<TopologyMetrics> {
     const ready = observations.filter((o) => o.observed.ready && o.pod.address !== undefined);
     const metrics: TopologyMetrics = { nodeCount: ready.length, sampledAt: isoSeconds(now) };
     if (ready.length === 0) return metrics;
@@ -69,7 +75,13 @@ export class SidecarMetricsCollector {
       const active = o.state?.overlays.find((x) => x.role === 'active');
       if (active !== undefined) views.set(o.pod.address!, active.activeView);
     }
-    if (views.size > 0) metrics.connectivityScore = round3(largestComponentShare(ready.map((o) => o.pod.address!), views));
+    if (views.size > 0)
+      metrics.connectivityScore = round3(
+        largestComponentShare(
+          ready.map((o) => o.pod.address!),
+          views,
+        ),
+      );
 
     const names = ready.map((o) => o.pod.name);
     const chosen = new Set(metricsSample(names, sampleSize, round));

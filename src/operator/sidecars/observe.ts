@@ -30,7 +30,11 @@ function epoch(n: number | undefined): number | undefined {
 /** Asks every candidate's sidecar for its state and builds the engine's observations. */
 export async function observeMembers(pool: SidecarPool, pods: readonly MemberPod[]): Promise<MemberObservation[]> {
   const candidates = pods.filter((p) => p.podReady && p.address !== undefined);
-  const replies = await pool.each('GetState', candidates.map((p) => p.address!), (c) => c.getState());
+  const replies = await pool.each(
+    'GetState',
+    candidates.map((p) => p.address!),
+    (c) => c.getState(),
+  );
   const byAddress = new Map(replies.map((r) => [r.address, r.result]));
   return pods.map((pod) => {
     const observed: ObservedMember = { name: pod.name, ready: false, labels: pod.labels };
@@ -65,7 +69,9 @@ export function readyAddresses(observations: readonly MemberObservation[]): stri
 export async function syncMemberLists(pool: SidecarPool, observations: readonly MemberObservation[]): Promise<number> {
   const want = readyAddresses(observations);
   const key = [...want].sort().join(',');
-  const stale = observations.filter((o) => o.observed.ready && o.state !== undefined && [...o.state.members].sort().join(',') !== key).map((o) => o.pod.address!);
+  const stale = observations
+    .filter((o) => o.observed.ready && o.state !== undefined && [...o.state.members].sort().join(',') !== key)
+    .map((o) => o.pod.address!);
   if (stale.length === 0) return 0;
   const replies = await pool.each('SetMembers', stale, (c) => c.setMembers(want));
   return replies.filter((r) => r.result.ok).length;

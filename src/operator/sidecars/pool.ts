@@ -70,7 +70,15 @@ export class SidecarPool {
     let entry = this.clients.get(key);
     if (entry === undefined) {
       const transport = this.options.transport ?? PLAINTEXT_TRANSPORT;
-      entry = { client: new ControlClient(address, { token: this.options.token, timeoutMs: this.options.timeoutMs, credentials: transport.credentials, channelOptions: transport.channelOptions }), usedAt: Date.now() };
+      entry = {
+        client: new ControlClient(address, {
+          token: this.options.token,
+          timeoutMs: this.options.timeoutMs,
+          credentials: transport.credentials,
+          channelOptions: transport.channelOptions,
+        }),
+        usedAt: Date.now(),
+      };
       this.clients.set(key, entry);
     }
     entry.usedAt = Date.now();
@@ -78,7 +86,11 @@ export class SidecarPool {
   }
 
   /** Calls `f` on each address's client with bounded concurrency; failures are returned, not thrown. */
-  each<T>(method: string, addresses: readonly string[], f: (client: ControlClient, address: string) => Promise<CallResult<T>>): Promise<Array<{ address: string; result: CallResult<T> }>> {
+  each<T>(
+    method: string,
+    addresses: readonly string[],
+    f: (client: ControlClient, address: string) => Promise<CallResult<T>>,
+  ): Promise<Array<{ address: string; result: CallResult<T> }>> {
     return mapBounded(addresses, this.options.concurrency, async (address) => {
       const result = await f(this.client(address), address);
       this.options.metrics?.sidecarCalls.inc({ method, result: result.ok ? 'ok' : 'error' });

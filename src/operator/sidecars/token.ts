@@ -74,7 +74,8 @@ export class SidecarTokens {
       data = await this.read(namespace, ref.name);
     } catch (err) {
       const code = apiStatusCode(err);
-      const why = code === 403 ? 'forbidden (the operator needs get on secrets: Helm value rbac.tokenSecrets)' : code !== undefined ? `HTTP ${code}` : errorMessage(err);
+      const why =
+        code === 403 ? 'forbidden (the operator needs get on secrets: Helm value rbac.tokenSecrets)' : code !== undefined ? `HTTP ${code}` : errorMessage(err);
       return { ok: false, message: `cannot read ${where}: ${why}` };
     }
     if (data === undefined) return { ok: false, message: `${where} not found` };

@@ -76,7 +76,12 @@ export interface ConnectivityCheck {
  * Checks `epoch`'s overlay over `addresses` from their states (address → state; a member missing
  * from the map did not answer). Pure.
  */
-export function checkConnectivity(spec: ResolvedSpec, epoch: number, addresses: readonly string[], states: ReadonlyMap<string, SidecarState>): ConnectivityCheck {
+export function checkConnectivity(
+  spec: ResolvedSpec,
+  epoch: number,
+  addresses: readonly string[],
+  states: ReadonlyMap<string, SidecarState>,
+): ConnectivityCheck {
   const problems: string[] = [];
   const views = new Map<string, string[]>();
   let kind: OverlayKind | undefined;
@@ -94,12 +99,16 @@ export function checkConnectivity(spec: ResolvedSpec, epoch: number, addresses: 
     kind ??= kindOfTopology(o.topology);
     views.set(address, o.activeView);
     const bound = spec.overlays.hyParView.activeViewSize;
-    if ((kind === 'HyParView' || kind === 'PubSub') && o.activeView.length > bound) problems.push(`${address} has ${o.activeView.length} active links > activeViewSize ${bound}`);
+    if ((kind === 'HyParView' || kind === 'PubSub') && o.activeView.length > bound)
+      problems.push(`${address} has ${o.activeView.length} active links > activeViewSize ${bound}`);
   }
   if (problems.length === 0 && !connected(addresses, views)) problems.push(`the active views of epoch ${epoch} do not connect all ${addresses.length} members`);
   if (problems.length === 0 && kind === 'FullMesh') {
     const incomplete = incompleteMeshMembers(addresses, views);
-    if (incomplete.length > 0) problems.push(`the FullMesh of epoch ${epoch} is still forming: ${incomplete.length} of ${addresses.length} members are not yet linked to every other (${incomplete.slice(0, 3).join(', ')})`);
+    if (incomplete.length > 0)
+      problems.push(
+        `the FullMesh of epoch ${epoch} is still forming: ${incomplete.length} of ${addresses.length} members are not yet linked to every other (${incomplete.slice(0, 3).join(', ')})`,
+      );
   }
   return { connected: problems.length === 0, problems };
 }
@@ -112,7 +121,10 @@ interface ProbeRound {
   missing: string[];
 }
 
-function tallyProbes(replies: ReadonlyArray<{ address: string; result: { ok: true; value: ProbeReply } | { ok: false; message: string } }>, members: number): ProbeRound {
+function tallyProbes(
+  replies: ReadonlyArray<{ address: string; result: { ok: true; value: ProbeReply } | { ok: false; message: string } }>,
+  members: number,
+): ProbeRound {
   const round: ProbeRound = { sent: 0, delivered: 0, worstMs: 0, missing: [] };
   const missing = new Set<string>();
   for (const { address, result } of replies) {
@@ -194,7 +206,15 @@ export class EpochVerifier {
     let job = this.jobs.get(uid);
     if (job !== undefined && (job.epoch !== epoch || job.key !== key)) job = undefined;
     if (step.lost.length > 0) {
-      this.finish(uid, { epoch, checkedAt: now.toISOString(), connected: false, probesSent: 0, probesDelivered: 0, detail: `members lost during the switch: ${step.lost.join(', ')}`, membersLost: [...step.lost] });
+      this.finish(uid, {
+        epoch,
+        checkedAt: now.toISOString(),
+        connected: false,
+        probesSent: 0,
+        probesDelivered: 0,
+        detail: `members lost during the switch: ${step.lost.join(', ')}`,
+        membersLost: [...step.lost],
+      });
       return;
     }
     if (job === undefined) {
@@ -208,15 +228,32 @@ export class EpochVerifier {
         this.probe(job, step);
         return;
       }
-      const detail = round.missing.length > 0 ? `probes not acknowledged by ${round.missing.slice(0, 5).join(', ')}` : `probes acknowledged by all ${addresses.length} members, worst ${round.worstMs.toFixed(1)} ms`;
-      this.finish(uid, { epoch, checkedAt: job.sentAt ?? now.toISOString(), connected: true, probesSent: round.sent, probesDelivered: round.delivered, detail });
+      const detail =
+        round.missing.length > 0
+          ? `probes not acknowledged by ${round.missing.slice(0, 5).join(', ')}`
+          : `probes acknowledged by all ${addresses.length} members, worst ${round.worstMs.toFixed(1)} ms`;
+      this.finish(uid, {
+        epoch,
+        checkedAt: job.sentAt ?? now.toISOString(),
+        connected: true,
+        probesSent: round.sent,
+        probesDelivered: round.delivered,
+        detail,
+      });
       return;
     }
     // Not probing yet: the overlay must be formed first.
     const conn = checkConnectivity(spec, epoch, addresses, step.states);
     if (!conn.connected) {
       if (now.getTime() - job.startedMs < convergeBudgetMs(spec)) return;
-      this.finish(uid, { epoch, checkedAt: now.toISOString(), connected: false, probesSent: 0, probesDelivered: 0, detail: conn.problems.slice(0, 5).join('; ') });
+      this.finish(uid, {
+        epoch,
+        checkedAt: now.toISOString(),
+        connected: false,
+        probesSent: 0,
+        probesDelivered: 0,
+        detail: conn.problems.slice(0, 5).join('; '),
+      });
       return;
     }
     if (addresses.length < 2) {
@@ -259,12 +296,24 @@ export class EpochVerifier {
     job.probing = true;
     delete job.settled;
     void step.pool
-      .each('Probe', senders, (c, self) => c.probe(job.epoch, PROBES_PER_SENDER, PROBE_TIMEOUT_MS, addresses.filter((a) => a !== self)))
+      .each('Probe', senders, (c, self) =>
+        c.probe(
+          job.epoch,
+          PROBES_PER_SENDER,
+          PROBE_TIMEOUT_MS,
+          addresses.filter((a) => a !== self),
+        ),
+      )
       .then((replies) => {
         job.settled = tallyProbes(replies, addresses.length);
       })
       .catch((err: unknown) => {
-        job.settled = { sent: senders.length * PROBES_PER_SENDER * (addresses.length - 1), delivered: 0, worstMs: 0, missing: [`probe round failed: ${err instanceof Error ? err.message : String(err)}`] };
+        job.settled = {
+          sent: senders.length * PROBES_PER_SENDER * (addresses.length - 1),
+          delivered: 0,
+          worstMs: 0,
+          missing: [`probe round failed: ${err instanceof Error ? err.message : String(err)}`],
+        };
       })
       .finally(() => {
         job.probing = false;

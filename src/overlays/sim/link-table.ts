@@ -105,7 +105,15 @@ export class LinkTable {
   }
 
   private grow(): void {
-    const old = { owner: this.owner, peer: this.peer, state: this.state, peerInc: this.peerInc, gen: this.gen, lastArrival: this.lastArrival, capacity: this.capacity };
+    const old = {
+      owner: this.owner,
+      peer: this.peer,
+      state: this.state,
+      peerInc: this.peerInc,
+      gen: this.gen,
+      lastArrival: this.lastArrival,
+      capacity: this.capacity,
+    };
     this.capacity *= 2;
     this.owner = new Int32Array(this.capacity).fill(-1);
     this.peer = new Int32Array(this.capacity);

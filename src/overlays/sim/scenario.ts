@@ -126,7 +126,10 @@ function makeSimulator(o: ScenarioOptions, ids: readonly NodeId[]): Simulator<Wi
       case 'HyParView':
         return new HyParView(id, random, { dedupCapacity: DEDUP, ...noHyParViewCatchUp }) as unknown as Overlay<WireMessage, unknown>;
       case 'PubSub':
-        return new PubSub(id, random, { dedupCapacity: DEDUP, ...noHyParViewCatchUp }, { dedupCapacity: DEDUP, ...noPlumtreeCatchUp }) as unknown as Overlay<WireMessage, unknown>;
+        return new PubSub(id, random, { dedupCapacity: DEDUP, ...noHyParViewCatchUp }, { dedupCapacity: DEDUP, ...noPlumtreeCatchUp }) as unknown as Overlay<
+          WireMessage,
+          unknown
+        >;
     }
   };
   return new Simulator<WireMessage, unknown>({ seed: o.seed, latency: o.latency }, factory);

@@ -66,7 +66,10 @@ export function runCommand(command: string, args: string[], kubeconfig: string, 
 export function makeCluster(kubeconfig: string, binDir: string, local: boolean, nodeName?: string): TestCluster {
   const helmPath = binDir !== '' && existsSync(join(binDir, 'helm')) ? join(binDir, 'helm') : 'helm';
   return {
-    kubeconfig, binDir, local, ...(nodeName !== undefined ? { nodeName } : {}),
+    kubeconfig,
+    binDir,
+    local,
+    ...(nodeName !== undefined ? { nodeName } : {}),
     kubectl: (args, options) => runCommand('kubectl', args, kubeconfig, options),
     helm: (args, options) => runCommand(helmPath, args, kubeconfig, options),
     kubeConfig: () => {
@@ -76,4 +79,3 @@ export function makeCluster(kubeconfig: string, binDir: string, local: boolean, 
     },
   };
 }
-

@@ -75,7 +75,12 @@ export function getCluster(): Promise<TestCluster> {
 /** Creates a uniquely named namespace (`<prefix>-<random>`) and returns its name once it exists. */
 export async function createTestNamespace(prefix: string): Promise<string> {
   const cluster = await getCluster();
-  const base = prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'test';
+  const base =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 50) || 'test';
   const name = `${base}-${randomBytes(3).toString('hex')}`;
   await cluster.kubectl(['create', 'namespace', name]);
   namespaces.add(name);

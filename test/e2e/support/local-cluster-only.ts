@@ -26,6 +26,8 @@ export function skipWhenExternalCluster(ctx: Mocha.Context, why: string): void {
   const external = process.env.KUBECONFIG;
   if (!external) return;
   const suite = ctx.test?.parent?.fullTitle() ?? 'suite';
-  process.stderr.write(`[e2e] skipping "${suite}": it needs the local cluster this harness starts (${why}), and KUBECONFIG=${external} names an external cluster\n`);
+  process.stderr.write(
+    `[e2e] skipping "${suite}": it needs the local cluster this harness starts (${why}), and KUBECONFIG=${external} names an external cluster\n`,
+  );
   ctx.skip();
 }

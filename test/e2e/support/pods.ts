@@ -13,8 +13,9 @@ export async function listPods(cluster: TestCluster, namespace: string, selector
 
 /** True when the pod is Running, its Ready condition is True and it is not being deleted. */
 export function isRunningAndReady(pod: V1Pod): boolean {
-  return pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp &&
-    (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  return (
+    pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp && (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
+  );
 }
 
 /** Resolves with the pods once exactly `count` match and all are Running and Ready. */

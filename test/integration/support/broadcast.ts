@@ -8,7 +8,11 @@ export async function expectBroadcastReachesAll(apps: readonly AppClient[], from
   const sent = await apps[from]!.send(undefined, Buffer.from(payload));
   expect(sent, 'the sidecar accepted the broadcast').to.not.equal(undefined);
   const receivers = (): Map<string, Map<string, number>> => new Map(apps.map((a) => [a.member, a.received]));
-  await waitUntil(() => `the broadcast at every member (missing: ${auditDeliveries([sent!], receivers()).lostExamples.join(', ')})`, () => auditDeliveries([sent!], receivers()).lost === 0, 10_000);
+  await waitUntil(
+    () => `the broadcast at every member (missing: ${auditDeliveries([sent!], receivers()).lostExamples.join(', ')})`,
+    () => auditDeliveries([sent!], receivers()).lost === 0,
+    10_000,
+  );
   const audit = auditDeliveries([sent!], receivers());
   expect(audit.expectedDeliveries).to.equal(apps.length - 1);
   expect(audit.lost, audit.lostExamples.join(', ')).to.equal(0);

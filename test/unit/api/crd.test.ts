@@ -85,7 +85,11 @@ describe('ClusterTopology CRD', () => {
         used.add(r.rule);
       }
     });
-    expect([...used].sort()).to.deep.equal(Object.values(RULES).map((r) => r.rule).sort());
+    expect([...used].sort()).to.deep.equal(
+      Object.values(RULES)
+        .map((r) => r.rule)
+        .sort(),
+    );
   });
 
   it('applies exactly the defaults the CRD declares (one truth)', () => {

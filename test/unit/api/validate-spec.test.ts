@@ -16,35 +16,133 @@ const sel = { matchLabels: { app: 'chat' } };
 const INVALID: { name: string; spec: unknown; path: string; says: string }[] = [
   { name: 'Manual without topology', spec: { selector: sel }, path: 'spec.topology', says: 'spec.topology is required when spec.mode is Manual' },
   { name: 'empty selector', spec: { selector: {}, topology: 'FullMesh' }, path: 'spec.selector', says: 'selector must not be empty' },
-  { name: 'selector In without values', spec: { selector: { matchExpressions: [{ key: 'app', operator: 'In' }] }, topology: 'FullMesh' }, path: 'spec.selector.matchExpressions[0].values', says: 'values must be non-empty for operators In and NotIn' },
-  { name: 'steps not increasing', spec: { selector: sel, topology: 'FullMesh', rollout: { steps: [50, 10, 100] } }, path: 'spec.rollout.steps', says: 'strictly increasing' },
-  { name: 'steps repeat', spec: { selector: sel, topology: 'FullMesh', rollout: { steps: [50, 50, 100] } }, path: 'spec.rollout.steps', says: 'strictly increasing' },
-  { name: 'steps not ending at 100', spec: { selector: sel, topology: 'FullMesh', rollout: { steps: [10, 50] } }, path: 'spec.rollout.steps', says: 'must end at 100' },
-  { name: 'step above 100', spec: { selector: sel, topology: 'FullMesh', rollout: { steps: [10, 150] } }, path: 'spec.rollout.steps[1]', says: 'less than or equal to 100' },
-  { name: 'step 0', spec: { selector: sel, topology: 'FullMesh', rollout: { steps: [0, 100] } }, path: 'spec.rollout.steps[0]', says: 'greater than or equal to 1' },
-  { name: 'small >= large', spec: { selector: sel, mode: 'Auto', autoSwitch: { thresholds: { smallClusterMaxNodes: 30 } } }, path: 'spec.autoSwitch.thresholds.smallClusterMaxNodes', says: 'must be less than largeClusterMinNodes' },
-  { name: 'large > clientServer', spec: { selector: sel, mode: 'Auto', autoSwitch: { thresholds: { largeClusterMinNodes: 2000 } } }, path: 'spec.autoSwitch.thresholds.clientServerMinNodes', says: 'must not exceed clientServerMinNodes' },
-  { name: 'passive < active', spec: { selector: sel, topology: 'HyParView', overlays: { hyParView: { activeViewSize: 8, passiveViewSize: 4 } } }, path: 'spec.overlays.hyParView.passiveViewSize', says: 'at least activeViewSize' },
-  { name: 'PRWL > ARWL', spec: { selector: sel, topology: 'HyParView', overlays: { hyParView: { passiveRandomWalkLength: 9 } } }, path: 'spec.overlays.hyParView.passiveRandomWalkLength', says: 'must not exceed activeRandomWalkLength' },
-  { name: 'ClientServer with no servers', spec: { selector: sel, topology: 'ClientServer', overlays: { clientServer: { servers: 0 } } }, path: 'spec.overlays.clientServer', says: 'needs servers' },
-  { name: 'empty server selector', spec: { selector: sel, topology: 'ClientServer', overlays: { clientServer: { serverSelector: {} } } }, path: 'spec.overlays.clientServer.serverSelector', says: 'selector must not be empty' },
-  { name: 'graft before lazy push', spec: { selector: sel, topology: 'PubSub', overlays: { pubSub: { lazyPushDelayMs: 100, graftTimeoutMs: 50 } } }, path: 'spec.overlays.pubSub.graftTimeoutMs', says: 'greater than lazyPushDelayMs' },
-  { name: 'deadline within window', spec: { selector: sel, topology: 'FullMesh', rollout: { stepVerificationSeconds: 60, progressDeadlineSeconds: 30 } }, path: 'spec.rollout.progressDeadlineSeconds', says: 'greater than stepVerificationSeconds' },
-  { name: 'unknown topology', spec: { selector: sel, topology: 'Star' }, path: 'spec.topology', says: 'supported values: "FullMesh", "HyParView", "ClientServer", "PubSub"' },
+  {
+    name: 'selector In without values',
+    spec: { selector: { matchExpressions: [{ key: 'app', operator: 'In' }] }, topology: 'FullMesh' },
+    path: 'spec.selector.matchExpressions[0].values',
+    says: 'values must be non-empty for operators In and NotIn',
+  },
+  {
+    name: 'steps not increasing',
+    spec: { selector: sel, topology: 'FullMesh', rollout: { steps: [50, 10, 100] } },
+    path: 'spec.rollout.steps',
+    says: 'strictly increasing',
+  },
+  {
+    name: 'steps repeat',
+    spec: { selector: sel, topology: 'FullMesh', rollout: { steps: [50, 50, 100] } },
+    path: 'spec.rollout.steps',
+    says: 'strictly increasing',
+  },
+  {
+    name: 'steps not ending at 100',
+    spec: { selector: sel, topology: 'FullMesh', rollout: { steps: [10, 50] } },
+    path: 'spec.rollout.steps',
+    says: 'must end at 100',
+  },
+  {
+    name: 'step above 100',
+    spec: { selector: sel, topology: 'FullMesh', rollout: { steps: [10, 150] } },
+    path: 'spec.rollout.steps[1]',
+    says: 'less than or equal to 100',
+  },
+  {
+    name: 'step 0',
+    spec: { selector: sel, topology: 'FullMesh', rollout: { steps: [0, 100] } },
+    path: 'spec.rollout.steps[0]',
+    says: 'greater than or equal to 1',
+  },
+  {
+    name: 'small >= large',
+    spec: { selector: sel, mode: 'Auto', autoSwitch: { thresholds: { smallClusterMaxNodes: 30 } } },
+    path: 'spec.autoSwitch.thresholds.smallClusterMaxNodes',
+    says: 'must be less than largeClusterMinNodes',
+  },
+  {
+    name: 'large > clientServer',
+    spec: { selector: sel, mode: 'Auto', autoSwitch: { thresholds: { largeClusterMinNodes: 2000 } } },
+    path: 'spec.autoSwitch.thresholds.clientServerMinNodes',
+    says: 'must not exceed clientServerMinNodes',
+  },
+  {
+    name: 'passive < active',
+    spec: { selector: sel, topology: 'HyParView', overlays: { hyParView: { activeViewSize: 8, passiveViewSize: 4 } } },
+    path: 'spec.overlays.hyParView.passiveViewSize',
+    says: 'at least activeViewSize',
+  },
+  {
+    name: 'PRWL > ARWL',
+    spec: { selector: sel, topology: 'HyParView', overlays: { hyParView: { passiveRandomWalkLength: 9 } } },
+    path: 'spec.overlays.hyParView.passiveRandomWalkLength',
+    says: 'must not exceed activeRandomWalkLength',
+  },
+  {
+    name: 'ClientServer with no servers',
+    spec: { selector: sel, topology: 'ClientServer', overlays: { clientServer: { servers: 0 } } },
+    path: 'spec.overlays.clientServer',
+    says: 'needs servers',
+  },
+  {
+    name: 'empty server selector',
+    spec: { selector: sel, topology: 'ClientServer', overlays: { clientServer: { serverSelector: {} } } },
+    path: 'spec.overlays.clientServer.serverSelector',
+    says: 'selector must not be empty',
+  },
+  {
+    name: 'graft before lazy push',
+    spec: { selector: sel, topology: 'PubSub', overlays: { pubSub: { lazyPushDelayMs: 100, graftTimeoutMs: 50 } } },
+    path: 'spec.overlays.pubSub.graftTimeoutMs',
+    says: 'greater than lazyPushDelayMs',
+  },
+  {
+    name: 'deadline within window',
+    spec: { selector: sel, topology: 'FullMesh', rollout: { stepVerificationSeconds: 60, progressDeadlineSeconds: 30 } },
+    path: 'spec.rollout.progressDeadlineSeconds',
+    says: 'greater than stepVerificationSeconds',
+  },
+  {
+    name: 'unknown topology',
+    spec: { selector: sel, topology: 'Star' },
+    path: 'spec.topology',
+    says: 'supported values: "FullMesh", "HyParView", "ClientServer", "PubSub"',
+  },
   { name: 'unknown mode', spec: { selector: sel, mode: 'Sometimes', topology: 'FullMesh' }, path: 'spec.mode', says: 'supported values' },
   { name: 'history over 100', spec: { selector: sel, topology: 'FullMesh', historyLimit: 500 }, path: 'spec.historyLimit', says: 'less than or equal to 100' },
-  { name: 'port out of range', spec: { selector: sel, topology: 'FullMesh', sidecar: { port: 70000 } }, path: 'spec.sidecar.port', says: 'less than or equal to 65535' },
-  { name: 'fractional integer', spec: { selector: sel, topology: 'FullMesh', autoSwitch: { cooldownSeconds: 1.5 } }, path: 'spec.autoSwitch.cooldownSeconds', says: 'must be of type integer' },
-  { name: 'unknown field', spec: { selector: sel, topology: 'FullMesh', rollout: { stepz: [1] } }, path: 'spec.rollout.stepz', says: 'field not declared in schema' },
+  {
+    name: 'port out of range',
+    spec: { selector: sel, topology: 'FullMesh', sidecar: { port: 70000 } },
+    path: 'spec.sidecar.port',
+    says: 'less than or equal to 65535',
+  },
+  {
+    name: 'fractional integer',
+    spec: { selector: sel, topology: 'FullMesh', autoSwitch: { cooldownSeconds: 1.5 } },
+    path: 'spec.autoSwitch.cooldownSeconds',
+    says: 'must be of type integer',
+  },
+  {
+    name: 'unknown field',
+    spec: { selector: sel, topology: 'FullMesh', rollout: { stepz: [1] } },
+    path: 'spec.rollout.stepz',
+    says: 'field not declared in schema',
+  },
   { name: 'missing selector', spec: { topology: 'FullMesh' }, path: 'spec.selector', says: 'Required value' },
-  { name: 'token secret without name', spec: { selector: sel, topology: 'FullMesh', sidecar: { tokenSecretRef: {} } }, path: 'spec.sidecar.tokenSecretRef.name', says: 'Required value' },
+  {
+    name: 'token secret without name',
+    spec: { selector: sel, topology: 'FullMesh', sidecar: { tokenSecretRef: {} } },
+    path: 'spec.sidecar.tokenSecretRef.name',
+    says: 'Required value',
+  },
 ];
 
 describe('validateSpec', () => {
   for (const c of INVALID) {
     it(`refuses ${c.name} with a message at ${c.path}`, () => {
       const errors = validateSpec(c.spec);
-      expect(errors.map((e) => e.path), formatFieldErrors(errors)).to.include(c.path);
+      expect(
+        errors.map((e) => e.path),
+        formatFieldErrors(errors),
+      ).to.include(c.path);
       const e = errors.find((x) => x.path === c.path)!;
       expect(e.message).to.include(c.says);
     });
@@ -55,7 +153,12 @@ describe('validateSpec', () => {
     expect(validateSpec({ selector: sel, mode: 'Auto' })).to.deep.equal([]);
     expect(
       validateSpec({
-        selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['a'] }, { key: 'tier', operator: 'Exists' }] },
+        selector: {
+          matchExpressions: [
+            { key: 'app', operator: 'In', values: ['a'] },
+            { key: 'tier', operator: 'Exists' },
+          ],
+        },
         mode: 'Auto',
         topology: 'ClientServer',
         workload: 'HighThroughput',

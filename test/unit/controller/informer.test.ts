@@ -43,9 +43,9 @@ describe('controller/informer (scripted list and watch, fake clock)', () => {
   it('builds list/watch paths for core and grouped resources, namespaced or cluster-wide', () => {
     expect(resourcePath({ apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true }, 'a')).to.equal('/api/v1/namespaces/a/pods');
     expect(resourcePath({ apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true })).to.equal('/api/v1/pods');
-    expect(resourcePath({ apiVersion: 'topology.foundation.dev/v1alpha1', kind: 'ClusterTopology', plural: 'clustertopologies', namespaced: true }, 'b')).to.equal(
-      '/apis/topology.foundation.dev/v1alpha1/namespaces/b/clustertopologies',
-    );
+    expect(
+      resourcePath({ apiVersion: 'topology.foundation.dev/v1alpha1', kind: 'ClusterTopology', plural: 'clustertopologies', namespaced: true }, 'b'),
+    ).to.equal('/apis/topology.foundation.dev/v1alpha1/namespaces/b/clustertopologies');
   });
 
   it('restarts after errors with doubling backoff (800 ms .. 30 s), resets it after a good start, and counts restarts', async () => {
@@ -153,7 +153,9 @@ describe('controller/source (scripted informer)', () => {
         namespace: 'ns',
         resourceVersion: rv,
         generation,
-        ...(owner !== undefined ? { ownerReferences: [{ apiVersion: 'topology.foundation.dev/v1alpha1', kind: 'ClusterTopology', name: owner, uid: 'u', controller: true }] } : {}),
+        ...(owner !== undefined
+          ? { ownerReferences: [{ apiVersion: 'topology.foundation.dev/v1alpha1', kind: 'ClusterTopology', name: owner, uid: 'u', controller: true }] }
+          : {}),
       },
     };
   }
@@ -179,7 +181,11 @@ describe('controller/source (scripted informer)', () => {
     expect(informer.hasSynced()).to.equal(true);
     // Started after the informer: the cached objects are replayed as adds.
     const queue = new WorkQueue({ clock: new FakeClock() });
-    const owners = new InformerSource({ informer, handler: enqueueForOwner('topology.foundation.dev/v1alpha1', 'ClusterTopology'), predicates: [generationChanged()] });
+    const owners = new InformerSource({
+      informer,
+      handler: enqueueForOwner('topology.foundation.dev/v1alpha1', 'ClusterTopology'),
+      predicates: [generationChanged()],
+    });
     await owners.start(queue);
     expect(queue.len()).to.equal(1);
     expect(await queue.get()).to.equal('ns/topo-a');
@@ -191,7 +197,13 @@ describe('controller/source (scripted informer)', () => {
     expect(queue.len()).to.equal(1);
     // An injected mapping: one object → several requests, duplicates collapse in the queue.
     const queue2 = new WorkQueue({ clock: new FakeClock() });
-    const mapped = new InformerSource({ informer, handler: enqueueMapped((o: V1ConfigMap) => [{ namespace: 'ns', name: 'all' }, { namespace: 'ns', name: `for-${o.metadata?.name ?? ''}` }]) });
+    const mapped = new InformerSource({
+      informer,
+      handler: enqueueMapped((o: V1ConfigMap) => [
+        { namespace: 'ns', name: 'all' },
+        { namespace: 'ns', name: `for-${o.metadata?.name ?? ''}` },
+      ]),
+    });
     await mapped.start(queue2);
     expect(queue2.len()).to.equal(3, 'ns/all once, plus one per object');
     await mapped.stop();
@@ -217,7 +229,12 @@ describe('controller/source (scripted informer)', () => {
         delete o.data;
         return o;
       },
-      list: async (): Promise<KubernetesListObject<V1ConfigMap>> => ({ apiVersion: 'v1', kind: 'ConfigMapList', metadata: { resourceVersion: '10' }, items: [cm('a', '5')] }),
+      list: async (): Promise<KubernetesListObject<V1ConfigMap>> => ({
+        apiVersion: 'v1',
+        kind: 'ConfigMapList',
+        metadata: { resourceVersion: '10' },
+        items: [cm('a', '5')],
+      }),
     });
     const events: Array<ResourceEvent<V1ConfigMap>> = [];
     informer.onEvent((e) => events.push(e));

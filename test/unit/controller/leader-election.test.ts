@@ -52,7 +52,13 @@ describe('controller/leader-election: decision', () => {
     const taken = nextRecord(renewed, 'acquire', 'b', 20_000, 15_000);
     expect(taken.holderIdentity).to.equal('b');
     expect(taken.leaseTransitions).to.equal(1);
-    expect(releasedRecord(taken, 30_000)).to.deep.equal({ holderIdentity: '', leaseDurationSeconds: 1, acquireTimeMs: 30_000, renewTimeMs: 30_000, leaseTransitions: 1 });
+    expect(releasedRecord(taken, 30_000)).to.deep.equal({
+      holderIdentity: '',
+      leaseDurationSeconds: 1,
+      acquireTimeMs: 30_000,
+      renewTimeMs: 30_000,
+      leaseTransitions: 1,
+    });
   });
 });
 

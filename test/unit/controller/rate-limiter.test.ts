@@ -1,10 +1,6 @@
 import { expect } from 'chai';
 import { FakeClock } from '../../../src/operator/controller/fake-clock.js';
-import {
-  BucketRateLimiter,
-  defaultControllerRateLimiter,
-  ItemExponentialFailureRateLimiter,
-} from '../../../src/operator/controller/rate-limiter.js';
+import { BucketRateLimiter, defaultControllerRateLimiter, ItemExponentialFailureRateLimiter } from '../../../src/operator/controller/rate-limiter.js';
 
 describe('controller/rate-limiter', () => {
   it('backs off exponentially per item from 5 ms, capped at 1000 s, and forgets', () => {

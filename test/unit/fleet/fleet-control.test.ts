@@ -7,17 +7,55 @@ import { LatencyWindow, quantile } from '../../../src/sidecar/latency-window.js'
 describe('activeViewsConnected', () => {
   it('accepts a connected graph and rejects islands or isolated members', () => {
     const ms = ['a', 'b', 'c', 'd'];
-    expect(activeViewsConnected(ms, new Map([['a', ['b']], ['b', ['c']], ['c', ['d']], ['d', []]]))).to.equal(true);
-    expect(activeViewsConnected(ms, new Map([['a', ['b']], ['b', ['a']], ['c', ['d']], ['d', ['c']]]))).to.equal(false);
-    expect(activeViewsConnected(ms, new Map([['a', ['b', 'c']], ['b', []], ['c', []], ['d', ['x']]]))).to.equal(false);
+    expect(
+      activeViewsConnected(
+        ms,
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['d']],
+          ['d', []],
+        ]),
+      ),
+    ).to.equal(true);
+    expect(
+      activeViewsConnected(
+        ms,
+        new Map([
+          ['a', ['b']],
+          ['b', ['a']],
+          ['c', ['d']],
+          ['d', ['c']],
+        ]),
+      ),
+    ).to.equal(false);
+    expect(
+      activeViewsConnected(
+        ms,
+        new Map([
+          ['a', ['b', 'c']],
+          ['b', []],
+          ['c', []],
+          ['d', ['x']],
+        ]),
+      ),
+    ).to.equal(false);
     expect(activeViewsConnected(['a'], new Map())).to.equal(true);
   });
 });
 
 describe('overlayFormed', () => {
   const ms = ['a', 'b', 'c'];
-  const chain = new Map([['a', ['b']], ['b', ['a', 'c']], ['c', ['b']]]);
-  const mesh = new Map([['a', ['b', 'c']], ['b', ['a', 'c']], ['c', ['a', 'b']]]);
+  const chain = new Map([
+    ['a', ['b']],
+    ['b', ['a', 'c']],
+    ['c', ['b']],
+  ]);
+  const mesh = new Map([
+    ['a', ['b', 'c']],
+    ['b', ['a', 'c']],
+    ['c', ['a', 'b']],
+  ]);
 
   it('a FullMesh is formed only once every member links every other; a connected chain is not enough', () => {
     expect(activeViewsConnected(ms, chain)).to.equal(true);
@@ -30,14 +68,33 @@ describe('overlayFormed', () => {
   it('gossip overlays and ClientServer are formed once the graph is connected', () => {
     for (const kind of ['HyParView', 'PubSub', 'ClientServer'] as const) {
       expect(overlayFormed(kind, ms, chain), kind).to.equal(true);
-      expect(overlayFormed(kind, ms, new Map([['a', ['b']], ['b', ['a']], ['c', []]])), kind).to.equal(false);
+      expect(
+        overlayFormed(
+          kind,
+          ms,
+          new Map([
+            ['a', ['b']],
+            ['b', ['a']],
+            ['c', []],
+          ]),
+        ),
+        kind,
+      ).to.equal(false);
     }
     // Unknown kind (no member reported the epoch yet): the connectivity rule.
     expect(overlayFormed(undefined, ms, chain)).to.equal(true);
   });
 
   it('a member missing from the views counts as not linked', () => {
-    expect(incompleteMeshMembers(ms, new Map([['a', ['b', 'c']], ['b', ['a', 'c']]]))).to.deep.equal(['c']);
+    expect(
+      incompleteMeshMembers(
+        ms,
+        new Map([
+          ['a', ['b', 'c']],
+          ['b', ['a', 'c']],
+        ]),
+      ),
+    ).to.deep.equal(['c']);
   });
 });
 

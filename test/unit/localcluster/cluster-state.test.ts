@@ -3,7 +3,18 @@ import { expect } from 'chai';
 import { isAlive, isStale, processStartTime, START_GRACE_MS, type ClusterState } from '../../../src/localcluster/cluster-state.js';
 
 function state(over: Partial<ClusterState>): ClusterState {
-  return { name: 'x', dir: '/tmp/x', kubeconfig: '', server: '', binDir: '', nodeName: 'n', id: 'x-1', createdAt: new Date().toISOString(), processes: [], ...over };
+  return {
+    name: 'x',
+    dir: '/tmp/x',
+    kubeconfig: '',
+    server: '',
+    binDir: '',
+    nodeName: 'n',
+    id: 'x-1',
+    createdAt: new Date().toISOString(),
+    processes: [],
+    ...over,
+  };
 }
 
 describe('local cluster state', () => {

@@ -18,7 +18,8 @@ describe('grpc.health.v1 check', () => {
       },
     });
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
     address = `127.0.0.1:${port}`;
   });
 
@@ -34,7 +35,10 @@ describe('grpc.health.v1 check', () => {
   });
 
   it('rejects when nothing listens', async () => {
-    const err = await checkHealth('127.0.0.1:1', '', 1000).then(() => undefined, (e: Error) => e);
+    const err = await checkHealth('127.0.0.1:1', '', 1000).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err).to.be.instanceOf(Error);
   });
 });

@@ -23,37 +23,55 @@ describe('node agent environment', () => {
 
   it('answers the downward API field paths', () => {
     const v = (fieldPath: string): string => fieldRefValue(pod, { fieldPath }, facts);
-    expect([v('metadata.name'), v('metadata.namespace'), v('metadata.uid'), v('status.podIP'), v('status.hostIP'), v('spec.nodeName')])
-      .to.deep.equal(['p-0', 'ns', 'u-1', '127.0.1.7', '127.0.0.1', 'n']);
+    expect([v('metadata.name'), v('metadata.namespace'), v('metadata.uid'), v('status.podIP'), v('status.hostIP'), v('spec.nodeName')]).to.deep.equal([
+      'p-0',
+      'ns',
+      'u-1',
+      '127.0.1.7',
+      '127.0.0.1',
+      'n',
+    ]);
     expect(v("metadata.labels['app']")).to.equal('x');
     expect(v("metadata.annotations['a/b']")).to.equal('c');
     expect(() => v('spec.unknown')).to.throw(/unsupported/);
   });
 
   it('builds env in kubelet order: envFrom, then env with expansion of earlier entries', async () => {
-    const env = await containerEnv(pod, {
-      name: 'c',
-      envFrom: [{ configMapRef: { name: 'm' }, prefix: 'CM_' }],
-      env: [
-        { name: 'NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-        { name: 'S', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
-        { name: 'CPU', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } },
-        { name: 'URL', value: 'http://$(NAME):$(PORT)/$(CM_k)' },
-        { name: 'PORT', value: '80' },
-        { name: 'OPT', valueFrom: { secretKeyRef: { name: 'missing', key: 'k', optional: true } } },
-      ],
-    }, facts, source, { BASE: '1' });
+    const env = await containerEnv(
+      pod,
+      {
+        name: 'c',
+        envFrom: [{ configMapRef: { name: 'm' }, prefix: 'CM_' }],
+        env: [
+          { name: 'NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          { name: 'S', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+          { name: 'CPU', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } },
+          { name: 'URL', value: 'http://$(NAME):$(PORT)/$(CM_k)' },
+          { name: 'PORT', value: '80' },
+          { name: 'OPT', valueFrom: { secretKeyRef: { name: 'missing', key: 'k', optional: true } } },
+        ],
+      },
+      facts,
+      source,
+      { BASE: '1' },
+    );
     expect(env).to.deep.equal({ BASE: '1', CM_k: 'mv', CM_other: 'o', NAME: 'p-0', S: 'sv', CPU: '500m', URL: 'http://p-0:$(PORT)/mv', PORT: '80' });
   });
 
   it('rejects a missing required secret key with a message naming it', async () => {
     let error: Error | undefined;
-    await containerEnv(pod, { name: 'c', env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 's', key: 'nope' } } }] }, facts, source, {}).catch((e: Error) => (error = e));
+    await containerEnv(pod, { name: 'c', env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 's', key: 'nope' } } }] }, facts, source, {}).catch(
+      (e: Error) => (error = e),
+    );
     expect(error?.message).to.match(/secret "s" key "nope" not found/);
   });
 
   it('rewrites mount paths as whole path prefixes, longest first, once', () => {
-    const mounts = [{ mountPath: '/etc/app', localPath: '/r/etc/app' }, { mountPath: '/etc/app/tls', localPath: '/r/etc/app/tls' }, { mountPath: '/data', localPath: '/r/data' }];
+    const mounts = [
+      { mountPath: '/etc/app', localPath: '/r/etc/app' },
+      { mountPath: '/etc/app/tls', localPath: '/r/etc/app/tls' },
+      { mountPath: '/data', localPath: '/r/data' },
+    ];
     expect(rewriteMountPaths('--config=/etc/app/x.yaml', mounts)).to.equal('--config=/r/etc/app/x.yaml');
     expect(rewriteMountPaths('/etc/app/tls/ca.crt', mounts)).to.equal('/r/etc/app/tls/ca.crt');
     expect(rewriteMountPaths('/etc/application /var/data /data', mounts)).to.equal('/etc/application /var/data /r/data');

@@ -6,7 +6,13 @@ const p = { node: '/usr/bin/node', buildRoot: '/b', packageRoot: '/r' };
 
 describe('node agent image map', () => {
   it('finds an image with or without registry, tag or digest', () => {
-    for (const ref of ['topology-sidecar', 'topology-sidecar:0.1.0', 'ghcr.io/acme/topology-sidecar:1', 'topology-sidecar@sha256:abc', 'reg:5000/x/topology-sidecar:2@sha256:d']) {
+    for (const ref of [
+      'topology-sidecar',
+      'topology-sidecar:0.1.0',
+      'ghcr.io/acme/topology-sidecar:1',
+      'topology-sidecar@sha256:abc',
+      'reg:5000/x/topology-sidecar:2@sha256:d',
+    ]) {
       expect(lookupImage(DEFAULT_IMAGES, ref), ref).to.equal(DEFAULT_IMAGES['topology-sidecar']);
     }
     expect(lookupImage(DEFAULT_IMAGES, 'nginx:1.25')).to.equal(undefined);

@@ -44,7 +44,9 @@ describe('node agent pod status', () => {
     const first = buildPodStatus({ ...base, containers: [crashing] });
     expect(first.phase).to.equal('Running');
     const again = buildPodStatus({ ...base, containers: [crashing], previous: first.conditions });
-    expect(again.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime).to.equal(first.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime);
+    expect(again.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime).to.equal(
+      first.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime,
+    );
   });
 
   it('is Pending and not Initialized until the init containers succeeded', () => {

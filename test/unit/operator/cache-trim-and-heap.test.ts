@@ -71,6 +71,9 @@ describe('heap-policy', () => {
   it('defaults to --optimize-for-size; TOPOLOGY_OPERATOR_V8_FLAGS replaces it, empty for none', () => {
     expect(heapFlags({})).to.deep.equal([DEFAULT_V8_FLAGS]);
     expect(heapFlags({ TOPOLOGY_OPERATOR_V8_FLAGS: '' })).to.deep.equal([]);
-    expect(heapFlags({ TOPOLOGY_OPERATOR_V8_FLAGS: ' --heap-growing-percent=30  --no-memory-reducer ' })).to.deep.equal(['--heap-growing-percent=30', '--no-memory-reducer']);
+    expect(heapFlags({ TOPOLOGY_OPERATOR_V8_FLAGS: ' --heap-growing-percent=30  --no-memory-reducer ' })).to.deep.equal([
+      '--heap-growing-percent=30',
+      '--no-memory-reducer',
+    ]);
   });
 });

@@ -24,8 +24,16 @@ describe('decideSwitch', () => {
   });
 
   it('lets Workload and Manual triggers through the cooldown', () => {
-    expect(decideSwitch(spec(), steady, { topology: 'PubSub', trigger: 'Workload', reasons: [] }, at(1))).to.deep.include({ kind: 'switch', to: 'PubSub', trigger: 'Workload' });
-    expect(decideSwitch(spec({ mode: 'Manual', topology: 'HyParView' }), steady, undefined, at(1))).to.deep.include({ kind: 'switch', to: 'HyParView', trigger: 'Manual' });
+    expect(decideSwitch(spec(), steady, { topology: 'PubSub', trigger: 'Workload', reasons: [] }, at(1))).to.deep.include({
+      kind: 'switch',
+      to: 'PubSub',
+      trigger: 'Workload',
+    });
+    expect(decideSwitch(spec({ mode: 'Manual', topology: 'HyParView' }), steady, undefined, at(1))).to.deep.include({
+      kind: 'switch',
+      to: 'HyParView',
+      trigger: 'Manual',
+    });
   });
 
   it('does nothing when paused, already current, or without a recommendation', () => {
@@ -35,16 +43,54 @@ describe('decideSwitch', () => {
   });
 
   it('does not start another switch while one is in flight, but a new Manual target supersedes it', () => {
-    const flying: ClusterTopologyStatus = { ...steady, rollout: { stage: 'Routing', from: 'FullMesh', to: 'HyParView', epoch: 4, trigger: 'Manual', stepIndex: 1, stepPercent: 10, startedAt: iso(0), stepStartedAt: iso(0) } };
+    const flying: ClusterTopologyStatus = {
+      ...steady,
+      rollout: {
+        stage: 'Routing',
+        from: 'FullMesh',
+        to: 'HyParView',
+        epoch: 4,
+        trigger: 'Manual',
+        stepIndex: 1,
+        stepPercent: 10,
+        startedAt: iso(0),
+        stepStartedAt: iso(0),
+      },
+    };
     expect(decideSwitch(spec(), flying, auto('ClientServer'), at(1000))).to.deep.include({ kind: 'none', reason: 'RolloutInProgress' });
-    expect(decideSwitch(spec({ mode: 'Manual', topology: 'HyParView' }), flying, undefined, at(1))).to.deep.include({ kind: 'none', reason: 'RolloutInProgress' });
-    expect(decideSwitch(spec({ mode: 'Manual', topology: 'PubSub' }), flying, undefined, at(1))).to.deep.include({ kind: 'switch', to: 'PubSub', supersedes: 'HyParView' });
+    expect(decideSwitch(spec({ mode: 'Manual', topology: 'HyParView' }), flying, undefined, at(1))).to.deep.include({
+      kind: 'none',
+      reason: 'RolloutInProgress',
+    });
+    expect(decideSwitch(spec({ mode: 'Manual', topology: 'PubSub' }), flying, undefined, at(1))).to.deep.include({
+      kind: 'switch',
+      to: 'PubSub',
+      supersedes: 'HyParView',
+    });
     const committing: ClusterTopologyStatus = { ...flying, rollout: { ...flying.rollout!, stage: 'Committing' } };
-    expect(decideSwitch(spec({ mode: 'Manual', topology: 'PubSub' }), committing, undefined, at(1))).to.deep.include({ kind: 'none', reason: 'RolloutInProgress' });
+    expect(decideSwitch(spec({ mode: 'Manual', topology: 'PubSub' }), committing, undefined, at(1))).to.deep.include({
+      kind: 'none',
+      reason: 'RolloutInProgress',
+    });
   });
 
   it('waits for a spec change after a rolled-back Manual switch', () => {
-    const rolledBack: ClusterTopologyStatus = { ...steady, rollout: { stage: 'RolledBack', from: 'FullMesh', to: 'HyParView', epoch: 4, trigger: 'Manual', generation: 2, stepIndex: 2, stepPercent: 50, startedAt: iso(0), stepStartedAt: iso(0), reason: 'probes lost' } };
+    const rolledBack: ClusterTopologyStatus = {
+      ...steady,
+      rollout: {
+        stage: 'RolledBack',
+        from: 'FullMesh',
+        to: 'HyParView',
+        epoch: 4,
+        trigger: 'Manual',
+        generation: 2,
+        stepIndex: 2,
+        stepPercent: 50,
+        startedAt: iso(0),
+        stepStartedAt: iso(0),
+        reason: 'probes lost',
+      },
+    };
     const s = spec({ mode: 'Manual', topology: 'HyParView' });
     expect(decideSwitch(s, rolledBack, undefined, at(1), 2)).to.deep.include({ kind: 'none', reason: 'AwaitingSpecChange' });
     expect(decideSwitch(s, rolledBack, undefined, at(1), 3)).to.deep.include({ kind: 'switch', to: 'HyParView' });

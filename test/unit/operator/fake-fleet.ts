@@ -54,7 +54,12 @@ export class World {
   /** Members that ignore every action (a wedged sidecar). */
   refuse = new Set<string>();
   /** How the overlay of an epoch looks when probed. */
-  probe: (epoch: number, at: Date) => Omit<VerificationResult, 'epoch' | 'checkedAt'> = () => ({ connected: true, probesSent: 10, probesDelivered: 10, latencyP99Ms: 5 });
+  probe: (epoch: number, at: Date) => Omit<VerificationResult, 'epoch' | 'checkedAt'> = () => ({
+    connected: true,
+    probesSent: 10,
+    probesDelivered: 10,
+    latencyP99Ms: 5,
+  });
   plans: ReconcilePlan[] = [];
 
   constructor(

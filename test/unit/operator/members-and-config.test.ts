@@ -8,7 +8,10 @@ import { DEFAULT_TLS_REFRESH_MS } from '../../../src/rpc/tls-files.js';
 import { DEFAULT_TOKEN_REFRESH_MS } from '../../../src/rpc/cluster-token.js';
 
 /** A pod of app `chat` in namespace `ns`, Ready with an IP unless told otherwise. */
-function pod(name: string, opts: { ip?: string; ready?: boolean; labels?: Record<string, string>; annotations?: Record<string, string>; deleting?: boolean; phase?: string } = {}): V1Pod {
+function pod(
+  name: string,
+  opts: { ip?: string; ready?: boolean; labels?: Record<string, string>; annotations?: Record<string, string>; deleting?: boolean; phase?: string } = {},
+): V1Pod {
   return {
     metadata: {
       name,
@@ -97,8 +100,18 @@ describe('parseOperatorConfig', () => {
   it('calls sidecars in plaintext by default, over TLS with a CA, with a client certificate, a server name and a refresh interval when given (flags or environment)', () => {
     const plain = parseOperatorConfig([], {}, 'host');
     expect(plain.ok && plain.config.sidecarTls).to.equal(undefined);
-    const tls = parseOperatorConfig(['--sidecar-tls-ca-file', '/tls/ca.crt', '--sidecar-tls-server-name', 'topology-sidecar.apps.svc'], { SIDECAR_TLS_CERT_FILE: '/tls/tls.crt', SIDECAR_TLS_KEY_FILE: '/tls/tls.key' }, 'host');
-    expect(tls.ok && tls.config.sidecarTls).to.deep.equal({ caFile: '/tls/ca.crt', certFile: '/tls/tls.crt', keyFile: '/tls/tls.key', serverName: 'topology-sidecar.apps.svc', refreshMs: DEFAULT_TLS_REFRESH_MS });
+    const tls = parseOperatorConfig(
+      ['--sidecar-tls-ca-file', '/tls/ca.crt', '--sidecar-tls-server-name', 'topology-sidecar.apps.svc'],
+      { SIDECAR_TLS_CERT_FILE: '/tls/tls.crt', SIDECAR_TLS_KEY_FILE: '/tls/tls.key' },
+      'host',
+    );
+    expect(tls.ok && tls.config.sidecarTls).to.deep.equal({
+      caFile: '/tls/ca.crt',
+      certFile: '/tls/tls.crt',
+      keyFile: '/tls/tls.key',
+      serverName: 'topology-sidecar.apps.svc',
+      refreshMs: DEFAULT_TLS_REFRESH_MS,
+    });
     const fast = parseOperatorConfig(['--sidecar-tls-ca-file', '/tls/ca.crt'], { SIDECAR_TLS_REFRESH_MS: '500' }, 'host');
     expect(fast.ok && fast.config.sidecarTls?.refreshMs).to.equal(500);
   });

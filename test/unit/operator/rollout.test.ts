@@ -98,7 +98,10 @@ describe('rollout engine: phased switch', () => {
   it('rolls back when step 2 fails verification, and waits for a spec change before retrying', () => {
     const w = established(10);
     w.edit((s) => (s.topology = 'HyParView'));
-    w.probe = (epoch) => (w.status.rollout?.stepPercent === 50 ? { connected: true, probesSent: 10, probesDelivered: 7, latencyP99Ms: 5 } : { connected: true, probesSent: 10, probesDelivered: 10, latencyP99Ms: 5, detail: String(epoch) });
+    w.probe = (epoch) =>
+      w.status.rollout?.stepPercent === 50
+        ? { connected: true, probesSent: 10, probesDelivered: 7, latencyP99Ms: 5 }
+        : { connected: true, probesSent: 10, probesDelivered: 10, latencyP99Ms: 5, detail: String(epoch) };
     run(w, (x) => x.status.rollout?.stage === 'RolledBack');
     expect(w.status.currentTopology).to.equal('FullMesh');
     expect(w.status.epoch).to.equal(1);
@@ -106,7 +109,10 @@ describe('rollout engine: phased switch', () => {
     const last = w.status.history!.at(-1)!;
     expect(last).to.deep.include({ from: 'FullMesh', to: 'HyParView', result: 'RolledBack', trigger: 'Manual', epoch: 2 });
     expect(last.reason).to.include('step 2 (50%) failed: probes delivered 7/10');
-    const warn = w.plans.flatMap((p) => p.events).filter((e) => e.type === 'Warning').map((e) => e.reason);
+    const warn = w.plans
+      .flatMap((p) => p.events)
+      .filter((e) => e.type === 'Warning')
+      .map((e) => e.reason);
     expect(warn).to.include.members(['VerificationFailed', 'RollingBack', 'RolledBack']);
     // No retry storm: the same spec does not start the same switch again.
     for (let i = 0; i < 3; i++) w.tick(w.reconcile(), 60);
@@ -126,7 +132,10 @@ describe('rollout engine: phased switch', () => {
     const w = established(10);
     w.edit((s) => (s.topology = 'HyParView'));
     let misses = 2;
-    w.probe = () => (w.status.rollout?.stage === 'Preparing' && misses-- > 0 ? { connected: true, probesSent: 10, probesDelivered: 7, latencyP99Ms: 5 } : { connected: true, probesSent: 10, probesDelivered: 10, latencyP99Ms: 5 });
+    w.probe = () =>
+      w.status.rollout?.stage === 'Preparing' && misses-- > 0
+        ? { connected: true, probesSent: 10, probesDelivered: 7, latencyP99Ms: 5 }
+        : { connected: true, probesSent: 10, probesDelivered: 10, latencyP99Ms: 5 };
     run(w, (x) => x.status.currentTopology === 'HyParView' && x.status.phase === 'Ready');
     expect(misses, 'both misses were seen and a third verification passed').to.equal(-1);
     expect(w.status.history!.at(-1)).to.deep.include({ result: 'Succeeded', epoch: 2 });
@@ -183,7 +192,11 @@ describe('rollout engine: phased switch', () => {
     a.edit((s) => (s.topology = 'HyParView'));
     run(a, (x) => x.status.rollout?.stepPercent === 50 && x.status.phase === 'Verifying');
     // "Restart": a new world from the JSON the API server stored and the pods as they are.
-    const b = new World(JSON.parse(JSON.stringify(a.spec)), a.members.map((m) => ({ ...m })), a.now);
+    const b = new World(
+      JSON.parse(JSON.stringify(a.spec)),
+      a.members.map((m) => ({ ...m })),
+      a.now,
+    );
     b.generation = a.generation;
     b.status = JSON.parse(JSON.stringify(a.status));
     const ra = a.reconcile();
@@ -225,7 +238,10 @@ describe('rollout engine: phased switch', () => {
     expect(w.status.phase).to.equal('Progressing');
     run(w, (x) => x.status.phase === 'Verifying');
     // 50 % of 10 = 5: app-00, app-00a, app-01, app-02, app-03.
-    const routed = w.members.filter((m) => m.routingEpoch === 2).map((m) => m.name).sort();
+    const routed = w.members
+      .filter((m) => m.routingEpoch === 2)
+      .map((m) => m.name)
+      .sort();
     expect(routed).to.deep.equal(['app-00', 'app-00a', 'app-01', 'app-02', 'app-03']);
     run(w, (x) => x.status.currentTopology === 'HyParView' && x.status.phase === 'Ready');
     expect(w.members.find((m) => m.name === 'app-00a')).to.deep.include({ activeEpoch: 2, routingEpoch: 2 });
@@ -260,7 +276,12 @@ describe('rollout engine: phased switch', () => {
     run(w, (x) => x.status.rollout?.stepPercent === 50 && x.status.phase === 'Progressing');
     const input = { spec: w.resolved, generation: w.generation, status: w.status, members: w.members, now: w.now };
     expect(planReconcile(input)).to.deep.equal(planReconcile(input));
-    const again = planReconcile({ ...input, status: JSON.parse(JSON.stringify(w.status)), members: JSON.parse(JSON.stringify(w.members)), now: new Date(w.now) });
+    const again = planReconcile({
+      ...input,
+      status: JSON.parse(JSON.stringify(w.status)),
+      members: JSON.parse(JSON.stringify(w.members)),
+      now: new Date(w.now),
+    });
     expect(again).to.deep.equal(planReconcile(input));
     run(w, (x) => x.status.phase === 'Ready' && x.status.currentTopology === 'HyParView');
     const settled = w.reconcile();
@@ -340,7 +361,9 @@ describe('rollout engine: no selected pods', () => {
     expect(w.status.currentTopology).to.equal(undefined);
     expect(w.status.members).to.deep.equal({ total: 0, ready: 0, onTarget: 0 });
     expect(conditions(w)).to.deep.equal(['Ready=True/NoMembers', 'Reconciling=False/NoMembers', 'Stalled=False/NoMembers']);
-    expect(findCondition(w.status.conditions, 'Ready')!.message).to.equal('no pods match spec.selector; members join the HyParView overlay when they become Ready');
+    expect(findCondition(w.status.conditions, 'Ready')!.message).to.equal(
+      'no pods match spec.selector; members join the HyParView overlay when they become Ready',
+    );
     // Idempotent: a second pass changes nothing but the clock.
     expect(w.reconcile().status).to.deep.equal(plan.status);
     w.members.push(...pods(4));
@@ -349,7 +372,10 @@ describe('rollout engine: no selected pods', () => {
   });
 
   it('stays Pending (Ready=False) while selected pods are not ready', () => {
-    const w = new World({ selector: sel, topology: 'FullMesh' }, pods(3).map((m) => ({ ...m, ready: false })));
+    const w = new World(
+      { selector: sel, topology: 'FullMesh' },
+      pods(3).map((m) => ({ ...m, ready: false })),
+    );
     w.reconcile();
     expect(w.status.phase).to.equal('Pending');
     expect(conditions(w)[0]).to.equal('Ready=False/NoMembers');

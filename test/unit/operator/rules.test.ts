@@ -14,40 +14,179 @@ function spec(extra: Partial<ClusterTopologySpec> = {}): ResolvedSpec {
   return applyDefaults({ selector: { matchLabels: { app: 'x' } }, mode: 'Auto', ...extra });
 }
 
-const quiet = (n: number): TopologyMetrics => ({ nodeCount: n, latencyP50Ms: 2, latencyP99Ms: 4, connectivityScore: 1, partitionCount: 0, connectionsPerNode: 4, bytesPerSecond: 1000, maxQueueLength: 0, hops: 3 });
+const quiet = (n: number): TopologyMetrics => ({
+  nodeCount: n,
+  latencyP50Ms: 2,
+  latencyP99Ms: 4,
+  connectivityScore: 1,
+  partitionCount: 0,
+  connectionsPerNode: 4,
+  bytesPerSecond: 1000,
+  maxQueueLength: 0,
+  hops: 3,
+});
 
 describe('rule engine (seed §4)', () => {
   const table: { name: string; workload?: Workload; current: OverlayKind | undefined; metrics: TopologyMetrics; want: OverlayKind; cites: string }[] = [
     { name: 'initial, 5 nodes → FullMesh', current: undefined, metrics: quiet(5), want: 'FullMesh', cites: 'nodeCount 5 < smallClusterMaxNodes 10' },
     { name: 'initial, 10 nodes → HyParView', current: undefined, metrics: quiet(10), want: 'HyParView', cites: 'nodeCount 10 ≥ smallClusterMaxNodes 10' },
     { name: 'initial, 1500 nodes → ClientServer', current: undefined, metrics: quiet(1500), want: 'ClientServer', cites: 'clientServerMinNodes 1000' },
-    { name: 'HyParView, 6 nodes, latency high → FullMesh', current: 'HyParView', metrics: { ...quiet(6), latencyP99Ms: 80 }, want: 'FullMesh', cites: 'latencyP99Ms 80 > maxLatencyMs 50' },
-    { name: 'HyParView, 6 nodes, heavy tail → FullMesh', current: 'HyParView', metrics: { ...quiet(6), latencyP50Ms: 10, latencyP99Ms: 30 }, want: 'FullMesh', cites: 'latencyDegradationFactor 2' },
-    { name: 'HyParView, 6 nodes, connectivity low → FullMesh', current: 'HyParView', metrics: { ...quiet(6), connectivityScore: 0.5 }, want: 'FullMesh', cites: 'connectivityScore 0.50 < minConnectivity 0.95' },
+    {
+      name: 'HyParView, 6 nodes, latency high → FullMesh',
+      current: 'HyParView',
+      metrics: { ...quiet(6), latencyP99Ms: 80 },
+      want: 'FullMesh',
+      cites: 'latencyP99Ms 80 > maxLatencyMs 50',
+    },
+    {
+      name: 'HyParView, 6 nodes, heavy tail → FullMesh',
+      current: 'HyParView',
+      metrics: { ...quiet(6), latencyP50Ms: 10, latencyP99Ms: 30 },
+      want: 'FullMesh',
+      cites: 'latencyDegradationFactor 2',
+    },
+    {
+      name: 'HyParView, 6 nodes, connectivity low → FullMesh',
+      current: 'HyParView',
+      metrics: { ...quiet(6), connectivityScore: 0.5 },
+      want: 'FullMesh',
+      cites: 'connectivityScore 0.50 < minConnectivity 0.95',
+    },
     { name: 'HyParView, 6 nodes, healthy → stay', current: 'HyParView', metrics: quiet(6), want: 'HyParView', cites: 'keep HyParView' },
-    { name: 'HyParView, 15 nodes, latency high → stay (not small)', current: 'HyParView', metrics: { ...quiet(15), latencyP99Ms: 80 }, want: 'HyParView', cites: 'keep HyParView' },
+    {
+      name: 'HyParView, 15 nodes, latency high → stay (not small)',
+      current: 'HyParView',
+      metrics: { ...quiet(15), latencyP99Ms: 80 },
+      want: 'HyParView',
+      cites: 'keep HyParView',
+    },
     { name: 'FullMesh, 21 nodes → HyParView', current: 'FullMesh', metrics: quiet(21), want: 'HyParView', cites: 'nodeCount 21 > largeClusterMinNodes 20' },
     { name: 'FullMesh, 20 nodes → stay', current: 'FullMesh', metrics: quiet(20), want: 'FullMesh', cites: 'keep FullMesh' },
-    { name: 'FullMesh, 15 nodes, partitions → HyParView', current: 'FullMesh', metrics: { ...quiet(15), partitionCount: 5 }, want: 'HyParView', cites: 'partitionCount 5/h > maxPartitionsPerHour 2' },
-    { name: 'FullMesh, 15 nodes, connection load → HyParView', current: 'FullMesh', metrics: { ...quiet(15), connectionsPerNode: 30 }, want: 'HyParView', cites: 'connectionsPerNode 30 > maxConnectionsPerNode 16' },
-    { name: 'FullMesh, 8 nodes, partitions → stay (small)', current: 'FullMesh', metrics: { ...quiet(8), partitionCount: 5 }, want: 'FullMesh', cites: 'keep FullMesh' },
-    { name: 'HyParView, 1500 nodes, hops high → ClientServer', current: 'HyParView', metrics: { ...quiet(1500), hops: 12 }, want: 'ClientServer', cites: 'hops 12 > maxHops 8' },
-    { name: 'HyParView, 1500 nodes, bandwidth high → ClientServer', current: 'HyParView', metrics: { ...quiet(1500), bytesPerSecond: 2e7 }, want: 'ClientServer', cites: 'maxBytesPerSecondPerNode 10485760' },
+    {
+      name: 'FullMesh, 15 nodes, partitions → HyParView',
+      current: 'FullMesh',
+      metrics: { ...quiet(15), partitionCount: 5 },
+      want: 'HyParView',
+      cites: 'partitionCount 5/h > maxPartitionsPerHour 2',
+    },
+    {
+      name: 'FullMesh, 15 nodes, connection load → HyParView',
+      current: 'FullMesh',
+      metrics: { ...quiet(15), connectionsPerNode: 30 },
+      want: 'HyParView',
+      cites: 'connectionsPerNode 30 > maxConnectionsPerNode 16',
+    },
+    {
+      name: 'FullMesh, 8 nodes, partitions → stay (small)',
+      current: 'FullMesh',
+      metrics: { ...quiet(8), partitionCount: 5 },
+      want: 'FullMesh',
+      cites: 'keep FullMesh',
+    },
+    {
+      name: 'HyParView, 1500 nodes, hops high → ClientServer',
+      current: 'HyParView',
+      metrics: { ...quiet(1500), hops: 12 },
+      want: 'ClientServer',
+      cites: 'hops 12 > maxHops 8',
+    },
+    {
+      name: 'HyParView, 1500 nodes, bandwidth high → ClientServer',
+      current: 'HyParView',
+      metrics: { ...quiet(1500), bytesPerSecond: 2e7 },
+      want: 'ClientServer',
+      cites: 'maxBytesPerSecondPerNode 10485760',
+    },
     { name: 'HyParView, 1500 nodes, healthy → stay', current: 'HyParView', metrics: quiet(1500), want: 'HyParView', cites: 'keep HyParView' },
     { name: 'ClientServer, 950 nodes → stay (hysteresis)', current: 'ClientServer', metrics: quiet(950), want: 'ClientServer', cites: 'keep ClientServer' },
-    { name: 'ClientServer, 800 nodes → HyParView', current: 'ClientServer', metrics: quiet(800), want: 'HyParView', cites: 'clientServerMinNodes 1000 − 10% (900)' },
-    { name: 'PubSub without EventDriven → by size', current: 'PubSub', metrics: quiet(50), want: 'HyParView', cites: 'PubSub is chosen only for the EventDriven workload' },
+    {
+      name: 'ClientServer, 800 nodes → HyParView',
+      current: 'ClientServer',
+      metrics: quiet(800),
+      want: 'HyParView',
+      cites: 'clientServerMinNodes 1000 − 10% (900)',
+    },
+    {
+      name: 'PubSub without EventDriven → by size',
+      current: 'PubSub',
+      metrics: quiet(50),
+      want: 'HyParView',
+      cites: 'PubSub is chosen only for the EventDriven workload',
+    },
     { name: 'EventDriven → PubSub', workload: 'EventDriven', current: 'FullMesh', metrics: quiet(5), want: 'PubSub', cites: 'workload EventDriven' },
-    { name: 'LowLatency, 15 nodes on HyParView → FullMesh', workload: 'LowLatency', current: 'HyParView', metrics: quiet(15), want: 'FullMesh', cites: 'a full mesh delivers in one hop' },
-    { name: 'LowLatency, 19 nodes on HyParView → stay (hysteresis 18)', workload: 'LowLatency', current: 'HyParView', metrics: quiet(19), want: 'HyParView', cites: 'too large for a full mesh' },
-    { name: 'LowLatency, 20 nodes on FullMesh → stay', workload: 'LowLatency', current: 'FullMesh', metrics: quiet(20), want: 'FullMesh', cites: 'nodeCount 20 ≤ 20' },
-    { name: 'LowLatency, 40 nodes on FullMesh → HyParView', workload: 'LowLatency', current: 'FullMesh', metrics: quiet(40), want: 'HyParView', cites: 'nodeCount 40 > largeClusterMinNodes 20' },
-    { name: 'HighThroughput, 5 nodes → FullMesh', workload: 'HighThroughput', current: undefined, metrics: quiet(5), want: 'FullMesh', cites: 'workload HighThroughput' },
-    { name: 'HighThroughput, 15 nodes on FullMesh → HyParView', workload: 'HighThroughput', current: 'FullMesh', metrics: quiet(15), want: 'HyParView', cites: 'smallClusterMaxNodes 10' },
-    { name: 'HighThroughput, 30 nodes on HyParView → ClientServer', workload: 'HighThroughput', current: 'HyParView', metrics: quiet(30), want: 'ClientServer', cites: 'largeClusterMinNodes 20' },
-    { name: 'HighThroughput, 19 nodes on ClientServer → stay (hysteresis)', workload: 'HighThroughput', current: 'ClientServer', metrics: quiet(19), want: 'ClientServer', cites: 'keep ClientServer' },
+    {
+      name: 'LowLatency, 15 nodes on HyParView → FullMesh',
+      workload: 'LowLatency',
+      current: 'HyParView',
+      metrics: quiet(15),
+      want: 'FullMesh',
+      cites: 'a full mesh delivers in one hop',
+    },
+    {
+      name: 'LowLatency, 19 nodes on HyParView → stay (hysteresis 18)',
+      workload: 'LowLatency',
+      current: 'HyParView',
+      metrics: quiet(19),
+      want: 'HyParView',
+      cites: 'too large for a full mesh',
+    },
+    {
+      name: 'LowLatency, 20 nodes on FullMesh → stay',
+      workload: 'LowLatency',
+      current: 'FullMesh',
+      metrics: quiet(20),
+      want: 'FullMesh',
+      cites: 'nodeCount 20 ≤ 20',
+    },
+    {
+      name: 'LowLatency, 40 nodes on FullMesh → HyParView',
+      workload: 'LowLatency',
+      current: 'FullMesh',
+      metrics: quiet(40),
+      want: 'HyParView',
+      cites: 'nodeCount 40 > largeClusterMinNodes 20',
+    },
+    {
+      name: 'HighThroughput, 5 nodes → FullMesh',
+      workload: 'HighThroughput',
+      current: undefined,
+      metrics: quiet(5),
+      want: 'FullMesh',
+      cites: 'workload HighThroughput',
+    },
+    {
+      name: 'HighThroughput, 15 nodes on FullMesh → HyParView',
+      workload: 'HighThroughput',
+      current: 'FullMesh',
+      metrics: quiet(15),
+      want: 'HyParView',
+      cites: 'smallClusterMaxNodes 10',
+    },
+    {
+      name: 'HighThroughput, 30 nodes on HyParView → ClientServer',
+      workload: 'HighThroughput',
+      current: 'HyParView',
+      metrics: quiet(30),
+      want: 'ClientServer',
+      cites: 'largeClusterMinNodes 20',
+    },
+    {
+      name: 'HighThroughput, 19 nodes on ClientServer → stay (hysteresis)',
+      workload: 'HighThroughput',
+      current: 'ClientServer',
+      metrics: quiet(19),
+      want: 'ClientServer',
+      cites: 'keep ClientServer',
+    },
     { name: 'Batch, 500 nodes → HyParView', workload: 'Batch', current: 'FullMesh', metrics: quiet(500), want: 'HyParView', cites: 'workload Batch' },
-    { name: 'Batch, 1000 nodes → ClientServer', workload: 'Batch', current: 'HyParView', metrics: quiet(1000), want: 'ClientServer', cites: 'clientServerMinNodes 1000' },
+    {
+      name: 'Batch, 1000 nodes → ClientServer',
+      workload: 'Batch',
+      current: 'HyParView',
+      metrics: quiet(1000),
+      want: 'ClientServer',
+      cites: 'clientServerMinNodes 1000',
+    },
   ];
   for (const c of table) {
     it(c.name, () => {
@@ -82,8 +221,18 @@ describe('rule engine (seed §4)', () => {
   });
 
   const arbThresholds = fc
-    .record({ small: fc.integer({ min: 2, max: 40 }), gap: fc.integer({ min: 1, max: 60 }), csGap: fc.integer({ min: 0, max: 2000 }), h: fc.integer({ min: 0, max: 50 }) })
-    .map(({ small, gap, csGap, h }) => ({ smallClusterMaxNodes: small, largeClusterMinNodes: small + gap, clientServerMinNodes: small + gap + csGap, hysteresisPercent: h }));
+    .record({
+      small: fc.integer({ min: 2, max: 40 }),
+      gap: fc.integer({ min: 1, max: 60 }),
+      csGap: fc.integer({ min: 0, max: 2000 }),
+      h: fc.integer({ min: 0, max: 50 }),
+    })
+    .map(({ small, gap, csGap, h }) => ({
+      smallClusterMaxNodes: small,
+      largeClusterMinNodes: small + gap,
+      clientServerMinNodes: small + gap + csGap,
+      hysteresisPercent: h,
+    }));
   const arbMetrics = fc.record({
     latencyP50Ms: fc.integer({ min: 1, max: 50 }),
     latencyP99Ms: fc.integer({ min: 1, max: 200 }),
@@ -135,10 +284,17 @@ describe('rule engine (seed §4)', () => {
 
   it('is deterministic: the same inputs give the same recommendation', () => {
     fc.assert(
-      fc.property(arbThresholds, arbMetrics, fc.integer({ min: 1, max: 3000 }), fc.constantFrom(...WORKLOADS), fc.constantFrom<OverlayKind | undefined>(undefined, ...OVERLAY_KINDS), (thresholds, m, n, workload, current) => {
-        const s = spec({ workload, autoSwitch: { thresholds } });
-        expect(recommendTopology(s, current, { ...m, nodeCount: n })).to.deep.equal(recommendTopology(s, current, { ...m, nodeCount: n }));
-      }),
+      fc.property(
+        arbThresholds,
+        arbMetrics,
+        fc.integer({ min: 1, max: 3000 }),
+        fc.constantFrom(...WORKLOADS),
+        fc.constantFrom<OverlayKind | undefined>(undefined, ...OVERLAY_KINDS),
+        (thresholds, m, n, workload, current) => {
+          const s = spec({ workload, autoSwitch: { thresholds } });
+          expect(recommendTopology(s, current, { ...m, nodeCount: n })).to.deep.equal(recommendTopology(s, current, { ...m, nodeCount: n }));
+        },
+      ),
       { seed: SEED, numRuns: 500 },
     );
   });

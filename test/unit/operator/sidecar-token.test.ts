@@ -55,8 +55,14 @@ describe('sidecar token (spec.sidecar.tokenSecretRef)', () => {
     const s = secrets({ 'apps/chat': { token: b64('  ') } });
     const tokens = new SidecarTokens('file-token', s.read);
     expect(await tokens.resolve('apps', { name: 'nope' })).to.deep.equal({ ok: false, message: 'Secret apps/nope (spec.sidecar.tokenSecretRef) not found' });
-    expect(await tokens.resolve('apps', { name: 'chat', key: 'k' })).to.deep.equal({ ok: false, message: 'Secret apps/chat (spec.sidecar.tokenSecretRef) has no key "k"' });
-    expect(await tokens.resolve('apps', { name: 'chat' })).to.deep.equal({ ok: false, message: 'Secret apps/chat (spec.sidecar.tokenSecretRef): key "token" is empty' });
+    expect(await tokens.resolve('apps', { name: 'chat', key: 'k' })).to.deep.equal({
+      ok: false,
+      message: 'Secret apps/chat (spec.sidecar.tokenSecretRef) has no key "k"',
+    });
+    expect(await tokens.resolve('apps', { name: 'chat' })).to.deep.equal({
+      ok: false,
+      message: 'Secret apps/chat (spec.sidecar.tokenSecretRef): key "token" is empty',
+    });
     const forbidden = await tokens.resolve('apps', { name: 'forbidden' });
     expect(forbidden.ok).to.equal(false);
     expect(!forbidden.ok && forbidden.message).to.include('forbidden (the operator needs get on secrets');
@@ -69,7 +75,11 @@ describe('sidecar token (spec.sidecar.tokenSecretRef)', () => {
     const msg = 'Secret apps/nope (spec.sidecar.tokenSecretRef) not found';
     const s = tokenUnavailableStatus({ currentTopology: 'FullMesh', epoch: 3, phase: 'Ready' }, 4, msg, now);
     expect(s).to.deep.include({ currentTopology: 'FullMesh', epoch: 3, phase: 'Degraded', observedGeneration: 4 });
-    for (const [type, status] of [['Ready', 'False'], ['Reconciling', 'False'], ['Stalled', 'True']] as const) {
+    for (const [type, status] of [
+      ['Ready', 'False'],
+      ['Reconciling', 'False'],
+      ['Stalled', 'True'],
+    ] as const) {
       expect(findCondition(s.conditions, type)).to.deep.include({ status, reason: 'SidecarTokenUnavailable', message: msg, observedGeneration: 4 });
     }
     expect(tokenUnavailableStatus({}, 1, msg, now).phase).to.equal('Pending');

@@ -4,8 +4,12 @@ import { ClientServer, rendezvousHome, type ClientServerMessage } from '../../..
 import type { AppMessage, OverlayOutput } from '../../../src/overlays/types.js';
 
 type Out = OverlayOutput<ClientServerMessage, never>;
-const app = (id: string, origin: string, to?: string): AppMessage => (to === undefined ? { id, origin, payload: new Uint8Array(), sentAt: 0 } : { id, origin, to, payload: new Uint8Array(), sentAt: 0 });
-const sends = (out: Out[]) => out.filter((o): o is Extract<Out, { kind: 'send' }> => o.kind === 'send').map((o) => [o.to, o.message.type, 'high' in o.message ? o.message.high : 'hops' in o.message ? o.message.hops : undefined]);
+const app = (id: string, origin: string, to?: string): AppMessage =>
+  to === undefined ? { id, origin, payload: new Uint8Array(), sentAt: 0 } : { id, origin, to, payload: new Uint8Array(), sentAt: 0 };
+const sends = (out: Out[]) =>
+  out
+    .filter((o): o is Extract<Out, { kind: 'send' }> => o.kind === 'send')
+    .map((o) => [o.to, o.message.type, 'high' in o.message ? o.message.high : 'hops' in o.message ? o.message.hops : undefined]);
 const delivered = (out: Out[]) => out.filter((o): o is Extract<Out, { kind: 'deliver' }> => o.kind === 'deliver').map((o) => [o.message.id, o.hops]);
 const SERVERS = ['s1', 's2', 's3'];
 
@@ -76,7 +80,9 @@ describe('ClientServer', () => {
     expect(delivered(relayed)).to.deep.equal([['c1/1', 2]]);
     expect(sends(relayed)).to.deep.equal([['c9', 'clientserver.app', 2]]);
     const { c } = client('c9');
-    expect(delivered(c.handle({ kind: 'message', from: 's2', message: { type: 'clientserver.app', app: app('c1/1', 'c1'), hops: 2 } }, 3))).to.deep.equal([['c1/1', 3]]);
+    expect(delivered(c.handle({ kind: 'message', from: 's2', message: { type: 'clientserver.app', app: app('c1/1', 'c1'), hops: 2 } }, 3))).to.deep.equal([
+      ['c1/1', 3],
+    ]);
   });
 
   it('a client broadcast goes only to its home; its own copy is never delivered', () => {
@@ -99,7 +105,10 @@ describe('ClientServer', () => {
     const { c, home } = client('c1');
     c.handle({ kind: 'broadcast', message: app('c1/1', 'c1') }, 1);
     const out = c.handle({ kind: 'linkDown', peer: home }, 2);
-    const next = rendezvousHome('c1', SERVERS.filter((s) => s !== home));
+    const next = rendezvousHome(
+      'c1',
+      SERVERS.filter((s) => s !== home),
+    );
     expect(c.homeServer).to.equal(next);
     expect(sends(out)).to.deep.equal([
       [next, 'clientserver.register', true],
@@ -132,7 +141,9 @@ describe('ClientServer', () => {
     s.handle({ kind: 'join', contacts: [] }, 0);
     s.handle({ kind: 'linkDown', peer: 's2' }, 1);
     expect(sends(s.handle({ kind: 'broadcast', message: app('s1/1', 's1') }, 2))).to.deep.equal([['s3', 'clientserver.relay', 0]]);
-    expect(sends(s.handle({ kind: 'message', from: 's2', message: { type: 'clientserver.hello' } }, 3))).to.deep.equal([['s2', 'clientserver.hello', undefined]]);
+    expect(sends(s.handle({ kind: 'message', from: 's2', message: { type: 'clientserver.hello' } }, 3))).to.deep.equal([
+      ['s2', 'clientserver.hello', undefined],
+    ]);
     expect(s.views().active).to.include('s2');
   });
 
@@ -165,7 +176,11 @@ describe('ClientServer', () => {
     expect(new Set(s.servedClients())).to.deep.equal(new Set(mine));
     const origin = clients.find((c) => !mine.includes(c)) as string;
     const out = s.handle({ kind: 'message', from: 's2', message: { type: 'clientserver.relay', app: app(`${origin}/1`, origin), hops: 1 } }, 2);
-    expect(sends(out).map((x) => x[0]).sort()).to.deep.equal([...mine].sort());
+    expect(
+      sends(out)
+        .map((x) => x[0])
+        .sort(),
+    ).to.deep.equal([...mine].sort());
     // A client whose link broke is served again (and caught up) at the next members update.
     const lost = mine[0] as string;
     s.handle({ kind: 'linkDown', peer: lost }, 3);

@@ -32,12 +32,7 @@ describe('components (the one graph helper)', () => {
 
   it('orders components largest first, ties by their first node, and nodes as listed', () => {
     const v = views({ e: ['d'], b: ['f'], c: ['a', 'g'] });
-    expect(components(['g', 'e', 'f', 'a', 'b', 'c', 'd', 'h'], v)).to.deep.equal([
-      ['g', 'a', 'c'],
-      ['e', 'd'],
-      ['f', 'b'],
-      ['h'],
-    ]);
+    expect(components(['g', 'e', 'f', 'a', 'b', 'c', 'd', 'h'], v)).to.deep.equal([['g', 'a', 'c'], ['e', 'd'], ['f', 'b'], ['h']]);
   });
 
   it('partitions the nodes: every node in exactly one component, each linked pair in the same one', () => {

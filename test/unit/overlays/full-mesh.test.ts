@@ -4,7 +4,8 @@ import { FullMesh, type FullMeshMessage } from '../../../src/overlays/full-mesh.
 import type { AppMessage, OverlayOutput } from '../../../src/overlays/types.js';
 
 type Out = OverlayOutput<FullMeshMessage, never>;
-const app = (id: string, origin: string, to?: string): AppMessage => (to === undefined ? { id, origin, payload: new Uint8Array(), sentAt: 0 } : { id, origin, to, payload: new Uint8Array(), sentAt: 0 });
+const app = (id: string, origin: string, to?: string): AppMessage =>
+  to === undefined ? { id, origin, payload: new Uint8Array(), sentAt: 0 } : { id, origin, to, payload: new Uint8Array(), sentAt: 0 };
 const sends = (out: Out[]) => out.filter((o) => o.kind === 'send').map((o) => [o.to, o.message.type]);
 const kinds = (out: Out[]) => out.map((o) => (o.kind === 'send' ? `send:${o.to}:${o.message.type}` : 'peer' in o ? `${o.kind}:${o.peer}` : o.kind));
 
@@ -43,7 +44,9 @@ describe('FullMesh', () => {
     const c = new FullMesh('c', { recentJoinWindowMs: 1000 });
     c.handle({ kind: 'message', from: 'j1', message: { type: 'fullmesh.join' } }, 0);
     const out = c.handle({ kind: 'message', from: 'j2', message: { type: 'fullmesh.hello' } }, 500);
-    expect(out.filter((o) => o.kind === 'send').map((o) => (o as { message: FullMeshMessage }).message)).to.deep.equal([{ type: 'fullmesh.members', peers: ['j1'] }]);
+    expect(out.filter((o) => o.kind === 'send').map((o) => (o as { message: FullMeshMessage }).message)).to.deep.equal([
+      { type: 'fullmesh.members', peers: ['j1'] },
+    ]);
     expect(sends(c.handle({ kind: 'message', from: 'j3', message: { type: 'fullmesh.hello' } }, 2000))).to.deep.equal([]);
   });
 

@@ -1,7 +1,16 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { SeededRandom, sample } from '../../../src/overlays/random.js';
-import { HyParView, hyParViewConfig, type HyParViewConfig, type HyParViewShuffle, type HyParViewShuffleReply, type HyParViewMessage, type HyParViewOutput, type HyParViewTimer } from '../../../src/overlays/hyparview.js';
+import {
+  HyParView,
+  hyParViewConfig,
+  type HyParViewConfig,
+  type HyParViewShuffle,
+  type HyParViewShuffleReply,
+  type HyParViewMessage,
+  type HyParViewOutput,
+  type HyParViewTimer,
+} from '../../../src/overlays/hyparview.js';
 import type { NodeId, OverlayViews } from '../../../src/overlays/types.js';
 import { Simulator, joinAll, nodeIds, randomMemberContact, topology, type DeliveryRecord, type LatencyModel } from '../../../src/overlays/sim/index.js';
 
@@ -144,13 +153,17 @@ describe('HyParView handlers', () => {
 
     const relay = node();
     withActive(relay, ['b', 'acceptor']);
-    expect(sends(msg(relay, 'acceptor', back))).to.deep.equal([{ to: 'b', message: { type: 'hyparview.shuffleReply', peers: back.peers, round: 4, peer: 'o', route: [] } }]);
+    expect(sends(msg(relay, 'acceptor', back))).to.deep.equal([
+      { to: 'b', message: { type: 'hyparview.shuffleReply', peers: back.peers, round: 4, peer: 'o', route: [] } },
+    ]);
     const last = node();
     withActive(last, ['o', 'c']);
-    expect(sends(msg(last, 'c', { ...back, route: [] }))).to.deep.equal([{ to: 'o', message: { type: 'hyparview.shuffleReply', peers: back.peers, round: 4 } }]);
+    expect(sends(msg(last, 'c', { ...back, route: [] }))).to.deep.equal([
+      { to: 'o', message: { type: 'hyparview.shuffleReply', peers: back.peers, round: 4 } },
+    ]);
   });
 
-  it('a walk that stops at the origin\'s neighbour is answered straight to the origin, over their link', () => {
+  it("a walk that stops at the origin's neighbour is answered straight to the origin, over their link", () => {
     const n = node({ activeViewSize: 1 });
     withActive(n, ['o']);
     const [reply] = sends(msg(n, 'o', { type: 'hyparview.shuffle', peer: 'o', peers: ['o'], ttl: 3, round: 2, route: [] }));
@@ -330,7 +343,10 @@ function checkInvariants(sim: Sim, config: HyParViewConfig): void {
     expect(v.active.length, `${id} active`).to.be.at.most(config.activeViewSize);
     expect(v.passive.length, `${id} passive`).to.be.at.most(config.passiveViewSize);
     expect(v.active, `${id} self`).to.not.include(id);
-    expect(v.passive.some((p) => v.active.includes(p)), `${id} disjoint views`).to.equal(false);
+    expect(
+      v.passive.some((p) => v.active.includes(p)),
+      `${id} disjoint views`,
+    ).to.equal(false);
   }
   const topo = topology(sim);
   expect(topo.asymmetric, 'asymmetric active views').to.equal(0);
@@ -447,7 +463,9 @@ describe('HyParView random promotion over the members input', () => {
     withActive(n, ['a']);
     n.handle({ kind: 'members', members: ['x', 'a', 'u'] }, 0);
     const outs = n.handle({ kind: 'timer', timer: { kind: 'hyparview.repair' } }, 1);
-    expect(sends(outs).filter((s) => s.message.type === 'hyparview.neighbor')).to.deep.equal([{ to: 'u', message: { type: 'hyparview.neighbor', high: true } }]);
+    expect(sends(outs).filter((s) => s.message.type === 'hyparview.neighbor')).to.deep.equal([
+      { to: 'u', message: { type: 'hyparview.neighbor', high: true } },
+    ]);
     // Nothing more to learn from the list: no request to a member already known.
     msg(n, 'u', { type: 'hyparview.neighborReply', accepted: true }, 2);
     const again = n.handle({ kind: 'timer', timer: { kind: 'hyparview.repair' } }, 3);

@@ -53,12 +53,16 @@ describe('Plumtree handlers', () => {
     expect(t.eagerPeers()).to.have.members(['a', 'b', 'c']);
     expect(t.counters().duplicatesDropped).to.equal(1);
     t.receive('a', { type: 'plumtree.gossip', app: app('o/2'), hops: 1 }, hold + 10);
-    expect(t.receive('b', { type: 'plumtree.gossip', app: app('o/2'), hops: 1 }, hold + 20), 'hold over: the paper\'s PRUNE').to.deep.equal([{ kind: 'send', to: 'b', message: { type: 'plumtree.prune' } }]);
+    expect(t.receive('b', { type: 'plumtree.gossip', app: app('o/2'), hops: 1 }, hold + 20), "hold over: the paper's PRUNE").to.deep.equal([
+      { kind: 'send', to: 'b', message: { type: 'plumtree.prune' } },
+    ]);
     expect(t.lazyPeers()).to.deep.equal(['b']);
     const paper = tree(['a', 'b'], { pruneHoldMs: 0 });
     paper.receive('b', { type: 'plumtree.gossip', app: app('p/1'), hops: 0 }, 0);
     paper.receive('a', { type: 'plumtree.gossip', app: app('o/1'), hops: 1 }, 1);
-    expect(paper.receive('b', { type: 'plumtree.gossip', app: app('o/1'), hops: 1 }, 2), 'pruneHoldMs 0 is the paper\'s rule').to.deep.equal([{ kind: 'send', to: 'b', message: { type: 'plumtree.prune' } }]);
+    expect(paper.receive('b', { type: 'plumtree.gossip', app: app('o/1'), hops: 1 }, 2), "pruneHoldMs 0 is the paper's rule").to.deep.equal([
+      { kind: 'send', to: 'b', message: { type: 'plumtree.prune' } },
+    ]);
   });
 
   it('a PRUNE makes the link lazy: later payloads go as IHAVEs, batched into one message per flush', () => {
@@ -147,7 +151,10 @@ describe('Plumtree handlers', () => {
       t.receive('a', { type: 'plumtree.gossip', app: app(`o/${i}`), hops: 4 }, i * 100);
       const round = i % 2 === 0 ? 1 : 7; // 3 hops shorter, then 3 hops longer
       const outs = t.receive('b', { type: 'plumtree.ihave', ids: [`o/${i}`], round }, i * 100 + 50);
-      expect(outs.filter((o) => o.kind === 'send'), `broadcast ${i}`).to.deep.equal([]);
+      expect(
+        outs.filter((o) => o.kind === 'send'),
+        `broadcast ${i}`,
+      ).to.deep.equal([]);
     }
     expect(t.eagerPeers()).to.deep.equal(['a']);
   });
@@ -170,7 +177,9 @@ describe('Plumtree handlers', () => {
     expect(t.eagerPeers()).to.have.members(['b', 'c']);
     expect(t.lazyPeers()).to.deep.equal(['a']);
     // Our distance is now 2: a GRAFT is answered with that hop count. A later PRUNE from b is obeyed.
-    expect(t.receive('c', { type: 'plumtree.graft', id: 'o/1', round: 0 }, 9)).to.deep.equal([{ kind: 'send', to: 'c', message: { type: 'plumtree.gossip', app: app('o/1'), hops: 2 } }]);
+    expect(t.receive('c', { type: 'plumtree.graft', id: 'o/1', round: 0 }, 9)).to.deep.equal([
+      { kind: 'send', to: 'c', message: { type: 'plumtree.gossip', app: app('o/1'), hops: 2 } },
+    ]);
     t.receive('b', { type: 'plumtree.prune' }, 10);
     expect(t.lazyPeers()).to.have.members(['a', 'b']);
   });
@@ -179,7 +188,9 @@ describe('Plumtree handlers', () => {
     const t = tree(['a', 'b']);
     t.receive('a', { type: 'plumtree.gossip', app: app('o/1'), hops: 0 }, 0);
     t.receive('a', { type: 'plumtree.gossip', app: app('o/2'), hops: 4 }, 100);
-    expect(t.receive('b', { type: 'plumtree.gossip', app: app('o/2'), hops: 0 }, 105)).to.deep.equal([{ kind: 'send', to: 'b', message: { type: 'plumtree.prune' } }]);
+    expect(t.receive('b', { type: 'plumtree.gossip', app: app('o/2'), hops: 0 }, 105)).to.deep.equal([
+      { kind: 'send', to: 'b', message: { type: 'plumtree.prune' } },
+    ]);
     expect(t.eagerPeers()).to.deep.equal(['a']);
   });
 

@@ -8,7 +8,17 @@ import type { NodeId, Overlay, WireMessage } from '../../../src/overlays/types.j
 import { connected, mutualLinks } from '../../../src/overlays/components.js';
 import { HyParView } from '../../../src/overlays/hyparview.js';
 import { PubSub } from '../../../src/overlays/pubsub.js';
-import { Simulator, broadcastStats, crashFraction, firstMemberContact, joinAll, mean, nodeIds, type BroadcastStats, type OverlayFactory } from '../../../src/overlays/sim/index.js';
+import {
+  Simulator,
+  broadcastStats,
+  crashFraction,
+  firstMemberContact,
+  joinAll,
+  mean,
+  nodeIds,
+  type BroadcastStats,
+  type OverlayFactory,
+} from '../../../src/overlays/sim/index.js';
 
 const MEMBERS = 1_000;
 
@@ -64,7 +74,12 @@ describe(`swarm: ${MEMBERS} members on the simulator`, () => {
   // optimisation at threshold 7 gave 2x).
   it('PubSub, many senders (defaults): reliability 1.0, RMR < 0.05 from the 3rd, mean LDH from the 6th <= 1.6x flooding on the same overlay', () => {
     const count = 40;
-    const flooding = mean(broadcasts(swarm(5, (id, random) => new HyParView(id, random)), count).map((s) => s.ldh));
+    const flooding = mean(
+      broadcasts(
+        swarm(5, (id, random) => new HyParView(id, random)),
+        count,
+      ).map((s) => s.ldh),
+    );
     const sim = swarm(5, (id, random) => new PubSub(id, random));
     const stable = broadcasts(sim, count);
     for (const s of stable) expect(s).to.include({ reliability: 1, duplicates: 0 });

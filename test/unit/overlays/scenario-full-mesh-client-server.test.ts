@@ -27,7 +27,10 @@ describe('scenario: FullMesh, 200 members', function () {
   this.timeout(60_000);
 
   const build = (waveSize: number, contacts: (i: number, joined: readonly NodeId[]) => readonly NodeId[]): { sim: AnySim; ids: NodeId[] } => {
-    const sim: AnySim = new Simulator({ seed: SEED, latency: { kind: 'lognormal', medianMs: 5, sigma: 0.8, maxMs: 200 } }, (id) => new FullMesh(id, { dedupCapacity: 1024 }) as Overlay<WireMessage, unknown>);
+    const sim: AnySim = new Simulator(
+      { seed: SEED, latency: { kind: 'lognormal', medianMs: 5, sigma: 0.8, maxMs: 200 } },
+      (id) => new FullMesh(id, { dedupCapacity: 1024 }) as Overlay<WireMessage, unknown>,
+    );
     const ids = nodeIds(200);
     joinAll(sim, ids, { waveSize, gapMs: 20, contacts });
     sim.runFor(2000);

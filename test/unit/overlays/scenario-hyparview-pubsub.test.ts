@@ -16,8 +16,12 @@ type Kind = 'HyParView' | 'PubSub';
 
 /** The papers' setup: one-at-a-time joins through one contact, then several shuffle periods. */
 function build(kind: Kind, n: number, seed = SEED): { sim: AnySim; ids: NodeId[] } {
-  const sim: AnySim = new Simulator({ seed }, (id, random) =>
-    (kind === 'HyParView' ? new HyParView(id, random, { dedupCapacity: 512 }) : new PubSub(id, random, { dedupCapacity: 512 }, { dedupCapacity: 512, messageCacheSize: 256 })) as unknown as Overlay<WireMessage, unknown>,
+  const sim: AnySim = new Simulator(
+    { seed },
+    (id, random) =>
+      (kind === 'HyParView'
+        ? new HyParView(id, random, { dedupCapacity: 512 })
+        : new PubSub(id, random, { dedupCapacity: 512 }, { dedupCapacity: 512, messageCacheSize: 256 })) as unknown as Overlay<WireMessage, unknown>,
   );
   const ids = nodeIds(n);
   joinAll(sim, ids, { waveSize: 1, gapMs: 10, contacts: firstMemberContact });

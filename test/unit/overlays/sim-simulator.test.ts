@@ -70,7 +70,7 @@ function scripted(options: Partial<SimulatorOptions> = {}, reply?: (node: Script
 }
 
 const msg = (round: number): TestMessage => ({ type: 'test.msg', round });
-const rounds = (node: Scripted): number[] => node.of('message').map((e) => ((e.input as { message: TestMessage }).message.round ?? -1));
+const rounds = (node: Scripted): number[] => node.of('message').map((e) => (e.input as { message: TestMessage }).message.round ?? -1);
 
 describe('sim EventQueue', () => {
   it('pops by time, and in push order among equal times', () => {
@@ -126,8 +126,16 @@ describe('Simulator', () => {
       { kind: 'timer', afterMs: 7, timer: 'tick' },
     ]);
     sim.runFor(100);
-    expect(get('b').of('message').map((e) => e.now)).to.deep.equal([15]);
-    expect(get('a').of('timer').map((e) => [e.now, (e.input as { timer: string }).timer])).to.deep.equal([[12, 'tick']]);
+    expect(
+      get('b')
+        .of('message')
+        .map((e) => e.now),
+    ).to.deep.equal([15]);
+    expect(
+      get('a')
+        .of('timer')
+        .map((e) => [e.now, (e.input as { timer: string }).timer]),
+    ).to.deep.equal([[12, 'tick']]);
     expect(get('a').of('join')).to.have.length(1);
   });
 
@@ -135,7 +143,10 @@ describe('Simulator', () => {
     const { sim, emit, get } = scripted({ latency: { kind: 'uniform', minMs: 1, maxMs: 50 } });
     sim.addNode('a');
     sim.addNode('b');
-    emit('a', Array.from({ length: 200 }, (_, i) => ({ kind: 'send' as const, to: 'b', message: msg(i) })));
+    emit(
+      'a',
+      Array.from({ length: 200 }, (_, i) => ({ kind: 'send' as const, to: 'b', message: msg(i) })),
+    );
     sim.runFor(100);
     expect(rounds(get('b'))).to.deep.equal(Array.from({ length: 200 }, (_, i) => i));
   });
@@ -148,14 +159,23 @@ describe('Simulator', () => {
     emit('a', [{ kind: 'send', to: 'c', message: msg(3) }]);
     sim.runFor(20);
     expect(rounds(get('c'))).to.deep.equal([1, 2, 3]);
-    expect(new Set(get('c').of('message').map((e) => e.now))).to.deep.equal(new Set([10]));
+    expect(
+      new Set(
+        get('c')
+          .of('message')
+          .map((e) => e.now),
+      ),
+    ).to.deep.equal(new Set([10]));
   });
 
   it('loses about lossRate of the messages, silently', () => {
     const { sim, emit, get } = scripted({ lossRate: 0.3 });
     sim.addNode('a');
     sim.addNode('b');
-    emit('a', Array.from({ length: 10_000 }, (_, i) => ({ kind: 'send' as const, to: 'b', message: msg(i) })));
+    emit(
+      'a',
+      Array.from({ length: 10_000 }, (_, i) => ({ kind: 'send' as const, to: 'b', message: msg(i) })),
+    );
     sim.runFor(100);
     const got = get('b').of('message').length;
     expect(got).to.be.within(6_800, 7_200);
@@ -175,7 +195,11 @@ describe('Simulator', () => {
     sim.runFor(100);
     expect(get('b').of('message')).to.have.length(0);
     expect(rounds(get('c'))).to.deep.equal([3]);
-    expect(get('a').of('linkDown').map((e) => [e.now, (e.input as { peer: string }).peer])).to.deep.equal([[30, 'b']]);
+    expect(
+      get('a')
+        .of('linkDown')
+        .map((e) => [e.now, (e.input as { peer: string }).peer]),
+    ).to.deep.equal([[30, 'b']]);
     sim.heal();
     emit('a', [{ kind: 'send', to: 'b', message: msg(4) }]);
     sim.runFor(100);
@@ -190,8 +214,16 @@ describe('Simulator', () => {
     sim.runFor(100);
     sim.partition([['a'], ['b']]);
     sim.runFor(1000);
-    expect(get('a').of('linkDown').map((e) => e.now)).to.deep.equal([600]);
-    expect(get('b').of('linkDown').map((e) => e.now)).to.deep.equal([600]);
+    expect(
+      get('a')
+        .of('linkDown')
+        .map((e) => e.now),
+    ).to.deep.equal([600]);
+    expect(
+      get('b')
+        .of('linkDown')
+        .map((e) => e.now),
+    ).to.deep.equal([600]);
   });
 
   it('crash: in-flight messages are dropped, senders and idle peers get linkDown, recovery starts afresh', () => {
@@ -214,8 +246,16 @@ describe('Simulator', () => {
     expect(rounds(oldB)).to.deep.equal([0]);
     expect(oldB.of('timer')).to.have.length(0);
     // a sent on the broken link at t=60: linkDown at 80; c's idle link breaks at 50 + 1000.
-    expect(get('a').of('linkDown').map((e) => e.now)).to.deep.equal([80]);
-    expect(get('c').of('linkDown').map((e) => e.now)).to.deep.equal([1050]);
+    expect(
+      get('a')
+        .of('linkDown')
+        .map((e) => e.now),
+    ).to.deep.equal([80]);
+    expect(
+      get('c')
+        .of('linkDown')
+        .map((e) => e.now),
+    ).to.deep.equal([1050]);
     sim.recover('b');
     const newB = nodes.get('b') as Scripted;
     expect(newB).to.not.equal(oldB);
@@ -235,7 +275,11 @@ describe('Simulator', () => {
     sim.recover('b');
     emit('a', [{ kind: 'send', to: 'b', message: msg(2) }]);
     sim.runFor(50);
-    expect(get('a').of('linkDown').map((e) => e.now)).to.deep.equal([70]);
+    expect(
+      get('a')
+        .of('linkDown')
+        .map((e) => e.now),
+    ).to.deep.equal([70]);
     expect(rounds(nodes.get('b') as Scripted)).to.deep.equal([]);
     emit('a', [{ kind: 'send', to: 'b', message: msg(3) }]);
     sim.runFor(50);
@@ -281,7 +325,11 @@ describe('Simulator', () => {
 
   it('drain delivers every message in flight and what it causes, holding timers and calls back until after', () => {
     // b answers each message with another one back to a, up to round 3.
-    const { sim, emit, get } = scripted({}, (n, input) => (input.kind === 'message' && (input.message.round ?? 0) < 3 ? [{ kind: 'send', to: n.self === 'a' ? 'b' : 'a', message: msg((input.message.round ?? 0) + 1) }] : []));
+    const { sim, emit, get } = scripted({}, (n, input) =>
+      input.kind === 'message' && (input.message.round ?? 0) < 3
+        ? [{ kind: 'send', to: n.self === 'a' ? 'b' : 'a', message: msg((input.message.round ?? 0) + 1) }]
+        : [],
+    );
     sim.addNode('a');
     sim.addNode('b');
     const calls: number[] = [];
@@ -300,9 +348,17 @@ describe('Simulator', () => {
     // Held events stay queued: what fell due during the drain runs now, the rest at its own time.
     sim.runFor(0);
     expect(calls).to.deep.equal([40]);
-    expect(get('a').of('timer').map((e) => e.now)).to.deep.equal([40]);
+    expect(
+      get('a')
+        .of('timer')
+        .map((e) => e.now),
+    ).to.deep.equal([40]);
     sim.runFor(100);
-    expect(get('a').of('timer').map((e) => e.now)).to.deep.equal([40, 100]);
+    expect(
+      get('a')
+        .of('timer')
+        .map((e) => e.now),
+    ).to.deep.equal([40, 100]);
   });
 
   it('drain gives up on an exchange that never ends', () => {
@@ -327,7 +383,10 @@ describe('Simulator', () => {
 
   it('same seed, same run byte for byte; another seed, another run', () => {
     const run = (seed: number): string => {
-      const sim = new Simulator({ seed, latency: { kind: 'lognormal', medianMs: 5, sigma: 1 }, lossRate: 0.01 }, (id) => new FullMesh(id, { dedupCapacity: 256 }));
+      const sim = new Simulator(
+        { seed, latency: { kind: 'lognormal', medianMs: 5, sigma: 1 }, lossRate: 0.01 },
+        (id) => new FullMesh(id, { dedupCapacity: 256 }),
+      );
       const ids = nodeIds(30);
       ids.forEach((id, i) => {
         sim.addNode(id, i === 0 ? [] : [ids[0] as string]);

@@ -61,17 +61,22 @@ describe('cluster token (rotatable)', () => {
       const stop = watchClusterTokenFile(file, token, 20, (c) => changes.push(c));
       try {
         writeFileSync(file, 'old\nnew\n');
-        await waitUntil('token.accepts(\'new\')', () => token.accepts('new'), 5_000, 10);
+        await waitUntil("token.accepts('new')", () => token.accepts('new'), 5_000, 10);
         expect(token.send).to.equal('old');
         writeFileSync(file, 'new\nold\n');
-        await waitUntil('token.send === \'new\'', () => token.send === 'new', 5_000, 10);
+        await waitUntil("token.send === 'new'", () => token.send === 'new', 5_000, 10);
         unlinkSync(file);
-        await waitUntil('changes.some((c) => \'error\' in c)', () => changes.some((c) => 'error' in c), 5_000, 10);
+        await waitUntil("changes.some((c) => 'error' in c)", () => changes.some((c) => 'error' in c), 5_000, 10);
         expect(token.accepts('old') && token.accepts('new'), 'a missing file changes nothing').to.equal(true);
         writeFileSync(file, '\n');
-        await waitUntil('changes.some((c) => \'error\' in c && c.error.includes(\'is empty\'))', () => changes.some((c) => 'error' in c && c.error.includes('is empty')), 5_000, 10);
+        await waitUntil(
+          "changes.some((c) => 'error' in c && c.error.includes('is empty'))",
+          () => changes.some((c) => 'error' in c && c.error.includes('is empty')),
+          5_000,
+          10,
+        );
         writeFileSync(file, 'new\n');
-        await waitUntil('!token.accepts(\'old\')', () => !token.accepts('old'), 5_000, 10);
+        await waitUntil("!token.accepts('old')", () => !token.accepts('old'), 5_000, 10);
         expect(changes.filter((c) => 'accepted' in c)).to.deep.equal([{ accepted: 2 }, { accepted: 2 }, { accepted: 1 }]);
       } finally {
         stop();

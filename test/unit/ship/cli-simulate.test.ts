@@ -5,7 +5,14 @@ describe('kubectl-topology simulate', function () {
   this.timeout(120_000);
 
   it('predicts every overlay at a small size and recommends with the rule engine', () => {
-    const r = simulate({ nodes: 12, topologies: ['FullMesh', 'HyParView', 'ClientServer', 'PubSub'], failPercent: 25, seed: 3, broadcasts: 8, workload: 'Balanced' });
+    const r = simulate({
+      nodes: 12,
+      topologies: ['FullMesh', 'HyParView', 'ClientServer', 'PubSub'],
+      failPercent: 25,
+      seed: 3,
+      broadcasts: 8,
+      workload: 'Balanced',
+    });
     expect(r.overlays.map((o) => o.topology)).to.deep.equal(['FullMesh', 'HyParView', 'ClientServer', 'PubSub']);
     const byKind = Object.fromEntries(r.overlays.map((o) => [o.topology, o]));
     // A full mesh links each member to the N − 1 others and delivers in one hop.
@@ -30,7 +37,11 @@ describe('kubectl-topology simulate', function () {
   });
 
   it('follows the workload: EventDriven recommends PubSub; small clusters a full mesh', () => {
-    expect(simulate({ nodes: 6, topologies: ['FullMesh'], failPercent: 0, seed: 1, broadcasts: 3, workload: 'EventDriven' }).recommendation.topology).to.equal('PubSub');
-    expect(simulate({ nodes: 6, topologies: ['FullMesh'], failPercent: 0, seed: 1, broadcasts: 3, workload: 'Balanced' }).recommendation.topology).to.equal('FullMesh');
+    expect(simulate({ nodes: 6, topologies: ['FullMesh'], failPercent: 0, seed: 1, broadcasts: 3, workload: 'EventDriven' }).recommendation.topology).to.equal(
+      'PubSub',
+    );
+    expect(simulate({ nodes: 6, topologies: ['FullMesh'], failPercent: 0, seed: 1, broadcasts: 3, workload: 'Balanced' }).recommendation.topology).to.equal(
+      'FullMesh',
+    );
   });
 });

@@ -10,7 +10,8 @@ const NOW = new Date('2026-01-01T00:10:00Z');
 
 function resource(status: ClusterTopology['status'], spec: Partial<ClusterTopology['spec']> = {}): ClusterTopology {
   return {
-    apiVersion: 'topology.foundation.dev/v1alpha1', kind: 'ClusterTopology',
+    apiVersion: 'topology.foundation.dev/v1alpha1',
+    kind: 'ClusterTopology',
     metadata: { name: 'chat', namespace: 'apps', generation: 2 },
     spec: { selector: { matchLabels: { app: 'chat' } }, mode: 'Manual', topology: 'HyParView', ...spec },
     status,
@@ -18,19 +19,66 @@ function resource(status: ClusterTopology['status'], spec: Partial<ClusterTopolo
 }
 
 const routing = resource({
-  observedGeneration: 2, phase: 'Progressing', currentTopology: 'FullMesh', targetTopology: 'HyParView', epoch: 1,
+  observedGeneration: 2,
+  phase: 'Progressing',
+  currentTopology: 'FullMesh',
+  targetTopology: 'HyParView',
+  epoch: 1,
   members: { total: 30, ready: 30, onTarget: 15 },
-  rollout: { stage: 'Routing', from: 'FullMesh', to: 'HyParView', epoch: 2, trigger: 'Manual', stepIndex: 2, stepPercent: 50, startedAt: '2026-01-01T00:09:00Z', stepStartedAt: '2026-01-01T00:09:30Z', message: 'routing 50%' },
+  rollout: {
+    stage: 'Routing',
+    from: 'FullMesh',
+    to: 'HyParView',
+    epoch: 2,
+    trigger: 'Manual',
+    stepIndex: 2,
+    stepPercent: 50,
+    startedAt: '2026-01-01T00:09:00Z',
+    stepStartedAt: '2026-01-01T00:09:30Z',
+    message: 'routing 50%',
+  },
 });
 
 const ready = resource({
-  observedGeneration: 2, phase: 'Ready', currentTopology: 'HyParView', epoch: 2, members: { total: 30, ready: 30, onTarget: 30 },
-  rollout: { stage: 'Succeeded', from: 'FullMesh', to: 'HyParView', epoch: 2, trigger: 'Manual', stepIndex: 3, stepPercent: 100, startedAt: '2026-01-01T00:09:00Z', stepStartedAt: '2026-01-01T00:09:50Z' },
+  observedGeneration: 2,
+  phase: 'Ready',
+  currentTopology: 'HyParView',
+  epoch: 2,
+  members: { total: 30, ready: 30, onTarget: 30 },
+  rollout: {
+    stage: 'Succeeded',
+    from: 'FullMesh',
+    to: 'HyParView',
+    epoch: 2,
+    trigger: 'Manual',
+    stepIndex: 3,
+    stepPercent: 100,
+    startedAt: '2026-01-01T00:09:00Z',
+    stepStartedAt: '2026-01-01T00:09:50Z',
+  },
   history: [
     { time: '2026-01-01T00:01:00Z', to: 'FullMesh', trigger: 'Manual', result: 'Succeeded', reason: 'first overlay', durationSeconds: 2, epoch: 1 },
-    { time: '2026-01-01T00:09:55Z', from: 'FullMesh', to: 'HyParView', trigger: 'Manual', result: 'Succeeded', reason: 'spec.topology', durationSeconds: 55, epoch: 2 },
+    {
+      time: '2026-01-01T00:09:55Z',
+      from: 'FullMesh',
+      to: 'HyParView',
+      trigger: 'Manual',
+      result: 'Succeeded',
+      reason: 'spec.topology',
+      durationSeconds: 55,
+      epoch: 2,
+    },
   ],
-  conditions: [{ type: 'Ready', status: 'True', reason: 'Established', message: 'HyParView on 30 members', lastTransitionTime: '2026-01-01T00:09:55Z', observedGeneration: 2 }],
+  conditions: [
+    {
+      type: 'Ready',
+      status: 'True',
+      reason: 'Established',
+      message: 'HyParView on 30 members',
+      lastTransitionTime: '2026-01-01T00:09:55Z',
+      observedGeneration: 2,
+    },
+  ],
   recommendation: { topology: 'HyParView', trigger: 'Auto', reasons: ['nodeCount 30 > largeClusterMinNodes 20'] },
   metrics: { nodeCount: 30, latencyP99Ms: 4.5, connectivityScore: 1, sampledAt: '2026-01-01T00:09:58Z' },
 });

@@ -18,7 +18,11 @@ const IMAGES = [
 
 /** The instructions of each stage, continuation lines joined and comments dropped. */
 function stages(text: string): string[][] {
-  const lines = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const lines = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   const out: string[][] = [];
   for (const l of lines) {
     if (/^FROM\s/i.test(l)) out.push([]);
@@ -69,14 +73,16 @@ describe('Dockerfiles (deploy/docker)', () => {
 
   it('the sidecar image, the local node agent and the fleet run the sidecar with the same Node.js flags', () => {
     const text = readFileSync(join(packageRoot(), 'deploy', 'docker', 'sidecar.Dockerfile'), 'utf8');
-    const ep = stages(text).pop()!.find((l) => l.startsWith('ENTRYPOINT'))!;
+    const ep = stages(text)
+      .pop()!
+      .find((l) => l.startsWith('ENTRYPOINT'))!;
     const argv = JSON.parse(ep.slice('ENTRYPOINT'.length)) as string[];
     expect(argv.slice(1, -1)).to.deep.equal([...SIDECAR_NODE_FLAGS]);
     expect(DEFAULT_IMAGES['topology-sidecar']!.command.slice(1, -1)).to.deep.equal([...SIDECAR_NODE_FLAGS]);
     expect(DEFAULT_IMAGES['topology-sidecar']!.executables!['topology-sidecar']!.slice(1, -1)).to.deep.equal([...SIDECAR_NODE_FLAGS]);
   });
 
-  it('the operator image also ships the kubectl plugin the chart\'s helm test runs', () => {
+  it("the operator image also ships the kubectl plugin the chart's helm test runs", () => {
     const text = readFileSync(join(packageRoot(), 'deploy', 'docker', 'operator.Dockerfile'), 'utf8');
     expect(text).to.include('/usr/local/bin/kubectl-topology');
   });

@@ -30,7 +30,11 @@ function exportedNames(): Map<string, string> {
   return types;
 }
 
-function queries(dash: { panels: Panel[]; templating: { list: { query?: unknown; definition?: string }[] }; annotations: { list: { expr?: string }[] } }): { where: string; expr: string }[] {
+function queries(dash: {
+  panels: Panel[];
+  templating: { list: { query?: unknown; definition?: string }[] };
+  annotations: { list: { expr?: string }[] };
+}): { where: string; expr: string }[] {
   const out: { where: string; expr: string }[] = [];
   const walk = (ps: Panel[]): void => {
     for (const p of ps) {
@@ -45,7 +49,10 @@ function queries(dash: { panels: Panel[]; templating: { list: { query?: unknown;
 }
 
 describe('Grafana dashboard', () => {
-  const dash = JSON.parse(readFileSync(join(packageRoot(), 'deploy', 'grafana', 'topology-dashboard.json'), 'utf8')) as Parameters<typeof queries>[0] & { uid: string; title: string };
+  const dash = JSON.parse(readFileSync(join(packageRoot(), 'deploy', 'grafana', 'topology-dashboard.json'), 'utf8')) as Parameters<typeof queries>[0] & {
+    uid: string;
+    title: string;
+  };
   const names = exportedNames();
 
   it('queries only metrics that the operator and the sidecar export', () => {
@@ -63,7 +70,9 @@ describe('Grafana dashboard', () => {
   });
 
   it('covers both the operator (topology_*, topology_operator_*) and the sidecars (topology_sidecar_*)', () => {
-    const exprs = queries(dash).map((q) => q.expr).join('\n');
+    const exprs = queries(dash)
+      .map((q) => q.expr)
+      .join('\n');
     expect(exprs).to.match(/topology_operator_reconcile_total/);
     expect(exprs).to.match(/topology_current/);
     expect(exprs).to.match(/topology_switches_total/);

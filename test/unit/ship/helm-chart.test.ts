@@ -27,17 +27,23 @@ type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 let helmBin = '';
 
 function helm(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(helmBin, args, { encoding: 'utf8', env: { ...process.env, HELM_CACHE_HOME: join(tmpdir(), 'ship-helm-cache'), HELM_CONFIG_HOME: join(tmpdir(), 'ship-helm-config') } });
+  const r = spawnSync(helmBin, args, {
+    encoding: 'utf8',
+    env: { ...process.env, HELM_CACHE_HOME: join(tmpdir(), 'ship-helm-cache'), HELM_CONFIG_HOME: join(tmpdir(), 'ship-helm-config') },
+  });
   return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
 function render(set: string[] = [], chart = operatorChartDir()): K8sObject[] {
   const r = helm(['template', 'topo', chart, '--namespace', 'ops', ...set.flatMap((s) => ['--set', s])]);
   if (r.code !== 0) throw new Error(`helm template failed: ${r.stderr}`);
-  return parseAllDocuments(r.stdout).map((d) => d.toJS() as K8sObject).filter((o) => o !== null);
+  return parseAllDocuments(r.stdout)
+    .map((d) => d.toJS() as K8sObject)
+    .filter((o) => o !== null);
 }
 
-const find = (objs: K8sObject[], kind: string, name?: string): K8sObject[] => objs.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+const find = (objs: K8sObject[], kind: string, name?: string): K8sObject[] =>
+  objs.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are walked as plain JSON */
 describe('helm chart topology-operator', function () {
@@ -70,12 +76,24 @@ describe('helm chart topology-operator', function () {
     expect(pod.securityContext.seccompProfile).to.deep.equal({ type: 'RuntimeDefault' });
     const [c] = pod.containers;
     expect(c.image).to.equal('topology-operator:0.1.0');
-    expect(c.args).to.include.members(['--leader-elect=true', '--lease-name=topo-topology-operator-lock', '--lease-namespace=ops', '--metrics-port=8080', '--health-port=8081', '--token-file=/var/run/topology/token/token', '--bind-address=$(POD_IP)']);
+    expect(c.args).to.include.members([
+      '--leader-elect=true',
+      '--lease-name=topo-topology-operator-lock',
+      '--lease-namespace=ops',
+      '--metrics-port=8080',
+      '--health-port=8081',
+      '--token-file=/var/run/topology/token/token',
+      '--bind-address=$(POD_IP)',
+    ]);
     expect(c.livenessProbe.httpGet).to.deep.equal({ path: '/healthz', port: 'health' });
     expect(c.readinessProbe.httpGet).to.deep.equal({ path: '/readyz', port: 'health' });
     expect(c.ports).to.deep.include({ name: 'health', containerPort: 8081, protocol: 'TCP' });
     expect(c.securityContext).to.deep.equal({
-      runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
     });
     expect(c.resources.requests).to.have.keys('cpu', 'memory');
     expect(c.env.map((e: any) => e.name)).to.include.members(['POD_NAME', 'POD_NAMESPACE', 'POD_IP']);
@@ -135,13 +153,21 @@ describe('helm chart topology-operator', function () {
     expect(pod.volumes).to.deep.include({ name: 'sidecar-tls', secret: { secretName: 'sidecar-certs' } });
     expect(pod.containers[0].volumeMounts).to.deep.include({ name: 'sidecar-tls', mountPath: '/var/run/topology/sidecar-tls', readOnly: true });
     const [serverOnly] = find(render(['sidecarTLS.secretName=sidecar-certs', 'sidecarTLS.clientCertificate=false']), 'Deployment') as any[];
-    expect(serverOnly.spec.template.spec.containers[0].args.filter((a: string) => a.startsWith('--sidecar-tls'))).to.deep.equal(['--sidecar-tls-ca-file=/var/run/topology/sidecar-tls/ca.crt']);
+    expect(serverOnly.spec.template.spec.containers[0].args.filter((a: string) => a.startsWith('--sidecar-tls'))).to.deep.equal([
+      '--sidecar-tls-ca-file=/var/run/topology/sidecar-tls/ca.crt',
+    ]);
   });
 
   it('puts standard labels on every object and the selector labels on the pods', () => {
     for (const o of render(['metrics.serviceMonitor.enabled=true'])) {
       const l = o.metadata.labels ?? {};
-      expect(l, `${o.kind}/${o.metadata.name}`).to.include({ 'app.kubernetes.io/name': 'topology-operator', 'app.kubernetes.io/instance': 'topo', 'app.kubernetes.io/managed-by': 'Helm', 'helm.sh/chart': 'topology-operator-0.1.0', 'app.kubernetes.io/version': '0.1.0' });
+      expect(l, `${o.kind}/${o.metadata.name}`).to.include({
+        'app.kubernetes.io/name': 'topology-operator',
+        'app.kubernetes.io/instance': 'topo',
+        'app.kubernetes.io/managed-by': 'Helm',
+        'helm.sh/chart': 'topology-operator-0.1.0',
+        'app.kubernetes.io/version': '0.1.0',
+      });
     }
   });
 
@@ -175,7 +201,14 @@ describe('helm chart topology-operator', function () {
   });
 
   it('rejects values the schema does not allow', () => {
-    for (const bad of ['replicaCount=0', 'logLevel=verbose', 'metrics.port=70000', 'unknownKey=1', 'watchNamespaces={Bad_NS}', 'sidecarTLS.serverName=*.apps.svc']) {
+    for (const bad of [
+      'replicaCount=0',
+      'logLevel=verbose',
+      'metrics.port=70000',
+      'unknownKey=1',
+      'watchNamespaces={Bad_NS}',
+      'sidecarTLS.serverName=*.apps.svc',
+    ]) {
       const r = helm(['template', 'topo', operatorChartDir(), '--set', bad]);
       expect(r.code, bad).to.not.equal(0);
       expect(r.stderr, bad).to.match(/values don't meet the specifications of the schema/);
@@ -193,7 +226,13 @@ describe('helm chart topology-operator', function () {
       expect(pod.containers.map((c: any) => c.name)).to.deep.equal(['app', 'topology-sidecar']);
       const side = pod.containers[1];
       expect(side.image).to.equal('topology-sidecar:0.1.0');
-      expect(side.args).to.deep.equal(['--peer-port=7070', '--app-address=$(POD_IP):7947', '--metrics-port=9464', '--log-level=info', '--token-file=/var/run/topology/token/token']);
+      expect(side.args).to.deep.equal([
+        '--peer-port=7070',
+        '--app-address=$(POD_IP):7947',
+        '--metrics-port=9464',
+        '--log-level=info',
+        '--token-file=/var/run/topology/token/token',
+      ]);
       expect(side.env).to.deep.equal([
         { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
         { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
@@ -203,7 +242,9 @@ describe('helm chart topology-operator', function () {
       expect(side.ports.map((p: any) => p.containerPort)).to.deep.equal([7070, 9464]);
       expect(side.securityContext).to.include({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
       expect(side.volumeMounts).to.deep.equal([{ name: 'topology-token', mountPath: '/var/run/topology/token', readOnly: true }]);
-      expect(pod.volumes).to.deep.equal([{ name: 'topology-token', secret: { secretName: 'topology-operator-token', items: [{ key: 'token', path: 'token' }] } }]);
+      expect(pod.volumes).to.deep.equal([
+        { name: 'topology-token', secret: { secretName: 'topology-operator-token', items: [{ key: 'token', path: 'token' }] } },
+      ]);
       // Without a token secret: no mount, no flag.
       const [plain] = find(render(['sidecar.tokenSecret='], dir), 'StatefulSet') as any[];
       expect(plain.spec.template.spec.containers[0].volumeMounts).to.equal(undefined);

@@ -63,7 +63,11 @@ describe('sidecar config', () => {
   }
 
   it('takes TLS files and the server name from flags or the environment', () => {
-    const flags = parseConfig(['--tls-cert', 'tls.crt', '--tls-key', 'tls.key', '--tls-ca', 'ca.crt', '--tls-server-name', 'topology-sidecar.apps.svc'], {}, 'h');
+    const flags = parseConfig(
+      ['--tls-cert', 'tls.crt', '--tls-key', 'tls.key', '--tls-ca', 'ca.crt', '--tls-server-name', 'topology-sidecar.apps.svc'],
+      {},
+      'h',
+    );
     expect(flags.ok && flags.config).to.deep.include({ tlsCert: 'tls.crt', tlsKey: 'tls.key', tlsCa: 'ca.crt', tlsServerName: 'topology-sidecar.apps.svc' });
     const env = parseConfig([], { TLS_CERT: 'tls.crt', TLS_KEY: 'tls.key', TLS_SERVER_NAME: 'topology-sidecar.apps.svc' }, 'h');
     expect(env.ok && env.config).to.deep.include({ tlsCa: undefined, tlsServerName: 'topology-sidecar.apps.svc' });

@@ -52,11 +52,15 @@ describe('wire codec', () => {
 
   it('keeps an empty list distinct from an absent one', () => {
     const frameType = loadProto().topology.v1.PeerFrame;
-    const withEmpty = decodeWireMessage(frameType.deserialize(frameType.serialize({ epoch: 1, message: encodeWireMessage({ type: 'x', peers: [] }) })).message!);
+    const withEmpty = decodeWireMessage(
+      frameType.deserialize(frameType.serialize({ epoch: 1, message: encodeWireMessage({ type: 'x', peers: [] }) })).message!,
+    );
     const without = decodeWireMessage(frameType.deserialize(frameType.serialize({ epoch: 1, message: encodeWireMessage({ type: 'x' }) })).message!);
     expect(withEmpty.ok && withEmpty.value.peers).to.deep.equal([]);
     expect(without.ok && without.value.peers).to.equal(undefined);
-    const emptyRoute = decodeWireMessage(frameType.deserialize(frameType.serialize({ epoch: 1, message: encodeWireMessage({ type: 'x', route: [] }) })).message!);
+    const emptyRoute = decodeWireMessage(
+      frameType.deserialize(frameType.serialize({ epoch: 1, message: encodeWireMessage({ type: 'x', route: [] }) })).message!,
+    );
     expect(emptyRoute.ok && emptyRoute.value.route).to.deep.equal([]);
     expect(without.ok && without.value.route).to.equal(undefined);
   });
