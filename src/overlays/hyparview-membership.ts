@@ -32,16 +32,13 @@
  * This is the membership layer alone: it owns the links and reports them as neighborUp/neighborDown,
  * which a broadcast layer stacked on it follows, as iroh-gossip's topic.rs stacks Plumtree on
  * HyParView. The HyParView overlay stacks the paper's flood on it (hyparview.ts, flood.ts), PubSub
- * stacks Plumtree (pubsub.ts).
- *
- * Point-to-point `send` goes straight to the destination, not along overlay links (see
- * hyparview-direct.ts).
+ * stacks Plumtree (pubsub.ts). Point-to-point `send` goes straight to the destination, not along
+ * overlay links (hyparview-direct.ts).
  *
  * Collections are arrays and insertion-ordered maps/sets, so a seed reproduces a run; all work per
  * input is bounded by the view sizes, never by the cluster size.
  */
-import type { NodeId, OverlayCounters, OverlayInput, OverlayOutput, OverlayViews } from './types.js';
-import { newCounters } from './types.js';
+import { newCounters, type NodeId, type OverlayCounters, type OverlayInput, type OverlayOutput, type OverlayViews } from './types.js';
 import { pickOne, sample, type Random } from './random.js';
 import { hyParViewConfig, type HyParViewConfig } from './hyparview-config.js';
 import { plannedNeighbors } from './hyparview-plan.js';
