@@ -3,8 +3,10 @@
  * Kubernetes (`npm run bench:operator -- --nodes N --out FILE`).
  *
  * The pass is the reconciler's own (src/operator/reconcile/reconcile-pass.ts: observe every sidecar, plan,
- * carry out the member actions, verify); only the resource is a status kept in memory instead of
- * the API server, and the wait between passes is the pass's own requeueAfter. It measures, for the
+ * carry out the member actions, move the verification on), driven as the loopback fleet drives it
+ * (src/fleet/fleet-operator.ts): the resource is a status kept in memory instead of the API
+ * server, and the wait between passes is the pass's own requeueAfter, cut short when a probe
+ * round returns (as the operator's controller is woken). It measures, for the
  * first overlay and for a chain of phased switches (rollout steps 10/50/100 %, 1 s health window
  * per step): wall time, passes, and the duration of one pass (p50/p99) — the operator-side cost of
  * a switch as the fleet grows. Writes JSON (default bench/results/operator.json) and prints a table.
@@ -27,14 +29,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { V1Pod } from '@kubernetes/client-node';
-import { LoopbackFleet, FLEET_PEER_PORT } from '../src/fleet/loopback-fleet.js';
-import { applyDefaults } from '../src/api/apply-defaults.js';
-import type { ClusterTopologySpec, ClusterTopologyStatus, OverlayKind } from '../src/api/types.js';
-import { silentLogger } from '../src/operator/controller/log.js';
-import type { MemberPod } from '../src/operator/reconcile/members.js';
-import { ReconcilePass } from '../src/operator/reconcile/reconcile-pass.js';
-import { SidecarPool } from '../src/operator/sidecars/pool.js';
+import { FleetOperator } from '../src/fleet/fleet-operator.js';
+import { LoopbackFleet } from '../src/fleet/loopback-fleet.js';
+import type { OverlayKind } from '../src/api/types.js';
 import { quantile } from '../src/sidecar/latency-window.js';
 import { packageRoot } from '../src/paths.js';
 import {
@@ -176,53 +173,25 @@ async function main(): Promise<void> {
 async function runSwitchBench(args: Args): Promise<void> {
   process.stderr.write(`starting ${args.nodes} sidecars (${args.perProcess} per process)...\n`);
   const fleet = await LoopbackFleet.start({ size: args.nodes, perProcess: args.perProcess });
-  const pool = new SidecarPool({ token: fleet.token, concurrency: 32, timeoutMs: 5000 });
-  const pass = new ReconcilePass(pool);
-  const logger = silentLogger();
-  const pods: MemberPod[] = fleet.members.map((m) => ({
-    name: `sidecar-${String(m.index).padStart(4, '0')}`,
-    uid: `uid-${m.index}`,
-    labels: { app: 'bench' },
-    address: m.id,
-    podReady: true,
-    pod: {} as V1Pod,
-  }));
-  const spec: ClusterTopologySpec = {
-    selector: { matchLabels: { app: 'bench' } },
-    mode: 'Manual',
-    topology: 'FullMesh',
-    sidecar: { port: FLEET_PEER_PORT },
-    autoSwitch: { evaluationIntervalSeconds: 3600 },
+  // The operator's pass over the fleet, the resource in memory (src/fleet/fleet-operator.ts).
+  const operator = new FleetOperator(fleet.ids(), {
+    token: fleet.token,
+    callTimeoutMs: 5000,
     rollout: { steps: [10, 50, 100], stepVerificationSeconds: 1, progressDeadlineSeconds: 120 },
-  };
-  let status: ClusterTopologyStatus = {};
-  let generation = 1;
+  });
   const phases: Phase[] = [];
 
   const settle = async (to: OverlayKind): Promise<void> => {
-    const t0 = Date.now();
-    const durations: number[] = [];
-    const startedEpoch = status.epoch ?? 0;
-    for (;;) {
-      const t = Date.now();
-      const r = await pass.run({ uid: 'bench', spec: applyDefaults(spec), generation, status, pods, now: new Date(), logger });
-      durations.push(Date.now() - t);
-      status = r.plan.status;
-      const last = status.history?.[status.history.length - 1];
-      if (status.phase === 'Ready' && status.currentTopology === to && (status.epoch ?? 0) > startedEpoch) break;
-      if (last !== undefined && last.to === to && last.result !== 'Succeeded' && last.epoch > startedEpoch) break;
-      if (Date.now() - t0 > 180_000) throw new Error(`switch to ${to} did not finish within 180 s (phase ${status.phase}, stage ${status.rollout?.stage})`);
-      await new Promise((res) => setTimeout(res, r.requeueAfterSeconds * 1000));
-    }
-    const last = status.history?.[status.history.length - 1];
+    const report = await operator.switchTo(to, { timeoutMs: 180_000 });
+    if (report.result === 'Timeout') throw new Error(`switch to ${to} did not finish: ${report.reason}`);
     const phase: Phase = {
       to,
-      seconds: (Date.now() - t0) / 1000,
-      passes: durations.length,
-      passP50Ms: quantile(durations, 0.5),
-      passP99Ms: quantile(durations, 0.99),
-      result: last?.result ?? 'none',
-      reason: last?.reason ?? '',
+      seconds: report.totalMs / 1000,
+      passes: report.passes,
+      passP50Ms: quantile(report.passMs, 0.5),
+      passP99Ms: quantile(report.passMs, 0.99),
+      result: report.result,
+      reason: report.reason,
     };
     phases.push(phase);
     process.stderr.write(
@@ -232,20 +201,16 @@ async function runSwitchBench(args: Args): Promise<void> {
 
   try {
     await settle('FullMesh');
-    for (const to of CHAIN) {
-      spec.topology = to;
-      generation++;
-      await settle(to);
-    }
+    for (const to of CHAIN) await settle(to);
   } finally {
-    pool.close();
+    operator.close();
     await fleet.stop();
   }
   const out = {
     nodes: args.nodes,
     perProcess: args.perProcess,
-    steps: spec.rollout?.steps,
-    stepVerificationSeconds: spec.rollout?.stepVerificationSeconds,
+    steps: operator.spec.rollout?.steps,
+    stepVerificationSeconds: operator.spec.rollout?.stepVerificationSeconds,
     phases,
   };
   mkdirSync(dirname(args.out), { recursive: true });

@@ -6,7 +6,8 @@
  *
  * It is what the integration tests, the TLS and token tests and `bench:sidecars` switch with, so
  * what they prove is about the planner and pass that run in the operator, not about a second
- * orchestrator. Pods are named `member-0000`, … in the order of the addresses given, so rollout
+ * orchestrator. A verification's news (a probe round returned) wakes the loop early, as it
+ * enqueues the resource in the operator's controller. Pods are named `member-0000`, … in the order of the addresses given, so rollout
  * steps route them in that order, as the operator routes pods by name.
  */
 import type { V1Pod } from '@kubernetes/client-node';
@@ -67,6 +68,8 @@ export interface FleetSwitchReport {
   result: SwitchResult | 'Timeout';
   reason: string;
   passes: number;
+  /** How long each pass took (ms), observation to last action. */
+  passMs: number[];
   totalMs: number;
   /** Each stage in order (Preparing, Routing per step, Committing, RollingBack). */
   stages: StageTiming[];
@@ -90,6 +93,8 @@ export class FleetOperator {
   status: ClusterTopologyStatus = {};
   private readonly pods: MemberPod[];
   private readonly logger: winston.Logger;
+  /** Resolves the current wait between passes early (a verification has news). */
+  private woken: (() => void) | undefined;
   /** The pool the passes call through: {@link pool}, or a view of it with another token. */
   private calls: SidecarPool;
 
@@ -100,7 +105,8 @@ export class FleetOperator {
       timeoutMs: options.callTimeoutMs ?? FLEET_CALL_TIMEOUT_MS,
       ...(options.transport !== undefined ? { transport: options.transport } : {}),
     });
-    this.pass = new ReconcilePass(this.pool);
+    // A probe round that returned wakes the loop, as it enqueues the resource in the operator.
+    this.pass = new ReconcilePass(this.pool, () => this.woken?.());
     this.calls = this.pool;
     if (options.resume !== undefined) {
       this.status = JSON.parse(JSON.stringify(options.resume.status)) as ClusterTopologyStatus;
@@ -172,12 +178,13 @@ export class FleetOperator {
     const startedEpoch = Math.max(this.status.epoch ?? 0, this.status.rollout?.epoch ?? 0);
     const t0 = Date.now();
     const stages: StageTiming[] = [];
-    let passes = 0;
+    const passMs: number[] = [];
     let stageKey = '';
     let stageStart = t0;
     for (;;) {
+      const started = Date.now();
       const r = await this.reconcile();
-      passes++;
+      passMs.push(Date.now() - started);
       await options.onPass?.(r);
       const ro = this.status.rollout;
       const key = ro === undefined || ro.epoch <= startedEpoch ? '' : `${ro.stage} ${ro.stepPercent}`;
@@ -191,7 +198,17 @@ export class FleetOperator {
       if (ended) {
         const last = this.status.history?.at(-1);
         const result = last?.result ?? 'Succeeded';
-        return { ok: result === 'Succeeded', kind, epoch: ro.epoch, result, reason: last?.reason ?? '', passes, totalMs: Date.now() - t0, stages };
+        return {
+          ok: result === 'Succeeded',
+          kind,
+          epoch: ro.epoch,
+          result,
+          reason: last?.reason ?? '',
+          passes: passMs.length,
+          passMs,
+          totalMs: Date.now() - t0,
+          stages,
+        };
       }
       if (Date.now() - t0 > timeoutMs) {
         return {
@@ -200,7 +217,8 @@ export class FleetOperator {
           epoch: ro?.epoch ?? startedEpoch,
           result: 'Timeout',
           reason: `not ended within ${timeoutMs} ms (phase ${this.status.phase}, ${ro?.stage ?? 'no rollout'}: ${ro?.message ?? ''})`,
-          passes,
+          passes: passMs.length,
+          passMs,
           totalMs: Date.now() - t0,
           stages,
         };
@@ -220,8 +238,14 @@ export class FleetOperator {
     this.pool.close();
   }
 
-  /** Waits the pass's requeue, as the operator's work queue would. */
+  /** Waits the pass's requeue, or less when a verification has news: what the operator's work queue does. */
   private async waitRequeue(seconds: number): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, Math.max(10, seconds * 1000)));
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.woken = resolve;
+      timer = setTimeout(resolve, Math.max(10, seconds * 1000));
+    });
+    clearTimeout(timer);
+    this.woken = undefined;
   }
 }

@@ -70,9 +70,14 @@ export class ReconcilePass {
   private readonly collector: SidecarMetricsCollector;
   private readonly rounds = new Map<string, number>();
   /** The verification jobs and their latest results, per resource. */
-  readonly verifier = new EpochVerifier();
+  readonly verifier: EpochVerifier;
 
-  constructor(private readonly pool: SidecarPool) {
+  /** `wake(uid)`: a verification of `uid` has news (a probe round returned); run a pass for it soon. */
+  constructor(
+    private readonly pool: SidecarPool,
+    wake: (uid: string) => void = () => undefined,
+  ) {
+    this.verifier = new EpochVerifier(wake);
     this.collector = new SidecarMetricsCollector(pool);
   }
 

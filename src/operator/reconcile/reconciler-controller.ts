@@ -17,6 +17,7 @@ import type winston from 'winston';
 import { API_VERSION, KIND, PLURAL } from '../../api/constants.js';
 import type { ClusterTopology } from '../../api/types.js';
 import { Controller } from '../controller/controller.js';
+import type { Request } from '../controller/reconcile.js';
 import { EventRecorder } from '../controller/event-recorder.js';
 import { startHealthServer, type HealthServer } from '../controller/health.js';
 import { defaultIdentity, kubernetesLeaseStore } from '../controller/leader-election.js';
@@ -107,6 +108,8 @@ export function buildOperator(
   const pods = new ResourceInformer<V1Pod>({ kubeConfig, resource: POD_RESOURCE, metrics: controllerMetrics, logger, transform: trimPod, ...namespaces });
   const pool = new SidecarPool({ token: token?.send, concurrency: config.sidecarConcurrency, timeoutMs: config.sidecarTimeoutMs, metrics, transport });
   const tokens = new SidecarTokens(() => token?.send, apiSecretReader(kubeConfig));
+  // A verification's news enqueues its resource through the controller, created below.
+  let enqueue: (request: Request) => void = () => undefined;
   const reconciler = new TopologyReconciler({
     statusWriter: new StatusWriter({ kubeConfig, logger }),
     recorder: new EventRecorder({ kubeConfig, reportingInstance: config.identity, metrics: controllerMetrics, logger, spamBurst: EVENT_BURST_PER_OBJECT }),
@@ -115,6 +118,7 @@ export function buildOperator(
     tokens,
     metrics,
     logger,
+    wake: (request) => enqueue(request),
   });
   const controller = new Controller({
     name: CONTROLLER_NAME,
@@ -131,6 +135,7 @@ export function buildOperator(
       }),
     ],
   });
+  enqueue = (request) => controller.enqueue(request);
   const manager = new Manager({
     controllers: [controller],
     informers: [topologies, pods],

@@ -57,16 +57,26 @@ export interface TopologyReconcilerOptions {
   logger: winston.Logger;
   /** Defaults to the system time. */
   now?: () => Date;
+  /**
+   * Asks for a reconcile of `request` soon (the controller's `enqueue`): called when a
+   * verification started by a pass has news, so the next pass need not wait out its requeue.
+   */
+  wake?: (request: Request) => void;
 }
 
 /** The ClusterTopology reconciler; pass {@link TopologyReconciler.reconcile} to a Controller. */
 export class TopologyReconciler {
   private readonly pass: ReconcilePass;
   private readonly now: () => Date;
+  /** The request of each resource the pass keeps memory for (uid → namespace/name), for {@link TopologyReconcilerOptions.wake}. */
+  private readonly requests = new Map<string, Request>();
 
   constructor(private readonly options: TopologyReconcilerOptions) {
     this.now = options.now ?? (() => new Date());
-    this.pass = new ReconcilePass(options.pool);
+    this.pass = new ReconcilePass(options.pool, (uid) => {
+      const request = this.requests.get(uid);
+      if (request !== undefined) this.options.wake?.(request);
+    });
   }
 
   /** The reconcile function (bound, so it can be handed to a Controller as is). */
@@ -87,6 +97,7 @@ export class TopologyReconciler {
       throw err;
     }
     const uid = object.metadata.uid ?? `${namespace}/${name}`;
+    this.requests.set(uid, { namespace, name });
     const status = object.status ?? {};
     const log = this.options.logger.child({ namespace, name, epoch: status.epoch ?? 0, generation: object.metadata.generation ?? 0 });
 
@@ -174,6 +185,7 @@ export class TopologyReconciler {
   }
 
   private forget(uid: string): void {
+    this.requests.delete(uid);
     this.pass.forget(uid);
   }
 }

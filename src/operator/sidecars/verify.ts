@@ -185,6 +185,13 @@ export class EpochVerifier {
   private readonly jobs = new Map<string, Job>();
   private readonly results = new Map<string, VerificationResult>();
 
+  /**
+   * `onRoundReturned(uid)`: a probe round of `uid` returned, so a pass now would move its
+   * verification on. The reconciler enqueues the resource (as controller-runtime's channel source
+   * wakes a controller), so a switch need not wait out the requeue; the requeue stays the backstop.
+   */
+  constructor(private readonly onRoundReturned: (uid: string) => void = () => undefined) {}
+
   /** The latest finished verification of `uid`, for the planner. */
   result(uid: string): VerificationResult | undefined {
     return this.results.get(uid);
@@ -225,7 +232,7 @@ export class EpochVerifier {
     if (job.settled !== undefined) {
       const round = job.settled;
       if (round.missing.length > 0 && job.round < PROBE_ROUNDS) {
-        this.probe(job, step);
+        this.probe(uid, job, step);
         return;
       }
       const detail =
@@ -260,7 +267,7 @@ export class EpochVerifier {
       this.finish(uid, { epoch, checkedAt: now.toISOString(), connected: true, probesSent: 0, probesDelivered: 0 });
       return;
     }
-    this.probe(job, step);
+    this.probe(uid, job, step);
   }
 
   /**
@@ -288,7 +295,7 @@ export class EpochVerifier {
     this.results.set(uid, result);
   }
 
-  private probe(job: Job, step: VerifyStep): void {
+  private probe(uid: string, job: Job, step: VerifyStep): void {
     const senders = spread(job.addresses, PROBE_SENDERS);
     const addresses = job.addresses;
     job.round++;
@@ -317,6 +324,7 @@ export class EpochVerifier {
       })
       .finally(() => {
         job.probing = false;
+        if (this.jobs.get(uid) === job) this.onRoundReturned(uid);
       });
   }
 }
