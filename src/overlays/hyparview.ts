@@ -13,8 +13,9 @@ import type { NodeId, Overlay, OverlayCounters, OverlayInput, OverlayOutput, Ove
 import type { Random } from './random.js';
 import type { HyParViewConfig } from './hyparview-config.js';
 import type { HyParViewMessage, HyParViewTimer } from './hyparview-messages.js';
-import { HyParViewMembership, type HyParViewMembershipInput, type HyParViewMembershipOutput } from './hyparview-membership.js';
-import { Flood, isFloodMessage, type FloodOutput } from './flood.js';
+import { HyParViewMembership, type HyParViewMembershipInput } from './hyparview-membership.js';
+import { followNeighbors } from './neighbor-follower.js';
+import { Flood, isFloodMessage } from './flood.js';
 
 export { DEFAULT_HYPARVIEW_CONFIG, hyParViewConfig, type HyParViewConfig } from './hyparview-config.js';
 export * from './hyparview-messages.js';
@@ -92,15 +93,6 @@ export class HyParView implements Overlay<HyParViewMessage, HyParViewTimer> {
 
   /** Runs the membership and feeds its neighbour changes to the flood, keeping the output order. */
   private membershipInput(input: HyParViewMembershipInput, now: number): HyParViewOutput[] {
-    const outs: HyParViewMembershipOutput[] = this.membership.handle(input, now);
-    const result: HyParViewOutput[] = [];
-    for (const o of outs) {
-      result.push(o);
-      let more: FloodOutput[] = [];
-      if (o.kind === 'neighborUp') more = this.flood.neighborUp(o.peer, now);
-      else if (o.kind === 'neighborDown') more = this.flood.neighborDown(o.peer);
-      for (const m of more) result.push(m);
-    }
-    return result;
+    return followNeighbors(this.membership.handle(input, now), this.flood, now);
   }
 }

@@ -13,16 +13,9 @@ import type { AppMessage, NodeId, Overlay, OverlayCounters, OverlayInput, Overla
 import type { Random } from './random.js';
 import type { HyParViewConfig } from './hyparview-config.js';
 import type { HyParViewMembershipMessage, HyParViewTimer } from './hyparview-messages.js';
-import { HyParViewMembership, type HyParViewMembershipInput, type HyParViewMembershipOutput } from './hyparview-membership.js';
-import {
-  isPlumtreeMessage,
-  isPlumtreeTimer,
-  Plumtree,
-  type PlumtreeConfig,
-  type PlumtreeMessage,
-  type PlumtreeOutput,
-  type PlumtreeTimer,
-} from './plumtree.js';
+import { HyParViewMembership, type HyParViewMembershipInput } from './hyparview-membership.js';
+import { followNeighbors } from './neighbor-follower.js';
+import { isPlumtreeMessage, isPlumtreeTimer, Plumtree, type PlumtreeConfig, type PlumtreeMessage, type PlumtreeTimer } from './plumtree.js';
 
 /** Everything PubSub puts on the wire: membership and broadcast-tree messages. */
 export type PubSubMessage = HyParViewMembershipMessage | PlumtreeMessage;
@@ -112,15 +105,6 @@ export class PubSub implements Overlay<PubSubMessage, PubSubTimer> {
 
   /** Runs HyParView and feeds its neighbour changes to Plumtree, keeping the output order. */
   private membershipInput(input: HyParViewMembershipInput, now: number): PubSubOutput[] {
-    const outs: HyParViewMembershipOutput[] = this.membership.handle(input, now);
-    const result: PubSubOutput[] = [];
-    for (const o of outs) {
-      result.push(o);
-      let more: PlumtreeOutput[] = [];
-      if (o.kind === 'neighborUp') more = this.tree.neighborUp(o.peer, now);
-      else if (o.kind === 'neighborDown') more = this.tree.neighborDown(o.peer);
-      for (const m of more) result.push(m);
-    }
-    return result;
+    return followNeighbors(this.membership.handle(input, now), this.tree, now);
   }
 }
