@@ -112,8 +112,9 @@ interface Judged {
   readonly label: string;
   readonly outcome: CaseOutcome;
   readonly expectation: Expectation;
-  /** Refusals of bad input the sidecar must have counted for this case. */
+  /** Refusals of bad input the sidecar must have counted for this case, and why they are due. */
   readonly due: number;
+  readonly dueFor?: string;
   /** A violation of `extraRule` found while running it (an unreasonable epoch jump accepted). */
   readonly extra?: string;
   readonly extraRule?: Rule;
@@ -194,7 +195,7 @@ describe('sidecar fuzz: Overlay, Control and Peer input against real sidecars (i
       // A crash in a timer may come from a case of an earlier batch (a dial delayed by CONNECT_GRACE_MS, say).
       const late = /Timeout\._onTimeout|listOnTimeout/.test(rec.logTail) ? ' It died in a timer: the case that caused it may be in an earlier batch.' : '';
       throw new Error(
-        `${rec.pod} went down (${down}) after this batch; restarted.${late}\nCause: ${rec.signature}\n--- last lines of its log ---\n${rec.logTail}`,
+        `${rec.pod} went down (${down}) after this batch; restarted.${late}\nCause: ${rec.signature}\nBatch: ${show(batch)}\n--- last lines of its log ---\n${rec.logTail}`,
       );
     }
     const c = await ff.counters(target);
@@ -255,7 +256,7 @@ describe('sidecar fuzz: Overlay, Control and Peer input against real sidecars (i
               `${due} refusal(s) of bad input, the refusal counters rose by ${after - before}:\n${b.judged
                 .filter((j) => j.due > 0)
                 .slice(0, 4)
-                .map((j) => `${j.label} → ${outcomeText(j.outcome)}`)
+                .map((j) => `${j.label} → ${outcomeText(j.outcome)}${j.dueFor !== undefined ? `; due for: ${j.dueFor}` : ''}`)
                 .join('\n')}`,
             );
         });
@@ -548,10 +549,11 @@ describe('sidecar fuzz: Overlay, Control and Peer input against real sidecars (i
         return {
           target: index,
           judged: results.map((x) => ({
-            label: `${show(x.plan.spec)} at ${t.id}${x.plan.reasons.length > 0 ? ` (refused: ${x.plan.reasons.slice(0, 3).join('; ')})` : ''}`,
+            label: `${show(x.plan.spec)} at ${t.id}`,
             outcome: x.outcome,
             expectation: x.plan.end,
             due: countedLowerBound(x),
+            ...(x.plan.reasons.length > 0 ? { dueFor: x.plan.reasons.slice(0, 3).join('; ') } : {}),
           })),
         };
       },

@@ -379,7 +379,14 @@ export class FuzzFleet {
       RECOVERY_TIMEOUT_MS,
       200,
     );
-    await this.control.waitFormed(epoch, this.overlayIds(), RECOVERY_TIMEOUT_MS);
+    // Formed over the members still alive: another may have died meanwhile (a relayed frame), and
+    // is healed by the next run, not waited for here.
+    const alive = this.overlayIds().filter((_, i) => !(this.procs[i] as FleetProcess).exited);
+    try {
+      await this.control.waitFormed(epoch, alive, RECOVERY_TIMEOUT_MS);
+    } catch {
+      // Not formed yet: the next cases meet the overlay as it is, and the last checks judge it.
+    }
     // A fresh app client: the old one's channel is backing off from the dead process.
     (this.apps[index] as AppClient).close();
     const app = new AppClient(m.id, m.appAddress);

@@ -9,6 +9,11 @@
  * by dropping its first cases, so a batch whose failing case comes first would stay whole: after
  * fast-check, each smaller batch that `smaller` proposes (say, each case alone) is tried too, and
  * the first that still fails is reported.
+ *
+ * FUZZ_SURVEY=1 turns a property into a census: every run is made (no stop at the first failure,
+ * no shrinking) and the property then fails with each distinct kind of violation it met, counted,
+ * with one case of each. It is for reading a sidecar's failures all at once; the default mode is
+ * the one to keep green.
  */
 import fc from 'fast-check';
 
@@ -24,6 +29,25 @@ export function fuzzSeed(): number {
   const n = Number(text);
   if (!Number.isInteger(n)) throw new Error(`FUZZ_SEED must be an integer, got ${JSON.stringify(text)}`);
   return n;
+}
+
+/** The kind of a violation: its text after the case (the arrow), with quoted input and numbers blanked. */
+function violationKind(line: string): string {
+  const at = line.indexOf(' → ');
+  const text = at >= 0 ? line.slice(at + 3) : line;
+  return text
+    .replace(/"(?:[^"\\]|\\.)*"/g, '"…"')
+    .replace(/\d+/g, 'N')
+    .slice(0, 240);
+}
+
+/** The kinds of violation in a property's error (one per violated case, or the crash's cause). */
+function violationKinds(message: string): { kind: string; example: string }[] {
+  const cause = /^Cause: (.*)$/m.exec(message);
+  if (cause !== null) return [{ kind: `the sidecar went down: ${cause[1] as string}`, example: /^Batch: (.*)$/m.exec(message)?.[1] ?? message.slice(0, 400) }];
+  const lines = message.split('\n').filter((l) => l.includes(' → '));
+  if (lines.length === 0) return [{ kind: violationKind(message.split('\n')[0] as string), example: message.slice(0, 400) }];
+  return lines.map((l) => ({ kind: violationKind(l), example: l.slice(0, 600) }));
 }
 
 /** A generated value as JSON (bigints as `12n`, bytes as arrays), for failure messages. */
@@ -52,6 +76,8 @@ export async function assertFuzz<T>(name: string, arb: fc.Arbitrary<T>, options:
   let failedAt: number | undefined;
   const counts = { runs: 0, cases: 0, ms: 0 };
   caseCounts.set(name, counts);
+  const survey = process.env.FUZZ_SURVEY === '1';
+  const census = new Map<string, { count: number; example: string }>();
   const property = fc.asyncProperty(arb, async (v) => {
     if (failedAt !== undefined && Date.now() - failedAt > SHRINK_BUDGET_MS) return;
     const t0 = Date.now();
@@ -63,6 +89,24 @@ export async function assertFuzz<T>(name: string, arb: fc.Arbitrary<T>, options:
     try {
       await check(v);
     } catch (err) {
+      if (survey) {
+        // One level of `smaller` (each case of the batch alone), so each kind comes with the case that has it.
+        let found = err;
+        for (const candidate of options.smaller?.(v) ?? []) {
+          try {
+            await check(candidate);
+          } catch (e) {
+            found = e;
+            break;
+          }
+        }
+        for (const { kind, example } of violationKinds(found instanceof Error ? found.message : String(found))) {
+          const entry = census.get(kind) ?? { count: 0, example };
+          entry.count++;
+          census.set(kind, entry);
+        }
+        return;
+      }
       failedAt ??= Date.now();
       throw err;
     } finally {
@@ -70,6 +114,10 @@ export async function assertFuzz<T>(name: string, arb: fc.Arbitrary<T>, options:
     }
   });
   const details = await fc.check(property, { seed, numRuns: options.numRuns, endOnFailure: false });
+  if (survey && census.size > 0) {
+    const kinds = [...census].sort((a, b) => b[1].count - a[1].count).map(([kind, e]) => `${e.count}× ${kind}\n    e.g. ${e.example}`);
+    throw new Error(`[FUZZ_SEED=${seed}] survey of "${name}": ${census.size} kind(s) of violation in ${counts.runs} run(s):\n${kinds.join('\n')}`);
+  }
   if (!details.failed) return;
   const replay = `FUZZ_SEED=${seed}, fast-check path "${details.counterexamplePath ?? ''}"`;
   if (details.counterexample === null) throw new Error(`[FUZZ_SEED=${seed}] property "${name}" failed (${replay}): ${String(details.errorInstance)}`);
