@@ -532,7 +532,8 @@ describe('sidecar fuzz: Overlay, Control and Peer input against real sidecars (i
       let stale: number | undefined;
       for (let e = 1; e < highest; e++) if (!live.includes(e)) stale = e;
       const epochs: EpochView = { live, stale, highest };
-      const t = { id: ff.members[i]!.id, epochs, members: ff.overlayIds(), block: ff.block() };
+      // The overlay's next epoch is the one the last check switches to; the outsider's are prepared by a last check of their own.
+      const t = { id: ff.members[i]!.id, epochs, members: ff.overlayIds(), block: ff.block(), spareNextEpoch: i < OVERLAY_SIZE };
       targetCache.set(ff.pid(i), t);
       return t;
     }
@@ -615,8 +616,9 @@ describe('sidecar fuzz: Overlay, Control and Peer input against real sidecars (i
       await healBefore('memory: future frames');
       const index = 1;
       const e = ff.epoch();
-      // Not e + 1: the final switch prepares it, and the held frames would be replayed into it.
-      const epochs = [e + 2, e + 3, e + 50, 2 ** 40];
+      // Far from the epochs a switch will prepare (the held frames would be replayed into it),
+      // near and far enough that any documented jump bound keeps some and refuses others.
+      const epochs = [e + 1000, e + 100_000, 2 ** 40, 2 ** 45];
       const perStream = Math.ceil(FLOOD_BYTES / FLOOD_PAYLOAD_BYTES / epochs.length);
       const ends = await Promise.all(
         epochs.map((epoch, k) =>
@@ -692,6 +694,32 @@ describe('sidecar fuzz: Overlay, Control and Peer input against real sidecars (i
         if (c.uncaught !== undefined && c.uncaught !== 0) problems.push(`${m.pod}: ${c.uncaught} uncaught error(s)`);
       }
       expect(problems, problems.join('\n')).to.deep.equal([]);
+    });
+
+    it('the sidecar outside the overlay still prepares and commits the epochs Peer frames were held for, and stays up', async () => {
+      await healBefore('after the fuzz: outsider');
+      const c = ff.controlClient(CONTROL_TARGET);
+      const s = await c.getState(true);
+      expect(s.ok, s.ok ? '' : s.message).to.equal(true);
+      if (!s.ok) return;
+      if (s.value.stagedEpoch !== 0) await c.abort(s.value.stagedEpoch);
+      const self = ff.members[CONTROL_TARGET]!.id;
+      const from = Math.max(s.value.activeEpoch, s.value.stagedEpoch);
+      // The Peer cases' "future" streams reached up to three epochs past the highest.
+      for (let epoch = from + 1; epoch <= from + 3; epoch++) {
+        for (const step of [
+          () => c.prepare({ epoch, topology: 'HYPAR_VIEW', params: {}, members: [self], contacts: [], seed: epoch }),
+          () => c.commit(epoch),
+        ]) {
+          const r = await step();
+          expect(r.ok, `epoch ${epoch}: ${r.ok ? '' : r.message}`).to.equal(true);
+        }
+      }
+      const down = await ff.downReason(CONTROL_TARGET);
+      if (down !== undefined) {
+        const rec = await ff.recover(CONTROL_TARGET, 'after the fuzz: preparing the epochs Peer frames were held for');
+        expect.fail(`${rec.pod} went down (${down}) replaying held frames: ${rec.signature}\n${rec.logTail}`);
+      }
     });
 
     it('the overlay still switches, and an app broadcast then reaches every member exactly once', async () => {

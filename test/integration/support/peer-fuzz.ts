@@ -273,6 +273,12 @@ export interface PeerTarget {
   readonly epochs: EpochView;
   readonly members: readonly string[];
   readonly block: number;
+  /**
+   * Leave the next epoch alone: "future" streams start at highest + 2. Frames held for an epoch
+   * are replayed into it when it is prepared (as designed), so garbage held for the epoch a later
+   * check switches to would judge the overlay under that garbage, not the sidecar's survival.
+   */
+  readonly spareNextEpoch: boolean;
 }
 
 function resolveFrom(f: FromSpec, t: PeerTarget): string | undefined {
@@ -295,7 +301,7 @@ function resolveEpoch(e: EpochMeta, t: PeerTarget): string | undefined {
     case 'live':
       return String(v.live.length > 0 ? v.live[e.i % v.live.length] : v.highest + 1);
     case 'future':
-      return String(v.highest + e.delta);
+      return String(v.highest + e.delta + (t.spareNextEpoch ? 1 : 0));
     case 'far':
       return String(FAR_FUTURE_EPOCH);
     case 'stale':
