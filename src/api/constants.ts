@@ -109,8 +109,10 @@ export const REASONS = {
   /** Committing did not finish within the progress deadline; still retrying. */
   commitStalled: 'CommitStalled',
   /**
-   * The token named by `spec.sidecar.tokenSecretRef` cannot be read (no Secret, no key, empty,
-   * forbidden): the sidecars are not called until it can.
+   * The sidecars' credentials are unavailable: the resource's credentials Secret cannot be written
+   * (or a Secret of that name is not the operator's), the operator key cannot be read, or the token
+   * named by `spec.sidecar.tokenSecretRef` cannot be read (no Secret, no key, empty, wrong type,
+   * forbidden). The sidecars are not called until they are.
    */
   sidecarTokenUnavailable: 'SidecarTokenUnavailable',
   /** `spec.paused` is true. */

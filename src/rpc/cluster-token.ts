@@ -12,12 +12,24 @@ import { readNamedFile } from './named-file.js';
 /** Default re-read interval of the token file (ms): the kubelet refreshes a mounted Secret about a minute after it changes. */
 export const DEFAULT_TOKEN_REFRESH_MS = 60_000;
 
-/** The tokens in a token file's text: one per line, surrounding spaces and blank lines ignored. */
+/** Longest token accepted (characters): far above a generated one (43), small enough for metadata. */
+export const MAX_TOKEN_LENGTH = 4096;
+
+/**
+ * The tokens in a token file's text: one per line, surrounding spaces and blank lines ignored.
+ * Throws naming the line (never the token: errors are logged) when a token is not printable ASCII
+ * (gRPC metadata values must be) or is longer than {@link MAX_TOKEN_LENGTH}.
+ */
 export function parseClusterTokens(text: string): string[] {
-  return text
+  const tokens = text
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line.length > 0);
+  tokens.forEach((t, i) => {
+    if (t.length > MAX_TOKEN_LENGTH) throw new Error(`token ${i + 1} is longer than ${MAX_TOKEN_LENGTH} characters`);
+    if (!/^[\x21-\x7e]+$/.test(t)) throw new Error(`token ${i + 1} has characters other than printable ASCII (a gRPC metadata value cannot carry them)`);
+  });
+  return tokens;
 }
 
 /** The tokens a process sends and accepts; replaced in place when the file changes. */
@@ -60,11 +72,28 @@ export class ClusterToken {
   }
 }
 
-/** Reads a token file (throws `cannot read <name> <file>` or `<name> <file> is empty`). */
+/** Reads a token file (throws `cannot read <name> <file>`, `<name> <file> is empty` or `<name> <file>: token N ...`). */
 export function readClusterTokenFile(file: string, name: string): ClusterToken {
-  const tokens = parseClusterTokens(readNamedFile(file, name).toString('utf8'));
-  if (tokens.length === 0) throw new Error(`${name} ${file} is empty`);
-  return new ClusterToken(tokens);
+  return new ClusterToken(readCredentialLines(file, name, parseClusterTokens));
+}
+
+/** The non-empty lines of a credential file as `parse` reads them; throws naming the file. */
+export function readCredentialLines(file: string, name: string, parse: (text: string) => string[]): string[] {
+  let lines: string[];
+  try {
+    lines = parse(readNamedFile(file, name).toString('utf8'));
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new Error(message.startsWith('cannot read') ? message : `${name} ${file}: ${message}`, { cause: err });
+  }
+  if (lines.length === 0) throw new Error(`${name} ${file} is empty`);
+  return lines;
+}
+
+/** Something whose accepted lines a re-read file replaces (a {@link ClusterToken}, a Control verifier). */
+export interface ReplaceableCredential {
+  /** Takes `lines` in place of the current ones; true if they differ. */
+  replace(lines: readonly string[]): boolean;
 }
 
 /** What a re-read of the token file found: new tokens, or why it kept the old ones. */
@@ -76,25 +105,31 @@ export type TokenFileChange = { readonly accepted: number } | { readonly error: 
  * lock every member out). Returns the function that stops it.
  */
 export function watchClusterTokenFile(file: string, token: ClusterToken, intervalMs: number, onChange: (change: TokenFileChange) => void): () => void {
+  return watchCredentialFile(file, 'token file', parseClusterTokens, token, intervalMs, onChange);
+}
+
+/** {@link watchClusterTokenFile} for any line-per-credential file: `parse` reads it, `target` takes it. */
+export function watchCredentialFile(
+  file: string,
+  name: string,
+  parse: (text: string) => string[],
+  target: ReplaceableCredential,
+  intervalMs: number,
+  onChange: (change: TokenFileChange) => void,
+): () => void {
   let lastError: string | undefined;
   const timer = setInterval(() => {
-    let tokens: string[];
+    let lines: string[];
     try {
-      tokens = parseClusterTokens(readNamedFile(file, 'token file').toString('utf8'));
+      lines = readCredentialLines(file, name, parse);
     } catch (err) {
       const error = (err as Error).message;
-      if (error !== lastError) onChange({ error: `${error}; keeping the current token` });
-      lastError = error;
-      return;
-    }
-    if (tokens.length === 0) {
-      const error = `token file ${file} is empty; keeping the current token`;
-      if (error !== lastError) onChange({ error });
+      if (error !== lastError) onChange({ error: `${error}; keeping the current ones` });
       lastError = error;
       return;
     }
     lastError = undefined;
-    if (token.replace(tokens)) onChange({ accepted: tokens.length });
+    if (target.replace(lines)) onChange({ accepted: lines.length });
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -40,6 +40,10 @@ export interface SidecarConfig {
   /** 0 disables the HTTP endpoint. */
   readonly metricsPort: number;
   readonly tokenFile: string | undefined;
+  /** Digests of the operator's Control tokens; when set, Control accepts only those (docs/security.md). */
+  readonly controlTokenSha256File: string | undefined;
+  /** Port of the plaintext Health-only gRPC server for the kubelet's probe; 0 = none. */
+  readonly healthPort: number;
   readonly tlsCert: string | undefined;
   readonly tlsKey: string | undefined;
   readonly tlsCa: string | undefined;
@@ -73,7 +77,14 @@ export const USAGE = `usage: topology-sidecar [flags]
   --token-file FILE      (env TOKEN_FILE) cluster token for Peer and Control calls: one token per
                          line, the first is sent and every one accepted (rotate as old+new,
                          then new+old, then new)
-  --token-refresh-ms MS  (env TOKEN_REFRESH_MS; default ${DEFAULT_TOKEN_REFRESH_MS}) re-read the token file this often
+  --control-token-sha256-file FILE  (env CONTROL_TOKEN_SHA256_FILE) SHA-256 digests (hex, one per
+                         line) of the operator's Control tokens: Control then accepts only a
+                         token with one of these digests, never the Peer token (the operator's
+                         credentials Secret has them; docs/security.md)
+  --token-refresh-ms MS  (env TOKEN_REFRESH_MS; default ${DEFAULT_TOKEN_REFRESH_MS}) re-read the token and digest files this often
+  --health-port PORT     (env HEALTH_PORT; default 0 = off) plaintext gRPC server with only
+                         grpc.health.v1 on POD_IP, for the kubelet's gRPC probe (which speaks no
+                         TLS) when Peer and Control are served over TLS
   --tls-cert FILE --tls-key FILE   (env TLS_CERT, TLS_KEY) serve Peer and Control over TLS and
                          dial peers over TLS; without --tls-ca peers are verified with the
                          system roots and need not present a certificate
@@ -98,6 +109,8 @@ const FLAGS = new Set([
   'app-address',
   'metrics-port',
   'token-file',
+  'control-token-sha256-file',
+  'health-port',
   'token-refresh-ms',
   'tls-cert',
   'tls-key',
@@ -154,6 +167,17 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (typeof peerPort === 'string') return { ok: false, help: false, error: peerPort };
   const metricsPort = port(get('metrics-port', 'METRICS_PORT') ?? String(DEFAULT_METRICS_PORT), 'metrics-port', true);
   if (typeof metricsPort === 'string') return { ok: false, help: false, error: metricsPort };
+  const healthPort = port(get('health-port', 'HEALTH_PORT') ?? '0', 'health-port', true);
+  if (typeof healthPort === 'string') return { ok: false, help: false, error: healthPort };
+  if (healthPort !== 0 && (healthPort === peerPort || healthPort === metricsPort))
+    return { ok: false, help: false, error: `--health-port ${healthPort} must differ from --peer-port and --metrics-port` };
+  const controlTokenSha256File = get('control-token-sha256-file', 'CONTROL_TOKEN_SHA256_FILE');
+  if (controlTokenSha256File !== undefined && get('token-file', 'TOKEN_FILE') === undefined)
+    return {
+      ok: false,
+      help: false,
+      error: '--control-token-sha256-file needs --token-file (the Peer token; without one nothing is authenticated and the digests guard nothing)',
+    };
   const appAddress = get('app-address', 'APP_ADDRESS') ?? defaultAppAddress(podIp);
   const colon = appAddress.lastIndexOf(':');
   const appHost = colon > 0 ? appAddress.slice(0, colon).replace(/^\[|\]$/g, '') : '';
@@ -203,6 +227,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       appAddress,
       metricsPort,
       tokenFile: get('token-file', 'TOKEN_FILE'),
+      controlTokenSha256File,
+      healthPort,
       tlsCert,
       tlsKey,
       tlsCa,

@@ -1,13 +1,13 @@
 /**
  * Assembles the sidecar's gRPC servers: Peer + Control + Health on the pod address, Overlay on
- * loopback. Here, in one place, every Peer and Control call is authenticated (refusals counted),
+ * loopback, and optionally a plaintext Health-only server for the kubelet's probe. Here, in one place, every Peer and Control call is authenticated (refusals counted),
  * every request deserializer is wrapped so undecodable or oversized input is refused and counted
  * instead of reaching a handler, and server limits are set.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { ClusterToken } from '../rpc/cluster-token.js';
 import { loadProto } from '../rpc/proto.js';
-import { checkToken, unauthenticatedError } from '../rpc/auth.js';
+import { checkToken, unauthenticatedError, type TokenAcceptor } from '../rpc/auth.js';
 import { controlHandlers } from './control-service.js';
 import { overlayHandlers } from './app-service.js';
 import type { SidecarNode } from './sidecar-node.js';
@@ -74,8 +74,8 @@ function guardedDefinition(service: grpc.ServiceDefinition, limit: number, count
   return out as grpc.ServiceDefinition;
 }
 
-/** Wraps handlers so a call without the cluster token is refused with UNAUTHENTICATED (and counted). */
-function authenticated<H extends grpc.UntypedServiceImplementation>(handlers: H, token: ClusterToken | undefined, onRefused: () => void): H {
+/** Wraps handlers so a call without an accepted token is refused with UNAUTHENTICATED (and counted). */
+function authenticated<H extends grpc.UntypedServiceImplementation>(handlers: H, token: TokenAcceptor | undefined, onRefused: () => void): H {
   const out: Record<string, AnyHandler> = {};
   for (const [name, handler] of Object.entries(handlers)) {
     out[name] = ((call: grpc.ServerUnaryCall<unknown, unknown>, callback?: grpc.sendUnaryData<unknown>) => {
@@ -124,15 +124,27 @@ function healthHandlers(health: HealthSource): HealthHandlers {
 export interface SidecarServers {
   readonly peer: grpc.Server;
   readonly app: grpc.Server;
+  /** The plaintext Health-only server (`--health-port`), when there is one. */
+  readonly health: grpc.Server | undefined;
   readonly peerPort: number;
   readonly appPort: number;
+  /** Port of {@link health}; 0 when there is none. */
+  readonly healthPort: number;
 }
 
 /** Options of {@link startServers}. */
 export interface ServerOptions {
   readonly node: SidecarNode;
+  /** The members' Peer token (also accepted on Control when there is no `controlVerifier`: shared-token mode). */
   readonly token: ClusterToken | undefined;
+  /** Digests of the operator's Control tokens (`--control-token-sha256-file`): Control accepts only these. */
+  readonly controlVerifier?: TokenAcceptor;
   readonly peerAddress: string;
+  /**
+   * Address of a plaintext server that serves only grpc.health.v1 (`--health-port`): the kubelet's
+   * gRPC probe speaks no TLS, so with TLS on this is where readiness is probed. Undefined: none.
+   */
+  readonly healthAddress?: string;
   readonly appAddress: string;
   readonly serverCredentials: grpc.ServerCredentials;
   readonly health: HealthSource;
@@ -161,14 +173,24 @@ export async function startServers(o: ServerOptions): Promise<SidecarServers> {
     peerServiceDefinition(() => o.node.transport),
     authenticated(peerHandlers, o.token, refused),
   );
-  peer.addService(guardedDefinition(proto.topology.v1.Control.service, MAX_REQUEST_BYTES, count), authenticated(controlHandlers(o.node), o.token, refused));
+  peer.addService(
+    guardedDefinition(proto.topology.v1.Control.service, MAX_REQUEST_BYTES, count),
+    authenticated(controlHandlers(o.node), o.controlVerifier ?? o.token, refused),
+  );
   peer.addService(guardedDefinition(proto.grpc.health.v1.Health.service, MAX_REQUEST_BYTES, count), healthHandlers(o.health));
   const app = new grpc.Server(serverOptions);
   app.addService(guardedDefinition(proto.topology.v1.Overlay.service, MAX_REQUEST_BYTES, count), overlayHandlers(o.node));
   app.addService(proto.grpc.health.v1.Health.service, healthHandlers(o.health));
   const peerPort = await bind(peer, o.peerAddress, o.serverCredentials);
   const appPort = await bind(app, o.appAddress, grpc.ServerCredentials.createInsecure());
-  return { peer, app, peerPort, appPort };
+  let health: grpc.Server | undefined;
+  let healthPort = 0;
+  if (o.healthAddress !== undefined) {
+    health = new grpc.Server({ 'grpc.max_receive_message_length': MAX_REQUEST_BYTES });
+    health.addService(guardedDefinition(proto.grpc.health.v1.Health.service, MAX_REQUEST_BYTES, count), healthHandlers(o.health));
+    healthPort = await bind(health, o.healthAddress, grpc.ServerCredentials.createInsecure());
+  }
+  return { peer, app, health, peerPort, appPort, healthPort };
 }
 
 /** Stops both servers: waits up to `graceMs` for calls to finish, then forces. */
@@ -184,5 +206,5 @@ export async function stopServers(servers: SidecarServers, graceMs: number): Pro
         resolve();
       });
     });
-  await Promise.all([stop(servers.peer), stop(servers.app)]);
+  await Promise.all([stop(servers.peer), stop(servers.app), ...(servers.health !== undefined ? [stop(servers.health)] : [])]);
 }

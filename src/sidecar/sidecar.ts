@@ -14,7 +14,8 @@ import { DEFAULT_DRAIN_POLICY } from './switch-engine.js';
 import { tlsServerNameOptions } from '../rpc/control-client.js';
 import type { Logger } from './logger.js';
 import { onCertificateChange, watchTlsFiles, type WatchedTlsFiles } from '../rpc/tls-files.js';
-import { readClusterTokenFile, watchClusterTokenFile, type ClusterToken } from '../rpc/cluster-token.js';
+import { readClusterTokenFile, readCredentialLines, watchClusterTokenFile, watchCredentialFile, type ClusterToken } from '../rpc/cluster-token.js';
+import { ControlVerifier, parseDigestLines } from '../rpc/control-credential.js';
 
 /** How long shutdown waits for calls and links to finish before forcing (ms). */
 export const SHUTDOWN_GRACE_MS = 2_000;
@@ -23,6 +24,8 @@ export const SHUTDOWN_GRACE_MS = 2_000;
 export interface SidecarSecrets {
   /** The cluster token(s), re-read while the sidecar runs (undefined: calls are not authenticated). */
   readonly token: ClusterToken | undefined;
+  /** Digests of the operator's Control tokens, re-read likewise (undefined: Control accepts the Peer token). */
+  readonly controlVerifier: ControlVerifier | undefined;
   readonly serverCredentials: grpc.ServerCredentials;
   readonly channelCredentials: grpc.ChannelCredentials;
   /** The TLS files, re-read while the sidecar runs (undefined without TLS). */
@@ -37,8 +40,17 @@ export interface SidecarSecrets {
  */
 export function loadSecrets(config: SidecarConfig): SidecarSecrets {
   const token = config.tokenFile !== undefined ? readClusterTokenFile(config.tokenFile, 'token file') : undefined;
+  const digestFile = config.controlTokenSha256File;
+  const controlVerifier =
+    digestFile !== undefined ? new ControlVerifier(readCredentialLines(digestFile, 'control token digest file', parseDigestLines)) : undefined;
   if (config.tlsCert === undefined || config.tlsKey === undefined) {
-    return { token, serverCredentials: grpc.ServerCredentials.createInsecure(), channelCredentials: grpc.credentials.createInsecure(), tls: undefined };
+    return {
+      token,
+      controlVerifier,
+      serverCredentials: grpc.ServerCredentials.createInsecure(),
+      channelCredentials: grpc.credentials.createInsecure(),
+      tls: undefined,
+    };
   }
   const tls = watchTlsFiles({
     certFile: config.tlsCert,
@@ -50,6 +62,7 @@ export function loadSecrets(config: SidecarConfig): SidecarSecrets {
   const mutual = tls.hasCa;
   return {
     token,
+    controlVerifier,
     tls,
     // With a CA, peers must present a certificate it signed (mutual TLS), and this sidecar verifies
     // peers with it and presents its own certificate when dialing. Without one, peers' serving
@@ -77,6 +90,7 @@ export class Sidecar {
   private stopping = false;
   private stopWatchingCertificate: (() => void) | undefined;
   private stopWatchingToken: (() => void) | undefined;
+  private stopWatchingDigests: (() => void) | undefined;
 
   constructor(
     readonly config: SidecarConfig,
@@ -100,9 +114,13 @@ export class Sidecar {
   /** Binds the servers and the HTTP endpoint. */
   async start(): Promise<void> {
     if (this.secrets.token === undefined) this.logger.warn('no --token-file: Peer and Control calls are not authenticated');
+    else if (this.secrets.controlVerifier === undefined)
+      this.logger.warn('no --control-token-sha256-file: Control accepts the Peer token, so any member can drive this sidecar (shared-token mode)');
     this.servers = await startServers({
       node: this.node,
       token: this.secrets.token,
+      ...(this.secrets.controlVerifier !== undefined ? { controlVerifier: this.secrets.controlVerifier } : {}),
+      ...(this.config.healthPort !== 0 ? { healthAddress: hostPort(this.config.podIp, this.config.healthPort) } : {}),
       peerAddress: hostPort(this.config.podIp, this.config.peerPort),
       appAddress: this.config.appAddress,
       serverCredentials: this.secrets.serverCredentials,
@@ -119,6 +137,21 @@ export class Sidecar {
           this.logger.info('cluster token file reloaded: the first token is sent, every listed one accepted', { tokenFile: file, accepted: change.accepted });
       });
     }
+    const verifier = this.secrets.controlVerifier;
+    const digestFile = this.config.controlTokenSha256File;
+    if (verifier !== undefined && digestFile !== undefined) {
+      this.stopWatchingDigests = watchCredentialFile(
+        digestFile,
+        'control token digest file',
+        parseDigestLines,
+        verifier,
+        this.config.tokenRefreshMs,
+        (change) => {
+          if ('error' in change) this.logger.error('control token digest file changed and cannot be used', { error: change.error, file: digestFile });
+          else this.logger.info('control token digests reloaded: every listed one accepted', { file: digestFile, accepted: change.accepted });
+        },
+      );
+    }
     const tls = this.secrets.tls;
     if (tls !== undefined) {
       this.stopWatchingCertificate = onCertificateChange(tls, (change) => {
@@ -130,6 +163,8 @@ export class Sidecar {
       self: this.node.self,
       appAddress: this.config.appAddress,
       metricsPort: this.config.metricsPort,
+      control: this.secrets.controlVerifier !== undefined ? 'digests' : this.secrets.token !== undefined ? 'peer token' : 'unauthenticated',
+      ...(this.config.healthPort !== 0 ? { healthPort: this.config.healthPort } : {}),
       tls: this.config.tlsCert === undefined ? 'off' : this.config.tlsCa !== undefined ? 'mutual' : 'one-way',
       ...(this.config.tlsServerName !== undefined ? { tlsServerName: this.config.tlsServerName } : {}),
       ...(tls?.initial !== undefined ? { certificate: tls.initial, tlsRefreshMs: this.config.tlsRefreshMs } : {}),
@@ -146,6 +181,7 @@ export class Sidecar {
     this.node.destroy();
     this.stopWatchingCertificate?.();
     this.stopWatchingToken?.();
+    this.stopWatchingDigests?.();
     if (this.http !== undefined) {
       const http = this.http;
       http.closeAllConnections();

@@ -8,15 +8,13 @@
  * leader killed mid-switch hands over to the standby, (h) deletion runs the finalizer. Each step
  * starts from the settled state the previous one leaves and checks it first.
  *
- * The sidecars require a cluster token (a Secret mounted into the pods); the operators get the same
- * token through `--token-file`, so every Control call here is authenticated.
+ * The sidecars mount the resource's credentials Secret, which the operator creates: Peer calls need
+ * its Peer token, Control calls the operator's Control token for this resource (known to the
+ * sidecars only by its digest), so every call here is authenticated and a member's token opens no
+ * Control call.
  *
  * Local cluster only (the sidecar image is mapped by the local node agent).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { ControlClient } from '../../src/rpc/control-client.js';
 import { AppClient, TrafficGenerator, auditDeliveries } from '../../src/fleet/app-traffic.js';
@@ -28,6 +26,8 @@ import {
   APP_PORT,
   OperatorProcess,
   SIDECAR_PORT,
+  controlTokenOf,
+  peerTokenOf,
   StatusRecorder,
   waitForReadyPods,
   conditionOf,
@@ -45,7 +45,6 @@ import type { ClusterTopologyStatus } from '../../src/api/types.js';
 const APP = 'chat';
 const NAME = 'chat';
 const REPLICAS = 5;
-const TOKEN = randomBytes(16).toString('hex');
 
 function log(line: string): void {
   process.stderr.write(`      [operator e2e] ${line}\n`);
@@ -63,7 +62,8 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
   const operators: OperatorProcess[] = [];
   let recorder: StatusRecorder | undefined;
   let t0 = Date.now();
-  let tokenDir: string | undefined;
+  /** The operator's Control token for the resource (set once it exists, in (a)). */
+  let TOKEN = '';
 
   const status = (): Promise<ClusterTopologyStatus> => readStatus(kc, ns, NAME);
   const patch = (spec: object): Promise<unknown> => cluster.kubectl(['patch', 'ctopo', NAME, '-n', ns, '--type', 'merge', '-p', JSON.stringify({ spec })]);
@@ -89,17 +89,9 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     kc = cluster.kubeConfig();
     await installCrd(cluster);
     ns = await createTestNamespace('op-rollout');
-    // Sidecars and operators share a cluster token: every Control call below is authenticated.
-    tokenDir = mkdtempSync(join(tmpdir(), 'op-rollout-'));
-    writeFileSync(join(tokenDir, 'token'), TOKEN, { mode: 0o600 });
-    await cluster.kubectl(['create', 'secret', 'generic', 'cluster-token', '-n', ns, `--from-literal=token=${TOKEN}`]);
-    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet(APP, REPLICAS, 'cluster-token') });
-    const tokenArgs = ['--token-file', join(tokenDir, 'token')];
-    operators.push(
-      await OperatorProcess.start('operator-a', cluster.kubeconfig, ns, tokenArgs),
-      await OperatorProcess.start('operator-b', cluster.kubeconfig, ns, tokenArgs),
-    );
-    await waitForReadyPods(cluster, ns, APP, REPLICAS, 180_000);
+    // The pods mount the resource's credentials Secret: they start once (a) created the resource.
+    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet(APP, REPLICAS, NAME) });
+    operators.push(await OperatorProcess.start('operator-a', cluster.kubeconfig, ns), await OperatorProcess.start('operator-b', cluster.kubeconfig, ns));
     await waitFor('one operator replica leading', async () => (await leader()) !== undefined, { timeoutMs: 60_000 });
     recorder = new StatusRecorder(kc, ns, NAME);
     await recorder.start();
@@ -118,7 +110,6 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     }
     for (const op of operators) await op.stop();
     if (ns) await deleteTestNamespace(ns);
-    if (tokenDir !== undefined) rmSync(tokenDir, { recursive: true, force: true });
     if (ns) log(`suite wall time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 
@@ -133,6 +124,8 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
         rollout: { steps: [20, 60, 100], stepVerificationSeconds: 2, progressDeadlineSeconds: 40 },
       }),
     });
+    await waitForReadyPods(cluster, ns, APP, REPLICAS, 180_000);
+    TOKEN = await controlTokenOf(cluster, ns, NAME);
     const s = await waitFor(
       'FullMesh Ready on 5 members',
       async () => {
@@ -156,12 +149,18 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
       expect(st.ok && st.value.activeEpoch).to.equal(s.epoch);
       expect(st.ok && st.value.members.length).to.equal(REPLICAS);
     }
-    // The sidecars refuse Control calls without the cluster token.
+    // The sidecars refuse Control calls without a token, and with the members' own Peer token
+    // (what a member pod holds): only the operator's Control token opens Control.
     const anyPod = (await listPods(cluster, ns, `app=${APP}`))[0]!;
     const anonymous = new ControlClient(`${anyPod.status!.podIP!}:${SIDECAR_PORT}`);
     const refused = await anonymous.getState();
     anonymous.close();
     expect(refused.ok).to.equal(false);
+    const member = new ControlClient(`${anyPod.status!.podIP!}:${SIDECAR_PORT}`, { token: await peerTokenOf(cluster, ns, NAME) });
+    const asMember = await member.abort(s.epoch!);
+    member.close();
+    expect(asMember.ok).to.equal(false);
+    expect(!asMember.ok && asMember.code).to.equal(16); // UNAUTHENTICATED
     // Only the leader acts; its /metrics and probes are served.
     const lead = (await leader())!;
     const standby = operators.find((o) => o !== lead)!;
@@ -315,7 +314,7 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     const last = s.history![s.history!.length - 1]!;
     expect(last).to.include({ from: 'HyParView', to: 'FullMesh', result: 'Succeeded' });
     // Keep two replicas: the killed one comes back as a standby.
-    operators.push(await OperatorProcess.start('operator-c', cluster.kubeconfig, ns, ['--token-file', join(tokenDir!, 'token')]));
+    operators.push(await OperatorProcess.start('operator-c', cluster.kubeconfig, ns));
   });
 
   it('(h) deleting the resource runs the finalizer: the staged epoch is aborted on every sidecar', async () => {

@@ -10,6 +10,7 @@ import { buildRoot } from '../../src/paths.js';
 import { loadProto } from '../../src/rpc/proto.js';
 import { waitUntil } from '../../src/fleet/app-traffic.js';
 import { ControlClient } from '../../src/rpc/control-client.js';
+import { controlTokenDigest, deriveControlToken } from '../../src/rpc/control-credential.js';
 
 const MAIN = join(buildRoot(), 'src', 'sidecar', 'main.js');
 
@@ -40,6 +41,8 @@ describe('topology-sidecar executable (integration)', function () {
     [['--app-address', '10.1.1.1:7947'], /loopback/],
     [['--no-such-flag', '1'], /unknown flag/],
     [['--token-file', '/nonexistent/token'], /cannot read token file/],
+    [['--control-token-sha256-file', '/nonexistent/digests'], /--control-token-sha256-file needs --token-file/],
+    [['--health-port', '0x1'], /--health-port must be a port/],
   ] as const) {
     it(`exits 2 on ${args.join(' ')}`, async () => {
       const { child, exit } = run([...args]);
@@ -87,5 +90,49 @@ describe('topology-sidecar executable (integration)', function () {
     process.kill(child.pid as number, 'SIGTERM');
     const { code } = await exit;
     expect(code).to.equal(0);
+  });
+
+  it('with control token digests: Control accepts only the operator token, never the Peer token; plaintext Health on --health-port', async () => {
+    const host = `127.${100 + (process.pid % 150)}.250.3`;
+    const peerFile = join(dir, 'peer-token');
+    const digestFile = join(dir, 'control-token-sha256');
+    const controlToken = deriveControlToken('k'.repeat(44), 'uid-1');
+    writeFileSync(peerFile, 'peer-sekret\n');
+    writeFileSync(digestFile, `${controlTokenDigest(controlToken)}\n`);
+    const args = ['--peer-port', '17956', '--app-address', `${host}:17957`, '--metrics-port', '0', '--health-port', '17958'];
+    const { child, exit } = run([...args, '--token-file', peerFile, '--control-token-sha256-file', digestFile], { POD_NAME: 'solo-1', POD_IP: host });
+    started.push(child);
+    const Health = loadProto().grpc.health.v1.Health;
+    const health = new Health(`${host}:17958`, grpc.credentials.createInsecure());
+    const check = (): Promise<string> => new Promise((resolve) => health.Check({ service: '' }, (err, r) => resolve(err ? 'error' : String(r?.status))));
+    await waitUntil('Health SERVING on --health-port', async () => (await check()) === 'SERVING', 30_000, 100);
+    health.close();
+    const asOperator = new ControlClient(`${host}:17956`, { token: controlToken });
+    const asMember = new ControlClient(`${host}:17956`, { token: 'peer-sekret' });
+    const ok = await asOperator.getState();
+    const refused = await asMember.abort(1);
+    asOperator.close();
+    asMember.close();
+    expect(ok.ok && ok.value.pod).to.equal('solo-1');
+    expect(refused.ok).to.equal(false);
+    if (!refused.ok) expect(refused.code).to.equal(grpc.status.UNAUTHENTICATED);
+    // Only Health is served there: Control on the health port is UNIMPLEMENTED.
+    const onHealthPort = await new ControlClient(`${host}:17958`, { token: controlToken }).getState();
+    expect(onHealthPort.ok).to.equal(false);
+    if (!onHealthPort.ok) expect(onHealthPort.code).to.equal(grpc.status.UNIMPLEMENTED);
+    process.kill(child.pid as number, 'SIGTERM');
+    expect((await exit).code).to.equal(0);
+  });
+
+  it('refuses a digest file with a line that is not a SHA-256 digest, naming the file and line', async () => {
+    const peerFile = join(dir, 'peer-token-2');
+    const digestFile = join(dir, 'bad-digests');
+    writeFileSync(peerFile, 'peer\n');
+    writeFileSync(digestFile, 'not-a-digest\n');
+    const { child, exit } = run(['--token-file', peerFile, '--control-token-sha256-file', digestFile, '--metrics-port', '0']);
+    started.push(child);
+    const { code, stderr } = await exit;
+    expect(code).to.equal(2);
+    expect(stderr).to.match(/control token digest file .*bad-digests: line 1 is not a SHA-256 digest/);
   });
 });

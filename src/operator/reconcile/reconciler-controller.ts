@@ -33,8 +33,10 @@ import { OperatorMetrics } from '../operator-metrics.js';
 import { TopologyReconciler } from './reconciler.js';
 import { SidecarPool } from '../sidecars/pool.js';
 import { PLAINTEXT_TRANSPORT, type SidecarTransport } from '../sidecars/tls.js';
-import { apiSecretReader, SidecarTokens } from '../sidecars/token.js';
-import type { ClusterToken } from '../../rpc/cluster-token.js';
+import { SidecarTokens } from '../sidecars/token.js';
+import { apiSecretStore } from '../sidecars/secret-store.js';
+import { OperatorKeyStore } from '../sidecars/operator-key.js';
+import { MemberCredentials } from '../sidecars/member-credentials.js';
 
 /** The ClusterTopology resource for informers. */
 export const CLUSTER_TOPOLOGY_RESOURCE: ResourceType = { apiVersion: API_VERSION, kind: KIND, plural: PLURAL, namespaced: true };
@@ -90,7 +92,6 @@ export function buildOperator(
   kubeConfig: KubeConfig,
   registry: Registry,
   logger: winston.Logger,
-  token: ClusterToken | undefined,
   transport: SidecarTransport = PLAINTEXT_TRANSPORT,
 ): OperatorReplica {
   const controllerMetrics = new ControllerMetrics(registry);
@@ -106,8 +107,11 @@ export function buildOperator(
     ...namespaces,
   });
   const pods = new ResourceInformer<V1Pod>({ kubeConfig, resource: POD_RESOURCE, metrics: controllerMetrics, logger, transform: trimPod, ...namespaces });
-  const pool = new SidecarPool({ token: token?.send, concurrency: config.sidecarConcurrency, timeoutMs: config.sidecarTimeoutMs, metrics, transport });
-  const tokens = new SidecarTokens(() => token?.send, apiSecretReader(kubeConfig));
+  // Every resource's calls carry its own Control token (pool.withToken): the pool itself has none.
+  const pool = new SidecarPool({ token: undefined, concurrency: config.sidecarConcurrency, timeoutMs: config.sidecarTimeoutMs, metrics, transport });
+  const secrets = apiSecretStore(kubeConfig);
+  const tokens = new SidecarTokens((namespace, name) => secrets.get(namespace, name));
+  const credentials = new MemberCredentials(new OperatorKeyStore(secrets, config.credentialsNamespace, config.credentialsSecret), secrets);
   // A verification's news enqueues its resource through the controller, created below.
   let enqueue: (request: Request) => void = () => undefined;
   const reconciler = new TopologyReconciler({
@@ -116,6 +120,7 @@ export function buildOperator(
     pods,
     pool,
     tokens,
+    credentials,
     metrics,
     logger,
     wake: (request) => enqueue(request),
@@ -159,6 +164,7 @@ export function buildOperator(
   const sweep = setInterval(() => {
     pool.sweep();
     tokens.sweep();
+    credentials.sweep();
   }, 60_000);
   sweep.unref();
   return {

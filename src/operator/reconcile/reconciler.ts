@@ -42,7 +42,8 @@ import { planInvalidSpec, resolveSpec } from '../rollout/plan-reconcile.js';
 import type { PlannedEvent } from '../rollout/types.js';
 import { IN_FLIGHT_STAGES } from '../../api/status.js';
 import type { SidecarPool } from '../sidecars/pool.js';
-import type { SidecarTokens } from '../sidecars/token.js';
+import type { SidecarTokens, TokenResult } from '../sidecars/token.js';
+import type { MemberCredentials } from '../sidecars/member-credentials.js';
 import { tokenUnavailableStatus, TOKEN_RETRY_SECONDS } from '../sidecars/token-status.js';
 
 /** Options of {@link TopologyReconciler}. */
@@ -51,8 +52,10 @@ export interface TopologyReconcilerOptions {
   recorder: EventRecorder;
   pods: PodLister;
   pool: SidecarPool;
-  /** Resolves `spec.sidecar.tokenSecretRef`; the pool's token is used for resources without one. */
+  /** Resolves `spec.sidecar.tokenSecretRef` (shared-token mode). */
   tokens: SidecarTokens;
+  /** The managed credentials of resources that name no token Secret (their Control token, their Secret). */
+  credentials: MemberCredentials;
   metrics: OperatorMetrics;
   logger: winston.Logger;
   /** Defaults to the system time. */
@@ -101,14 +104,17 @@ export class TopologyReconciler {
     const status = object.status ?? {};
     const log = this.options.logger.child({ namespace, name, epoch: status.epoch ?? 0, generation: object.metadata.generation ?? 0 });
 
-    // The sidecars of this resource may expect their own token (spec.sidecar.tokenSecretRef).
-    const token = await this.options.tokens.resolve(namespace, object.spec?.sidecar?.tokenSecretRef);
-    const pool = this.options.pool.withToken(token.ok ? token.token : this.options.tokens.fallbackToken());
+    // The token this resource's sidecars accept on Control: its managed credentials (the Secret is
+    // created or brought up to date here), or the shared token it names.
+    const deleting = object.metadata.deletionTimestamp !== undefined && object.metadata.deletionTimestamp !== null;
+    const token = await this.controlToken(object, uid, !deleting);
+    const pool = this.options.pool.withToken(token.ok ? token.token : undefined);
 
-    if (object.metadata.deletionTimestamp !== undefined && object.metadata.deletionTimestamp !== null) {
+    if (deleting) {
       this.forget(uid);
+      this.options.credentials.forget(uid);
       metrics.forget(namespace, name);
-      // Without the resource's token the clean-up is tried with the default one; it never blocks deletion.
+      // Without the resource's token the clean-up is tried without one (and refused); it never blocks deletion.
       return finalizeTopology({ ...this.options, pool, logger: log }, object, ref);
     }
     if (!(object.metadata.finalizers ?? []).includes(FINALIZER)) {
@@ -150,6 +156,13 @@ export class TopologyReconciler {
     for (const e of plan.events) log.info(e.message, { event: e.reason, type: e.type });
 
     return { requeueAfter: Math.max(50, Math.round(requeueAfterSeconds * 1000)) };
+  }
+
+  private controlToken(object: ClusterTopology, uid: string, ensure: boolean): Promise<TokenResult> {
+    const ref = object.spec?.sidecar?.tokenSecretRef;
+    const namespace = object.metadata.namespace ?? '';
+    if (ref !== undefined) return this.options.tokens.resolve(namespace, ref);
+    return this.options.credentials.resolve({ namespace, name: object.metadata.name ?? '', uid }, ensure);
   }
 
   /**
