@@ -6,7 +6,7 @@
  * no call is refused at any step. The file is re-read periodically, as the kubelet updates a
  * mounted Secret in place.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readNamedFile } from './named-file.js';
 
 /** Default re-read interval of the token file (ms): the kubelet refreshes a mounted Secret about a minute after it changes. */
@@ -54,6 +54,14 @@ export class ClusterToken {
     return this.texts.length;
   }
 
+  /**
+   * The first 8 hex characters of the SHA-256 of the token sent: enough to tell, from metrics,
+   * which token each pod sends during a rotation; 32 bits of a hash say nothing of a 256-bit token.
+   */
+  get sentFingerprint(): string {
+    return tokenFingerprint(this.send);
+  }
+
   /** Whether `presented` is one of the accepted tokens (each compared in constant time). */
   accepts(presented: string): boolean {
     const p = Buffer.from(presented, 'utf8');
@@ -70,6 +78,11 @@ export class ClusterToken {
     this.tokens = tokens.map((t) => Buffer.from(t, 'utf8'));
     return true;
   }
+}
+
+/** See {@link ClusterToken.sentFingerprint}. */
+export function tokenFingerprint(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex').slice(0, 8);
 }
 
 /** Reads a token file (throws `cannot read <name> <file>`, `<name> <file> is empty` or `<name> <file>: token N ...`). */

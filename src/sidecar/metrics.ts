@@ -80,9 +80,44 @@ export function processRegistry(): client.Registry {
   return shared;
 }
 
+/** What the metrics say of the credentials in use (rotation progress; never a secret). */
+export interface CredentialFigures {
+  /** Fingerprint of the Peer token sent (see `ClusterToken.sentFingerprint`); undefined without a token. */
+  readonly peerSentFingerprint: string | undefined;
+  /** Peer tokens accepted (2 during a rotation). */
+  readonly peerAccepted: number;
+  /** Control token digests accepted; 0 in shared-token mode. */
+  readonly controlAccepted: number;
+}
+
 /** The sidecar's metrics and the process-wide ones, labelled with the pod, on a fresh registry. */
-export function createRegistry(source: MetricsSource, pod: string): client.Registry {
+export function createRegistry(source: MetricsSource, pod: string, credentials?: () => CredentialFigures): client.Registry {
   const registry = new client.Registry();
+  if (credentials !== undefined) {
+    new client.Gauge({
+      name: METRIC_PREFIX + 'peer_token_sent_info',
+      help: 'Always 1; `fingerprint` is the first 8 hex digits of the SHA-256 of the Peer token this sidecar sends (which token a pod uses during a rotation).',
+      labelNames: ['fingerprint'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const f = credentials().peerSentFingerprint;
+        if (f !== undefined) this.set({ fingerprint: f }, 1);
+      },
+    });
+    new client.Gauge({
+      name: METRIC_PREFIX + 'credentials_accepted',
+      help: 'Tokens accepted now, by credential (peer: Peer tokens; control: Control token digests); 2 while a rotation is half done.',
+      labelNames: ['credential'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const c = credentials();
+        this.set({ credential: 'peer' }, c.peerAccepted);
+        this.set({ credential: 'control' }, c.controlAccepted);
+      },
+    });
+  }
 
   const gauge = (name: string, help: string, value: (v: EpochView) => number): void => {
     new client.Gauge({

@@ -108,7 +108,11 @@ export class Sidecar {
       ...(config.queueCapacity !== undefined ? { queueCapacity: config.queueCapacity } : {}),
       ...(config.pingIntervalMs !== undefined ? { pingIntervalMs: config.pingIntervalMs } : {}),
     });
-    this.registry = createRegistry(this.node, config.podName);
+    this.registry = createRegistry(this.node, config.podName, () => ({
+      peerSentFingerprint: secrets.token?.sentFingerprint,
+      peerAccepted: secrets.token?.acceptedCount ?? 0,
+      controlAccepted: secrets.controlVerifier?.acceptedCount ?? 0,
+    }));
   }
 
   /** Binds the servers and the HTTP endpoint. */

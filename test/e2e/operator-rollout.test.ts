@@ -5,7 +5,8 @@
  *
  * One StatefulSet and one ClusterTopology serve the whole suite, in order: (a) the first overlay,
  * (b) a switch under application traffic, (f) a member killed mid-switch rolls it back, (g) the
- * leader killed mid-switch hands over to the standby, (h) deletion runs the finalizer. Each step
+ * leader killed mid-switch hands over to the standby, (h) the Peer token rotates in three edits of
+ * the credentials Secret, (i) deletion runs the finalizer. Each step
  * starts from the settled state the previous one leaves and checks it first.
  *
  * The sidecars mount the resource's credentials Secret, which the operator creates: Peer calls need
@@ -15,7 +16,10 @@
  *
  * Local cluster only (the sidecar image is mapped by the local node agent).
  */
+import { randomBytes } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
 import { expect } from 'chai';
+import { tokenFingerprint } from '../../src/rpc/cluster-token.js';
 import { ControlClient } from '../../src/rpc/control-client.js';
 import { AppClient, TrafficGenerator, auditDeliveries } from '../../src/fleet/app-traffic.js';
 import { createTestNamespace, deleteTestNamespace, getCluster, type TestCluster } from './support/cluster.js';
@@ -317,7 +321,81 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     operators.push(await OperatorProcess.start('operator-c', cluster.kubeconfig, ns));
   });
 
-  it('(h) deleting the resource runs the finalizer: the staged epoch is aborted on every sidecar', async () => {
+  it('(h) the Peer token rotates in three edits of the credentials Secret: no restart, no call refused, the old token refused at the end', async function () {
+    this.timeout(240_000);
+    const t = Date.now();
+    const oldToken = await peerTokenOf(cluster, ns, NAME);
+    const newToken = randomBytes(32).toString('base64url');
+    const pods = await listPods(cluster, ns, `app=${APP}`);
+    const ips = pods.map((p) => p.status!.podIP!);
+    const setPeerTokens = (text: string): Promise<unknown> =>
+      cluster.kubectl([
+        'patch',
+        'secret',
+        `${NAME}-sidecar-credentials`,
+        '-n',
+        ns,
+        '--type',
+        'merge',
+        '-p',
+        JSON.stringify({ data: { 'peer-token': Buffer.from(text).toString('base64') } }),
+      ]);
+    const metrics = async (ip: string): Promise<string> => (await fetch(`http://${ip}:9464/metrics`)).text();
+    const figures = (m: string): { sent: string | undefined; accepted: number; unauthenticated: number } => ({
+      sent: /topology_sidecar_peer_token_sent_info\{[^}]*fingerprint="([0-9a-f]{8})"/.exec(m)?.[1],
+      accepted: Number(/topology_sidecar_credentials_accepted\{[^}]*credential="peer"[^}]*\} (\d+)/.exec(m)?.[1] ?? NaN),
+      unauthenticated: Number(/topology_sidecar_unauthenticated_requests_total\{[^}]*\} (\d+)/.exec(m)?.[1] ?? NaN),
+    });
+    const everySidecar = (what: string, sent: string, accepted: number): Promise<unknown> =>
+      waitFor(
+        `every sidecar ${what}`,
+        async () => {
+          const all = await Promise.all(ips.map(async (ip) => figures(await metrics(ip))));
+          return all.every((f) => f.sent === tokenFingerprint(sent) && f.accepted === accepted) ? all : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
+    const refusedBefore = (await Promise.all(ips.map(async (ip) => figures(await metrics(ip)).unauthenticated))).reduce((a, b) => a + b, 0);
+    const switchTo = async (topology: string): Promise<void> => {
+      await patch({ topology, rollout: { stepVerificationSeconds: 2, progressDeadlineSeconds: 60 } });
+      await waitFor(`${topology} Ready`, async () => settled(await status(), topology), { timeoutMs: 90_000 });
+    };
+
+    await setPeerTokens(`${oldToken}\n${newToken}\n`);
+    await everySidecar('accepts both tokens and still sends the old one', oldToken, 2);
+    await setPeerTokens(`${newToken}\n${oldToken}\n`);
+    await everySidecar('sends the new token and still accepts the old one', newToken, 2);
+    // New links (a switch opens one per neighbour) now carry the new token: every member accepts it.
+    await switchTo('HyParView');
+    await setPeerTokens(`${newToken}\n`);
+    await everySidecar('accepts only the new token', newToken, 1);
+    await switchTo('FullMesh');
+    const refusedAfter = (await Promise.all(ips.map(async (ip) => figures(await metrics(ip)).unauthenticated))).reduce((a, b) => a + b, 0);
+    expect(refusedAfter, 'Peer or Control calls refused during the rotation').to.equal(refusedBefore);
+
+    // The old token now opens no Peer link.
+    const client = new grpc.Client(`${ips[0]}:${SIDECAR_PORT}`, grpc.credentials.createInsecure());
+    const md = new grpc.Metadata();
+    md.set('authorization', `Bearer ${oldToken}`);
+    md.set('x-topology-from', '127.0.0.1:1');
+    md.set('x-topology-epoch', '1');
+    const code = await new Promise<number>((resolve) => {
+      const call = client.makeBidiStreamRequest(
+        '/topology.v1.Peer/Link',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        md,
+      );
+      call.on('data', () => undefined);
+      call.on('error', () => undefined);
+      call.on('status', (st: grpc.StatusObject) => resolve(st.code));
+    });
+    client.close();
+    expect(code).to.equal(grpc.status.UNAUTHENTICATED);
+    log(`(h) Peer token rotated in three edits in ${((Date.now() - t) / 1000).toFixed(1)} s with two switches; ${refusedAfter - refusedBefore} calls refused`);
+  });
+
+  it('(i) deleting the resource runs the finalizer: the staged epoch is aborted on every sidecar', async () => {
     const t = Date.now();
     await patch({ topology: 'HyParView', rollout: { stepVerificationSeconds: 60, progressDeadlineSeconds: 120 } });
     const seen = await waitFor(
@@ -343,7 +421,7 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
       await waitFor('the resource gone', async () => (await cluster.kubectl(['get', 'ctopo', NAME, '-n', ns], { allowFail: true })).code !== 0, {
         timeoutMs: 30_000,
       });
-      log(`(h) deleted with its finalizer in ${((Date.now() - t) / 1000).toFixed(1)} s (incl. starting the switch)`);
+      log(`(i) deleted with its finalizer in ${((Date.now() - t) / 1000).toFixed(1)} s (incl. starting the switch)`);
       const after = await Promise.all(
         clients.map(async (c) => {
           const st = await c.getState();
