@@ -121,6 +121,22 @@ export const REASONS = {
   invalidSpec: 'InvalidSpec',
   /** An automatic switch was held back by the cooldown. */
   cooldownActive: 'CooldownActive',
+  /**
+   * An automatic switch was held back by the back-off after rolled-back automatic switches
+   * (src/operator/rules/rollback-backoff.ts), which applies even with `cooldownSeconds: 0`.
+   */
+  rollbackBackoff: 'RollbackBackoff',
+  /**
+   * Selected pods are also selected by an earlier ClusterTopology (by creationTimestamp, then
+   * name), which manages them; this one leaves them alone (Stalled=True until the selectors are
+   * disjoint).
+   */
+  selectorOverlap: 'SelectorOverlap',
+  /**
+   * A member reports an epoch more than MAX_EPOCH_JUMP (src/api/epoch-bound.ts) above the
+   * resource's: it is left out of the rollout until it reports a sane one.
+   */
+  untrustedEpoch: 'UntrustedEpoch',
   /** The rule engine recommends a different topology. */
   recommendation: 'Recommendation',
 } as const;

@@ -94,7 +94,7 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     await installCrd(cluster);
     ns = await createTestNamespace('op-rollout');
     // The pods mount the resource's credentials Secret: they start once (a) created the resource.
-    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet(APP, REPLICAS, NAME) });
+    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet(APP, REPLICAS, { topology: NAME }) });
     operators.push(await OperatorProcess.start('operator-a', cluster.kubeconfig, ns), await OperatorProcess.start('operator-b', cluster.kubeconfig, ns));
     await waitFor('one operator replica leading', async () => (await leader()) !== undefined, { timeoutMs: 60_000 });
     recorder = new StatusRecorder(kc, ns, NAME);

@@ -5,8 +5,10 @@
  * metrics port differs from the health port.
  *
  * Watches:
- * - ClusterTopology: spec changes (generation), deletion and finalizer changes. Status writes (our
- *   own) are filtered out; the reconciler's requeueAfter drives polling.
+ * - ClusterTopology: spec changes (generation), deletion and finalizer changes, mapped to the
+ *   resource and to the others that select some of its pods (claims.ts: a deletion or a selector
+ *   change can hand them shared pods). Status writes (our own) are filtered out; the
+ *   reconciler's requeueAfter drives polling.
  * - Pod: changes that can alter membership or addressing (members.ts `memberRelevantChange`),
  *   mapped with `enqueueMapped` to the ClusterTopologies in the pod's namespace whose selector
  *   matches the pod — before and after the change, so a pod whose labels stop matching is dropped.
@@ -29,6 +31,7 @@ import { InformerSource, enqueueMapped, type EventHandler, type Predicate } from
 import { trimMetadata, trimPod } from '../cache-trim.js';
 import type { OperatorConfig } from '../config.js';
 import { memberRelevantChange, topologiesSelecting } from './members.js';
+import { topologiesSharingPods } from './claims.js';
 import { OperatorMetrics } from '../operator-metrics.js';
 import { TopologyReconciler } from './reconciler.js';
 import { SidecarPool } from '../sidecars/pool.js';
@@ -62,6 +65,22 @@ export function topologyChanged(): Predicate<KubernetesObject> {
       String(a.deletionTimestamp ?? '') !== String(b.deletionTimestamp ?? '') ||
       JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? [])
     );
+  };
+}
+
+/**
+ * Handler: a ClusterTopology event → itself, and the others of its namespace that select a pod it
+ * selects or selected (claims.ts): its deletion or a selector change can hand them shared pods.
+ */
+export function topologyToTopologies(topologies: ResourceInformer<KubernetesObject>, pods: ResourceInformer<V1Pod>): EventHandler<KubernetesObject> {
+  return (event: ResourceEvent<KubernetesObject>) => {
+    const t = event.object as unknown as ClusterTopology;
+    const ns = t.metadata?.namespace ?? '';
+    const keys = new Map<string, { namespace: string; name: string }>([[`${ns}/${t.metadata?.name ?? ''}`, { namespace: ns, name: t.metadata?.name ?? '' }]]);
+    const before = event.oldObject as unknown as ClusterTopology | undefined;
+    for (const r of topologiesSharingPods(t, before, pods.list(ns), topologies.list(ns) as unknown as ClusterTopology[]))
+      keys.set(`${r.namespace}/${r.name}`, r);
+    return keys.values();
   };
 }
 
@@ -118,6 +137,7 @@ export function buildOperator(
     statusWriter: new StatusWriter({ kubeConfig, logger }),
     recorder: new EventRecorder({ kubeConfig, reportingInstance: config.identity, metrics: controllerMetrics, logger, spamBurst: EVENT_BURST_PER_OBJECT }),
     pods,
+    topologies: { list: (namespace) => topologies.list(namespace) as unknown as ClusterTopology[] },
     pool,
     tokens,
     credentials,
@@ -132,7 +152,7 @@ export function buildOperator(
     metrics: controllerMetrics,
     logger,
     sources: [
-      new InformerSource<KubernetesObject>({ informer: topologies, predicates: [topologyChanged()] }),
+      new InformerSource<KubernetesObject>({ informer: topologies, handler: topologyToTopologies(topologies, pods), predicates: [topologyChanged()] }),
       new InformerSource<V1Pod>({
         informer: pods,
         handler: podToTopologies(topologies),

@@ -34,6 +34,7 @@ import type { EventRecorder } from '../controller/event-recorder.js';
 import type { Request, Result } from '../controller/reconcile.js';
 import type { CustomResource, CustomResourceRef, StatusWriter } from '../controller/status-writer.js';
 import { memberPods, type PodLister } from './members.js';
+import { claimMembers, type TopologyLister } from './claims.js';
 import type { OperatorMetrics } from '../operator-metrics.js';
 import { finalizeTopology } from './finalize.js';
 import { eventAction } from './events.js';
@@ -51,6 +52,8 @@ export interface TopologyReconcilerOptions {
   statusWriter: StatusWriter;
   recorder: EventRecorder;
   pods: PodLister;
+  /** The other ClusterTopologies (the informer's cache): a pod an earlier one selects is left to it (claims.ts). Defaults to none. */
+  topologies?: TopologyLister;
   pool: SidecarPool;
   /** Resolves `spec.sidecar.tokenSecretRef` (shared-token mode). */
   tokens: SidecarTokens;
@@ -143,8 +146,9 @@ export class TopologyReconciler {
       return { requeueAfter: TOKEN_RETRY_SECONDS * 1000 };
     }
     const spec = resolved.spec;
-    const pods = memberPods(spec, this.options.pods.list(namespace));
-    const planned = await this.pass.plan({ uid, spec, generation, status, pods, now, logger: log, pool });
+    // Pods an earlier ClusterTopology also selects are its own: not observed, configured or counted here.
+    const claim = claimMembers(object, memberPods(spec, this.options.pods.list(namespace)), this.options.topologies?.list(namespace) ?? []);
+    const planned = await this.pass.plan({ uid, spec, generation, status, pods: claim.own, shared: claim.shared, now, logger: log, pool });
     const { plan, requeueAfterSeconds } = planned;
 
     // Record the intent, then act on it: a failed write (another replica's status) moves no sidecar.
