@@ -168,6 +168,8 @@ export class TopologyReconciler {
     this.mayAct('writing the status');
     const written = await this.write(ref, object, status, plan.status, log);
     await this.pass.act(planned);
+    // A pass cut by a lost leadership tells no story: the next leader's Events do.
+    this.mayAct('emitting the Events');
     await this.emit(written, plan.events);
     metrics.countSwitches(status.history, plan.status.history);
     metrics.observeStatus(namespace, name, plan.status, plan.status.rollout !== undefined && IN_FLIGHT_STAGES.has(plan.status.rollout.stage));
