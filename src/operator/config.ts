@@ -88,7 +88,9 @@ export const USAGE = `usage: topology-operator [flags]
   --metrics-port PORT            /metrics port (default ${DEFAULT_METRICS_PORT}; 0 = pick a free port)
   --health-port PORT             /healthz and /readyz port (default ${DEFAULT_HEALTH_PORT}; 0 = pick a free port)
   --bind-address IP              address of both HTTP endpoints (default 0.0.0.0)
-  --leader-elect true|false      compete for a Lease so only one replica acts (default true)
+  --leader-elect true|false      compete for a Lease so only one replica acts (default true; keep it
+                                 on even with one replica: sidecars that obeyed a leader refuse
+                                 the unfenced switch calls of an operator without it)
   --lease-namespace NS           namespace of the Lease (default $POD_NAMESPACE, else default)
   --lease-name NAME              name of the Lease (default ${DEFAULT_LEASE_NAME})
   --lease-duration-ms MS         (default ${DEFAULT_LEASE_DURATION_MS})

@@ -12,6 +12,7 @@ import type { SidecarNode } from './sidecar-node.js';
 import type { SwitchResult } from './switch-engine.js';
 import { kindOfTopology, overlayParamOptions, TOPOLOGY_OF_KIND } from '../rpc/overlay-params.js';
 import { grpcError } from '../rpc/auth.js';
+import { reportedFencing } from './fencing.js';
 
 /** Longest a Probe call may wait (ms): keeps a handler from being held open indefinitely. */
 export const MAX_PROBE_TIMEOUT_MS = 60_000;
@@ -49,6 +50,7 @@ export function controlHandlers(node: SidecarNode): ControlHandlers {
         routeEpoch: s.route,
         members: viewsOnly ? [] : [...node.members()],
         startedAtMs: node.startedAt,
+        ...reportedFencing(node.fence),
         overlays: node.overlays().map((o) => {
           const views = o.overlay.views();
           return {
@@ -98,6 +100,7 @@ export function controlHandlers(node: SidecarNode): ControlHandlers {
         cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
         rssBytes: mem.rss,
         heapUsedBytes: mem.heapUsed,
+        fencingRefusedTotal: node.fence.refusedTotal(),
       });
     },
     Prepare(call, callback) {

@@ -9,6 +9,7 @@ import type { ClusterToken } from '../rpc/cluster-token.js';
 import { loadProto } from '../rpc/proto.js';
 import { checkToken, unauthenticatedError, type TokenAcceptor } from '../rpc/auth.js';
 import { controlHandlers } from './control-service.js';
+import { fencedHandlers } from './fencing.js';
 import { overlayHandlers } from './app-service.js';
 import type { SidecarNode } from './sidecar-node.js';
 import type { OutgoingFrame } from './peer-frames.js';
@@ -175,7 +176,7 @@ export async function startServers(o: ServerOptions): Promise<SidecarServers> {
   );
   peer.addService(
     guardedDefinition(proto.topology.v1.Control.service, MAX_REQUEST_BYTES, count),
-    authenticated(controlHandlers(o.node), o.controlVerifier ?? o.token, refused),
+    authenticated(fencedHandlers(controlHandlers(o.node), o.node.fence), o.controlVerifier ?? o.token, refused),
   );
   peer.addService(guardedDefinition(proto.grpc.health.v1.Health.service, MAX_REQUEST_BYTES, count), healthHandlers(o.health));
   const app = new grpc.Server(serverOptions);

@@ -45,6 +45,8 @@ export interface MetricsSource {
   epochs(): readonly EpochView[];
   readonly unauthenticated: number;
   readonly malformed: ReadonlyMap<string, number>;
+  /** Control calls refused by fencing, by reason (fencing.ts). */
+  readonly fence: { refused(): ReadonlyMap<string, number> };
   readonly appDelivered: number;
   readonly appDuplicates: number;
 }
@@ -209,6 +211,16 @@ export function createRegistry(source: MetricsSource, pod: string, credentials?:
     collect() {
       this.reset();
       for (const [reason, n] of source.malformed) this.inc({ reason }, n);
+    },
+  });
+  new client.Counter({
+    name: METRIC_PREFIX + 'fencing_refused_total',
+    help: 'Control calls refused by fencing: older-generation, other-holder, unfenced (after a fenced leader) or malformed x-topology-fencing metadata.',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of source.fence.refused()) this.inc({ reason }, n);
     },
   });
   new client.Counter({

@@ -36,6 +36,7 @@ import {
 } from './switch-engine.js';
 import { carriesAppTraffic } from './wire-codec.js';
 import { EpochStats, type EpochView, type MetricsSource } from './metrics.js';
+import { Fence } from './fencing.js';
 import type { OverlayParamOptions } from '../rpc/overlay-params.js';
 import type { Logger } from './logger.js';
 import { defaultContacts } from './bootstrap-contacts.js';
@@ -120,6 +121,8 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   private memberList: NodeId[] = [];
   unauthenticated = 0;
   readonly malformed = new Map<string, number>();
+  /** The operator leader this sidecar obeys (fencing.ts); Control calls pass it in grpc-servers.ts. */
+  readonly fence = new Fence();
   appDelivered = 0;
   appDuplicates = 0;
   readonly startedAt = Date.now();

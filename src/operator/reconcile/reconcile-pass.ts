@@ -42,6 +42,8 @@ export interface PassInput {
   logger: winston.Logger;
   /** The sidecar connections for this resource (its own token); defaults to the pass's pool. */
   pool?: SidecarPool;
+  /** Aborts when this replica stops leading: member actions not yet started are dropped. */
+  signal?: AbortSignal;
 }
 
 /** A plan with what the pass observed, to be carried out by {@link ReconcilePass.act} once its status is written. */
@@ -148,7 +150,7 @@ export class ReconcilePass {
     const { uid, spec, now, logger: log } = input;
     const pool = input.pool ?? this.pool;
     const addressOf = new Map(observations.filter((o) => o.pod.address !== undefined).map((o) => [o.pod.name, o.pod.address!]));
-    const outcome = await runMemberActions(pool, spec, plan.actions, addressOf, log);
+    const outcome = await runMemberActions(pool, spec, plan.actions, addressOf, log, input.signal);
     const check = plan.actions.find((a) => a.kind === 'verify');
     if (check !== undefined) {
       const addresses = check.members.map((m) => addressOf.get(m)).filter((a): a is string => a !== undefined);

@@ -12,6 +12,10 @@
  * - Pod: changes that can alter membership or addressing (members.ts `memberRelevantChange`),
  *   mapped with `enqueueMapped` to the ClusterTopologies in the pod's namespace whose selector
  *   matches the pod — before and after the change, so a pod whose labels stop matching is dropped.
+ *
+ * Under leader election (the default) the sidecar pool and the reconciler act only with the
+ * manager's leadership grant: every Control call carries the fencing token and ends with the
+ * leadership (../sidecars/call-authority.ts).
  */
 import type { KubeConfig, KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
@@ -22,7 +26,7 @@ import { Controller } from '../controller/controller.js';
 import type { Request } from '../controller/reconcile.js';
 import { EventRecorder } from '../controller/event-recorder.js';
 import { startHealthServer, type HealthServer } from '../controller/health.js';
-import { defaultIdentity, kubernetesLeaseStore } from '../controller/leader-election.js';
+import { defaultIdentity, kubernetesLeaseStore, type LeadershipGrant } from '../controller/leader-election.js';
 import { Manager } from '../controller/manager.js';
 import { StatusWriter } from '../controller/status-writer.js';
 import { ControllerMetrics } from '../controller/metrics.js';
@@ -35,6 +39,7 @@ import { topologiesSharingPods } from './claims.js';
 import { OperatorMetrics } from '../operator-metrics.js';
 import { TopologyReconciler } from './reconciler.js';
 import { SidecarPool } from '../sidecars/pool.js';
+import { leaderAuthorizer } from '../sidecars/call-authority.js';
 import { PLAINTEXT_TRANSPORT, type SidecarTransport } from '../sidecars/tls.js';
 import { SidecarTokens } from '../sidecars/token.js';
 import { apiSecretStore } from '../sidecars/secret-store.js';
@@ -127,7 +132,20 @@ export function buildOperator(
   });
   const pods = new ResourceInformer<V1Pod>({ kubeConfig, resource: POD_RESOURCE, metrics: controllerMetrics, logger, transform: trimPod, ...namespaces });
   // Every resource's calls carry its own Control token (pool.withToken): the pool itself has none.
-  const pool = new SidecarPool({ token: undefined, concurrency: config.sidecarConcurrency, timeoutMs: config.sidecarTimeoutMs, metrics, transport });
+  // Under leader election every Control call asks the manager's grant first (the manager is
+  // created below; nothing calls these before it starts).
+  const leadership = (): LeadershipGrant | undefined => manager.leadership();
+  const authorize = config.leaderElect
+    ? leaderAuthorizer({ grant: leadership, raiseGeneration: (generation) => manager.raiseGeneration(generation) })
+    : undefined;
+  const pool = new SidecarPool({
+    token: undefined,
+    concurrency: config.sidecarConcurrency,
+    timeoutMs: config.sidecarTimeoutMs,
+    metrics,
+    transport,
+    ...(authorize !== undefined ? { authorize } : {}),
+  });
   const secrets = apiSecretStore(kubeConfig);
   const tokens = new SidecarTokens((namespace, name) => secrets.get(namespace, name));
   const credentials = new MemberCredentials(new OperatorKeyStore(secrets, config.credentialsNamespace, config.credentialsSecret), secrets);
@@ -144,6 +162,7 @@ export function buildOperator(
     metrics,
     logger,
     wake: (request) => enqueue(request),
+    ...(config.leaderElect ? { leadership } : {}),
   });
   const controller = new Controller({
     name: CONTROLLER_NAME,

@@ -21,6 +21,10 @@
  *      running for a later pass to collect. Never a wait: the planner's requeue brings that pass.
  *   6. Emit the plan's Events, update metrics, and return the planner's requeue.
  *
+ * Under leader election a pass acts only while this replica's leadership is valid: it is checked
+ * before observing and before the status write, every Control call checks it again and carries
+ * the fencing token (../sidecars/call-authority.ts), and a lost leadership cuts the member actions.
+ *
  * What the reconciler remembers between calls, per resource and per replica: the latest
  * verification result (the planner takes it as input on the next call; a new leader simply
  * verifies again), members lost during a switch (members-tracker.ts), byte counters for rates, and
@@ -31,6 +35,7 @@ import { FINALIZER, GROUP, PLURAL, REASONS, VERSION } from '../../api/constants.
 import type { ClusterTopology, ClusterTopologyStatus } from '../../api/types.js';
 import { isNotFound } from '../controller/api-errors.js';
 import type { EventRecorder } from '../controller/event-recorder.js';
+import type { LeadershipGrant } from '../controller/leader-election.js';
 import type { Request, Result } from '../controller/reconcile.js';
 import type { CustomResource, CustomResourceRef, StatusWriter } from '../controller/status-writer.js';
 import { memberPods, type PodLister } from './members.js';
@@ -68,6 +73,23 @@ export interface TopologyReconcilerOptions {
    * verification started by a pass has news, so the next pass need not wait out its requeue.
    */
   wake?: (request: Request) => void;
+  /**
+   * Under leader election, what this replica acts with (the Manager's `leadership`): without a
+   * valid grant a pass writes no status and moves no sidecar, and its member actions stop when the
+   * grant's signal aborts. Default: none (no leader election, always acts).
+   */
+  leadership?: () => LeadershipGrant | undefined;
+}
+
+/**
+ * Thrown when a pass is cut because this replica holds no valid leadership. The controller
+ * retries with backoff, which ends when the replica stops; the next leader reconciles from status.
+ */
+export class LeadershipLostError extends Error {
+  constructor(step: string) {
+    super(`leadership lost or expired: the pass is cut before ${step}`);
+    this.name = 'LeadershipLostError';
+  }
 }
 
 /** The ClusterTopology reconciler; pass {@link TopologyReconciler.reconcile} to a Controller. */
@@ -92,6 +114,7 @@ export class TopologyReconciler {
     const { namespace, name } = request;
     const { statusWriter, metrics } = this.options;
     const ref: CustomResourceRef = { group: GROUP, version: VERSION, plural: PLURAL, namespace, name };
+    const signal = this.mayAct('reconciling');
     let object: ClusterTopology;
     try {
       object = (await statusWriter.get<ClusterTopologyStatus>(ref)) as unknown as ClusterTopology;
@@ -148,12 +171,26 @@ export class TopologyReconciler {
     const spec = resolved.spec;
     // Pods an earlier ClusterTopology also selects are its own: not observed, configured or counted here.
     const claim = claimMembers(object, memberPods(spec, this.options.pods.list(namespace)), this.options.topologies?.list(namespace) ?? []);
-    const planned = await this.pass.plan({ uid, spec, generation, status, pods: claim.own, shared: claim.shared, now, logger: log, pool });
+    const planned = await this.pass.plan({
+      uid,
+      spec,
+      generation,
+      status,
+      pods: claim.own,
+      shared: claim.shared,
+      now,
+      logger: log,
+      pool,
+      ...(signal !== undefined ? { signal } : {}),
+    });
     const { plan, requeueAfterSeconds } = planned;
 
     // Record the intent, then act on it: a failed write (another replica's status) moves no sidecar.
+    this.mayAct('writing the status');
     const written = await this.write(ref, object, status, plan.status, log);
     await this.pass.act(planned);
+    // A pass cut by a lost leadership tells no story: the next leader's Events do.
+    this.mayAct('emitting the Events');
     await this.emit(written, plan.events);
     metrics.countSwitches(status.history, plan.status.history);
     metrics.observeStatus(namespace, name, plan.status, plan.status.rollout !== undefined && IN_FLIGHT_STAGES.has(plan.status.rollout.stage));
@@ -193,6 +230,17 @@ export class TopologyReconciler {
     if (written.status !== undefined && next.phase !== read.phase)
       log.info('phase changed', { from: read.phase ?? 'none', to: next.phase, topology: next.currentTopology, target: next.targetTopology });
     return (written.apiVersion !== undefined ? written : object) as unknown as CustomResource;
+  }
+
+  /**
+   * The signal of this replica's leadership (undefined without leader election); throws
+   * {@link LeadershipLostError} when leader-elected without a valid grant.
+   */
+  private mayAct(step: string): AbortSignal | undefined {
+    if (this.options.leadership === undefined) return undefined;
+    const grant = this.options.leadership();
+    if (grant === undefined) throw new LeadershipLostError(step);
+    return grant.signal;
   }
 
   private async emit(object: CustomResource | ClusterTopology, events: readonly PlannedEvent[]): Promise<void> {

@@ -9,8 +9,13 @@
  * A ClusterTopology may name its own token (`spec.sidecar.tokenSecretRef`): {@link SidecarPool.withToken}
  * gives a view of the same pool whose clients send that token (clients are cached per token and
  * address, so a rotated token gets a fresh client and the old one is swept).
+ *
+ * Under leader election every client asks the pool's authorizer before each call, so a replica
+ * whose leadership ended makes no call, and those in flight are cancelled (call-authority.ts).
  */
-import { ControlClient, type CallResult } from '../../rpc/control-client.js';
+import * as grpc from '@grpc/grpc-js';
+import { ControlClient, type CallAuthorizer, type CallResult } from '../../rpc/control-client.js';
+import { FENCED_MARK } from '../../rpc/fencing.js';
 import { PLAINTEXT_TRANSPORT, type SidecarTransport } from './tls.js';
 import type { OperatorMetrics } from '../operator-metrics.js';
 
@@ -25,6 +30,11 @@ export interface SidecarPoolOptions {
   metrics?: OperatorMetrics;
   /** TLS credentials and channel options (sidecar-tls.ts); default: plaintext. */
   transport?: SidecarTransport;
+  /**
+   * Asked before every call: the leader's fencing token and how long it may act
+   * (call-authority.ts `leaderAuthorizer`). Default: none, calls go unfenced (no leader election).
+   */
+  authorize?: CallAuthorizer;
 }
 
 /** Idle time after which a client is closed by {@link SidecarPool.sweep}: 10 minutes. Wild guess. */
@@ -45,6 +55,17 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, f: (i
   };
   await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
   return out;
+}
+
+/**
+ * The `result` label of a call: `ok`; `cancelled` when it was not sent or was cut (no valid
+ * leadership, call-authority.ts); `fenced` when the sidecar obeys a newer leader; else `error`.
+ */
+export function callOutcome(result: CallResult<unknown>): 'ok' | 'cancelled' | 'fenced' | 'error' {
+  if (result.ok) return 'ok';
+  if (result.code === grpc.status.CANCELLED) return 'cancelled';
+  if (result.code === grpc.status.FAILED_PRECONDITION && result.message.includes(FENCED_MARK)) return 'fenced';
+  return 'error';
 }
 
 /** Cached Control clients and bounded fan-out. */
@@ -76,6 +97,7 @@ export class SidecarPool {
           timeoutMs: this.options.timeoutMs,
           credentials: transport.credentials,
           channelOptions: transport.channelOptions,
+          ...(this.options.authorize !== undefined ? { authorize: this.options.authorize } : {}),
         }),
         usedAt: Date.now(),
       };
@@ -93,7 +115,7 @@ export class SidecarPool {
   ): Promise<Array<{ address: string; result: CallResult<T> }>> {
     return mapBounded(addresses, this.options.concurrency, async (address) => {
       const result = await f(this.client(address), address);
-      this.options.metrics?.sidecarCalls.inc({ method, result: result.ok ? 'ok' : 'error' });
+      this.options.metrics?.sidecarCalls.inc({ method, result: callOutcome(result) });
       return { address, result };
     });
   }

@@ -25,7 +25,10 @@ function exportedNames(): Map<string, string> {
   const operator = new Registry();
   new ControllerMetrics(operator);
   new OperatorMetrics(operator);
-  const sidecar = createRegistry({ epochs: () => [], unauthenticated: 0, malformed: new Map(), appDelivered: 0, appDuplicates: 0 }, 'test');
+  const sidecar = createRegistry(
+    { epochs: () => [], unauthenticated: 0, malformed: new Map(), fence: { refused: () => new Map() }, appDelivered: 0, appDuplicates: 0 },
+    'test',
+  );
   for (const r of [operator, sidecar]) for (const m of r.getMetricsAsArray()) types.set(m.name, (m as unknown as { type: string }).type);
   return types;
 }

@@ -14,6 +14,7 @@ export interface SidecarMetrics {
   'cpuSeconds'?: (number | string);
   'rssBytes'?: (number | string | Long);
   'heapUsedBytes'?: (number | string | Long);
+  'fencingRefusedTotal'?: (number | string | Long);
 }
 
 export interface SidecarMetrics__Output {
@@ -27,4 +28,5 @@ export interface SidecarMetrics__Output {
   'cpuSeconds': (number);
   'rssBytes': (number);
   'heapUsedBytes': (number);
+  'fencingRefusedTotal': (number);
 }
