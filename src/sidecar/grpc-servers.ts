@@ -3,11 +3,16 @@
  * loopback, and optionally a plaintext Health-only server for the kubelet's probe. Here, in one place, every Peer and Control call is authenticated (refusals counted),
  * every request deserializer is wrapped so undecodable or oversized input is refused and counted
  * instead of reaching a handler, and server limits are set.
+ *
+ * A wrapped deserializer never throws (grpc-js would answer any throw with `INTERNAL: Error
+ * deserializing request`): it returns a {@link RefusedInput}, and {@link refusingMarked} answers
+ * the call with its status, RESOURCE_EXHAUSTED naming the size and the limit
+ * (`Broadcast request of 8388621 bytes exceeds the limit of 4194304 bytes`) or INVALID_ARGUMENT.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { ClusterToken } from '../rpc/cluster-token.js';
 import { loadProto } from '../rpc/proto.js';
-import { checkToken, unauthenticatedError, type TokenAcceptor } from '../rpc/auth.js';
+import { checkToken, grpcError, unauthenticatedError, type TokenAcceptor } from '../rpc/auth.js';
 import { controlHandlers } from './control-service.js';
 import { fencedHandlers } from './fencing.js';
 import { overlayHandlers } from './app-service.js';
@@ -17,6 +22,7 @@ import type { PeerTransport } from './peer-transport.js';
 import type { PeerHandlers } from '../rpc/generated/topology/v1/Peer.js';
 import type { HealthHandlers } from '../rpc/generated/grpc/health/v1/Health.js';
 import type { Logger } from './logger.js';
+import { RefusedInput, isRefused, type MalformedReason } from './refusals.js';
 
 /** Largest request accepted by Control and Overlay (bytes); Peer frames have their own limit. */
 export const MAX_REQUEST_BYTES = 4 << 20;
@@ -52,27 +58,54 @@ export function peerServiceDefinition(transport: () => PeerTransport): grpc.Serv
   return out as grpc.ServiceDefinition;
 }
 
-/** Wraps every request deserializer of `service` to enforce `limit` and count refusals. */
-function guardedDefinition(service: grpc.ServiceDefinition, limit: number, count: (reason: string) => void): grpc.ServiceDefinition {
+/**
+ * Wraps every request deserializer of `service` to enforce `limit` and count refusals: an
+ * oversized or undecodable request becomes a {@link RefusedInput} that {@link refusingMarked}
+ * turns into the call's status.
+ */
+function guardedDefinition(service: grpc.ServiceDefinition, limit: number, count: (reason: MalformedReason) => void): grpc.ServiceDefinition {
   const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   for (const [name, method] of Object.entries(service)) {
+    const label = method.path.slice(method.path.lastIndexOf('/') + 1);
     out[name] = {
       ...method,
       requestDeserialize: (buf: Buffer) => {
         if (buf.length > limit) {
           count('oversized');
-          throw new Error(`request of ${buf.length} bytes exceeds ${limit}`);
+          return new RefusedInput(grpc.status.RESOURCE_EXHAUSTED, `${label} request of ${buf.length} bytes exceeds the limit of ${limit} bytes`);
         }
         try {
           return method.requestDeserialize(buf);
         } catch (err) {
           count('undecodable');
-          throw err;
+          return new RefusedInput(grpc.status.INVALID_ARGUMENT, `${label} request of ${buf.length} bytes does not decode: ${(err as Error).message}`);
         }
       },
     };
   }
   return out as grpc.ServiceDefinition;
+}
+
+/**
+ * Wraps unary and server-streaming handlers so a request the guarded deserializer refused is
+ * answered with the refusal's status instead of reaching the handler (bidi Peer streams get
+ * their refused frames in the stream; peer-link.ts ends it).
+ */
+function refusingMarked<H extends grpc.UntypedServiceImplementation>(handlers: H): H {
+  const out: Record<string, AnyHandler> = {};
+  for (const [name, handler] of Object.entries(handlers)) {
+    out[name] = ((call: grpc.ServerUnaryCall<unknown, unknown>, callback?: grpc.sendUnaryData<unknown>) => {
+      const request: unknown = call.request;
+      if (isRefused(request)) {
+        const err = grpcError(request.code, request.details);
+        if (typeof callback === 'function') callback(err);
+        else (call as unknown as grpc.ServerWritableStream<unknown, unknown>).emit('error', err);
+        return;
+      }
+      (handler as (c: unknown, cb?: unknown) => void)(call, callback);
+    }) as AnyHandler;
+  }
+  return out as unknown as H;
 }
 
 /** Wraps handlers so a call without an accepted token is refused with UNAUTHENTICATED (and counted). */
@@ -150,6 +183,8 @@ export interface ServerOptions {
   readonly serverCredentials: grpc.ServerCredentials;
   readonly health: HealthSource;
   readonly logger: Logger;
+  /** Bytes one slow Subscribe stream may hold (`--subscriber-buffer-bytes`). */
+  readonly subscriberBufferBytes?: number;
 }
 
 function bind(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
@@ -159,7 +194,7 @@ function bind(server: grpc.Server, address: string, creds: grpc.ServerCredential
 /** Creates, wires and binds the sidecar's servers. */
 export async function startServers(o: ServerOptions): Promise<SidecarServers> {
   const proto = loadProto();
-  const count = (reason: string): void => o.node.countMalformed(reason);
+  const count = (reason: MalformedReason): void => o.node.countMalformed(reason);
   const serverOptions: grpc.ServerOptions = {
     'grpc.max_receive_message_length': GRPC_RECEIVE_LIMIT,
     'grpc.keepalive_permit_without_calls': 1,
@@ -176,19 +211,22 @@ export async function startServers(o: ServerOptions): Promise<SidecarServers> {
   );
   peer.addService(
     guardedDefinition(proto.topology.v1.Control.service, MAX_REQUEST_BYTES, count),
-    authenticated(fencedHandlers(controlHandlers(o.node), o.node.fence), o.controlVerifier ?? o.token, refused),
+    authenticated(fencedHandlers(refusingMarked(controlHandlers(o.node)), o.node.fence), o.controlVerifier ?? o.token, refused),
   );
-  peer.addService(guardedDefinition(proto.grpc.health.v1.Health.service, MAX_REQUEST_BYTES, count), healthHandlers(o.health));
+  peer.addService(guardedDefinition(proto.grpc.health.v1.Health.service, MAX_REQUEST_BYTES, count), refusingMarked(healthHandlers(o.health)));
   const app = new grpc.Server(serverOptions);
-  app.addService(guardedDefinition(proto.topology.v1.Overlay.service, MAX_REQUEST_BYTES, count), overlayHandlers(o.node));
-  app.addService(proto.grpc.health.v1.Health.service, healthHandlers(o.health));
+  app.addService(
+    guardedDefinition(proto.topology.v1.Overlay.service, MAX_REQUEST_BYTES, count),
+    refusingMarked(overlayHandlers(o.node, o.subscriberBufferBytes !== undefined ? { subscriberBufferBytes: o.subscriberBufferBytes } : {})),
+  );
+  app.addService(guardedDefinition(proto.grpc.health.v1.Health.service, MAX_REQUEST_BYTES, count), refusingMarked(healthHandlers(o.health)));
   const peerPort = await bind(peer, o.peerAddress, o.serverCredentials);
   const appPort = await bind(app, o.appAddress, grpc.ServerCredentials.createInsecure());
   let health: grpc.Server | undefined;
   let healthPort = 0;
   if (o.healthAddress !== undefined) {
     health = new grpc.Server({ 'grpc.max_receive_message_length': MAX_REQUEST_BYTES });
-    health.addService(guardedDefinition(proto.grpc.health.v1.Health.service, MAX_REQUEST_BYTES, count), healthHandlers(o.health));
+    health.addService(guardedDefinition(proto.grpc.health.v1.Health.service, MAX_REQUEST_BYTES, count), refusingMarked(healthHandlers(o.health)));
     healthPort = await bind(health, o.healthAddress, grpc.ServerCredentials.createInsecure());
   }
   return { peer, app, health, peerPort, appPort, healthPort };

@@ -12,6 +12,9 @@ import type { OverlayKind } from '../overlays/types.js';
 import { LatencyWindow } from './latency-window.js';
 import type { LinkStats } from './peer-transport.js';
 import type { EpochRole } from './switch-engine.js';
+import { BUFFER_KINDS, type BufferBudget } from './buffer-budget.js';
+import type { MalformedReason } from './refusals.js';
+import { uncaughtErrors } from './last-resort.js';
 
 /** Monotonic figures of one epoch's overlay on this sidecar. */
 export class EpochStats {
@@ -44,9 +47,11 @@ export interface EpochView {
 export interface MetricsSource {
   epochs(): readonly EpochView[];
   readonly unauthenticated: number;
-  readonly malformed: ReadonlyMap<string, number>;
+  readonly malformed: ReadonlyMap<MalformedReason, number>;
   /** Control calls refused by fencing, by reason (fencing.ts). */
   readonly fence: { refused(): ReadonlyMap<string, number> };
+  readonly refusedDials: number;
+  readonly budget: BufferBudget;
   readonly appDelivered: number;
   readonly appDuplicates: number;
 }
@@ -78,6 +83,15 @@ export function processRegistry(): client.Registry {
   if (!shared) {
     shared = new client.Registry();
     client.collectDefaultMetrics({ register: shared, prefix: METRIC_PREFIX, eventLoopMonitoringPrecision: EVENT_LOOP_PROBE_MS });
+    new client.Counter({
+      name: METRIC_PREFIX + 'uncaught_errors_total',
+      help: 'Errors the last-resort handler caught (uncaughtException, unhandledRejection) instead of exiting: 0 unless there is a bug.',
+      registers: [shared],
+      collect() {
+        this.reset();
+        this.inc(uncaughtErrors.count);
+      },
+    });
   }
   return shared;
 }
@@ -221,6 +235,46 @@ export function createRegistry(source: MetricsSource, pod: string, credentials?:
     collect() {
       this.reset();
       for (const [reason, n] of source.fence.refused()) this.inc({ reason }, n);
+    },
+  });
+  new client.Counter({
+    name: METRIC_PREFIX + 'refused_dials_total',
+    help: "Dials refused: the address was not learned from this sidecar's membership (no credential was sent).",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(source.refusedDials);
+    },
+  });
+  new client.Gauge({
+    name: METRIC_PREFIX + 'buffered_bytes',
+    help: 'Bytes buffered now, by kind: link-queue (Peer send queues), future-frames (frames of epochs not yet prepared), subscriber (deliveries a slow app has not read).',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const kind of BUFFER_KINDS) this.set({ kind }, source.budget.bytes(kind));
+    },
+  });
+  new client.Gauge({
+    name: METRIC_PREFIX + 'buffer_limit_bytes',
+    help: 'Byte limit of each buffer kind, and of all together (kind="total").',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const kind of BUFFER_KINDS) this.set({ kind }, source.budget.limits.kindBytes[kind]);
+      this.set({ kind: 'total' }, source.budget.limits.totalBytes);
+    },
+  });
+  new client.Counter({
+    name: METRIC_PREFIX + 'buffer_refusals_total',
+    help: 'Inputs refused because a buffer was full, by kind (a link send failed, a peer link refused, a subscriber cut off).',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const kind of BUFFER_KINDS) this.inc({ kind }, source.budget.refusals(kind));
     },
   });
   new client.Counter({

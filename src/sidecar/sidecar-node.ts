@@ -16,6 +16,10 @@
  * arriving for it afterwards (a slower peer flushing) are delivered and carried on over the routed
  * overlay; (3) a broadcast that reaches a draining overlay is re-broadcast over the routed one. The
  * de-dup makes every extra copy free of duplicates.
+ *
+ * Trust and memory: the node dials only members it learned from its membership (dial-policy.ts),
+ * refuses an app's send to a non-member, and buffers in bytes against one {@link BufferBudget}
+ * (link queues, frames of not-yet-prepared epochs, slow subscribers; formula in README.md).
  */
 import * as grpc from '@grpc/grpc-js';
 import type { ClusterToken } from '../rpc/cluster-token.js';
@@ -41,8 +45,13 @@ import type { OverlayParamOptions } from '../rpc/overlay-params.js';
 import type { Logger } from './logger.js';
 import { defaultContacts } from './bootstrap-contacts.js';
 import { PROBE_ACK_TYPE, PROBE_PREFIX, ProbeRounds, type ProbeOutcome } from './probe-rounds.js';
-import { FutureFrames } from './future-frames.js';
+import { FUTURE_FRAME_PEER_SHARE, FutureFrames } from './future-frames.js';
 import { OverlayExecutor, type EpochRuntime } from './overlay-executor.js';
+import { BufferBudget, type BufferLimits } from './buffer-budget.js';
+import { LearnedPeers, addressesIn, mayDialPeer } from './dial-policy.js';
+import { wireMessageBytes } from './wire-codec.js';
+import type { MalformedReason } from './refusals.js';
+import { quoteValue } from '../rpc/peer-address.js';
 
 /**
  * How often the operator's member list is fed again to the overlays it drives (FullMesh,
@@ -61,6 +70,14 @@ export const MEMBERS_REFRESH_MS = 2_000;
 export const DEFAULT_IDLE_LINK_MS = 30_000;
 /** How often draining overlays are checked for completion. */
 export const DRAIN_CHECK_INTERVAL_MS = 100;
+/** Shortest interval between two warnings about refused dials (ms): a flood of them logs once per interval, the counter counts all. */
+export const REFUSED_DIAL_LOG_INTERVAL_MS = 10_000;
+
+/** The future-frame limits, for the refusal a flooding peer reads. */
+function futureFrameLimits(limits: BufferLimits): string {
+  const total = limits.kindBytes['future-frames'];
+  return `${Math.floor(total * FUTURE_FRAME_PEER_SHARE)} bytes per peer, ${total} bytes in all`;
+}
 
 /** A delivery as the app's Subscribe streams receive it. */
 export interface AppDelivery {
@@ -82,7 +99,8 @@ export interface PrepareSpec {
 
 /** Outcome of an app send. */
 export type AppSendResult =
-  { readonly ok: true; readonly id: string; readonly epoch: number } | { readonly ok: false; readonly code: grpc.status; readonly reason: string };
+  | { readonly ok: true; readonly id: string; readonly epoch: number }
+  | { readonly ok: false; readonly code: grpc.status; readonly reason: string; readonly counted?: MalformedReason };
 
 /** Construction parameters. */
 export interface SidecarNodeOptions {
@@ -100,6 +118,10 @@ export interface SidecarNodeOptions {
   readonly maxFrameBytes?: number;
   /** See {@link DEFAULT_IDLE_LINK_MS}. */
   readonly idleLinkMs?: number;
+  /** Byte limits of what the node buffers (see buffer-budget.ts); the kinds' limits are the flags'. */
+  readonly bufferLimits: BufferLimits;
+  /** Most bytes one link may hold (`--link-queue-bytes`). */
+  readonly linkQueueBytes?: number;
 }
 
 /** A member's overlays, switch state and app-facing delivery. */
@@ -107,7 +129,16 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   readonly engine = new SwitchEngine();
   readonly transport: PeerTransport;
   private readonly runtimes = new Map<number, EpochRuntime>();
-  private readonly future = new FutureFrames();
+  /** What the node buffers, in bytes; shared by link queues, future frames and subscribers. */
+  readonly budget: BufferBudget;
+  private readonly future: FutureFrames;
+  /** Addresses learned from authenticated Peer frames (bounded): dialable, see dial-policy.ts. */
+  private readonly learned = new LearnedPeers();
+  /** Addresses the operator named: the member list, and each live epoch's contacts and servers. */
+  private readonly operatorPeers = new Set<NodeId>();
+  /** The operator-named addresses of each live epoch's Prepare (members, contacts, servers). */
+  private readonly preparedPeers = new Map<number, readonly NodeId[]>();
+  private lastRefusedDialLog = -Infinity;
   private readonly seen: SeenIds;
   private readonly subscribers = new Set<(d: AppDelivery) => void>();
   private readonly probes: ProbeRounds;
@@ -120,9 +151,11 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   private seq = 0;
   private memberList: NodeId[] = [];
   unauthenticated = 0;
-  readonly malformed = new Map<string, number>();
+  readonly malformed = new Map<MalformedReason, number>();
   /** The operator leader this sidecar obeys (fencing.ts); Control calls pass it in grpc-servers.ts. */
   readonly fence = new Fence();
+  /** Dials refused because the address was not learned from this sidecar's membership (or is no address). */
+  refusedDials = 0;
   appDelivered = 0;
   appDuplicates = 0;
   readonly startedAt = Date.now();
@@ -130,6 +163,8 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   constructor(private readonly options: SidecarNodeOptions) {
     this.seen = new SeenIds(options.dedupCapacity ?? DEFAULT_DEDUP_CAPACITY);
     this.drainPolicy = options.drainPolicy ?? DEFAULT_DRAIN_POLICY;
+    this.budget = new BufferBudget(options.bufferLimits);
+    this.future = new FutureFrames(this.budget, Math.max(1, Math.floor(options.bufferLimits.kindBytes['future-frames'] * FUTURE_FRAME_PEER_SHARE)));
     this.transport = new PeerTransport({
       self: options.self,
       pod: options.pod,
@@ -141,6 +176,8 @@ export class SidecarNode implements TransportHandler, MetricsSource {
       ...(options.queueCapacity !== undefined ? { queueCapacity: options.queueCapacity } : {}),
       ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
       ...(options.maxFrameBytes !== undefined ? { maxFrameBytes: options.maxFrameBytes } : {}),
+      ...(options.linkQueueBytes !== undefined ? { linkQueueBytes: options.linkQueueBytes } : {}),
+      budget: this.budget,
     });
     this.probes = new ProbeRounds(options.self, this.bootId);
     this.executor = new OverlayExecutor({
@@ -163,12 +200,26 @@ export class SidecarNode implements TransportHandler, MetricsSource {
 
   // ---- switch calls (Control) ------------------------------------------------------------
 
-  /** Stages the overlay of `spec.epoch`. */
+  /**
+   * Stages the overlay of `spec.epoch`. The overlay is built before the engine moves, so
+   * parameters the overlay refuses leave the switch state as it was (INVALID_ARGUMENT).
+   */
   prepare(spec: PrepareSpec): SwitchResult {
+    let overlay: AnyOverlay;
+    try {
+      overlay = this.buildOverlay(spec);
+    } catch (err) {
+      const result: SwitchResult = { ok: false, refusal: 'invalid', reason: `the overlay refuses its parameters: ${(err as Error).message}` };
+      this.logSwitch('prepare', spec.epoch, result);
+      return result;
+    }
     const result = this.engine.prepare(spec.epoch);
     if (result.ok && result.changed) {
       this.memberList = [...spec.members];
-      this.create(spec);
+      const servers = spec.params.clientServer?.servers ?? [];
+      this.preparedPeers.set(spec.epoch, [...spec.contacts, ...servers]);
+      this.refreshOperatorPeers();
+      this.create(spec, overlay);
     }
     this.logSwitch('prepare', spec.epoch, result);
     return result;
@@ -198,6 +249,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   /** The operator's list of ready members, fed to every live overlay that is not draining. */
   setMembers(members: readonly NodeId[]): void {
     this.memberList = [...new Set(members)];
+    this.refreshOperatorPeers();
     for (const rt of this.runtimes.values()) if (rt.drainStartedAt === undefined) this.run(rt, { kind: 'members', members: this.memberList });
   }
 
@@ -234,11 +286,29 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     return rt === undefined ? { epoch: 0, members: [] } : { epoch: rt.epoch, members: rt.overlay.members() };
   }
 
-  /** Sends `payload` to one member (`to`) or to all (`to` undefined) over the routed overlay. */
+  /**
+   * True when `peer` is a member: named by the operator (member list, contacts, servers) or known to a live overlay. What
+   * the app may send to; anything else would be a dial the app chose.
+   */
+  isMember(peer: NodeId): boolean {
+    if (this.operatorPeers.has(peer)) return true;
+    for (const rt of this.runtimes.values()) if (rt.drainStartedAt === undefined && rt.overlay.members().includes(peer)) return true;
+    return false;
+  }
+
+  /** Sends `payload` to one member (`to`, already a peer address) or to all (`to` undefined) over the routed overlay. */
   appSend(to: NodeId | undefined, payload: Uint8Array): AppSendResult {
     const rt = this.runtimes.get(this.engine.routeEpoch());
     if (rt === undefined) return { ok: false, code: grpc.status.UNAVAILABLE, reason: 'no overlay is routed yet on this member (waiting for the operator)' };
-    if (to !== undefined && to === this.self) return { ok: false, code: grpc.status.INVALID_ARGUMENT, reason: 'cannot send to self' };
+    if (to !== undefined && to === this.self)
+      return { ok: false, code: grpc.status.INVALID_ARGUMENT, reason: 'Send.to names this member itself', counted: 'bad-request' };
+    if (to !== undefined && !this.isMember(to))
+      return {
+        ok: false,
+        code: grpc.status.NOT_FOUND,
+        reason: `Send.to ${quoteValue(to)}: no member of this overlay has that address (see Members)`,
+        counted: 'unknown-member',
+      };
     const id = `${this.self}/${this.bootId}-${++this.seq}`;
     this.seen.checkAndAdd(id);
     const message: AppMessage =
@@ -300,7 +370,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   }
 
   /** Counts a refused call or frame. */
-  countMalformed(reason: string): void {
+  countMalformed(reason: MalformedReason): void {
     this.malformed.set(reason, (this.malformed.get(reason) ?? 0) + 1);
   }
 
@@ -310,18 +380,54 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     return this.engine.disposition(epoch);
   }
 
+  mayDial(peer: NodeId): boolean {
+    return mayDialPeer(peer, { operator: this.operatorPeers, overlays: [...this.runtimes.values()].map((rt) => rt.overlay), learned: this.learned });
+  }
+
+  onDialRefused(peer: NodeId, reason: string): void {
+    this.refusedDials++;
+    const now = performance.now();
+    if (now - this.lastRefusedDialLog >= REFUSED_DIAL_LOG_INTERVAL_MS) {
+      this.lastRefusedDialLog = now;
+      this.options.logger.warn('refused to dial a peer (counted; further refusals are logged at debug for a while)', {
+        peer: quoteValue(peer),
+        reason,
+        refusedDials: this.refusedDials,
+      });
+    } else this.options.logger.debug('refused to dial a peer', { peer: quoteValue(peer), reason });
+  }
+
   onMessage(epoch: number, from: NodeId, message: WireMessage): void {
+    // The link's dialer and every address in its message come from an authenticated member: dialable from now on.
+    this.learned.learn(from);
+    for (const a of addressesIn(message)) if (a !== this.self) this.learned.learn(a);
     if (message.type === PROBE_ACK_TYPE) {
       this.probes.onAck(from, message);
       return;
     }
     const rt = this.runtimes.get(epoch);
     if (rt === undefined) {
-      if (this.engine.disposition(epoch) !== 'future') {
+      const disposition = this.engine.disposition(epoch);
+      if (disposition === 'beyond') {
+        this.countMalformed('far-future-epoch');
+        this.transport.refuseLink(epoch, from, grpc.status.FAILED_PRECONDITION, `epoch ${epoch} is too far above the highest epoch prepared on ${this.self}`);
+        return;
+      }
+      if (disposition !== 'future') {
         this.onLateFrame(epoch, message);
         return;
       }
-      if (!this.future.hold(epoch, from, message)) this.countMalformed('future-overflow');
+      const held = this.future.hold(epoch, from, message, wireMessageBytes(message));
+      if (held !== 'held') {
+        // Not buffered: that peer's link is refused, so it sees a failure (and retries) rather than a silent loss.
+        this.countMalformed('future-overflow');
+        this.transport.refuseLink(
+          epoch,
+          from,
+          grpc.status.RESOURCE_EXHAUSTED,
+          `${this.self} holds no more frames for epoch ${epoch}, not prepared here yet (${held}: limits ${futureFrameLimits(this.options.bufferLimits)})`,
+        );
+      }
       return;
     }
     rt.stats.messagesIn++;
@@ -334,7 +440,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     if (rt !== undefined) this.run(rt, { kind: 'linkDown', peer });
   }
 
-  onMalformed(reason: string): void {
+  onMalformed(reason: MalformedReason): void {
     this.countMalformed(reason);
   }
 
@@ -368,9 +474,23 @@ export class SidecarNode implements TransportHandler, MetricsSource {
 
   // ---- internals -----------------------------------------------------------------------------
 
-  private create(spec: PrepareSpec): void {
+  /** The overlay `spec` asks for (throws a RangeError naming the parameter the overlay refuses). */
+  private buildOverlay(spec: PrepareSpec): AnyOverlay {
     const random = new SeededRandom((spec.seed ^ hash32(this.self)) >>> 0);
-    const overlay = createOverlay(spec.kind, { self: this.self, random: random.fork('overlay'), ...spec.params });
+    return createOverlay(spec.kind, { self: this.self, random: random.fork('overlay'), ...spec.params });
+  }
+
+  /** The addresses the operator named and that still matter: the member list, and the contacts and servers of live epochs. */
+  private refreshOperatorPeers(): void {
+    this.operatorPeers.clear();
+    for (const m of this.memberList) this.operatorPeers.add(m);
+    for (const [epoch, peers] of this.preparedPeers) {
+      if (this.engine.roleOf(epoch) === undefined) this.preparedPeers.delete(epoch);
+      else for (const p of peers) this.operatorPeers.add(p);
+    }
+  }
+
+  private create(spec: PrepareSpec, overlay: AnyOverlay): void {
     const rt: EpochRuntime = {
       epoch: spec.epoch,
       kind: spec.kind,
@@ -389,6 +509,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     if (held !== undefined) for (const f of held) this.onMessage(spec.epoch, f.from, f.message);
     // Frames for epochs now in the past will never be used.
     this.future.dropBefore(spec.epoch);
+    this.refreshOperatorPeers();
     this.options.logger.info('overlay prepared', { epoch: spec.epoch, topology: spec.kind, members: spec.members.length, contacts: contacts.length });
   }
 
@@ -452,6 +573,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
       this.transport.closeEpoch(rt.epoch);
       this.runtimes.delete(rt.epoch);
       this.engine.drained(rt.epoch);
+      this.refreshOperatorPeers();
       this.options.logger.info('overlay closed', { epoch: rt.epoch, topology: rt.kind, drainMs: now - rt.drainStartedAt });
     }
     if (![...this.runtimes.values()].some((rt) => rt.drainStartedAt !== undefined)) {

@@ -11,6 +11,8 @@ import { startServers, stopServers, type SidecarServers } from './grpc-servers.j
 import { createRegistry } from './metrics.js';
 import { hostPort, type SidecarConfig } from './config.js';
 import { DEFAULT_DRAIN_POLICY } from './switch-engine.js';
+import type { BufferLimits } from './buffer-budget.js';
+import { MAX_SUBSCRIBERS } from './app-service.js';
 import { tlsServerNameOptions } from '../rpc/control-client.js';
 import type { Logger } from './logger.js';
 import { onCertificateChange, watchTlsFiles, type WatchedTlsFiles } from '../rpc/tls-files.js';
@@ -81,6 +83,17 @@ export function peerChannelOptions(config: Pick<SidecarConfig, 'tlsServerName'>)
   return config.tlsServerName !== undefined ? tlsServerNameOptions(config.tlsServerName) : {};
 }
 
+/**
+ * The byte limits of what a sidecar buffers, from its flags: each kind's own (the subscriber kind
+ * is {@link MAX_SUBSCRIBERS} subscribers at their limit) and the total (README.md: "Memory").
+ */
+export function bufferLimits(config: Pick<SidecarConfig, 'queueBytes' | 'futureFrameBytes' | 'subscriberBufferBytes' | 'bufferBytes'>): BufferLimits {
+  return {
+    totalBytes: config.bufferBytes,
+    kindBytes: { 'link-queue': config.queueBytes, 'future-frames': config.futureFrameBytes, subscriber: MAX_SUBSCRIBERS * config.subscriberBufferBytes },
+  };
+}
+
 /** A running sidecar. */
 export class Sidecar {
   readonly node: SidecarNode;
@@ -107,6 +120,8 @@ export class Sidecar {
       drainPolicy: config.drainQuietMs !== undefined ? { ...DEFAULT_DRAIN_POLICY, quietMs: config.drainQuietMs } : DEFAULT_DRAIN_POLICY,
       ...(config.queueCapacity !== undefined ? { queueCapacity: config.queueCapacity } : {}),
       ...(config.pingIntervalMs !== undefined ? { pingIntervalMs: config.pingIntervalMs } : {}),
+      linkQueueBytes: config.linkQueueBytes,
+      bufferLimits: bufferLimits(config),
     });
     this.registry = createRegistry(this.node, config.podName, () => ({
       peerSentFingerprint: secrets.token?.sentFingerprint,
@@ -130,6 +145,7 @@ export class Sidecar {
       serverCredentials: this.secrets.serverCredentials,
       health: { live: () => !this.stopping, ready: () => !this.stopping },
       logger: this.logger,
+      subscriberBufferBytes: this.config.subscriberBufferBytes,
     });
     if (this.config.metricsPort !== 0) this.http = await this.startHttp();
     const token = this.secrets.token;

@@ -1,5 +1,6 @@
 // The topology-sidecar executable: flag errors exit 2 with a clear message; a started sidecar
-// serves /healthz, /readyz, /metrics and gRPC health, and exits 0 on SIGTERM.
+// serves /healthz, /readyz, /metrics and gRPC health (its last-resort handler installed, having
+// caught nothing), and exits 0 on SIGTERM.
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -43,6 +44,8 @@ describe('topology-sidecar executable (integration)', function () {
     [['--token-file', '/nonexistent/token'], /cannot read token file/],
     [['--control-token-sha256-file', '/nonexistent/digests'], /--control-token-sha256-file needs --token-file/],
     [['--health-port', '0x1'], /--health-port must be a port/],
+    [['--buffer-bytes', '0'], /--buffer-bytes must be a byte count/],
+    [['--pod-name', 'a b'], /without spaces or control characters/],
   ] as const) {
     it(`exits 2 on ${args.join(' ')}`, async () => {
       const { child, exit } = run([...args]);
@@ -73,6 +76,9 @@ describe('topology-sidecar executable (integration)', function () {
     const metrics = await http('/metrics');
     expect(metrics.body).to.contain('topology_sidecar_process_cpu_seconds_total');
     expect(metrics.body).to.contain('pod="solo-0"');
+    // The last-resort handler is installed, and caught nothing.
+    expect(metrics.body).to.match(/topology_sidecar_uncaught_errors_total\{pod="solo-0"\} 0\n/);
+    expect(metrics.body).to.match(/topology_sidecar_buffer_limit_bytes\{kind="total",pod="solo-0"\} 100663296\n/);
     const Health = loadProto().grpc.health.v1.Health;
     const health = new Health(`${host}:17946`, grpc.credentials.createInsecure());
     const status = await new Promise<string>((resolve) => health.Check({ service: '' }, (err, r) => resolve(err ? 'error' : String(r?.status))));
@@ -82,9 +88,11 @@ describe('topology-sidecar executable (integration)', function () {
     const bad = new ControlClient(`${host}:17946`, { token: 'wrong' });
     const state = await good.getState();
     const refused = await bad.getState();
+    expect(state.ok && state.value.pod).to.equal('solo-0');
+    const m = await good.getMetrics();
     good.close();
     bad.close();
-    expect(state.ok && state.value.pod).to.equal('solo-0');
+    expect(m.ok && m.value.uncaughtErrorsTotal).to.equal(0);
     expect(refused.ok).to.equal(false);
     if (!refused.ok) expect(refused.code).to.equal(grpc.status.UNAUTHENTICATED);
     process.kill(child.pid as number, 'SIGTERM');
