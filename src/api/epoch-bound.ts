@@ -9,8 +9,11 @@
  * Number.MAX_SAFE_INTEGER / MAX_EPOCH_JUMP ≈ 8.6 × 10⁹ accepted jumps instead of one.
  *
  * Who enforces it:
- * - the sidecar refuses a Prepare whose epoch is more than MAX_EPOCH_JUMP above the highest epoch
- *   it has seen (FAILED_PRECONDITION naming the epoch and the bound);
+ * - the sidecar refuses a Prepare whose epoch is more than twice MAX_EPOCH_JUMP above the highest
+ *   epoch it prepared (`MAX_PREPARE_JUMP` of src/sidecar/switch-engine.ts, FAILED_PRECONDITION
+ *   naming the epoch and the bound; twice, because the operator stages one above the most it
+ *   trusts and a sidecar may lag the status by the attempts it missed), and any epoch above
+ *   2^48 (`MAX_EPOCH`, INVALID_ARGUMENT), even on a fresh sidecar;
  * - the operator ignores the epochs reported by a member that are more than MAX_EPOCH_JUMP above
  *   the highest epoch the resource's status records (`status.epoch`, `status.rollout.epoch`),
  *   and leaves that member out of the rollout (src/operator/rollout/epoch-trust.ts).

@@ -16,12 +16,14 @@
  * Epochs cannot be bricked: once an epoch is prepared nothing older is ever accepted again, so
  * a single `Prepare(2^53 - 1)` would refuse every later switch of the resource forever. Prepare
  * therefore refuses an epoch above {@link MAX_EPOCH} (INVALID_ARGUMENT) and, once this sidecar
- * prepared any epoch, one more than {@link MAX_EPOCH_JUMP} above the highest it prepared
+ * prepared any epoch, one more than {@link MAX_PREPARE_JUMP} above the highest it prepared
  * (FAILED_PRECONDITION). A fresh sidecar (highest 0) accepts the resource's current epoch,
  * whatever it is, up to {@link MAX_EPOCH}. Frames follow the same idea with a narrower window:
  * only epochs up to {@link FUTURE_EPOCH_WINDOW} above the highest prepared are held for a later
  * Prepare ('future'); beyond it they are refused ('beyond').
  */
+
+import { MAX_EPOCH_JUMP } from '../api/epoch-bound.js';
 
 /** Epochs are positive integers; 0 means "none". */
 export type Epoch = number;
@@ -44,19 +46,24 @@ export type SwitchResult =
   | { readonly ok: false; readonly reason: string; readonly refusal: SwitchRefusal };
 
 /**
- * Highest epoch a sidecar accepts: 2^32 - 1. Each switch attempt stages one more epoch, so at one
- * attempt a second a resource needs 136 years to get there, while a forged Prepare cannot push a
- * sidecar past what the operator's status (int64) and any peer can count to.
+ * Highest epoch a sidecar accepts: 2^48. Each switch attempt stages one more epoch, so a resource
+ * never gets there (a million years at ten attempts a second), and even a member pushing the
+ * resource's epochs up by the most the operator trusts ({@link MAX_EPOCH_JUMP} per switch) needs
+ * 2^28 switches to exhaust them (and a forged Prepare, {@link MAX_PREPARE_JUMP} at a time, 2^27); while `Prepare(2^53 - 1)`, which used to brick a sidecar, is
+ * refused even on a fresh one, and every epoch stays an exact integer in JavaScript and int64.
  */
-export const MAX_EPOCH = 2 ** 32 - 1;
+export const MAX_EPOCH = 2 ** 48;
 /**
- * Furthest Prepare may jump above the highest epoch this sidecar prepared. A member that missed
- * switches (partitioned, or skipped while not ready) is brought to the resource's current epoch
- * in one Prepare; 1,000 attempts are days of automatic switching at the shortest cooldowns, while
- * a bad epoch costs the resource at most 1,000 epochs (the operator stages its next epoch above
- * the highest any member reports) instead of every epoch there is. Wild guess.
+ * Furthest Prepare may jump above the highest epoch this sidecar prepared: twice MAX_EPOCH_JUMP
+ * (src/api/epoch-bound.ts, 2^20), the bound within which the operator trusts the epochs members
+ * report. The operator may stage an epoch MAX_EPOCH_JUMP + 1 above what its status knows, and a
+ * sidecar may lag that status by the switch attempts it missed (not ready, or aborted before it
+ * was prepared), so its own bound is wider than the operator's: a switch the operator plans from
+ * trusted epochs is never refused here, while one forged Prepare still cannot move a sidecar more
+ * than 2^21 epochs (of {@link MAX_EPOCH}).
  */
-export const MAX_EPOCH_JUMP = 1_000;
+export const MAX_PREPARE_JUMP = 2 * MAX_EPOCH_JUMP;
+
 /**
  * Epochs above the highest prepared one whose frames are held until their Prepare: the next one
  * (a peer prepared first, Prepare reaches members in any order) and the one after (this member
@@ -102,9 +109,9 @@ export class SwitchEngine {
     if (epoch > MAX_EPOCH) return { ok: false, refusal: 'invalid', reason: `epoch ${epoch} exceeds the maximum epoch ${MAX_EPOCH}` };
     if (epoch === this.staged || epoch === this.active) return unchanged();
     if (epoch <= this.highest) return refuse(`epoch ${epoch} is older than epoch ${this.highest} this sidecar already prepared`);
-    if (this.highest > 0 && epoch - this.highest > MAX_EPOCH_JUMP)
+    if (this.highest > 0 && epoch - this.highest > MAX_PREPARE_JUMP)
       return refuse(
-        `epoch ${epoch} is ${epoch - this.highest} above epoch ${this.highest}, the highest this sidecar prepared; the limit is ${MAX_EPOCH_JUMP} above it (at most ${this.highest + MAX_EPOCH_JUMP})`,
+        `epoch ${epoch} is ${epoch - this.highest} above epoch ${this.highest}, the highest this sidecar prepared; the limit is ${MAX_PREPARE_JUMP} above it (at most ${this.highest + MAX_PREPARE_JUMP})`,
       );
     if (this.staged !== 0) return refuse(`epoch ${this.staged} is still staged; commit or abort it before preparing epoch ${epoch}`);
     this.staged = epoch;

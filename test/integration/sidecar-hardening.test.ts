@@ -30,7 +30,7 @@ import { loadProto } from '../../src/rpc/proto.js';
 import { tokenMetadata } from '../../src/rpc/auth.js';
 import { FROM_KEY, EPOCH_KEY, LINK_METHOD, DEFAULT_MAX_FRAME_BYTES } from '../../src/sidecar/peer-frames.js';
 import { encodeWireMessage } from '../../src/sidecar/wire-codec.js';
-import { FUTURE_EPOCH_WINDOW, MAX_EPOCH, MAX_EPOCH_JUMP } from '../../src/sidecar/switch-engine.js';
+import { FUTURE_EPOCH_WINDOW, MAX_EPOCH, MAX_PREPARE_JUMP } from '../../src/sidecar/switch-engine.js';
 import { FUTURE_FRAME_PEER_SHARE } from '../../src/sidecar/future-frames.js';
 import { MAX_REQUEST_BYTES } from '../../src/sidecar/grpc-servers.js';
 import type { WireMessage } from '../../src/overlays/types.js';
@@ -356,12 +356,14 @@ describe('sidecar hardening: attacks on real sidecar processes (integration)', f
       expect(huge.code).to.equal(grpc.status.INVALID_ARGUMENT);
       expect(huge.message).to.equal(`Prepare.epoch 9007199254740991 is out of range 1-${MAX_EPOCH}`);
     }
-    const jump = await c.prepare({ epoch: epoch + MAX_EPOCH_JUMP + 1, topology: 'FULL_MESH', members: ids });
+    const jump = await c.prepare({ epoch: epoch + MAX_PREPARE_JUMP + 1, topology: 'FULL_MESH', members: ids });
     expect(jump.ok).to.equal(false);
     if (!jump.ok) {
       expect(jump.code).to.equal(grpc.status.FAILED_PRECONDITION);
       expect(jump.message).to.match(
-        new RegExp(`^Prepare: epoch ${epoch + MAX_EPOCH_JUMP + 1} is ${MAX_EPOCH_JUMP + 1} above epoch ${epoch}.*the limit is ${MAX_EPOCH_JUMP} above it`),
+        new RegExp(
+          `^Prepare: epoch ${epoch + MAX_PREPARE_JUMP + 1} is ${MAX_PREPARE_JUMP + 1} above epoch ${epoch}.*the limit is ${MAX_PREPARE_JUMP} above it`,
+        ),
       );
     }
     const badMembers = await c.prepare({ epoch: epoch + 1, topology: 'FULL_MESH', members: [...ids, 'a b'] });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { SwitchEngine, drainComplete, DEFAULT_DRAIN_POLICY, FUTURE_EPOCH_WINDOW, MAX_EPOCH, MAX_EPOCH_JUMP } from '../../../src/sidecar/switch-engine.js';
+import { SwitchEngine, drainComplete, DEFAULT_DRAIN_POLICY, FUTURE_EPOCH_WINDOW, MAX_EPOCH, MAX_PREPARE_JUMP } from '../../../src/sidecar/switch-engine.js';
+import { MAX_EPOCH_JUMP, withinEpochBound } from '../../../src/api/epoch-bound.js';
 
 describe('SwitchEngine', () => {
   it('bootstraps: prepare, route, commit of the first epoch', () => {
@@ -91,18 +92,31 @@ describe('SwitchEngine', () => {
     expect(new SwitchEngine().prepare(MAX_EPOCH).ok).to.equal(true);
     expect(fresh.prepare(4242).ok).to.equal(true);
     fresh.commit(4242);
-    const jump = fresh.prepare(4242 + MAX_EPOCH_JUMP + 1);
+    const jump = fresh.prepare(4242 + MAX_PREPARE_JUMP + 1);
     expect(jump).to.deep.equal({
       ok: false,
       refusal: 'precondition',
-      reason: `epoch ${4242 + MAX_EPOCH_JUMP + 1} is ${MAX_EPOCH_JUMP + 1} above epoch 4242, the highest this sidecar prepared; the limit is ${MAX_EPOCH_JUMP} above it (at most ${4242 + MAX_EPOCH_JUMP})`,
+      reason: `epoch ${4242 + MAX_PREPARE_JUMP + 1} is ${MAX_PREPARE_JUMP + 1} above epoch 4242, the highest this sidecar prepared; the limit is ${MAX_PREPARE_JUMP} above it (at most ${4242 + MAX_PREPARE_JUMP})`,
     });
     expect(fresh.snapshot()).to.deep.equal({ active: 4242, staged: 0, route: 4242, draining: [] });
-    expect(fresh.prepare(4242 + MAX_EPOCH_JUMP).ok).to.equal(true);
-    expect(fresh.commit(4242 + MAX_EPOCH_JUMP).ok).to.equal(true);
+    expect(fresh.prepare(4242 + MAX_PREPARE_JUMP).ok).to.equal(true);
+    expect(fresh.commit(4242 + MAX_PREPARE_JUMP).ok).to.equal(true);
     expect(fresh.prepare(1.5)).to.deep.include({ ok: false, refusal: 'invalid' });
     expect(fresh.commit(0)).to.deep.include({ ok: false, refusal: 'invalid' });
     expect(fresh.commit(7)).to.deep.include({ ok: false, refusal: 'precondition' });
+  });
+
+  it("accepts every epoch the operator stages from members it trusts (src/api/epoch-bound.ts): its bound is wider than the operator's", () => {
+    const status = 700;
+    const e = new SwitchEngine();
+    // This sidecar missed a few switch attempts (it lags the resource's status by 3) ...
+    e.prepare(status - 3);
+    e.commit(status - 3);
+    // ... and a trusted member reported the most the operator trusts, so the next epoch is one above it.
+    const next = status + MAX_EPOCH_JUMP + 1;
+    expect(withinEpochBound(next - 1, status)).to.equal(true);
+    expect(e.prepare(next).ok).to.equal(true);
+    expect(MAX_PREPARE_JUMP).to.be.greaterThan(MAX_EPOCH_JUMP + 1);
   });
 
   it('holds frames only for the next epochs within the window above the highest prepared; beyond is refused', () => {
