@@ -14,7 +14,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { OverlayHandlers } from '../rpc/generated/topology/v1/Overlay.js';
-import type { AppDelivery, SidecarNode } from './sidecar-node.js';
+import type { SidecarNode } from './sidecar-node.js';
+import type { AppDelivery } from './node-api.js';
 import { grpcError } from '../rpc/auth.js';
 import { addressRefusal, parsePeerAddress } from '../rpc/peer-address.js';
 

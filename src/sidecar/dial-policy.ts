@@ -11,10 +11,13 @@
  *   in a bounded {@link LearnedPeers} set: a shuffle's origin is answered over a transient link,
  *   a probe is acknowledged to its origin, a ClientServer server relays to `app.to`.
  * Everything else is refused and counted (`topology_sidecar_refused_dials_total`), and the
- * overlay sees a send failure. Pure bookkeeping: the sidecar node asks {@link mayDialPeer}.
+ * overlay sees a send failure. Bookkeeping only: the sidecar node tells {@link MemberBook} what its
+ * membership named and asks it; {@link RefusedDials} counts and logs the refusals.
  */
 import type { NodeId } from '../overlays/types.js';
 import type { AnyOverlay } from '../overlays/index.js';
+import { quoteValue } from '../rpc/peer-address.js';
+import type { Logger } from './logger.js';
 
 /**
  * Addresses remembered from authenticated Peer frames, oldest forgotten first. Far above the
@@ -80,4 +83,93 @@ export function addressesIn(message: {
     if (message.app.to !== undefined) out.push(message.app.to);
   }
   return out;
+}
+
+/**
+ * One sidecar's record of whom its membership named: the operator's member list, each live epoch's
+ * operator-named contacts and servers, and the addresses learned from authenticated Peer frames.
+ * It answers the two trust questions — may this address be dialed, and is it a member the app may
+ * send to — so the node only tells it what happened.
+ */
+export class MemberBook {
+  private list: NodeId[] = [];
+  private readonly learned = new LearnedPeers();
+  /** The member list plus every live epoch's contacts and servers. */
+  private readonly operator = new Set<NodeId>();
+  /** The operator-named contacts and servers of each live epoch's Prepare. */
+  private readonly prepared = new Map<number, readonly NodeId[]>();
+
+  /** The operator's member list, last pushed (SetMembers or Prepare). */
+  get members(): readonly NodeId[] {
+    return this.list;
+  }
+
+  /** The operator pushed a member list; `live` says which prepared epochs still matter. */
+  setMembers(members: readonly NodeId[], live: (epoch: number) => boolean): void {
+    this.list = [...new Set(members)];
+    this.refresh(live);
+  }
+
+  /** A Prepare of `epoch`: its member list, and the contacts and servers it named. */
+  prepare(epoch: number, members: readonly NodeId[], named: readonly NodeId[], live: (epoch: number) => boolean): void {
+    this.prepared.set(epoch, [...named]);
+    this.setMembers(members, live);
+  }
+
+  /** Forgets what epochs no longer live named (after one closed). */
+  refresh(live: (epoch: number) => boolean): void {
+    this.operator.clear();
+    for (const m of this.list) this.operator.add(m);
+    for (const [epoch, peers] of this.prepared) {
+      if (!live(epoch)) this.prepared.delete(epoch);
+      else for (const p of peers) this.operator.add(p);
+    }
+  }
+
+  /** A frame arrived over an authenticated stream from `from`: its dialer and every address it names become dialable. */
+  learnFrame(from: NodeId, message: Parameters<typeof addressesIn>[0], self: NodeId): void {
+    this.learned.learn(from);
+    for (const a of addressesIn(message)) if (a !== self) this.learned.learn(a);
+  }
+
+  /** Whether `peer` may be dialed (see {@link mayDialPeer}). */
+  mayDial(peer: NodeId, overlays: Iterable<AnyOverlay>): boolean {
+    return mayDialPeer(peer, { operator: this.operator, overlays, learned: this.learned });
+  }
+
+  /** Whether `peer` is a member the app may send to: named by the operator, or a member of a live overlay. */
+  isMember(peer: NodeId, overlays: Iterable<AnyOverlay>): boolean {
+    if (this.operator.has(peer)) return true;
+    for (const overlay of overlays) if (overlay.members().includes(peer)) return true;
+    return false;
+  }
+}
+
+/** Shortest interval between two warnings about refused dials (ms): a flood of them logs once per interval, the counter counts all. */
+export const REFUSED_DIAL_LOG_INTERVAL_MS = 10_000;
+
+/** Refused dials: all counted, logged as a warning at most once per {@link REFUSED_DIAL_LOG_INTERVAL_MS}, at debug otherwise. */
+export class RefusedDials {
+  /** Dials refused so far. */
+  count = 0;
+  private lastWarnAt = -Infinity;
+
+  constructor(
+    private readonly logger: Pick<Logger, 'warn' | 'debug'>,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Counts and logs one refusal of `peer`, for `reason`. */
+  record(peer: NodeId, reason: string): void {
+    this.count++;
+    const now = this.now();
+    if (now - this.lastWarnAt >= REFUSED_DIAL_LOG_INTERVAL_MS) {
+      this.lastWarnAt = now;
+      this.logger.warn('refused to dial a peer (counted; further refusals are logged at debug for a while)', {
+        peer: quoteValue(peer),
+        reason,
+        refusedDials: this.count,
+      });
+    } else this.logger.debug('refused to dial a peer', { peer: quoteValue(peer), reason });
+  }
 }

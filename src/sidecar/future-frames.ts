@@ -95,3 +95,8 @@ export class FutureFrames {
     }
   }
 }
+
+/** The future-frame limits given `totalBytes` (`--future-frame-bytes`), for the refusal a flooding peer reads. */
+export function futureFrameLimits(totalBytes: number): string {
+  return `${Math.floor(totalBytes * FUTURE_FRAME_PEER_SHARE)} bytes per peer, ${totalBytes} bytes in all`;
+}

@@ -10,7 +10,8 @@
 import client from 'prom-client';
 import type { OverlayKind } from '../overlays/types.js';
 import { LatencyWindow } from './latency-window.js';
-import type { LinkStats } from './peer-transport.js';
+import type { LinkStats, PeerTransport } from './peer-transport.js';
+import type { EpochRuntime } from './overlay-executor.js';
 import type { EpochRole } from './switch-engine.js';
 import { BUFFER_KINDS, type BufferBudget } from './buffer-budget.js';
 import type { MalformedReason } from './refusals.js';
@@ -41,6 +42,22 @@ export interface EpochView {
   readonly overlayDuplicates: number;
   readonly links: readonly LinkStats[];
   readonly stats: EpochStats;
+}
+
+/** The metrics view of one live epoch of `rt`, as this sidecar plays `role` in it. */
+export function epochView(rt: EpochRuntime, role: EpochRole, transport: Pick<PeerTransport, 'connections' | 'linkStats'>): EpochView {
+  const views = rt.overlay.views();
+  return {
+    epoch: rt.epoch,
+    kind: rt.kind,
+    role,
+    activeViewSize: views.active.length,
+    passiveViewSize: views.passive.length,
+    connections: transport.connections(rt.epoch),
+    overlayDuplicates: rt.overlay.counters().duplicatesDropped,
+    links: transport.linkStats(rt.epoch),
+    stats: rt.stats,
+  };
 }
 
 /** What the node exposes to metrics. */

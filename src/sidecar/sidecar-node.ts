@@ -39,16 +39,16 @@ import {
   type EpochRole,
 } from './switch-engine.js';
 import { carriesAppTraffic } from './wire-codec.js';
-import { EpochStats, type EpochView, type MetricsSource } from './metrics.js';
+import { EpochStats, epochView, type EpochView, type MetricsSource } from './metrics.js';
 import { Fence } from './fencing.js';
-import type { OverlayParamOptions } from '../rpc/overlay-params.js';
 import type { Logger } from './logger.js';
 import { defaultContacts } from './bootstrap-contacts.js';
 import { PROBE_ACK_TYPE, PROBE_PREFIX, ProbeRounds, type ProbeOutcome } from './probe-rounds.js';
-import { FUTURE_FRAME_PEER_SHARE, FutureFrames } from './future-frames.js';
+import { FUTURE_FRAME_PEER_SHARE, FutureFrames, futureFrameLimits } from './future-frames.js';
+import type { AppDelivery, AppSendResult, PrepareSpec } from './node-api.js';
 import { OverlayExecutor, type EpochRuntime } from './overlay-executor.js';
 import { BufferBudget, type BufferLimits } from './buffer-budget.js';
-import { LearnedPeers, addressesIn, mayDialPeer } from './dial-policy.js';
+import { MemberBook, RefusedDials } from './dial-policy.js';
 import { wireMessageBytes } from './wire-codec.js';
 import type { MalformedReason } from './refusals.js';
 import { quoteValue } from '../rpc/peer-address.js';
@@ -70,37 +70,6 @@ export const MEMBERS_REFRESH_MS = 2_000;
 export const DEFAULT_IDLE_LINK_MS = 30_000;
 /** How often draining overlays are checked for completion. */
 export const DRAIN_CHECK_INTERVAL_MS = 100;
-/** Shortest interval between two warnings about refused dials (ms): a flood of them logs once per interval, the counter counts all. */
-export const REFUSED_DIAL_LOG_INTERVAL_MS = 10_000;
-
-/** The future-frame limits, for the refusal a flooding peer reads. */
-function futureFrameLimits(limits: BufferLimits): string {
-  const total = limits.kindBytes['future-frames'];
-  return `${Math.floor(total * FUTURE_FRAME_PEER_SHARE)} bytes per peer, ${total} bytes in all`;
-}
-
-/** A delivery as the app's Subscribe streams receive it. */
-export interface AppDelivery {
-  readonly message: AppMessage;
-  readonly epoch: number;
-  readonly hops: number;
-  readonly deliveredAt: number;
-}
-
-/** What Prepare needs to form an overlay. */
-export interface PrepareSpec {
-  readonly epoch: number;
-  readonly kind: OverlayKind;
-  readonly params: OverlayParamOptions;
-  readonly members: readonly NodeId[];
-  readonly contacts: readonly NodeId[];
-  readonly seed: number;
-}
-
-/** Outcome of an app send. */
-export type AppSendResult =
-  | { readonly ok: true; readonly id: string; readonly epoch: number }
-  | { readonly ok: false; readonly code: grpc.status; readonly reason: string; readonly counted?: MalformedReason };
 
 /** Construction parameters. */
 export interface SidecarNodeOptions {
@@ -132,13 +101,9 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   /** What the node buffers, in bytes; shared by link queues, future frames and subscribers. */
   readonly budget: BufferBudget;
   private readonly future: FutureFrames;
-  /** Addresses learned from authenticated Peer frames (bounded): dialable, see dial-policy.ts. */
-  private readonly learned = new LearnedPeers();
-  /** Addresses the operator named: the member list, and each live epoch's contacts and servers. */
-  private readonly operatorPeers = new Set<NodeId>();
-  /** The operator-named addresses of each live epoch's Prepare (members, contacts, servers). */
-  private readonly preparedPeers = new Map<number, readonly NodeId[]>();
-  private lastRefusedDialLog = -Infinity;
+  /** Whom the membership named: what may be dialed, and sent to (dial-policy.ts). */
+  private readonly book = new MemberBook();
+  private readonly refused: RefusedDials;
   private readonly seen: SeenIds;
   private readonly subscribers = new Set<(d: AppDelivery) => void>();
   private readonly probes: ProbeRounds;
@@ -149,13 +114,10 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   private readonly membersTimer: NodeJS.Timeout;
   private readonly bootId = randomBytes(4).toString('hex');
   private seq = 0;
-  private memberList: NodeId[] = [];
   unauthenticated = 0;
   readonly malformed = new Map<MalformedReason, number>();
   /** The operator leader this sidecar obeys (fencing.ts); Control calls pass it in grpc-servers.ts. */
   readonly fence = new Fence();
-  /** Dials refused because the address was not learned from this sidecar's membership (or is no address). */
-  refusedDials = 0;
   appDelivered = 0;
   appDuplicates = 0;
   readonly startedAt = Date.now();
@@ -164,6 +126,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     this.seen = new SeenIds(options.dedupCapacity ?? DEFAULT_DEDUP_CAPACITY);
     this.drainPolicy = options.drainPolicy ?? DEFAULT_DRAIN_POLICY;
     this.budget = new BufferBudget(options.bufferLimits);
+    this.refused = new RefusedDials(options.logger);
     this.future = new FutureFrames(this.budget, Math.max(1, Math.floor(options.bufferLimits.kindBytes['future-frames'] * FUTURE_FRAME_PEER_SHARE)));
     this.transport = new PeerTransport({
       self: options.self,
@@ -215,10 +178,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     }
     const result = this.engine.prepare(spec.epoch);
     if (result.ok && result.changed) {
-      this.memberList = [...spec.members];
-      const servers = spec.params.clientServer?.servers ?? [];
-      this.preparedPeers.set(spec.epoch, [...spec.contacts, ...servers]);
-      this.refreshOperatorPeers();
+      this.book.prepare(spec.epoch, spec.members, [...spec.contacts, ...(spec.params.clientServer?.servers ?? [])], this.isLive);
       this.create(spec, overlay);
     }
     this.logSwitch('prepare', spec.epoch, result);
@@ -248,9 +208,8 @@ export class SidecarNode implements TransportHandler, MetricsSource {
 
   /** The operator's list of ready members, fed to every live overlay that is not draining. */
   setMembers(members: readonly NodeId[]): void {
-    this.memberList = [...new Set(members)];
-    this.refreshOperatorPeers();
-    for (const rt of this.runtimes.values()) if (rt.drainStartedAt === undefined) this.run(rt, { kind: 'members', members: this.memberList });
+    this.book.setMembers(members, this.isLive);
+    for (const rt of this.runtimes.values()) if (rt.drainStartedAt === undefined) this.run(rt, { kind: 'members', members: this.book.members });
   }
 
   /** Switch state. */
@@ -260,7 +219,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
 
   /** The member list last pushed. */
   members(): readonly NodeId[] {
-    return this.memberList;
+    return this.book.members;
   }
 
   /** The part of `epoch`'s active view this member has a working link to: what convergence checks. */
@@ -291,9 +250,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
    * the app may send to; anything else would be a dial the app chose.
    */
   isMember(peer: NodeId): boolean {
-    if (this.operatorPeers.has(peer)) return true;
-    for (const rt of this.runtimes.values()) if (rt.drainStartedAt === undefined && rt.overlay.members().includes(peer)) return true;
-    return false;
+    return this.book.isMember(peer, this.liveOverlays());
   }
 
   /** Sends `payload` to one member (`to`, already a peer address) or to all (`to` undefined) over the routed overlay. */
@@ -352,19 +309,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     const out: EpochView[] = [];
     for (const rt of this.runtimes.values()) {
       const role = this.engine.roleOf(rt.epoch);
-      if (role === undefined) continue;
-      const views = rt.overlay.views();
-      out.push({
-        epoch: rt.epoch,
-        kind: rt.kind,
-        role,
-        activeViewSize: views.active.length,
-        passiveViewSize: views.passive.length,
-        connections: this.transport.connections(rt.epoch),
-        overlayDuplicates: rt.overlay.counters().duplicatesDropped,
-        links: this.transport.linkStats(rt.epoch),
-        stats: rt.stats,
-      });
+      if (role !== undefined) out.push(epochView(rt, role, this.transport));
     }
     return out;
   }
@@ -381,26 +326,24 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   }
 
   mayDial(peer: NodeId): boolean {
-    return mayDialPeer(peer, { operator: this.operatorPeers, overlays: [...this.runtimes.values()].map((rt) => rt.overlay), learned: this.learned });
+    return this.book.mayDial(
+      peer,
+      [...this.runtimes.values()].map((rt) => rt.overlay),
+    );
   }
 
   onDialRefused(peer: NodeId, reason: string): void {
-    this.refusedDials++;
-    const now = performance.now();
-    if (now - this.lastRefusedDialLog >= REFUSED_DIAL_LOG_INTERVAL_MS) {
-      this.lastRefusedDialLog = now;
-      this.options.logger.warn('refused to dial a peer (counted; further refusals are logged at debug for a while)', {
-        peer: quoteValue(peer),
-        reason,
-        refusedDials: this.refusedDials,
-      });
-    } else this.options.logger.debug('refused to dial a peer', { peer: quoteValue(peer), reason });
+    this.refused.record(peer, reason);
+  }
+
+  /** Dials refused because the address was not learned from this sidecar's membership (or is no address). */
+  get refusedDials(): number {
+    return this.refused.count;
   }
 
   onMessage(epoch: number, from: NodeId, message: WireMessage): void {
     // The link's dialer and every address in its message come from an authenticated member: dialable from now on.
-    this.learned.learn(from);
-    for (const a of addressesIn(message)) if (a !== this.self) this.learned.learn(a);
+    this.book.learnFrame(from, message, this.self);
     if (message.type === PROBE_ACK_TYPE) {
       this.probes.onAck(from, message);
       return;
@@ -425,7 +368,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
           epoch,
           from,
           grpc.status.RESOURCE_EXHAUSTED,
-          `${this.self} holds no more frames for epoch ${epoch}, not prepared here yet (${held}: limits ${futureFrameLimits(this.options.bufferLimits)})`,
+          `${this.self} holds no more frames for epoch ${epoch}, not prepared here yet (${held}: limits ${futureFrameLimits(this.options.bufferLimits.kindBytes['future-frames'])})`,
         );
       }
       return;
@@ -480,14 +423,12 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     return createOverlay(spec.kind, { self: this.self, random: random.fork('overlay'), ...spec.params });
   }
 
-  /** The addresses the operator named and that still matter: the member list, and the contacts and servers of live epochs. */
-  private refreshOperatorPeers(): void {
-    this.operatorPeers.clear();
-    for (const m of this.memberList) this.operatorPeers.add(m);
-    for (const [epoch, peers] of this.preparedPeers) {
-      if (this.engine.roleOf(epoch) === undefined) this.preparedPeers.delete(epoch);
-      else for (const p of peers) this.operatorPeers.add(p);
-    }
+  /** Whether `epoch` is live here (active, staged or draining). */
+  private readonly isLive = (epoch: number): boolean => this.engine.roleOf(epoch) !== undefined;
+
+  /** The overlays of live, not draining epochs. */
+  private *liveOverlays(): Iterable<AnyOverlay> {
+    for (const rt of this.runtimes.values()) if (rt.drainStartedAt === undefined) yield rt.overlay;
   }
 
   private create(spec: PrepareSpec, overlay: AnyOverlay): void {
@@ -509,7 +450,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     if (held !== undefined) for (const f of held) this.onMessage(spec.epoch, f.from, f.message);
     // Frames for epochs now in the past will never be used.
     this.future.dropBefore(spec.epoch);
-    this.refreshOperatorPeers();
+    this.book.refresh(this.isLive);
     this.options.logger.info('overlay prepared', { epoch: spec.epoch, topology: spec.kind, members: spec.members.length, contacts: contacts.length });
   }
 
@@ -535,13 +476,14 @@ export class SidecarNode implements TransportHandler, MetricsSource {
 
   private refreshMembers(): void {
     this.reapIdleLinks();
-    if (this.memberList.length === 0) return;
+    const members = this.book.members;
+    if (members.length === 0) return;
     for (const rt of this.runtimes.values()) {
       if (rt.drainStartedAt !== undefined) continue;
       // Gossip overlays use the list only as contacts: offered again while isolated (say, the
       // bootstrap contact died), so they rejoin instead of waiting for their own repair.
       const driven = rt.kind === 'FullMesh' || rt.kind === 'ClientServer';
-      if (driven || rt.overlay.views().active.length === 0) this.run(rt, { kind: 'members', members: this.memberList });
+      if (driven || rt.overlay.views().active.length === 0) this.run(rt, { kind: 'members', members });
     }
   }
 
@@ -573,7 +515,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
       this.transport.closeEpoch(rt.epoch);
       this.runtimes.delete(rt.epoch);
       this.engine.drained(rt.epoch);
-      this.refreshOperatorPeers();
+      this.book.refresh(this.isLive);
       this.options.logger.info('overlay closed', { epoch: rt.epoch, topology: rt.kind, drainMs: now - rt.drainStartedAt });
     }
     if (![...this.runtimes.values()].some((rt) => rt.drainStartedAt !== undefined)) {
