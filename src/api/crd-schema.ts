@@ -295,7 +295,7 @@ const specSchema: SchemaProps = object(
         maximum: 65535,
       }),
       tokenSecretRef: object(
-        'Shared-token mode: a Secret (in this namespace) of type topology.foundation.dev/sidecar-token whose token the members use for Peer AND Control calls (weaker: any member can drive its peers). The operator reads it by name and reports a missing Secret or key, or another type, as Stalled, reason SidecarTokenUnavailable. Absent (recommended): the operator creates <name>-sidecar-credentials with a Peer token and the digest of a Control token only it holds (docs/security.md).',
+        'Shared-token mode: a Secret (in this namespace) of type topology.foundation.dev/sidecar-token whose token the members use for Peer AND Control calls (weaker: any member can drive its peers). The operator reads it by name and reports a missing Secret or key, or another type, as Stalled, reason SidecarTokenUnavailable. Absent (recommended): the operator creates <name>-sidecar-credentials with a Peer token and the public key of a Control key pair only it holds; it signs every Control call (docs/security.md).',
         {
           name: string('Name of the Secret.', { minLength: 1, maxLength: 253 }),
           key: string('Key inside the Secret.', { default: SIDECAR_DEFAULTS.tokenKey, minLength: 1, maxLength: 253 }),

@@ -1,8 +1,9 @@
 /**
  * The cluster token on Peer and Control calls: `authorization: Bearer <token>` metadata, compared
  * in constant time. The Overlay API (loopback only) and Health (Kubernetes probes) carry none.
- * Peer calls present the members' Peer token; Control calls the operator's per-resource Control
- * token, which sidecars know only by its digest (control-credential.ts).
+ * Peer calls present the members' Peer token; Control calls carry the operator's per-resource
+ * signature, which sidecars verify with its public key (control-credential.ts); a bearer token on
+ * Control is shared-token mode.
  */
 import * as grpc from '@grpc/grpc-js';
 

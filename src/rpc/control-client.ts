@@ -7,7 +7,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadProto } from './proto.js';
 import { tokenMetadata } from './auth.js';
-import { FENCED_METHODS, withFencingToken, type FencingToken } from './fencing.js';
+import { FENCED_METHODS, FENCING_METADATA_KEY, withFencingToken, type FencingToken } from './fencing.js';
+import type { ControlSigner } from './control-credential.js';
 import type { ControlClient as GeneratedControlClient } from './generated/topology/v1/Control.js';
 import type { SidecarState__Output } from './generated/topology/v1/SidecarState.js';
 import type { SidecarMetrics__Output } from './generated/topology/v1/SidecarMetrics.js';
@@ -42,7 +43,10 @@ export function tlsServerNameOptions(serverName: string): grpc.ChannelOptions {
 
 /** Options of {@link ControlClient}. */
 export interface ControlClientOptions {
+  /** Bearer token (`authorization: Bearer`): shared-token mode, and the test fleet. */
   readonly token?: string | undefined;
+  /** Signs every call for this sidecar's address (managed credentials; src/rpc/control-credential.ts). */
+  readonly signer?: ControlSigner;
   /** Default: insecure (plaintext). */
   readonly credentials?: grpc.ChannelCredentials;
   /**
@@ -81,6 +85,7 @@ export type CallAuthorizer = () => CallAuthority | { readonly refused: string };
 export class ControlClient {
   private readonly client: GeneratedControlClient;
   private readonly token: string | undefined;
+  private readonly signer: ControlSigner | undefined;
   private readonly timeoutMs: number;
   private readonly authorize: CallAuthorizer | undefined;
 
@@ -95,6 +100,7 @@ export class ControlClient {
       ...options.channelOptions,
     });
     this.token = options.token;
+    this.signer = options.signer;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.authorize = options.authorize;
   }
@@ -162,6 +168,10 @@ export class ControlClient {
     const ms = authority.remainingMs !== undefined && FENCED_METHODS.has(method) ? Math.min(timeoutMs, authority.remainingMs) : timeoutMs;
     return new Promise((resolve) => {
       const metadata = withFencingToken(tokenMetadata(this.token), authority.fencing);
+      if (this.signer !== undefined) {
+        const fencing = metadata.get(FENCING_METADATA_KEY)[0];
+        for (const [k, v] of this.signer.sign(method, this.address, typeof fencing === 'string' ? fencing : undefined)) metadata.set(k, v);
+      }
       let done = false;
       const cancel = (): void => call.cancel();
       const call = invoke(req, metadata, { deadline: Date.now() + ms }, (err, value) => {

@@ -62,8 +62,8 @@ export interface SidecarConfig {
   /** 0 disables the HTTP endpoint. */
   readonly metricsPort: number;
   readonly tokenFile: string | undefined;
-  /** Digests of the operator's Control tokens; when set, Control accepts only those (docs/security.md). */
-  readonly controlTokenSha256File: string | undefined;
+  /** The operator's Control public keys; when set, Control accepts only calls they signed for this sidecar (docs/security.md). */
+  readonly controlPublicKeyFile: string | undefined;
   /** Port of the plaintext Health-only gRPC server for the kubelet's probe; 0 = none. */
   readonly healthPort: number;
   readonly tlsCert: string | undefined;
@@ -105,11 +105,11 @@ export const USAGE = `usage: topology-sidecar [flags]
   --token-file FILE      (env TOKEN_FILE) cluster token for Peer and Control calls: one token per
                          line, the first is sent and every one accepted (rotate as old+new,
                          then new+old, then new)
-  --control-token-sha256-file FILE  (env CONTROL_TOKEN_SHA256_FILE) SHA-256 digests (hex, one per
-                         line) of the operator's Control tokens: Control then accepts only a
-                         token with one of these digests, never the Peer token (the operator's
-                         credentials Secret has them; docs/security.md)
-  --token-refresh-ms MS  (env TOKEN_REFRESH_MS; default ${DEFAULT_TOKEN_REFRESH_MS}) re-read the token and digest files this often
+  --control-public-key-file FILE  (env CONTROL_PUBLIC_KEY_FILE) the operator's Control public keys
+                         (Ed25519, base64url, one per line): Control then accepts only calls
+                         the operator signed for this sidecar, never the Peer token (the
+                         resource's credentials Secret has them; docs/security.md)
+  --token-refresh-ms MS  (env TOKEN_REFRESH_MS; default ${DEFAULT_TOKEN_REFRESH_MS}) re-read the token and public key files this often
   --health-port PORT     (env HEALTH_PORT; default 0 = off) plaintext gRPC server with only
                          grpc.health.v1 on POD_IP, for the kubelet's gRPC probe (which speaks no
                          TLS) when Peer and Control are served over TLS
@@ -146,7 +146,7 @@ const FLAGS = new Set([
   'app-address',
   'metrics-port',
   'token-file',
-  'control-token-sha256-file',
+  'control-public-key-file',
   'health-port',
   'token-refresh-ms',
   'tls-cert',
@@ -243,12 +243,12 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (typeof healthPort === 'string') return { ok: false, help: false, error: healthPort };
   if (healthPort !== 0 && (healthPort === peerPort || healthPort === metricsPort))
     return { ok: false, help: false, error: `--health-port ${healthPort} must differ from --peer-port and --metrics-port` };
-  const controlTokenSha256File = get('control-token-sha256-file', 'CONTROL_TOKEN_SHA256_FILE');
-  if (controlTokenSha256File !== undefined && get('token-file', 'TOKEN_FILE') === undefined)
+  const controlPublicKeyFile = get('control-public-key-file', 'CONTROL_PUBLIC_KEY_FILE');
+  if (controlPublicKeyFile !== undefined && get('token-file', 'TOKEN_FILE') === undefined)
     return {
       ok: false,
       help: false,
-      error: '--control-token-sha256-file needs --token-file (the Peer token; without one nothing is authenticated and the digests guard nothing)',
+      error: '--control-public-key-file needs --token-file (the Peer token; without one Peer links are not authenticated at all)',
     };
   const appAddress = get('app-address', 'APP_ADDRESS') ?? defaultAppAddress(podIp);
   const colon = appAddress.lastIndexOf(':');
@@ -319,7 +319,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       appAddress,
       metricsPort,
       tokenFile: get('token-file', 'TOKEN_FILE'),
-      controlTokenSha256File,
+      controlPublicKeyFile,
       healthPort,
       tlsCert,
       tlsKey,

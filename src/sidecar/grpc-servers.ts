@@ -12,7 +12,8 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ClusterToken } from '../rpc/cluster-token.js';
 import { loadProto } from '../rpc/proto.js';
-import { checkToken, grpcError, unauthenticatedError, type TokenAcceptor } from '../rpc/auth.js';
+import { checkToken, grpcError, unauthenticatedError, type AuthResult, type TokenAcceptor } from '../rpc/auth.js';
+import type { ControlVerifier } from '../rpc/control-credential.js';
 import { controlHandlers } from './control-service.js';
 import { fencedHandlers } from './fencing.js';
 import { overlayHandlers } from './app-service.js';
@@ -108,12 +109,20 @@ function refusingMarked<H extends grpc.UntypedServiceImplementation>(handlers: H
   return out as unknown as H;
 }
 
-/** Wraps handlers so a call without an accepted token is refused with UNAUTHENTICATED (and counted). */
-function authenticated<H extends grpc.UntypedServiceImplementation>(handlers: H, token: TokenAcceptor | undefined, onRefused: () => void): H {
+/** Checks a call's metadata for method `name`. */
+type MetadataCheck = (metadata: grpc.Metadata, name: string) => AuthResult;
+
+/** A bearer-token check (Peer; Control in shared-token mode). */
+function bearer(token: TokenAcceptor | undefined): MetadataCheck {
+  return (metadata) => checkToken(metadata, token);
+}
+
+/** Wraps handlers so a call that `check` refuses gets UNAUTHENTICATED (and is counted). */
+function authenticated<H extends grpc.UntypedServiceImplementation>(handlers: H, check: MetadataCheck, onRefused: () => void): H {
   const out: Record<string, AnyHandler> = {};
   for (const [name, handler] of Object.entries(handlers)) {
     out[name] = ((call: grpc.ServerUnaryCall<unknown, unknown>, callback?: grpc.sendUnaryData<unknown>) => {
-      const auth = checkToken(call.metadata, token);
+      const auth = check(call.metadata, name);
       if (!auth.ok) {
         onRefused();
         const err = unauthenticatedError(auth.reason);
@@ -154,6 +163,13 @@ function healthHandlers(health: HealthSource): HealthHandlers {
   };
 }
 
+/** Control's check: a signature for this sidecar by the operator's key, or (shared-token mode) the Peer token. */
+function controlCheck(o: Pick<ServerOptions, 'controlVerifier' | 'token' | 'node'>): MetadataCheck {
+  const verifier = o.controlVerifier;
+  if (verifier === undefined) return bearer(o.token);
+  return (metadata, name) => verifier.check(metadata, name, o.node.self);
+}
+
 /** Both servers, bound. */
 export interface SidecarServers {
   readonly peer: grpc.Server;
@@ -171,8 +187,8 @@ export interface ServerOptions {
   readonly node: SidecarNode;
   /** The members' Peer token (also accepted on Control when there is no `controlVerifier`: shared-token mode). */
   readonly token: ClusterToken | undefined;
-  /** Digests of the operator's Control tokens (`--control-token-sha256-file`): Control accepts only these. */
-  readonly controlVerifier?: TokenAcceptor;
+  /** The operator's Control public keys (`--control-public-key-file`): Control accepts only calls they signed for this sidecar. */
+  readonly controlVerifier?: ControlVerifier;
   readonly peerAddress: string;
   /**
    * Address of a plaintext server that serves only grpc.health.v1 (`--health-port`): the kubelet's
@@ -207,11 +223,11 @@ export async function startServers(o: ServerOptions): Promise<SidecarServers> {
   const peerHandlers: PeerHandlers = { Link: (call) => o.node.transport.acceptStream(call) };
   peer.addService(
     peerServiceDefinition(() => o.node.transport),
-    authenticated(peerHandlers, o.token, refused),
+    authenticated(peerHandlers, bearer(o.token), refused),
   );
   peer.addService(
     guardedDefinition(proto.topology.v1.Control.service, MAX_REQUEST_BYTES, count),
-    authenticated(fencedHandlers(refusingMarked(controlHandlers(o.node)), o.node.fence), o.controlVerifier ?? o.token, refused),
+    authenticated(fencedHandlers(refusingMarked(controlHandlers(o.node)), o.node.fence), controlCheck(o), refused),
   );
   peer.addService(guardedDefinition(proto.grpc.health.v1.Health.service, MAX_REQUEST_BYTES, count), refusingMarked(healthHandlers(o.health)));
   const app = new grpc.Server(serverOptions);

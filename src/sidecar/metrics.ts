@@ -119,7 +119,7 @@ export interface CredentialFigures {
   readonly peerSentFingerprint: string | undefined;
   /** Peer tokens accepted (2 during a rotation). */
   readonly peerAccepted: number;
-  /** Control token digests accepted; 0 in shared-token mode. */
+  /** Control public keys accepted; 0 in shared-token mode. */
   readonly controlAccepted: number;
 }
 
@@ -140,7 +140,7 @@ export function createRegistry(source: MetricsSource, pod: string, credentials?:
     });
     new client.Gauge({
       name: METRIC_PREFIX + 'credentials_accepted',
-      help: 'Tokens accepted now, by credential (peer: Peer tokens; control: Control token digests); 2 while a rotation is half done.',
+      help: 'Tokens accepted now, by credential (peer: Peer tokens; control: the operator Control public keys); 2 while a rotation is half done.',
       labelNames: ['credential'],
       registers: [registry],
       collect() {

@@ -17,7 +17,7 @@ import { tlsServerNameOptions } from '../rpc/control-client.js';
 import type { Logger } from './logger.js';
 import { onCertificateChange, watchTlsFiles, type WatchedTlsFiles } from '../rpc/tls-files.js';
 import { readClusterTokenFile, readCredentialLines, watchClusterTokenFile, watchCredentialFile, type ClusterToken } from '../rpc/cluster-token.js';
-import { ControlVerifier, parseDigestLines } from '../rpc/control-credential.js';
+import { ControlVerifier, parsePublicKeyLines } from '../rpc/control-credential.js';
 
 /** How long shutdown waits for calls and links to finish before forcing (ms). */
 export const SHUTDOWN_GRACE_MS = 2_000;
@@ -26,7 +26,7 @@ export const SHUTDOWN_GRACE_MS = 2_000;
 export interface SidecarSecrets {
   /** The cluster token(s), re-read while the sidecar runs (undefined: calls are not authenticated). */
   readonly token: ClusterToken | undefined;
-  /** Digests of the operator's Control tokens, re-read likewise (undefined: Control accepts the Peer token). */
+  /** The operator's Control public keys, re-read likewise (undefined: Control accepts the Peer token). */
   readonly controlVerifier: ControlVerifier | undefined;
   readonly serverCredentials: grpc.ServerCredentials;
   readonly channelCredentials: grpc.ChannelCredentials;
@@ -42,9 +42,8 @@ export interface SidecarSecrets {
  */
 export function loadSecrets(config: SidecarConfig): SidecarSecrets {
   const token = config.tokenFile !== undefined ? readClusterTokenFile(config.tokenFile, 'token file') : undefined;
-  const digestFile = config.controlTokenSha256File;
-  const controlVerifier =
-    digestFile !== undefined ? new ControlVerifier(readCredentialLines(digestFile, 'control token digest file', parseDigestLines)) : undefined;
+  const keyFile = config.controlPublicKeyFile;
+  const controlVerifier = keyFile !== undefined ? new ControlVerifier(readCredentialLines(keyFile, 'control public key file', parsePublicKeyLines)) : undefined;
   if (config.tlsCert === undefined || config.tlsKey === undefined) {
     return {
       token,
@@ -103,7 +102,7 @@ export class Sidecar {
   private stopping = false;
   private stopWatchingCertificate: (() => void) | undefined;
   private stopWatchingToken: (() => void) | undefined;
-  private stopWatchingDigests: (() => void) | undefined;
+  private stopWatchingControlKeys: (() => void) | undefined;
 
   constructor(
     readonly config: SidecarConfig,
@@ -134,7 +133,7 @@ export class Sidecar {
   async start(): Promise<void> {
     if (this.secrets.token === undefined) this.logger.warn('no --token-file: Peer and Control calls are not authenticated');
     else if (this.secrets.controlVerifier === undefined)
-      this.logger.warn('no --control-token-sha256-file: Control accepts the Peer token, so any member can drive this sidecar (shared-token mode)');
+      this.logger.warn('no --control-public-key-file: Control accepts the Peer token, so any member can drive this sidecar (shared-token mode)');
     this.servers = await startServers({
       node: this.node,
       token: this.secrets.token,
@@ -158,17 +157,17 @@ export class Sidecar {
       });
     }
     const verifier = this.secrets.controlVerifier;
-    const digestFile = this.config.controlTokenSha256File;
-    if (verifier !== undefined && digestFile !== undefined) {
-      this.stopWatchingDigests = watchCredentialFile(
-        digestFile,
-        'control token digest file',
-        parseDigestLines,
+    const keyFile = this.config.controlPublicKeyFile;
+    if (verifier !== undefined && keyFile !== undefined) {
+      this.stopWatchingControlKeys = watchCredentialFile(
+        keyFile,
+        'control public key file',
+        parsePublicKeyLines,
         verifier,
         this.config.tokenRefreshMs,
         (change) => {
-          if ('error' in change) this.logger.error('control token digest file changed and cannot be used', { error: change.error, file: digestFile });
-          else this.logger.info('control token digests reloaded: every listed one accepted', { file: digestFile, accepted: change.accepted });
+          if ('error' in change) this.logger.error('control public key file changed and cannot be used', { error: change.error, file: keyFile });
+          else this.logger.info('control public keys reloaded: calls signed by any listed one accepted', { file: keyFile, accepted: change.accepted });
         },
       );
     }
@@ -183,7 +182,7 @@ export class Sidecar {
       self: this.node.self,
       appAddress: this.config.appAddress,
       metricsPort: this.config.metricsPort,
-      control: this.secrets.controlVerifier !== undefined ? 'digests' : this.secrets.token !== undefined ? 'peer token' : 'unauthenticated',
+      control: this.secrets.controlVerifier !== undefined ? 'signed by the operator' : this.secrets.token !== undefined ? 'peer token' : 'unauthenticated',
       ...(this.config.healthPort !== 0 ? { healthPort: this.config.healthPort } : {}),
       tls: this.config.tlsCert === undefined ? 'off' : this.config.tlsCa !== undefined ? 'mutual' : 'one-way',
       ...(this.config.tlsServerName !== undefined ? { tlsServerName: this.config.tlsServerName } : {}),
@@ -201,7 +200,7 @@ export class Sidecar {
     this.node.destroy();
     this.stopWatchingCertificate?.();
     this.stopWatchingToken?.();
-    this.stopWatchingDigests?.();
+    this.stopWatchingControlKeys?.();
     if (this.http !== undefined) {
       const http = this.http;
       http.closeAllConnections();

@@ -132,7 +132,7 @@ describe('e2e operator: the topology-operator executable', function () {
       expect(conditionOf(empty, 'Stalled')).to.equal('False');
       expect(empty.members).to.deep.equal({ total: 0, ready: 0, onTarget: 0 });
       // Its managed credentials: a Secret of the operator's type, owned by the resource, holding a
-      // Peer token and the digest of the Control token (never the token itself).
+      // Peer token and the Control public key (never the private key).
       const creds = JSON.parse((await cluster.kubectl(['get', 'secret', 'empty-sidecar-credentials', '-n', ns, '-o', 'json'])).stdout) as {
         type: string;
         data: Record<string, string>;
@@ -145,8 +145,8 @@ describe('e2e operator: the topology-operator executable', function () {
         name: 'empty',
         controller: true,
       });
-      expect(Object.keys(creds.data).sort()).to.deep.equal(['control-token-sha256', 'peer-token']);
-      expect(Buffer.from(creds.data['control-token-sha256'] ?? '', 'base64').toString()).to.match(/^[0-9a-f]{64}\n$/);
+      expect(Object.keys(creds.data).sort()).to.deep.equal(['control-public-key', 'peer-token']);
+      expect(Buffer.from(creds.data['control-public-key'] ?? '', 'base64').toString()).to.match(/^[A-Za-z0-9_-]{43}\n$/);
 
       const stalled = await waitFor(
         'the token resource Stalled',

@@ -20,6 +20,7 @@
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { ControlSigner } from '../../src/rpc/control-credential.js';
 import { ControlClient, type CallAuthority, type SidecarState } from '../../src/rpc/control-client.js';
 import type { ClusterTopologyStatus, OverlayKind } from '../../src/api/types.js';
 import type { FencingToken } from '../../src/rpc/fencing.js';
@@ -32,7 +33,7 @@ import {
   SIDECAR_PORT,
   StatusRecorder,
   conditionOf,
-  controlTokenOf,
+  controlSignerOf,
   dumpLogs,
   installCrd,
   readStatus,
@@ -69,8 +70,8 @@ describe('e2e operator fencing: two leaders overlapping mid-switch end with ever
   let cluster: TestCluster;
   let kc: KubeConfig;
   let ns: string;
-  /** The operator's Control token for the resource (managed credentials; known once the resource exists). */
-  let TOKEN = '';
+  /** The operator's Control signer for the resource (managed credentials; known once the resource exists). */
+  let SIGNER: ControlSigner | undefined;
   let recorder: StatusRecorder | undefined;
   const operators: OperatorProcess[] = [];
   const clients: ControlClient[] = [];
@@ -97,7 +98,7 @@ describe('e2e operator fencing: two leaders overlapping mid-switch end with ever
   /** One client per member pod, each call made with `authority` (none: unfenced, the test's own reads). */
   async function memberClients(authority: CallAuthority = {}): Promise<ControlClient[]> {
     const pods = await listPods(cluster, ns, `app=${APP}`);
-    const out = pods.map((p) => new ControlClient(`${p.status!.podIP!}:${SIDECAR_PORT}`, { token: TOKEN, authorize: () => authority }));
+    const out = pods.map((p) => new ControlClient(`${p.status!.podIP!}:${SIDECAR_PORT}`, { signer: SIGNER!, authorize: () => authority }));
     clients.push(...out);
     return out;
   }
@@ -144,7 +145,7 @@ describe('e2e operator fencing: two leaders overlapping mid-switch end with ever
       }),
     });
     await waitForReadyPods(cluster, ns, APP, REPLICAS, 180_000);
-    TOKEN = await controlTokenOf(cluster, ns, NAME);
+    SIGNER = await controlSignerOf(cluster, ns, NAME);
     await waitFor('FullMesh Ready on every member', async () => settled(await status(), 'FullMesh'), { timeoutMs: 90_000 });
   });
 

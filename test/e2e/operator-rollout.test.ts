@@ -10,9 +10,9 @@
  * starts from the settled state the previous one leaves and checks it first.
  *
  * The sidecars mount the resource's credentials Secret, which the operator creates: Peer calls need
- * its Peer token, Control calls the operator's Control token for this resource (known to the
- * sidecars only by its digest), so every call here is authenticated and a member's token opens no
- * Control call.
+ * its Peer token, Control calls a signature by the operator's key for this resource (the
+ * sidecars hold only its public key), so every call here is authenticated and a member's token
+ * opens no Control call.
  *
  * Local cluster only (the sidecar image is mapped by the local node agent).
  */
@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { tokenFingerprint } from '../../src/rpc/cluster-token.js';
+import type { ControlSigner } from '../../src/rpc/control-credential.js';
 import { ControlClient } from '../../src/rpc/control-client.js';
 import { AppClient, TrafficGenerator, auditDeliveries } from '../../src/fleet/app-traffic.js';
 import { createTestNamespace, deleteTestNamespace, getCluster, type TestCluster } from './support/cluster.js';
@@ -30,7 +31,7 @@ import {
   APP_PORT,
   OperatorProcess,
   SIDECAR_PORT,
-  controlTokenOf,
+  controlSignerOf,
   peerTokenOf,
   StatusRecorder,
   waitForReadyPods,
@@ -66,8 +67,8 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
   const operators: OperatorProcess[] = [];
   let recorder: StatusRecorder | undefined;
   let t0 = Date.now();
-  /** The operator's Control token for the resource (set once it exists, in (a)). */
-  let TOKEN = '';
+  /** The operator's Control signer for the resource (managed credentials; known once the resource exists). */
+  let SIGNER: ControlSigner | undefined;
 
   const status = (): Promise<ClusterTopologyStatus> => readStatus(kc, ns, NAME);
   const patch = (spec: object): Promise<unknown> => cluster.kubectl(['patch', 'ctopo', NAME, '-n', ns, '--type', 'merge', '-p', JSON.stringify({ spec })]);
@@ -129,7 +130,7 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
       }),
     });
     await waitForReadyPods(cluster, ns, APP, REPLICAS, 180_000);
-    TOKEN = await controlTokenOf(cluster, ns, NAME);
+    SIGNER = await controlSignerOf(cluster, ns, NAME);
     const s = await waitFor(
       'FullMesh Ready on 5 members',
       async () => {
@@ -147,7 +148,7 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     expect(conditionOf(s, 'Stalled')).to.equal('False');
     // Every sidecar runs the committed epoch.
     for (const pod of await listPods(cluster, ns, `app=${APP}`)) {
-      const c = new ControlClient(`${pod.status!.podIP!}:${SIDECAR_PORT}`, { token: TOKEN });
+      const c = new ControlClient(`${pod.status!.podIP!}:${SIDECAR_PORT}`, { signer: SIGNER! });
       const st = await c.getState();
       c.close();
       expect(st.ok && st.value.activeEpoch).to.equal(s.epoch);
@@ -405,7 +406,7 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     );
     void seen;
     const pods = await listPods(cluster, ns, `app=${APP}`);
-    const clients = pods.map((p) => new ControlClient(`${p.status!.podIP!}:${SIDECAR_PORT}`, { token: TOKEN }));
+    const clients = pods.map((p) => new ControlClient(`${p.status!.podIP!}:${SIDECAR_PORT}`, { signer: SIGNER! }));
     try {
       const staged = await Promise.all(
         clients.map(async (c) => {

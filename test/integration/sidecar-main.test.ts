@@ -11,7 +11,7 @@ import { buildRoot } from '../../src/paths.js';
 import { loadProto } from '../../src/rpc/proto.js';
 import { waitUntil } from '../../src/fleet/app-traffic.js';
 import { ControlClient } from '../../src/rpc/control-client.js';
-import { controlTokenDigest, deriveControlToken } from '../../src/rpc/control-credential.js';
+import { deriveControlSigner } from '../../src/rpc/control-credential.js';
 
 const MAIN = join(buildRoot(), 'src', 'sidecar', 'main.js');
 
@@ -42,7 +42,7 @@ describe('topology-sidecar executable (integration)', function () {
     [['--app-address', '10.1.1.1:7947'], /loopback/],
     [['--no-such-flag', '1'], /unknown flag/],
     [['--token-file', '/nonexistent/token'], /cannot read token file/],
-    [['--control-token-sha256-file', '/nonexistent/digests'], /--control-token-sha256-file needs --token-file/],
+    [['--control-public-key-file', '/nonexistent/keys'], /--control-public-key-file needs --token-file/],
     [['--health-port', '0x1'], /--health-port must be a port/],
     [['--buffer-bytes', '0'], /--buffer-bytes must be a byte count/],
     [['--pod-name', 'a b'], /without spaces or control characters/],
@@ -100,47 +100,54 @@ describe('topology-sidecar executable (integration)', function () {
     expect(code).to.equal(0);
   });
 
-  it('with control token digests: Control accepts only the operator token, never the Peer token; plaintext Health on --health-port', async () => {
+  it('with the control public key: Control accepts only calls the operator signed for this sidecar, never the Peer token; plaintext Health on --health-port', async () => {
     const host = `127.${100 + (process.pid % 150)}.250.3`;
     const peerFile = join(dir, 'peer-token');
-    const digestFile = join(dir, 'control-token-sha256');
-    const controlToken = deriveControlToken('k'.repeat(44), 'uid-1');
+    const keyFile = join(dir, 'control-public-key');
+    const signer = deriveControlSigner('k'.repeat(44), 'uid-1');
     writeFileSync(peerFile, 'peer-sekret\n');
-    writeFileSync(digestFile, `${controlTokenDigest(controlToken)}\n`);
+    writeFileSync(keyFile, `${signer.publicKey}\n`);
     const args = ['--peer-port', '17956', '--app-address', `${host}:17957`, '--metrics-port', '0', '--health-port', '17958'];
-    const { child, exit } = run([...args, '--token-file', peerFile, '--control-token-sha256-file', digestFile], { POD_NAME: 'solo-1', POD_IP: host });
+    const { child, exit } = run([...args, '--token-file', peerFile, '--control-public-key-file', keyFile], { POD_NAME: 'solo-1', POD_IP: host });
     started.push(child);
     const Health = loadProto().grpc.health.v1.Health;
     const health = new Health(`${host}:17958`, grpc.credentials.createInsecure());
     const check = (): Promise<string> => new Promise((resolve) => health.Check({ service: '' }, (err, r) => resolve(err ? 'error' : String(r?.status))));
     await waitUntil('Health SERVING on --health-port', async () => (await check()) === 'SERVING', 30_000, 100);
     health.close();
-    const asOperator = new ControlClient(`${host}:17956`, { token: controlToken });
+    const asOperator = new ControlClient(`${host}:17956`, { signer });
     const asMember = new ControlClient(`${host}:17956`, { token: 'peer-sekret' });
+    // A call the operator signed for another member (what that member saw) does not open this one.
+    const forAnother = new ControlClient(`${host}:17956`, { signer: { publicKey: signer.publicKey, sign: (m, _to, f) => signer.sign(m, '10.9.9.9:7070', f) } });
     const ok = await asOperator.getState();
     const refused = await asMember.abort(1);
+    const misaddressed = await forAnother.abort(1);
     asOperator.close();
     asMember.close();
+    forAnother.close();
     expect(ok.ok && ok.value.pod).to.equal('solo-1');
-    expect(refused.ok).to.equal(false);
-    if (!refused.ok) expect(refused.code).to.equal(grpc.status.UNAUTHENTICATED);
+    for (const r of [refused, misaddressed]) {
+      expect(r.ok).to.equal(false);
+      if (!r.ok) expect(r.code).to.equal(grpc.status.UNAUTHENTICATED);
+    }
+    if (!misaddressed.ok) expect(misaddressed.message).to.match(/invalid Control signature/);
     // Only Health is served there: Control on the health port is UNIMPLEMENTED.
-    const onHealthPort = await new ControlClient(`${host}:17958`, { token: controlToken }).getState();
+    const onHealthPort = await new ControlClient(`${host}:17958`, { signer }).getState();
     expect(onHealthPort.ok).to.equal(false);
     if (!onHealthPort.ok) expect(onHealthPort.code).to.equal(grpc.status.UNIMPLEMENTED);
     process.kill(child.pid as number, 'SIGTERM');
     expect((await exit).code).to.equal(0);
   });
 
-  it('refuses a digest file with a line that is not a SHA-256 digest, naming the file and line', async () => {
+  it('refuses a public key file with a line that is not an Ed25519 key, naming the file and line', async () => {
     const peerFile = join(dir, 'peer-token-2');
-    const digestFile = join(dir, 'bad-digests');
+    const keyFile = join(dir, 'bad-keys');
     writeFileSync(peerFile, 'peer\n');
-    writeFileSync(digestFile, 'not-a-digest\n');
-    const { child, exit } = run(['--token-file', peerFile, '--control-token-sha256-file', digestFile, '--metrics-port', '0']);
+    writeFileSync(keyFile, 'not-a-key\n');
+    const { child, exit } = run(['--token-file', peerFile, '--control-public-key-file', keyFile, '--metrics-port', '0']);
     started.push(child);
     const { code, stderr } = await exit;
     expect(code).to.equal(2);
-    expect(stderr).to.match(/control token digest file .*bad-digests: line 1 is not a SHA-256 digest/);
+    expect(stderr).to.match(/control public key file .*bad-keys: line 1 is not an Ed25519 public key/);
   });
 });

@@ -90,8 +90,8 @@ other key is optional:
 
   topology     name of the ClusterTopology whose member this pod is: the sidecar mounts that
                resource's credentials Secret, <topology>-sidecar-credentials, which the operator
-               creates and keeps current (its Peer token, and the digests of the operator's
-               Control token: a member can then call nothing on Control; docs/security.md)
+               creates and keeps current (its Peer token, and the public key the operator's
+               Control calls are signed with: a member can call nothing on Control; docs/security.md)
   tokenSecret  instead of `topology`: shared-token mode, for a resource naming
                spec.sidecar.tokenSecretRef (a Secret of type
                topology.foundation.dev/sidecar-token); weaker: members can drive Control
@@ -180,7 +180,7 @@ read-only root filesystem.
     - --health-port={{ int $s.healthPort }}
     - --token-file=/var/run/topology/credentials/peer-token
     {{- if not $s.shared }}
-    - --control-token-sha256-file=/var/run/topology/credentials/control-token-sha256
+    - --control-public-key-file=/var/run/topology/credentials/control-public-key
     {{- end }}
   env:
     - name: POD_NAME
@@ -249,7 +249,7 @@ Secret), for the pod template's `volumes:`. Takes the same dict as topology-oper
     {{- else }}
       - key: peer-token
         path: peer-token
-      - key: control-token-sha256
-        path: control-token-sha256
+      - key: control-public-key
+        path: control-public-key
     {{- end }}
 {{- end }}

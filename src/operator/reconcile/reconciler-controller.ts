@@ -131,7 +131,7 @@ export function buildOperator(
     ...namespaces,
   });
   const pods = new ResourceInformer<V1Pod>({ kubeConfig, resource: POD_RESOURCE, metrics: controllerMetrics, logger, transform: trimPod, ...namespaces });
-  // Every resource's calls carry its own Control token (pool.withToken): the pool itself has none.
+  // Every resource's calls carry its own Control credential (pool.withCredential): the pool itself has none.
   // Under leader election every Control call asks the manager's grant first (the manager is
   // created below; nothing calls these before it starts).
   const leadership = (): LeadershipGrant | undefined => manager.leadership();

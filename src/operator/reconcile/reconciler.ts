@@ -134,7 +134,7 @@ export class TopologyReconciler {
     // created or brought up to date here), or the shared token it names.
     const deleting = object.metadata.deletionTimestamp !== undefined && object.metadata.deletionTimestamp !== null;
     const token = await this.controlToken(object, uid, !deleting);
-    const pool = this.options.pool.withToken(token.ok ? token.token : undefined);
+    const pool = this.options.pool.withCredential(token.ok ? token.credential : undefined);
 
     if (deleting) {
       this.forget(uid);

@@ -7,11 +7,13 @@
  *   ownerReference  the ClusterTopology (deleted with it)
  *   peer-token              the members' Peer token, random, made once; kept as written, so a
  *                           user can rotate it with the usual three edits (old⏎new, new⏎old, new)
- *   control-token-sha256    digests of the resource's Control tokens, one per operator key
+ *   control-public-key      the public keys of the resource's Control key pairs, one per
+ *                           operator key
  *
- * The Control token itself is never stored: the operator derives it from its key and the
+ * The Control private key is never stored: the operator derives it from its key and the
  * resource's uid (src/rpc/control-credential.ts), so a member pod can read its Peer token and the
- * digests but cannot call Control, and one resource's credentials open nothing on another's.
+ * public keys but cannot sign a Control call, and one resource's credentials open nothing on
+ * another's.
  *
  * {@link planCredentialsSecret} is pure (what to write, given what exists); {@link MemberCredentials}
  * does the reads and writes, at most one read per resource per {@link CREDENTIALS_CACHE_MS}
@@ -20,7 +22,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { V1OwnerReference, V1Secret } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, KIND } from '../../api/constants.js';
-import { controlTokenDigest, deriveControlToken } from '../../rpc/control-credential.js';
+import { deriveControlSigner } from '../../rpc/control-credential.js';
 import { apiStatusCode } from '../controller/api-errors.js';
 import { errorMessage } from '../controller/log.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, type OperatorKeyStore } from './operator-key.js';
@@ -31,8 +33,8 @@ import type { TokenResult } from './token.js';
 export const CREDENTIALS_SECRET_TYPE = `${GROUP}/sidecar-credentials`;
 /** Key of the Peer token in the credentials Secret (the sidecar's `--token-file`). */
 export const PEER_TOKEN_KEY = 'peer-token';
-/** Key of the Control token digests (the sidecar's `--control-token-sha256-file`). */
-export const CONTROL_DIGESTS_KEY = 'control-token-sha256';
+/** Key of the Control public keys (the sidecar's `--control-public-key-file`). */
+export const CONTROL_PUBLIC_KEY_KEY = 'control-public-key';
 /** Label naming the ClusterTopology a credentials Secret belongs to. */
 export const TOPOLOGY_LABEL = `${GROUP}/topology`;
 /** Suffix of {@link credentialsSecretName}. */
@@ -56,9 +58,9 @@ export function credentialsSecretName(name: string): string {
   return `${name.slice(0, MAX_NAME - SECRET_SUFFIX.length - 9).replace(/[-.]+$/, '')}-${hash}${SECRET_SUFFIX}`;
 }
 
-/** The Control token digest lines for `keys`: one per operator key, in key order. */
-export function controlDigestLines(keys: readonly string[], uid: string): string {
-  return keys.map((k) => controlTokenDigest(deriveControlToken(k, uid))).join('\n') + '\n';
+/** The Control public key lines for `keys`: one per operator key, in key order. */
+export function controlPublicKeyLines(keys: readonly string[], uid: string): string {
+  return keys.map((k) => deriveControlSigner(k, uid).publicKey).join('\n') + '\n';
 }
 
 /** What to do with the credentials Secret. */
@@ -76,7 +78,7 @@ function ownerReference(owner: CredentialsOwner): V1OwnerReference {
 
 /**
  * What to write so that the credentials Secret of `owner` exists, belongs to it, has a Peer token
- * and lists the digests of `keys`. A Secret of that name that is not this resource's (another
+ * and lists the public keys derived from `keys`. A Secret of that name that is not this resource's (another
  * type, or no ownerReference to its uid) is refused, never taken over.
  */
 export function planCredentialsSecret(
@@ -86,7 +88,7 @@ export function planCredentialsSecret(
   newToken: () => string,
 ): CredentialsPlan {
   const name = credentialsSecretName(owner.name);
-  const digests = controlDigestLines(keys, owner.uid);
+  const publicKeys = controlPublicKeyLines(keys, owner.uid);
   const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
   if (existing === undefined) {
     const labels: Record<string, string> = { [MANAGED_BY_LABEL]: MANAGED_BY };
@@ -98,7 +100,7 @@ export function planCredentialsSecret(
         kind: 'Secret',
         metadata: { name, namespace: owner.namespace, labels, ownerReferences: [ownerReference(owner)] },
         type: CREDENTIALS_SECRET_TYPE,
-        data: { [PEER_TOKEN_KEY]: b64(`${newToken()}\n`), [CONTROL_DIGESTS_KEY]: b64(digests) },
+        data: { [PEER_TOKEN_KEY]: b64(`${newToken()}\n`), [CONTROL_PUBLIC_KEY_KEY]: b64(publicKeys) },
       },
     };
   }
@@ -115,7 +117,7 @@ export function planCredentialsSecret(
     };
   const peer = decode(existing, PEER_TOKEN_KEY);
   const hasPeer = peer !== undefined && peer.trim() !== '';
-  if (hasPeer && decode(existing, CONTROL_DIGESTS_KEY) === digests) return { action: 'none' };
+  if (hasPeer && decode(existing, CONTROL_PUBLIC_KEY_KEY) === publicKeys) return { action: 'none' };
   return {
     action: 'replace',
     secret: {
@@ -123,7 +125,7 @@ export function planCredentialsSecret(
       data: {
         ...existing.data,
         [PEER_TOKEN_KEY]: hasPeer ? (existing.data?.[PEER_TOKEN_KEY] as string) : b64(`${newToken()}\n`),
-        [CONTROL_DIGESTS_KEY]: b64(digests),
+        [CONTROL_PUBLIC_KEY_KEY]: b64(publicKeys),
       },
     },
   };
@@ -134,10 +136,10 @@ export function randomPeerToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** Ensures each resource's credentials Secret and gives the Control token to call its sidecars with. */
+/** Ensures each resource's credentials Secret and gives the Control credential to call its sidecars with. */
 export class MemberCredentials {
-  /** uid → the digests last found current, and when. */
-  private readonly current = new Map<string, { digests: string; at: number }>();
+  /** uid → the public keys last found current, and when. */
+  private readonly current = new Map<string, { publicKeys: string; at: number }>();
 
   constructor(
     private readonly keys: OperatorKeyStore,
@@ -146,8 +148,9 @@ export class MemberCredentials {
   ) {}
 
   /**
-   * The Control token of `owner`'s sidecars, after making sure its credentials Secret is current
-   * (unless `ensure` is false: a resource being deleted only needs the token). Failures are results.
+   * The Control credential of `owner`'s sidecars (its signer), after making sure its credentials
+   * Secret is current (unless `ensure` is false: a resource being deleted only needs the
+   * credential). Failures are results.
    */
   async resolve(owner: CredentialsOwner, ensure = true): Promise<TokenResult> {
     let keys: readonly string[];
@@ -156,11 +159,11 @@ export class MemberCredentials {
     } catch (err) {
       return { ok: false, message: `cannot read the operator key (${this.keys.description}): ${describe(err)}` };
     }
-    const token = deriveControlToken(keys[0] as string, owner.uid);
-    if (!ensure) return { ok: true, token };
-    const digests = controlDigestLines(keys, owner.uid);
+    const credential = { kind: 'signed', signer: deriveControlSigner(keys[0] as string, owner.uid) } as const;
+    if (!ensure) return { ok: true, credential };
+    const publicKeys = controlPublicKeyLines(keys, owner.uid);
     const hit = this.current.get(owner.uid);
-    if (hit !== undefined && hit.digests === digests && this.now() - hit.at < CREDENTIALS_CACHE_MS) return { ok: true, token };
+    if (hit !== undefined && hit.publicKeys === publicKeys && this.now() - hit.at < CREDENTIALS_CACHE_MS) return { ok: true, credential };
     const name = credentialsSecretName(owner.name);
     try {
       const plan = planCredentialsSecret(owner, await this.store.get(owner.namespace, name), keys, randomPeerToken);
@@ -170,8 +173,8 @@ export class MemberCredentials {
     } catch (err) {
       return { ok: false, message: `cannot write Secret ${owner.namespace}/${name}: ${describe(err)}` };
     }
-    this.current.set(owner.uid, { digests, at: this.now() });
-    return { ok: true, token };
+    this.current.set(owner.uid, { publicKeys, at: this.now() });
+    return { ok: true, credential };
   }
 
   /** Forgets a resource (deleted). */

@@ -7,7 +7,7 @@
  * loser's 409 makes it read the winner's.
  *
  * The Secret's `key` holds one key per line. The first derives the tokens the operator sends; every
- * line's tokens are accepted by the sidecars (their digests are written into each resource's
+ * line's key pair is accepted by the sidecars (its public key is written into each resource's
  * credentials Secret), so rotation is the same three edits as any token here: add the new key as
  * the second line, then move it first, then drop the old one, each once the previous edit has
  * reached every sidecar (docs/security.md). The Secret is re-read at most every

@@ -6,9 +6,10 @@
  * Clients of addresses that were not used for a while are closed (a pod that left keeps no channel
  * open forever): every call marks its address used, and {@link SidecarPool.sweep} closes the rest.
  *
- * A ClusterTopology may name its own token (`spec.sidecar.tokenSecretRef`): {@link SidecarPool.withToken}
- * gives a view of the same pool whose clients send that token (clients are cached per token and
- * address, so a rotated token gets a fresh client and the old one is swept).
+ * Each ClusterTopology has its own Control credential (a signer, or the shared token it names):
+ * {@link SidecarPool.withCredential} gives a view of the same pool whose clients use it (clients
+ * are cached per credential and address, so a rotated one gets a fresh client and the old one is
+ * swept).
  *
  * Under leader election every client asks the pool's authorizer before each call, so a replica
  * whose leadership ended makes no call, and those in flight are cancelled (call-authority.ts).
@@ -17,12 +18,15 @@ import * as grpc from '@grpc/grpc-js';
 import { ControlClient, type CallAuthorizer, type CallResult } from '../../rpc/control-client.js';
 import { FENCED_MARK } from '../../rpc/fencing.js';
 import { PLAINTEXT_TRANSPORT, type SidecarTransport } from './tls.js';
+import type { ControlCredential, ControlSigner } from '../../rpc/control-credential.js';
 import type { OperatorMetrics } from '../operator-metrics.js';
 
 /** Options of {@link SidecarPool}. */
 export interface SidecarPoolOptions {
   /** Cluster token sent as `authorization: Bearer` (undefined: none). */
   token: string | undefined;
+  /** Signs every call instead (a resource's managed Control credential, src/rpc/control-credential.ts). */
+  signer?: ControlSigner | undefined;
   /** Calls in flight at once per {@link SidecarPool.each}. */
   concurrency: number;
   /** Deadline of each call (ms). */
@@ -82,18 +86,34 @@ export class SidecarPool {
 
   /** This pool, with `token` sent instead of the default (same clients cache, sweep and close). */
   withToken(token: string | undefined): SidecarPool {
-    return token === this.options.token ? this : new SidecarPool({ ...this.options, token }, this.clients);
+    return token === this.options.token && this.options.signer === undefined
+      ? this
+      : new SidecarPool({ ...this.options, token, signer: undefined }, this.clients);
   }
 
-  /** The cached client of `address` (for this pool's token). */
+  /**
+   * This pool, authenticating with `credential`: a resource's signer (managed credentials) or its
+   * shared bearer token; undefined: neither (the sidecars refuse, and say so).
+   */
+  withCredential(credential: ControlCredential | undefined): SidecarPool {
+    if (credential?.kind === 'signed') {
+      if (this.options.signer === credential.signer) return this;
+      return new SidecarPool({ ...this.options, token: undefined, signer: credential.signer }, this.clients);
+    }
+    return this.withToken(credential?.token);
+  }
+
+  /** The cached client of `address` (for this pool's credential). */
   client(address: string): ControlClient {
-    const key = this.options.token === undefined ? address : `${address} ${this.options.token}`;
+    const { token, signer } = this.options;
+    const key = signer !== undefined ? `${address} signed:${signer.publicKey}` : token === undefined ? address : `${address} ${token}`;
     let entry = this.clients.get(key);
     if (entry === undefined) {
       const transport = this.options.transport ?? PLAINTEXT_TRANSPORT;
       entry = {
         client: new ControlClient(address, {
-          token: this.options.token,
+          token,
+          ...(signer !== undefined ? { signer } : {}),
           timeoutMs: this.options.timeoutMs,
           credentials: transport.credentials,
           channelOptions: transport.channelOptions,

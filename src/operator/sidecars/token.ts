@@ -27,12 +27,13 @@ import { GROUP } from '../../api/constants.js';
 import { apiStatusCode } from '../controller/api-errors.js';
 import { errorMessage } from '../controller/log.js';
 import { parseClusterTokens } from '../../rpc/cluster-token.js';
+import type { ControlCredential } from '../../rpc/control-credential.js';
 
 /** How long a token read from a Secret is reused: 30 s. Wild guess, short enough for rotation. */
 export const TOKEN_CACHE_MS = 30_000;
 
-/** The token to use, or why there is none. */
-export type TokenResult = { ok: true; token: string | undefined } | { ok: false; message: string };
+/** The Control credential to use, or why there is none. */
+export type TokenResult = { ok: true; credential: ControlCredential } | { ok: false; message: string };
 
 /** The only type of Secret `spec.sidecar.tokenSecretRef` may name. */
 export const SIDECAR_TOKEN_SECRET_TYPE = `${GROUP}/sidecar-token`;
@@ -65,7 +66,7 @@ export class SidecarTokens {
     const where = `Secret ${namespace}/${ref.name} (spec.sidecar.tokenSecretRef)`;
     const cacheKey = `${namespace}/${ref.name}/${key}`;
     const hit = this.cache.get(cacheKey);
-    if (hit !== undefined && this.now() - hit.at < TOKEN_CACHE_MS) return { ok: true, token: hit.token };
+    if (hit !== undefined && this.now() - hit.at < TOKEN_CACHE_MS) return { ok: true, credential: { kind: 'bearer', token: hit.token } };
     this.cache.delete(cacheKey);
     let secret: SecretContent | undefined;
     try {
@@ -92,7 +93,7 @@ export class SidecarTokens {
     }
     if (token === undefined) return { ok: false, message: `${where}: key "${key}" is empty` };
     this.cache.set(cacheKey, { token, at: this.now() });
-    return { ok: true, token };
+    return { ok: true, credential: { kind: 'bearer', token } };
   }
 
   /** Drops cached tokens not used since {@link TOKEN_CACHE_MS} (bounded memory with many resources). */

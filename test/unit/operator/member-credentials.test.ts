@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import type { V1Secret } from '@kubernetes/client-node';
-import { ControlVerifier, controlTokenDigest, deriveControlToken, parseDigestLines } from '../../../src/rpc/control-credential.js';
+import * as grpc from '@grpc/grpc-js';
+import { ControlVerifier, MAX_SIGNATURE_AGE_MS, deriveControlSigner, parsePublicKeyLines } from '../../../src/rpc/control-credential.js';
 import {
-  CONTROL_DIGESTS_KEY,
+  CONTROL_PUBLIC_KEY_KEY,
   CREDENTIALS_CACHE_MS,
   CREDENTIALS_SECRET_TYPE,
   MemberCredentials,
@@ -46,24 +47,60 @@ function memoryStore(): SecretStore & { writes: string[] } {
   };
 }
 
+/** The metadata of a call signed by `signer` for `method` to `audience`. */
+function signed(signer: ReturnType<typeof deriveControlSigner>, method: string, audience: string, fencing?: string): grpc.Metadata {
+  const md = new grpc.Metadata();
+  if (fencing !== undefined) md.set('x-topology-fencing', fencing);
+  for (const [k, v] of signer.sign(method, audience, fencing)) md.set(k, v);
+  return md;
+}
+
 describe('control credential (src/rpc/control-credential.ts)', () => {
-  it('derives a different token per resource uid and per key, and the verifier accepts only the tokens whose digests it holds', () => {
-    const t1 = deriveControlToken(KEY_A, 'uid-1');
-    expect(t1).to.match(/^[A-Za-z0-9_-]{43}$/);
-    expect(deriveControlToken(KEY_A, 'uid-2')).to.not.equal(t1);
-    expect(deriveControlToken(KEY_B, 'uid-1')).to.not.equal(t1);
-    const v = new ControlVerifier([controlTokenDigest(t1)]);
-    expect(v.accepts(t1)).to.equal(true);
-    expect(v.accepts(controlTokenDigest(t1))).to.equal(false);
-    expect(v.accepts(deriveControlToken(KEY_A, 'uid-2'))).to.equal(false);
-    expect(v.replace([controlTokenDigest(t1)])).to.equal(false);
-    expect(v.replace([controlTokenDigest('other')])).to.equal(true);
-    expect(v.accepts(t1)).to.equal(false);
+  it('derives one key pair per resource uid and per operator key, deterministically', () => {
+    const a = deriveControlSigner(KEY_A, 'uid-1');
+    expect(a.publicKey).to.match(/^[A-Za-z0-9_-]{43}$/);
+    expect(deriveControlSigner(KEY_A, 'uid-1').publicKey).to.equal(a.publicKey);
+    expect(deriveControlSigner(KEY_A, 'uid-2').publicKey).to.not.equal(a.publicKey);
+    expect(deriveControlSigner(KEY_B, 'uid-1').publicKey).to.not.equal(a.publicKey);
   });
 
-  it('refuses digest lines that are not SHA-256 hex, naming the line', () => {
-    expect(parseDigestLines(`${'0'.repeat(64)}\n\n${'f'.repeat(64)}\n`)).to.have.length(2);
-    expect(() => parseDigestLines(`${'0'.repeat(64)}\nnot-a-digest\n`)).to.throw('line 2 is not a SHA-256 digest (64 lowercase hex characters)');
+  it('accepts a call signed for this sidecar; refuses another key, another address, another method, a changed fencing token, a replay, a stale call', () => {
+    let now = 1_000_000;
+    const clock = (): number => now;
+    const signer = deriveControlSigner(KEY_A, 'uid-1', clock);
+    const v = new ControlVerifier([signer.publicKey], clock);
+    const me = '10.0.0.1:7070';
+    expect(v.check(signed(signer, 'Abort', me, '3/op-0_1'), 'Abort', me)).to.deep.equal({ ok: true });
+    const refusal = (md: grpc.Metadata, method = 'Abort', audience = me): string => {
+      const r = v.check(md, method, audience);
+      return r.ok ? 'accepted' : r.reason;
+    };
+    expect(refusal(signed(deriveControlSigner(KEY_A, 'uid-2', clock), 'Abort', me))).to.match(/invalid Control signature/);
+    // What a member saw on its own call cannot be used on a peer, nor for another method.
+    expect(refusal(signed(signer, 'Abort', '10.0.0.2:7070'))).to.match(/invalid Control signature/);
+    expect(refusal(signed(signer, 'GetState', me), 'Abort')).to.match(/invalid Control signature/);
+    const md = signed(signer, 'Commit', me, '3/op-0_1');
+    md.set('x-topology-fencing', '9/op-1_2');
+    expect(refusal(md, 'Commit')).to.match(/invalid Control signature/);
+    const once = signed(signer, 'Route', me);
+    expect(refusal(once, 'Route')).to.equal('accepted');
+    expect(refusal(once, 'Route')).to.match(/replayed Control call/);
+    const old = signed(signer, 'Prepare', me);
+    now += MAX_SIGNATURE_AGE_MS + 1;
+    expect(refusal(old, 'Prepare')).to.match(/stale or from the future/);
+    expect(refusal(new grpc.Metadata())).to.match(/must be signed by the operator/);
+  });
+
+  it('replaces its keys in place (rotation) and refuses public key lines that are not Ed25519 keys, naming the line', () => {
+    const a = deriveControlSigner(KEY_A, 'uid-1');
+    const b = deriveControlSigner(KEY_B, 'uid-1');
+    const v = new ControlVerifier([a.publicKey]);
+    expect(v.replace([a.publicKey])).to.equal(false);
+    expect(v.replace([b.publicKey, a.publicKey])).to.equal(true);
+    expect(v.check(signed(b, 'Route', 'x:1'), 'Route', 'x:1')).to.deep.equal({ ok: true });
+    expect(v.check(signed(a, 'Route', 'x:1'), 'Route', 'x:1')).to.deep.equal({ ok: true });
+    expect(parsePublicKeyLines(`${a.publicKey}\n\n${b.publicKey}\n`)).to.have.length(2);
+    expect(() => parsePublicKeyLines(`${a.publicKey}\nnot-a-key\n`)).to.throw('line 2 is not an Ed25519 public key (43 base64url characters)');
   });
 });
 
@@ -84,8 +121,8 @@ describe('member credentials (operator-managed Secret per ClusterTopology)', () 
       { apiVersion: 'topology.foundation.dev/v1alpha1', kind: 'ClusterTopology', name: 'chat', uid: 'uid-1', controller: true },
     ]);
     expect(text(plan.secret, PEER_TOKEN_KEY)).to.equal('peer-1\n');
-    const digests = parseDigestLines(text(plan.secret, CONTROL_DIGESTS_KEY));
-    expect(digests).to.deep.equal([controlTokenDigest(deriveControlToken(KEY_A, 'uid-1')), controlTokenDigest(deriveControlToken(KEY_B, 'uid-1'))]);
+    const keys = parsePublicKeyLines(text(plan.secret, CONTROL_PUBLIC_KEY_KEY));
+    expect(keys).to.deep.equal([deriveControlSigner(KEY_A, 'uid-1').publicKey, deriveControlSigner(KEY_B, 'uid-1').publicKey]);
     expect(planCredentialsSecret(owner, plan.secret, [KEY_A, KEY_B], () => 'peer-2')).to.deep.equal({ action: 'none' });
   });
 
@@ -97,7 +134,7 @@ describe('member credentials (operator-managed Secret per ClusterTopology)', () 
     expect(plan.action).to.equal('replace');
     if (plan.action !== 'replace') return;
     expect(text(plan.secret, PEER_TOKEN_KEY)).to.equal('old\nnew\n');
-    expect(parseDigestLines(text(plan.secret, CONTROL_DIGESTS_KEY))[0]).to.equal(controlTokenDigest(deriveControlToken(KEY_B, 'uid-1')));
+    expect(parsePublicKeyLines(text(plan.secret, CONTROL_PUBLIC_KEY_KEY))[0]).to.equal(deriveControlSigner(KEY_B, 'uid-1').publicKey);
   });
 
   it('refuses to take over a Secret of that name that is another type or belongs to another resource', () => {
@@ -130,21 +167,23 @@ describe('member credentials (operator-managed Secret per ClusterTopology)', () 
     expect(await first.keys()).to.deep.equal([KEY_B, a[0]]);
   });
 
-  it('resolves the derived Control token, writing the Secret only when it is missing or stale', async () => {
+  it("resolves the derived Control signer, writing the Secret only when it is missing or stale; the Secret's public key verifies its calls", async () => {
     let now = 0;
     const store = memoryStore();
     const keys = new OperatorKeyStore(store, 'ops', 'op-key', () => now);
     const credentials = new MemberCredentials(keys, store, () => now);
     const r = await credentials.resolve(owner);
     const key = (await keys.keys())[0] as string;
-    expect(r).to.deep.equal({ ok: true, token: deriveControlToken(key, 'uid-1') });
+    if (!r.ok || r.credential.kind !== 'signed') throw new Error(`expected a signer, got ${JSON.stringify(r)}`);
+    expect(r.credential.signer.publicKey).to.equal(deriveControlSigner(key, 'uid-1').publicKey);
     await credentials.resolve(owner);
     now += CREDENTIALS_CACHE_MS;
     await credentials.resolve(owner);
     expect(store.writes).to.deep.equal(['create ops/op-key', 'create apps/chat-sidecar-credentials']);
     const secret = (await store.get('apps', 'chat-sidecar-credentials')) as V1Secret;
-    expect(new ControlVerifier(parseDigestLines(text(secret, CONTROL_DIGESTS_KEY))).accepts(r.ok ? (r.token as string) : '')).to.equal(true);
+    const verifier = new ControlVerifier(parsePublicKeyLines(text(secret, CONTROL_PUBLIC_KEY_KEY)));
+    expect(verifier.check(signed(r.credential.signer, 'Commit', '10.0.0.1:7070'), 'Commit', '10.0.0.1:7070')).to.deep.equal({ ok: true });
     const other = await credentials.resolve({ namespace: 'apps', name: 'other', uid: 'uid-9' });
-    expect(other.ok && other.token).to.not.equal(r.ok && r.token);
+    expect(other.ok && other.credential.kind === 'signed' && other.credential.signer.publicKey).to.not.equal(r.credential.signer.publicKey);
   });
 });

@@ -42,9 +42,9 @@ describe('sidecar token (spec.sidecar.tokenSecretRef)', () => {
     let now = 0;
     const s = secrets({ 'apps/chat': { token: b64('s3cret\n'), other: b64('x') } });
     const tokens = new SidecarTokens(s.read, () => now);
-    expect(await tokens.resolve('apps', { name: 'chat' })).to.deep.equal({ ok: true, token: 's3cret' });
-    expect(await tokens.resolve('apps', { name: 'chat', key: 'other' })).to.deep.equal({ ok: true, token: 'x' });
-    expect(await tokens.resolve('apps', { name: 'chat' })).to.deep.equal({ ok: true, token: 's3cret' });
+    expect(await tokens.resolve('apps', { name: 'chat' })).to.deep.equal({ ok: true, credential: { kind: 'bearer', token: 's3cret' } });
+    expect(await tokens.resolve('apps', { name: 'chat', key: 'other' })).to.deep.equal({ ok: true, credential: { kind: 'bearer', token: 'x' } });
+    expect(await tokens.resolve('apps', { name: 'chat' })).to.deep.equal({ ok: true, credential: { kind: 'bearer', token: 's3cret' } });
     expect(s.reads).to.have.length(2);
     now += TOKEN_CACHE_MS;
     await tokens.resolve('apps', { name: 'chat' });
@@ -54,7 +54,7 @@ describe('sidecar token (spec.sidecar.tokenSecretRef)', () => {
   it('sends the first token of a value that lists several (a rotation in progress)', async () => {
     const s = secrets({ 'apps/chat': { token: b64('new-token\nold-token\n') } });
     const tokens = new SidecarTokens(s.read);
-    expect(await tokens.resolve('apps', { name: 'chat' })).to.deep.equal({ ok: true, token: 'new-token' });
+    expect(await tokens.resolve('apps', { name: 'chat' })).to.deep.equal({ ok: true, credential: { kind: 'bearer', token: 'new-token' } });
   });
 
   it('reports a missing Secret, a missing or empty key and a forbidden read as results, without caching them', async () => {

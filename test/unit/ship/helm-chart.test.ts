@@ -241,7 +241,7 @@ describe('helm chart topology-operator', function () {
         '--log-level=info',
         '--health-port=7071',
         '--token-file=/var/run/topology/credentials/peer-token',
-        '--control-token-sha256-file=/var/run/topology/credentials/control-token-sha256',
+        '--control-public-key-file=/var/run/topology/credentials/control-public-key',
       ]);
       expect(side.env).to.deep.equal([
         { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
@@ -260,7 +260,7 @@ describe('helm chart topology-operator', function () {
             secretName: 'chat-sidecar-credentials',
             items: [
               { key: 'peer-token', path: 'peer-token' },
-              { key: 'control-token-sha256', path: 'control-token-sha256' },
+              { key: 'control-public-key', path: 'control-public-key' },
             ],
           },
         },
