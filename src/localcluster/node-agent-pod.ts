@@ -21,7 +21,7 @@ import { ContainerRunner, type BackoffConfig, type ContainerSnapshot } from './n
 import { containerEnv, expandVars, type ConfigSource, type PodRuntimeFacts } from './node-agent-env.js';
 import { localArgv, lookupImage, type ImageMap, type ImagePlaceholders } from './node-agent-images.js';
 import { buildPodStatus } from './node-agent-status.js';
-import { containerRoot, materialiseVolumes, refreshVolumes, rewriteMountPaths, type TokenSource } from './node-agent-volumes.js';
+import { containerRoot, materialiseVolumes, refreshVolumes, rewriteMountPaths, type TokenSource, type VolumeContext } from './node-agent-volumes.js';
 import { CLUSTER_TAG_ENV } from './cluster-state.js';
 
 /**
@@ -113,14 +113,7 @@ export class PodWorker {
     let volumes: Map<string, string> | undefined;
     while (!this.terminating) {
       try {
-        volumes = await materialiseVolumes({
-          pod: this.pod,
-          facts: this.facts(),
-          source: this.env.source,
-          podDir: this.podDir,
-          stateDir: this.env.stateDir,
-          caCertPem: this.env.caCertPem,
-        });
+        volumes = await materialiseVolumes(this.volumeContext());
         break;
       } catch (err) {
         this.block('CreateContainerConfigError', (err as Error).message);
@@ -159,14 +152,7 @@ export class PodWorker {
   private async refreshVolumes(): Promise<void> {
     if (this.terminating) return;
     try {
-      const changed = await refreshVolumes({
-        pod: this.pod,
-        facts: this.facts(),
-        source: this.env.source,
-        podDir: this.podDir,
-        stateDir: this.env.stateDir,
-        caCertPem: this.env.caCertPem,
-      });
+      const changed = await refreshVolumes(this.volumeContext());
       if (changed > 0) this.log.info('volumes refreshed', { files: changed });
     } catch (err) {
       this.log.debug('volume refresh failed; retrying at the next one', { error: (err as Error).message });
@@ -183,6 +169,11 @@ export class PodWorker {
       };
       poll();
     });
+  }
+
+  /** What materialising and refreshing this pod's volumes needs. */
+  private volumeContext(): VolumeContext {
+    return { pod: this.pod, facts: this.facts(), source: this.env.source, podDir: this.podDir, stateDir: this.env.stateDir, caCertPem: this.env.caCertPem };
   }
 
   private facts(): PodRuntimeFacts {

@@ -12,6 +12,14 @@ import { readNamedFile } from './named-file.js';
 /** Default re-read interval of the token file (ms): the kubelet refreshes a mounted Secret about a minute after it changes. */
 export const DEFAULT_TOKEN_REFRESH_MS = 60_000;
 
+/** The lines of a credential file's text that hold something: surrounding spaces, CRLF and blank lines ignored. */
+export function credentialLines(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+}
+
 /** Longest token accepted (characters): far above a generated one (43), small enough for metadata. */
 export const MAX_TOKEN_LENGTH = 4096;
 
@@ -21,10 +29,7 @@ export const MAX_TOKEN_LENGTH = 4096;
  * (gRPC metadata values must be) or is longer than {@link MAX_TOKEN_LENGTH}.
  */
 export function parseClusterTokens(text: string): string[] {
-  const tokens = text
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0);
+  const tokens = credentialLines(text);
   tokens.forEach((t, i) => {
     if (t.length > MAX_TOKEN_LENGTH) throw new Error(`token ${i + 1} is longer than ${MAX_TOKEN_LENGTH} characters`);
     if (!/^[\x21-\x7e]+$/.test(t)) throw new Error(`token ${i + 1} has characters other than printable ASCII (a gRPC metadata value cannot carry them)`);

@@ -21,6 +21,7 @@ import { createHmac, createPrivateKey, createPublicKey, randomBytes, sign, verif
 import type * as grpc from '@grpc/grpc-js';
 import type { AuthResult } from './auth.js';
 import { FENCING_METADATA_KEY } from './fencing.js';
+import { credentialLines } from './cluster-token.js';
 
 /** Domain-separation prefix of the key derivation, so the operator key derives nothing else by accident. */
 const DERIVATION_CONTEXT = 'topology.foundation.dev/control\0';
@@ -93,10 +94,7 @@ function rawPublicKey(key: KeyObject): Buffer {
 
 /** Public key lines of a file's text: one base64url raw Ed25519 key per line; throws naming the first bad line. */
 export function parsePublicKeyLines(text: string): string[] {
-  const lines = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0);
+  const lines = credentialLines(text);
   lines.forEach((line, i) => {
     if (!/^[A-Za-z0-9_-]{43}$/.test(line) || Buffer.from(line, 'base64url').length !== PUBLIC_KEY_BYTES)
       throw new Error(`line ${i + 1} is not an Ed25519 public key (43 base64url characters)`);

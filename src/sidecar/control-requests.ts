@@ -6,13 +6,14 @@
  * 0-100`). The Control service (control-service.ts) answers a refusal with its status code and
  * counts it (`bad-request`).
  */
+import type { PrepareSpec } from './node-api.js';
 import * as grpc from '@grpc/grpc-js';
 import { checkPeerAddressList } from '../rpc/peer-address.js';
-import { kindOfTopology, overlayParamOptions, type OverlayParamOptions } from '../rpc/overlay-params.js';
+import { kindOfTopology, overlayParamOptions } from '../rpc/overlay-params.js';
 import type { PrepareRequest__Output } from '../rpc/generated/topology/v1/PrepareRequest.js';
 import type { ProbeRequest__Output } from '../rpc/generated/topology/v1/ProbeRequest.js';
 import type { OverlayParams__Output } from '../rpc/generated/topology/v1/OverlayParams.js';
-import type { NodeId, OverlayKind } from '../overlays/types.js';
+import type { NodeId } from '../overlays/types.js';
 import { MAX_EPOCH } from './switch-engine.js';
 
 /** Longest a Probe call may wait (ms): keeps a handler from being held open indefinitely. */
@@ -110,18 +111,8 @@ export function checkParams(params: OverlayParams__Output | null | undefined): R
   );
 }
 
-/** A validated Prepare. */
-export interface PrepareArgs {
-  readonly epoch: number;
-  readonly kind: OverlayKind;
-  readonly params: OverlayParamOptions;
-  readonly members: readonly NodeId[];
-  readonly contacts: readonly NodeId[];
-  readonly seed: number;
-}
-
 /** Validates a Prepare request (the epoch's bound against this sidecar's history is the switch engine's). */
-export function validatePrepare(r: PrepareRequest__Output): Validated<PrepareArgs> {
+export function validatePrepare(r: PrepareRequest__Output): Validated<PrepareSpec> {
   const kind = kindOfTopology(r.topology);
   if (kind === undefined) return invalid(`Prepare.topology must be FULL_MESH, HYPAR_VIEW, CLIENT_SERVER or PUB_SUB, got ${String(r.topology)}`);
   const bad =

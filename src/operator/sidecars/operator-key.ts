@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import { MIN_OPERATOR_KEY_LENGTH } from '../../rpc/control-credential.js';
+import { credentialLines } from '../../rpc/cluster-token.js';
 import { isConflict } from '../controller/api-errors.js';
 import type { SecretStore } from './secret-store.js';
 
@@ -30,10 +31,7 @@ export const MANAGED_BY = 'topology-operator';
 
 /** The keys in a key Secret's text: one per line, blank lines ignored; throws naming the bad line. */
 export function parseOperatorKeys(text: string, where: string): string[] {
-  const keys = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0);
+  const keys = credentialLines(text);
   if (keys.length === 0) throw new Error(`${where} has no key`);
   keys.forEach((k, i) => {
     if (k.length < MIN_OPERATOR_KEY_LENGTH) throw new Error(`${where} line ${i + 1} is shorter than ${MIN_OPERATOR_KEY_LENGTH} characters`);
