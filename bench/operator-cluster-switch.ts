@@ -13,14 +13,15 @@
  * - the cluster: `$KUBECONFIG`, else a local cluster of its own (src/localcluster; the node agent
  *   runs the `topology-sidecar` and `topology-demo` images as local processes), chosen as the e2e
  *   harness chooses (bench/support/bench-cluster.ts);
- * - per N, a namespace with a cluster-token Secret and a StatefulSet of N pods, each with the
+ * - per N, a namespace with a shared sidecar-token Secret (spec.sidecar.tokenSecretRef: the pods
+ *   start before the resource exists, so they cannot mount its managed credentials) and a StatefulSet of N pods, each with the
  *   sidecar exactly as test/e2e/operator-rollout.test.ts builds it (fixtures/operator-harness.ts
  *   `sidecarStatefulSet`; only its readiness probe timeout is raised, see
  *   SIDECAR_PROBE_TIMEOUT_SECONDS) plus an app container (`topology-demo`: subscribes, broadcasts
  *   a heartbeat every `--heartbeat-ms`, counts duplicates on GET /stats; `--heartbeat-ms 0` leaves
  *   it out);
  * - the real operator executable as a child process (the e2e's `OperatorProcess`, one replica with
- *   `--leader-elect false`, the cluster token through `--token-file`; with `--trace`, under
+ *   `--leader-elect false`; with `--trace`, under
  *   bench/support/operator-trace-preload.ts, which times every reconcile pass);
  * - a Manual FullMesh ClusterTopology (rollout steps `--steps`, default 25,50,100, windows
  *   `--window-s`, default 2) applied with `kubectl apply` and waited Ready on N members; then steady
@@ -49,8 +50,9 @@
  * `-rate<r>` with a `--rate` other than the default); the operator's log of the run is kept in the
  * OS temp directory (path in the JSON) for looking into where time went.
  */
+import { SIDECAR_TOKEN_SECRET_TYPE } from '../src/operator/sidecars/token.js';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
@@ -135,6 +137,8 @@ const WARMUP_MS = 4000;
 const FROM: OverlayKind = 'FullMesh';
 const TO: OverlayKind = 'HyParView';
 const APP = 'member';
+/** The shared sidecar-token Secret the members and the resource use (shared-token mode). */
+const TOKEN_SECRET = 'cluster-token';
 const NAME = 'bench';
 const STATS_PORT = 8090;
 
@@ -251,7 +255,7 @@ function sidecarCalls(text: string): Record<string, number> {
 
 /** The StatefulSet: the e2e's sidecar pod, plus the demo app container when `heartbeatMs` > 0. */
 export function memberStatefulSet(app: string, replicas: number, tokenSecret: string, heartbeatMs: number): string {
-  const sts = JSON.parse(sidecarStatefulSet(app, replicas, tokenSecret)) as {
+  const sts = JSON.parse(sidecarStatefulSet(app, replicas, { tokenSecret })) as {
     spec: { template: { spec: { containers: Array<{ name: string; readinessProbe?: object } & Record<string, unknown>> } } };
   };
   for (const c of sts.spec.template.spec.containers) {
@@ -281,7 +285,7 @@ function manifest(o: ClusterSwitchOptions, topology: OverlayKind): string {
     selector: { matchLabels: { app: APP } },
     mode: 'Manual',
     topology,
-    sidecar: { port: SIDECAR_PORT },
+    sidecar: { port: SIDECAR_PORT, tokenSecretRef: { name: TOKEN_SECRET } },
     rollout: { steps: o.steps, stepVerificationSeconds: o.windowSeconds, progressDeadlineSeconds: o.progressDeadlineSeconds },
   };
   return topologyManifest(NAME, spec);
@@ -358,7 +362,6 @@ async function runOne(cluster: TestCluster, o: ClusterSwitchOptions, n: number):
   const kc = cluster.kubeConfig();
   const ns = `oswitch-${n}-${randomBytes(3).toString('hex')}`;
   const token = randomBytes(16).toString('hex');
-  const tokenDir = mkdtempSync(join(tmpdir(), 'oswitch-'));
   const logFile = join(tmpdir(), `${ns}-operator.log`);
   const traceFile = join(tmpdir(), `${ns}-operator-trace.jsonl`);
   let operator: OperatorProcess | undefined;
@@ -372,19 +375,12 @@ async function runOne(cluster: TestCluster, o: ClusterSwitchOptions, n: number):
       if ((await cluster.kubectl(['get', 'serviceaccount', 'default', '-n', ns], { allowFail: true })).code === 0) break;
       await delay(200);
     }
-    writeFileSync(join(tokenDir, 'token'), token, { mode: 0o600 });
-    await cluster.kubectl(['create', 'secret', 'generic', 'cluster-token', '-n', ns, `--from-literal=token=${token}`]);
+    await cluster.kubectl(['create', 'secret', 'generic', TOKEN_SECRET, '-n', ns, '--type', SIDECAR_TOKEN_SECRET_TYPE, `--from-literal=token=${token}`]);
     const tPods = Date.now();
-    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: memberStatefulSet(APP, n, 'cluster-token', o.heartbeatMs) });
+    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: memberStatefulSet(APP, n, TOKEN_SECRET, o.heartbeatMs) });
     // One replica, no leader election: the e2e's 4 s lease is meant for fail-over tests, and on a
     // loaded machine a late renewal would stop the operator mid-measurement.
-    operator = await startOperator(
-      `operator-${n}`,
-      cluster.kubeconfig,
-      ns,
-      ['--token-file', join(tokenDir, 'token'), '--leader-elect', 'false'],
-      o.trace ? traceFile : undefined,
-    );
+    operator = await startOperator(`operator-${n}`, cluster.kubeconfig, ns, ['--leader-elect', 'false'], o.trace ? traceFile : undefined);
     progress(`[${n}] StatefulSet of ${n} (sidecar${o.heartbeatMs > 0 ? ' + topology-demo app' : ' only'}) applied; operator pid ${operator.pid}`);
     await waitForReadyPods(cluster, ns, APP, n, 600_000);
     const podsReadySeconds = (Date.now() - tPods) / 1000;
@@ -573,7 +569,6 @@ async function runOne(cluster: TestCluster, o: ClusterSwitchOptions, n: number):
       writeFileSync(logFile, `${operator.logs.join('\n')}\n`);
     }
     await cluster.kubectl(['delete', 'namespace', ns, '--wait=true', '--timeout=90s', '--ignore-not-found'], { allowFail: true, timeoutMs: 100_000 });
-    rmSync(tokenDir, { recursive: true, force: true });
     progress(`[${n}] cleaned up (namespace ${ns} deleted, operator stopped; its log: ${logFile})`);
   }
 }

@@ -109,8 +109,10 @@ export const REASONS = {
   /** Committing did not finish within the progress deadline; still retrying. */
   commitStalled: 'CommitStalled',
   /**
-   * The token named by `spec.sidecar.tokenSecretRef` cannot be read (no Secret, no key, empty,
-   * forbidden): the sidecars are not called until it can.
+   * The sidecars' credentials are unavailable: the resource's credentials Secret cannot be written
+   * (or a Secret of that name is not the operator's), the operator key cannot be read, or the token
+   * named by `spec.sidecar.tokenSecretRef` cannot be read (no Secret, no key, empty, wrong type,
+   * forbidden). The sidecars are not called until they are.
    */
   sidecarTokenUnavailable: 'SidecarTokenUnavailable',
   /** `spec.paused` is true. */
@@ -119,6 +121,22 @@ export const REASONS = {
   invalidSpec: 'InvalidSpec',
   /** An automatic switch was held back by the cooldown. */
   cooldownActive: 'CooldownActive',
+  /**
+   * An automatic switch was held back by the back-off after rolled-back automatic switches
+   * (src/operator/rules/rollback-backoff.ts), which applies even with `cooldownSeconds: 0`.
+   */
+  rollbackBackoff: 'RollbackBackoff',
+  /**
+   * Selected pods are also selected by an earlier ClusterTopology (by creationTimestamp, then
+   * name), which manages them; this one leaves them alone (Stalled=True until the selectors are
+   * disjoint).
+   */
+  selectorOverlap: 'SelectorOverlap',
+  /**
+   * A member reports an epoch more than MAX_EPOCH_JUMP (src/api/epoch-bound.ts) above the
+   * resource's: it is left out of the rollout until it reports a sane one.
+   */
+  untrustedEpoch: 'UntrustedEpoch',
   /** The rule engine recommends a different topology. */
   recommendation: 'Recommendation',
 } as const;

@@ -14,6 +14,7 @@ import { OVERLAY_KINDS } from '../overlays/types.js';
 import { AUTO_SWITCH_DEFAULTS, OVERLAY_DEFAULTS, ROLLOUT_DEFAULTS, SIDECAR_DEFAULTS, SPEC_DEFAULTS } from './defaults.js';
 import type { JsonValue, SchemaProps } from './schema-types.js';
 import { MODES, PHASES, RESULTS, SELECTOR_OPERATORS, STAGES, TRIGGERS, WORKLOADS } from './types.js';
+import { MAX_LABEL_VALUE_LENGTH } from './label-syntax.js';
 import { RULES, cel } from './validation-rules.js';
 
 /** Maximum length of `status.history` and of `spec.historyLimit`. */
@@ -50,16 +51,22 @@ function settings(description: string, properties: Record<string, SchemaProps>, 
   return object(description, properties, { default: {} as JsonValue, ...extra });
 }
 
-/** metav1.LabelSelector, with our rule that it must select something. */
+/**
+ * metav1.LabelSelector, with our rules: it must require a label the pods carry (not empty, not
+ * only NotIn/DoesNotExist), and its keys and values must be valid label syntax (label-syntax.ts),
+ * as the API server checks them on Pods, so a typo is refused instead of silently selecting nothing.
+ */
 function labelSelector(description: string): SchemaProps {
+  const labelValue = (d: string): SchemaProps => string(d, { maxLength: MAX_LABEL_VALUE_LENGTH, 'x-kubernetes-validations': [cel(RULES.labelValueValid)] });
   return object(
     description,
     {
       matchLabels: {
         type: 'object',
         description: 'Labels a pod must carry, all of them (key: value).',
-        additionalProperties: { type: 'string', description: 'Label value.', maxLength: 63 },
+        additionalProperties: labelValue('Label value.'),
         maxProperties: 64,
+        'x-kubernetes-validations': [cel(RULES.matchLabelsKeysValid)],
       },
       matchExpressions: {
         type: 'array',
@@ -68,20 +75,24 @@ function labelSelector(description: string): SchemaProps {
         items: object(
           'One requirement: key, operator and values.',
           {
-            key: string('Label key the requirement applies to.', { maxLength: 317, minLength: 1 }),
+            key: string('Label key the requirement applies to.', {
+              maxLength: 317,
+              minLength: 1,
+              'x-kubernetes-validations': [cel(RULES.labelKeyValid)],
+            }),
             operator: enumOf('How the label relates to the values.', SELECTOR_OPERATORS),
             values: {
               type: 'array',
               description: 'Values for In and NotIn; must be empty for Exists and DoesNotExist.',
               maxItems: 64,
-              items: string('A label value.', { maxLength: 63 }),
+              items: labelValue('A label value.'),
             },
           },
           { required: ['key', 'operator'], 'x-kubernetes-validations': [cel(RULES.selectorValuesMatchOperator)] },
         ),
       },
     },
-    { 'x-kubernetes-map-type': 'atomic', 'x-kubernetes-validations': [cel(RULES.selectorNotEmpty)] },
+    { 'x-kubernetes-map-type': 'atomic', 'x-kubernetes-validations': [cel(RULES.selectorNamesPods)] },
   );
 }
 
@@ -284,7 +295,7 @@ const specSchema: SchemaProps = object(
         maximum: 65535,
       }),
       tokenSecretRef: object(
-        "Secret (in this namespace) holding the shared token the operator and peers authenticate with; the operator reads it by name (RBAC: get on secrets) and reports a missing Secret or key as Stalled, reason SidecarTokenUnavailable. Absent: the operator's own token (--token-file), or none.",
+        'Shared-token mode: a Secret (in this namespace) of type topology.foundation.dev/sidecar-token whose token the members use for Peer AND Control calls (weaker: any member can drive its peers). The operator reads it by name and reports a missing Secret or key, or another type, as Stalled, reason SidecarTokenUnavailable. Absent (recommended): the operator creates <name>-sidecar-credentials with a Peer token and the public key of a Control key pair only it holds; it signs every Control call (docs/security.md).',
         {
           name: string('Name of the Secret.', { minLength: 1, maxLength: 253 }),
           key: string('Key inside the Secret.', { default: SIDECAR_DEFAULTS.tokenKey, minLength: 1, maxLength: 253 }),

@@ -94,12 +94,14 @@ export function checkAgainstSchema(value: unknown, schema: SchemaProps, path: st
     if (schema.maxProperties !== undefined && n > schema.maxProperties) add(path, `must have at most ${schema.maxProperties} properties`);
     for (const [key, v] of Object.entries(value)) {
       if (v === undefined) continue;
-      const prop = props?.[key] ?? schema.additionalProperties;
+      const declared = props?.[key];
+      const prop = declared ?? schema.additionalProperties;
       if (prop === undefined) {
         if (props !== undefined && schema['x-kubernetes-preserve-unknown-fields'] !== true) add(`${path}.${key}`, 'field not declared in schema');
         continue;
       }
-      errors.push(...checkAgainstSchema(v, prop, `${path}.${key}`));
+      // A map entry is `path[key]`, as the API server writes it; a field is `path.key`.
+      errors.push(...checkAgainstSchema(v, prop, declared !== undefined ? `${path}.${key}` : `${path}[${key}]`));
     }
   }
   // CEL rules run only on a value whose own structure is sound, as their has() guards assume.

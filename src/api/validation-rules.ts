@@ -8,6 +8,7 @@
  * Messages say what to fix. The API server prefixes them with the field path, so they name fields
  * relative to where the rule sits.
  */
+import { celIsLabelKey, celIsLabelValue, isLabelKey, isLabelValue, LABEL_KEY_SYNTAX, LABEL_VALUE_SYNTAX } from './label-syntax.js';
 import type { CelRule } from './schema-types.js';
 
 /** A CEL rule with its TypeScript mirror. `holds(self)` gets the value the rule is attached to. */
@@ -64,14 +65,44 @@ export const RULES = {
       return has(cs, 'serverSelector') || (num(cs, 'servers') ?? 0) > 0;
     },
   },
-  /** On every LabelSelector (`spec.selector`, `spec.overlays.clientServer.serverSelector`). */
-  selectorNotEmpty: {
-    rule: '(has(self.matchLabels) && size(self.matchLabels) > 0) || (has(self.matchExpressions) && size(self.matchExpressions) > 0)',
-    message: 'selector must not be empty (an empty selector matches every pod in the namespace): set matchLabels or matchExpressions',
+  /**
+   * On every LabelSelector (`spec.selector`, `spec.overlays.clientServer.serverSelector`): it must
+   * require a label the pods have. An empty selector, or one whose requirements are all NotIn or
+   * DoesNotExist, matches nearly every pod of the namespace (every pod *without* some label).
+   */
+  selectorNamesPods: {
+    rule:
+      '(has(self.matchLabels) && size(self.matchLabels) > 0) || ' +
+      "(has(self.matchExpressions) && self.matchExpressions.exists(r, r.operator == 'In' || r.operator == 'Exists'))",
+    message:
+      'selector must require a label the pods carry: set matchLabels, or a matchExpressions requirement with operator In or Exists (an empty selector, or one of only NotIn and DoesNotExist requirements, matches nearly every pod in the namespace)',
     holds: (self) => {
       const s = obj(self);
-      return size(s['matchLabels']) > 0 || size(s['matchExpressions']) > 0;
+      const positive = (r: unknown): boolean => obj(r)['operator'] === 'In' || obj(r)['operator'] === 'Exists';
+      return size(s['matchLabels']) > 0 || (Array.isArray(s['matchExpressions']) && s['matchExpressions'].some(positive));
     },
+  },
+  /**
+   * On `matchLabels` of every LabelSelector: its keys are label keys. (Keys have no schema of their
+   * own; a messageExpression naming the bad key exceeds the API server's cost budget, as map keys
+   * have no maxLength, so the message describes the syntax.)
+   */
+  matchLabelsKeysValid: {
+    rule: `self.all(k, ${celIsLabelKey('k')})`,
+    message: `every matchLabels key must be a valid label key: ${LABEL_KEY_SYNTAX}`,
+    holds: (self) => Object.keys(obj(self)).every(isLabelKey),
+  },
+  /** On every `matchExpressions[].key`. */
+  labelKeyValid: {
+    rule: celIsLabelKey('self'),
+    message: `must be a valid label key: ${LABEL_KEY_SYNTAX}`,
+    holds: (self) => typeof self !== 'string' || isLabelKey(self),
+  },
+  /** On every `matchLabels` value and `matchExpressions[].values[]` item. */
+  labelValueValid: {
+    rule: celIsLabelValue('self'),
+    message: `must be a valid label value: ${LABEL_VALUE_SYNTAX}`,
+    holds: (self) => typeof self !== 'string' || isLabelValue(self),
   },
   /** On every item of `matchExpressions`. */
   selectorValuesMatchOperator: {

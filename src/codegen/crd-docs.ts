@@ -49,9 +49,12 @@ function rows(s: SchemaProps, path: string, required: boolean, out: string[], ru
   for (const r of s['x-kubernetes-validations'] ?? []) rules.push(`| \`${path}${r.fieldPath ?? ''}\` | ${esc(r.message)} | \`${esc(r.rule)}\` |`);
   const nested = s.type === 'array' ? s.items : s;
   const prefix = s.type === 'array' ? `${path}[]` : path;
+  // Rules on list items and map values (label values) are listed under `path[]` and `path[*]`.
+  if (nested !== undefined && nested !== s)
+    for (const r of nested['x-kubernetes-validations'] ?? []) rules.push(`| \`${prefix}${r.fieldPath ?? ''}\` | ${esc(r.message)} | \`${esc(r.rule)}\` |`);
+  for (const r of s.additionalProperties?.['x-kubernetes-validations'] ?? [])
+    rules.push(`| \`${path}[*]${r.fieldPath ?? ''}\` | ${esc(r.message)} | \`${esc(r.rule)}\` |`);
   if (nested?.type === 'object' && nested.properties !== undefined) {
-    if (nested !== s)
-      for (const r of nested['x-kubernetes-validations'] ?? []) rules.push(`| \`${prefix}${r.fieldPath ?? ''}\` | ${esc(r.message)} | \`${esc(r.rule)}\` |`);
     for (const [k, v] of Object.entries(nested.properties)) rows(v, `${prefix}.${k}`, (nested.required ?? []).includes(k), out, rules);
   }
 }

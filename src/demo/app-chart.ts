@@ -24,7 +24,7 @@ export interface AppChartValues {
   /** App container image; empty: the pod runs only the sidecar. */
   appImage: string;
   /** Sidecar named-template settings (see docs/helm.md). */
-  sidecar: { tokenSecret: string; appHost: string; image?: string };
+  sidecar: { topology: string; appHost: string; image?: string };
 }
 
 const CHART_YAML = `apiVersion: v2
@@ -35,7 +35,7 @@ version: 0.1.0
 appVersion: "0.1.0"
 `;
 
-const STATEFULSET = `{{- $sidecar := dict "tokenSecret" .Values.sidecar.tokenSecret "appHost" .Values.sidecar.appHost }}
+const STATEFULSET = `{{- $sidecar := dict "topology" .Values.sidecar.topology "appHost" .Values.sidecar.appHost }}
 {{- if .Values.sidecar.image }}{{- $_ := set $sidecar "image" .Values.sidecar.image }}{{- end }}
 apiVersion: apps/v1
 kind: StatefulSet
@@ -108,7 +108,7 @@ export function writeAppChart(dir: string): string {
     name: 'overlay-app',
     replicas: 3,
     appImage: '',
-    sidecar: { tokenSecret: 'topology-operator-token', appHost: '127.0.0.1' },
+    sidecar: { topology: 'overlay-app', appHost: '127.0.0.1' },
   };
   writeFileSync(join(dir, 'values.yaml'), `${JSON.stringify(defaults, null, 2)}\n`);
   writeFileSync(join(dir, 'templates', 'statefulset.yaml'), STATEFULSET);

@@ -33,7 +33,6 @@ const OPERATOR_NS = 'topology-system';
 const APP_NS = 'demo';
 const RELEASE = 'topology-operator';
 const APP = 'chat';
-const TOKEN_SECRET = 'topology-operator-token';
 
 interface Options {
   keep: boolean;
@@ -119,7 +118,6 @@ function clusterTopology(): string {
       // Quick for a demo (defaults: 60 s and 300 s): evaluate every 5 s, switch again after 10 s.
       autoSwitch: { evaluationIntervalSeconds: 5, cooldownSeconds: 10 },
       rollout: { steps: [25, 50, 100], stepVerificationSeconds: 3, progressDeadlineSeconds: 90, autoRollback: true },
-      sidecar: { tokenSecretRef: { name: TOKEN_SECRET } },
     },
   });
 }
@@ -136,23 +134,18 @@ async function demo(o: Options): Promise<void> {
   await kubectl(['create', 'namespace', APP_NS, '--dry-run=client', '-o', 'yaml']).then((y) => kubectl(['apply', '-f', '-'], y));
   await run(
     helm,
-    [
-      'upgrade',
-      '--install',
-      RELEASE,
-      operatorChartDir(),
-      '-n',
-      OPERATOR_NS,
-      '--create-namespace',
-      '--set',
-      `clusterToken.namespaces={${APP_NS}}`,
-      '--wait',
-      '--timeout',
-      `${o.timeoutSeconds}s`,
-    ],
+    ['upgrade', '--install', RELEASE, operatorChartDir(), '-n', OPERATOR_NS, '--create-namespace', '--wait', '--timeout', `${o.timeoutSeconds}s`],
     kc,
   );
   process.stdout.write(await kubectl(['get', 'pods', '-n', OPERATOR_NS, '-o', 'wide']));
+
+  // First the resource: the operator creates its credentials Secret (chat-sidecar-credentials),
+  // which the members' sidecars mount.
+  say(`ClusterTopology ${APP} (mode Auto); the operator creates its credentials Secret ${APP}-sidecar-credentials`);
+  await kubectl(['apply', '-n', APP_NS, '-f', '-'], clusterTopology());
+  await waitUntil(`Secret ${APP_NS}/${APP}-sidecar-credentials`, o.timeoutSeconds, async () =>
+    (await kubectl(['get', 'secrets', '-n', APP_NS, '-o', 'name'])).includes(`secret/${APP}-sidecar-credentials`) ? true : undefined,
+  );
 
   say(`Demo app: ${o.startReplicas} replicas of topology-demo + topology-sidecar (named template topology-operator.sidecar)`);
   const chartDir = writeAppChart(mkdtempSync(join(tmpdir(), 'topology-demo-chart-')));
@@ -175,7 +168,7 @@ async function demo(o: Options): Promise<void> {
         '--set',
         'sidecar.appHost=$(POD_IP)',
         '--set',
-        `sidecar.tokenSecret=${TOKEN_SECRET}`,
+        `sidecar.topology=${APP}`,
         '--wait',
         '--timeout',
         `${o.timeoutSeconds}s`,
@@ -200,7 +193,6 @@ async function demo(o: Options): Promise<void> {
   };
 
   say(`ClusterTopology ${APP} (mode Auto): ${o.startReplicas} members`);
-  await kubectl(['apply', '-n', APP_NS, '-f', '-'], clusterTopology());
   const first = await follow(`clustertopology ${APP_NS}/${APP}`, (ct) => isSettled(ct) && ct.status?.members?.ready === o.startReplicas);
   process.stdout.write(`    running ${first.status?.currentTopology} on ${first.status?.members?.ready} members (epoch ${first.status?.epoch})\n`);
 

@@ -7,9 +7,12 @@ import { hostname } from 'node:os';
 import { parseConfig } from '../sidecar/config.js';
 import { Sidecar, loadSecrets } from '../sidecar/sidecar.js';
 import { createLogger } from '../sidecar/logger.js';
+import { installLastResort } from '../sidecar/last-resort.js';
 
 async function main(): Promise<void> {
   const argvs = JSON.parse(process.argv[2] ?? '[]') as string[][];
+  // As topology-sidecar does: the sidecars of this process survive an error nothing else caught, logged and counted.
+  installLastResort(createLogger('fleet-host'));
   const sidecars: Sidecar[] = [];
   for (const argv of argvs) {
     const parsed = parseConfig(argv, {}, hostname());

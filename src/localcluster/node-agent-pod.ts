@@ -21,8 +21,15 @@ import { ContainerRunner, type BackoffConfig, type ContainerSnapshot } from './n
 import { containerEnv, expandVars, type ConfigSource, type PodRuntimeFacts } from './node-agent-env.js';
 import { localArgv, lookupImage, type ImageMap, type ImagePlaceholders } from './node-agent-images.js';
 import { buildPodStatus } from './node-agent-status.js';
-import { containerRoot, materialiseVolumes, rewriteMountPaths, type TokenSource } from './node-agent-volumes.js';
+import { containerRoot, materialiseVolumes, refreshVolumes, rewriteMountPaths, type TokenSource, type VolumeContext } from './node-agent-volumes.js';
 import { CLUSTER_TAG_ENV } from './cluster-state.js';
+
+/**
+ * How often a running pod's Secret and ConfigMap volumes are brought up to date: 10 s. The kubelet
+ * takes up to its sync period plus its cache TTL (about a minute); shorter here so tests of a
+ * rotation need not wait that long.
+ */
+export const VOLUME_REFRESH_MS = 10_000;
 
 /** The annotation naming the directory of a pod's container log files. */
 export const LOG_DIR_ANNOTATION = 'topology.foundation.dev/log-dir';
@@ -65,6 +72,7 @@ export class PodWorker {
   private flushScheduled = false;
   private flushing: Promise<void> | undefined;
   private dirty = false;
+  private refreshTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
 
   constructor(
@@ -105,14 +113,7 @@ export class PodWorker {
     let volumes: Map<string, string> | undefined;
     while (!this.terminating) {
       try {
-        volumes = await materialiseVolumes({
-          pod: this.pod,
-          facts: this.facts(),
-          source: this.env.source,
-          podDir: this.podDir,
-          stateDir: this.env.stateDir,
-          caCertPem: this.env.caCertPem,
-        });
+        volumes = await materialiseVolumes(this.volumeContext());
         break;
       } catch (err) {
         this.block('CreateContainerConfigError', (err as Error).message);
@@ -143,6 +144,19 @@ export class PodWorker {
     this.blocked = undefined;
     for (const r of this.containers) r.start();
     this.changed();
+    this.refreshTimer = setInterval(() => void this.refreshVolumes(), VOLUME_REFRESH_MS);
+    this.refreshTimer.unref();
+  }
+
+  /** One refresh of the Secret/ConfigMap volumes (see node-agent-volumes.ts); failures wait for the next. */
+  private async refreshVolumes(): Promise<void> {
+    if (this.terminating) return;
+    try {
+      const changed = await refreshVolumes(this.volumeContext());
+      if (changed > 0) this.log.info('volumes refreshed', { files: changed });
+    } catch (err) {
+      this.log.debug('volume refresh failed; retrying at the next one', { error: (err as Error).message });
+    }
   }
 
   private waitFor(check: () => boolean | undefined): Promise<boolean> {
@@ -155,6 +169,11 @@ export class PodWorker {
       };
       poll();
     });
+  }
+
+  /** What materialising and refreshing this pod's volumes needs. */
+  private volumeContext(): VolumeContext {
+    return { pod: this.pod, facts: this.facts(), source: this.env.source, podDir: this.podDir, stateDir: this.env.stateDir, caCertPem: this.env.caCertPem };
   }
 
   private facts(): PodRuntimeFacts {
@@ -232,6 +251,7 @@ export class PodWorker {
   /** Stops every container (SIGTERM, SIGKILL after `graceSeconds`) and writes the final status. */
   async terminate(graceSeconds: number): Promise<void> {
     this.terminating = true;
+    clearInterval(this.refreshTimer);
     await Promise.all([...this.containers, ...this.init].map((r) => r.stop(graceSeconds * 1000)));
     this.changed();
     await this.flushNow();

@@ -15,9 +15,12 @@
  * $TOPOLOGY_VOLUME_ROOT<mountPath>. Code that hard-codes a path (e.g. the service-account token at
  * /var/run/secrets/kubernetes.io/serviceaccount) can prefix it with $TOPOLOGY_VOLUME_ROOT —
  * `KubeConfig.loadFromCluster(process.env.TOPOLOGY_VOLUME_ROOT)` does exactly that.
- * Content is written once when the pod starts (no refresh of Secret/ConfigMap updates).
+ * Content is written when the pod starts; Secret and ConfigMap content (plain or projected) is then
+ * refreshed in place by {@link refreshVolumes}, as the kubelet does about a minute after an edit
+ * (each changed file is replaced atomically: written aside, then renamed), so a rotated credential
+ * reaches running containers without a restart. A source that disappeared keeps its last content.
  */
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { V1Container, V1DownwardAPIVolumeFile, V1KeyToPath, V1Pod, V1Volume } from '@kubernetes/client-node';
 import { fieldRefValue, resourceFieldValue, type ConfigSource, type PodRuntimeFacts } from './node-agent-env.js';
@@ -121,6 +124,54 @@ async function materialiseOne(v: V1Volume, dir: string, ctx: VolumeContext): Pro
     );
   }
   return dir;
+}
+
+/** Writes `value` to `file` if it differs, atomically (aside, then renamed); true if it changed. */
+function replaceIfChanged(file: string, value: string, mode: number): boolean {
+  let current: string | undefined;
+  try {
+    current = readFileSync(file, 'utf8');
+  } catch {
+    current = undefined;
+  }
+  if (current === value) return false;
+  mkdirSync(dirname(file), { recursive: true });
+  const aside = `${file}.refresh-${process.pid}`;
+  writeFileSync(aside, value, { mode });
+  renameSync(aside, file);
+  return true;
+}
+
+function refreshItems(dir: string, data: Record<string, string> | undefined, items: V1KeyToPath[] | undefined): number {
+  if (data === undefined) return 0;
+  const list: V1KeyToPath[] = items && items.length > 0 ? items : Object.keys(data).map((k) => ({ key: k, path: k }));
+  let changed = 0;
+  for (const item of list) {
+    const value = data[item.key];
+    if (value !== undefined && replaceIfChanged(join(dir, item.path), value, item.mode ?? 0o644)) changed++;
+  }
+  return changed;
+}
+
+/**
+ * Brings the files of the pod's Secret and ConfigMap volumes (plain or projected) up to date with
+ * the API; returns how many files changed. Other volume types are left as they are.
+ */
+export async function refreshVolumes(ctx: VolumeContext): Promise<number> {
+  const ns = ctx.pod.metadata?.namespace ?? 'default';
+  let changed = 0;
+  for (const v of ctx.pod.spec?.volumes ?? []) {
+    const dir = join(ctx.podDir, 'volumes', v.name);
+    if (v.secret) changed += refreshItems(dir, await ctx.source.secret(ns, v.secret.secretName ?? ''), v.secret.items);
+    else if (v.configMap) changed += refreshItems(dir, await ctx.source.configMap(ns, v.configMap.name ?? ''), v.configMap.items);
+    else if (v.projected) {
+      for (const s of v.projected.sources ?? []) {
+        if (s.secret) changed += refreshItems(dir, await ctx.source.secret(ns, s.secret.name ?? ''), s.secret.items);
+        else if (s.configMap) changed += refreshItems(dir, await ctx.source.configMap(ns, s.configMap.name ?? ''), s.configMap.items);
+      }
+    }
+  }
+  return changed;
 }
 
 /** Materialises every volume of the pod; returns volume name → local directory. */

@@ -16,7 +16,6 @@
  */
 import { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS } from './controller/leader-election.js';
 import { DEFAULT_TLS_REFRESH_MS } from '../rpc/tls-files.js';
-import { DEFAULT_TOKEN_REFRESH_MS } from '../rpc/cluster-token.js';
 
 /** kubebuilder's default metrics port. */
 export const DEFAULT_METRICS_PORT = 8080;
@@ -48,10 +47,10 @@ export interface OperatorConfig {
   readonly renewDeadlineMs: number;
   readonly retryPeriodMs: number;
   readonly concurrency: number;
-  /** File holding the cluster token sent to the sidecars' Control service. */
-  readonly tokenFile: string | undefined;
-  /** How often the token file is re-read (ms), so a rotated token is sent without a restart. */
-  readonly tokenRefreshMs: number;
+  /** Secret holding the operator key that every resource's Control token is derived from (created if missing). */
+  readonly credentialsSecret: string;
+  /** Namespace of {@link credentialsSecret}: the operator's own. */
+  readonly credentialsNamespace: string;
   readonly sidecarConcurrency: number;
   readonly sidecarTimeoutMs: number;
   /** TLS of the Control calls to sidecars that serve it (their `--tls-cert`); undefined: plaintext. */
@@ -80,6 +79,8 @@ export interface SidecarTlsFiles {
 export type OperatorConfigResult =
   { readonly ok: true; readonly config: OperatorConfig } | { readonly ok: false; readonly help: boolean; readonly error: string };
 
+/** Default `--credentials-secret`. */
+export const DEFAULT_CREDENTIALS_SECRET = 'topology-operator-credentials';
 /** Usage text. */
 export const USAGE = `usage: topology-operator [flags]
   --kubeconfig FILE              kubeconfig to use (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)
@@ -87,17 +88,20 @@ export const USAGE = `usage: topology-operator [flags]
   --metrics-port PORT            /metrics port (default ${DEFAULT_METRICS_PORT}; 0 = pick a free port)
   --health-port PORT             /healthz and /readyz port (default ${DEFAULT_HEALTH_PORT}; 0 = pick a free port)
   --bind-address IP              address of both HTTP endpoints (default 0.0.0.0)
-  --leader-elect true|false      compete for a Lease so only one replica acts (default true)
+  --leader-elect true|false      compete for a Lease so only one replica acts (default true; keep it
+                                 on even with one replica: sidecars that obeyed a leader refuse
+                                 the unfenced switch calls of an operator without it)
   --lease-namespace NS           namespace of the Lease (default $POD_NAMESPACE, else default)
   --lease-name NAME              name of the Lease (default ${DEFAULT_LEASE_NAME})
   --lease-duration-ms MS         (default ${DEFAULT_LEASE_DURATION_MS})
   --renew-deadline-ms MS         (default ${DEFAULT_RENEW_DEADLINE_MS})
   --retry-period-ms MS           (default ${DEFAULT_RETRY_PERIOD_MS})
   --concurrency N                ClusterTopologies reconciled at once (default ${DEFAULT_CONCURRENCY})
-  --token-file FILE              cluster token for the sidecars' Control service (env TOKEN_FILE);
-                                 one token per line, the first is sent
-  --token-refresh-ms MS          re-read --token-file this often (env TOKEN_REFRESH_MS;
-                                 default ${DEFAULT_TOKEN_REFRESH_MS})
+  --credentials-secret NAME      Secret in --credentials-namespace holding the operator key, from
+                                 which each ClusterTopology's Control token is derived; created
+                                 with a random key if missing (env CREDENTIALS_SECRET; default
+                                 ${DEFAULT_CREDENTIALS_SECRET}; docs/security.md)
+  --credentials-namespace NS     its namespace (env CREDENTIALS_NAMESPACE; default the Lease's)
   --sidecar-concurrency N        sidecar calls in flight per reconcile (default ${DEFAULT_SIDECAR_CONCURRENCY})
   --sidecar-timeout-ms MS        deadline of one sidecar call (default ${DEFAULT_SIDECAR_TIMEOUT_MS})
   --sidecar-tls-ca-file FILE     call sidecars over TLS, verifying their certificate with this CA
@@ -125,8 +129,8 @@ const FLAGS = new Set([
   'renew-deadline-ms',
   'retry-period-ms',
   'concurrency',
-  'token-file',
-  'token-refresh-ms',
+  'credentials-secret',
+  'credentials-namespace',
   'sidecar-concurrency',
   'sidecar-timeout-ms',
   'log-level',
@@ -233,12 +237,10 @@ export function parseOperatorConfig(argv: readonly string[], env: Readonly<Recor
   if (!LOG_LEVELS.includes(logLevel)) return fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const kubeconfig = flags.get('kubeconfig');
   if (kubeconfig === '') return fail('--kubeconfig needs a file name');
-  const tokenFile = flags.get('token-file') ?? env['TOKEN_FILE'];
-  const tokenRefreshText = flags.get('token-refresh-ms') ?? env['TOKEN_REFRESH_MS'];
-  const tokenRefreshMs = tokenRefreshText !== undefined && tokenRefreshText !== '' ? positive(tokenRefreshText, 'token-refresh-ms') : DEFAULT_TOKEN_REFRESH_MS;
-  if (typeof tokenRefreshMs === 'string') return fail(tokenRefreshMs);
-  if (tokenRefreshText !== undefined && tokenRefreshText !== '' && (tokenFile === undefined || tokenFile === ''))
-    return fail('--token-refresh-ms needs --token-file (it is how often the file is re-read)');
+  const credentialsSecret = flags.get('credentials-secret') ?? env['CREDENTIALS_SECRET'] ?? DEFAULT_CREDENTIALS_SECRET;
+  if (!DNS_SUBDOMAIN.test(credentialsSecret)) return fail(`--credentials-secret: "${credentialsSecret}" is not a valid object name`);
+  const credentialsNamespace = flags.get('credentials-namespace') ?? env['CREDENTIALS_NAMESPACE'] ?? leaseNamespace;
+  if (!DNS_LABEL.test(credentialsNamespace)) return fail(`--credentials-namespace: "${credentialsNamespace}" is not a valid namespace name`);
   const tls = sidecarTls(flags, env);
   if (typeof tls === 'string') return fail(tls);
   return {
@@ -256,8 +258,8 @@ export function parseOperatorConfig(argv: readonly string[], env: Readonly<Recor
       renewDeadlineMs,
       retryPeriodMs,
       concurrency,
-      tokenFile: tokenFile === '' ? undefined : tokenFile,
-      tokenRefreshMs,
+      credentialsSecret,
+      credentialsNamespace,
       sidecarConcurrency,
       sidecarTimeoutMs,
       sidecarTls: tls,

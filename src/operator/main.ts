@@ -2,7 +2,7 @@
 /**
  * `topology-operator`: the operator executable. Parses flags (config.ts; bad flags print the reason
  * and the usage and exit with code 2), loads the cluster config (in-cluster service account, or
- * `--kubeconfig`, or the default loading rules), reads the sidecar token, and runs one replica
+ * `--kubeconfig`, or the default loading rules), and runs one replica
  * (reconciler-controller.ts) until SIGTERM/SIGINT: then controllers stop (in-flight reconciles
  * finish), the Lease is released so a standby takes over at once, and the process exits 0.
  * Losing the Lease exits 1 so Kubernetes restarts the replica as a fresh standby.
@@ -15,7 +15,6 @@ import winston from 'winston';
 import { parseOperatorConfig, USAGE } from './config.js';
 import { loadSidecarTransport, type SidecarTransport } from './sidecars/tls.js';
 import { onCertificateChange } from '../rpc/tls-files.js';
-import { readClusterTokenFile, watchClusterTokenFile, type ClusterToken } from '../rpc/cluster-token.js';
 import { PooledKubeConfig } from './controller/pooled-kube-config.js';
 import { buildOperator } from './reconcile/reconciler-controller.js';
 
@@ -44,15 +43,6 @@ async function main(): Promise<void> {
     transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] })],
   });
 
-  let token: ClusterToken | undefined;
-  if (config.tokenFile !== undefined) {
-    try {
-      token = readClusterTokenFile(config.tokenFile, '--token-file');
-    } catch (err) {
-      fatalUsage((err as Error).message);
-    }
-  }
-
   let transport: SidecarTransport;
   try {
     transport = loadSidecarTransport(config.sidecarTls);
@@ -60,14 +50,6 @@ async function main(): Promise<void> {
     fatalUsage((err as Error).message);
   }
 
-  const tokenFile = config.tokenFile;
-  const stopWatchingToken =
-    token !== undefined && tokenFile !== undefined
-      ? watchClusterTokenFile(tokenFile, token, config.tokenRefreshMs, (change) => {
-          if ('error' in change) logger.error('token file changed and cannot be used', { error: change.error, tokenFile });
-          else logger.info('cluster token file reloaded: the first token is sent to the sidecars', { tokenFile, tokens: change.accepted });
-        })
-      : undefined;
   const stopWatchingCertificate =
     transport.files !== undefined
       ? onCertificateChange(transport.files, (change) => {
@@ -88,7 +70,7 @@ async function main(): Promise<void> {
   if (kubeConfig.getCurrentCluster() === null) fatalUsage('no cluster configured: run in a pod, set $KUBECONFIG, or pass --kubeconfig');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const replica = buildOperator(config, kubeConfig, registry, logger, token, transport);
+  const replica = buildOperator(config, kubeConfig, registry, logger, transport);
   try {
     await replica.start();
   } catch (err) {
@@ -113,7 +95,6 @@ async function main(): Promise<void> {
   const exit = await replica.manager.done();
   if (!stopping) await replica.stop();
   stopWatchingCertificate?.();
-  stopWatchingToken?.();
   logger.info('operator stopped', { reason: exit.reason });
   process.exit(exit.reason === 'stopped' ? 0 : 1);
 }

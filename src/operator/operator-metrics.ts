@@ -63,7 +63,7 @@ export class OperatorMetrics {
     this.epoch = new Gauge({ name: 'topology_epoch', help: 'Committed epoch of each ClusterTopology.', labelNames: ['namespace', 'name'], registers });
     this.sidecarCalls = new Counter({
       name: 'topology_sidecar_calls_total',
-      help: 'Control calls to member sidecars by method and result (ok, error).',
+      help: 'Control calls to member sidecars by method and result (ok; cancelled: not sent or cut, no valid leadership; fenced: a sidecar obeys a newer leader; error).',
       labelNames: ['method', 'result'],
       registers,
     });

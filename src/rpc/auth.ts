@@ -1,9 +1,11 @@
 /**
  * The cluster token on Peer and Control calls: `authorization: Bearer <token>` metadata, compared
  * in constant time. The Overlay API (loopback only) and Health (Kubernetes probes) carry none.
+ * Peer calls present the members' Peer token; Control calls carry the operator's per-resource
+ * signature, which sidecars verify with its public key (control-credential.ts); a bearer token on
+ * Control is shared-token mode.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { ClusterToken } from './cluster-token.js';
 
 /** Metadata key of the token. */
 export const AUTHORIZATION_KEY = 'authorization';
@@ -11,8 +13,14 @@ export const AUTHORIZATION_KEY = 'authorization';
 /** Outcome of checking a call's metadata. */
 export type AuthResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
+/** What checks a presented bearer token: the Peer {@link ClusterToken}, or the Control verifier (control-credential.ts). */
+export interface TokenAcceptor {
+  /** Whether `presented` is an accepted token. */
+  accepts(presented: string): boolean;
+}
+
 /** Checks that `metadata` carries one of the accepted tokens; with no token configured every call passes. */
-export function checkToken(metadata: grpc.Metadata, token: ClusterToken | undefined): AuthResult {
+export function checkToken(metadata: grpc.Metadata, token: TokenAcceptor | undefined): AuthResult {
   if (token === undefined) return { ok: true };
   const values = metadata.get(AUTHORIZATION_KEY);
   const value = values[0];

@@ -7,6 +7,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadProto } from './proto.js';
 import { tokenMetadata } from './auth.js';
+import { FENCED_METHODS, FENCING_METADATA_KEY, withFencingToken, type FencingToken } from './fencing.js';
+import type { ControlSigner } from './control-credential.js';
 import type { ControlClient as GeneratedControlClient } from './generated/topology/v1/Control.js';
 import type { SidecarState__Output } from './generated/topology/v1/SidecarState.js';
 import type { SidecarMetrics__Output } from './generated/topology/v1/SidecarMetrics.js';
@@ -41,7 +43,10 @@ export function tlsServerNameOptions(serverName: string): grpc.ChannelOptions {
 
 /** Options of {@link ControlClient}. */
 export interface ControlClientOptions {
+  /** Bearer token (`authorization: Bearer`): shared-token mode, and the test fleet. */
   readonly token?: string | undefined;
+  /** Signs every call for this sidecar's address (managed credentials; src/rpc/control-credential.ts). */
+  readonly signer?: ControlSigner;
   /** Default: insecure (plaintext). */
   readonly credentials?: grpc.ChannelCredentials;
   /**
@@ -50,16 +55,39 @@ export interface ControlClientOptions {
    */
   readonly channelOptions?: grpc.ChannelOptions;
   readonly timeoutMs?: number;
+  /** Asked before every call; default: every call is made, unfenced. */
+  readonly authorize?: CallAuthorizer;
 }
 
 type Callback<T> = (err: grpc.ServiceError | null, value?: T) => void;
-type Invoke<Req, Res> = (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback<Res>) => void;
+type Invoke<Req, Res> = (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback<Res>) => grpc.ClientUnaryCall;
+
+/**
+ * What one call may carry and how long it may run, decided just before it is made: the leader's
+ * fencing token, how long its leadership still lasts, and a signal that aborts when it is lost
+ * (src/operator/sidecars/call-authority.ts). A caller without leader election has none.
+ */
+export interface CallAuthority {
+  /** Sent as `x-topology-fencing` (src/rpc/fencing.ts). */
+  readonly fencing?: FencingToken;
+  /** A state-changing call ({@link FENCED_METHODS}) gets no deadline later than this many ms from now. */
+  readonly remainingMs?: number;
+  /** Cancels the call while in flight when it aborts. */
+  readonly signal?: AbortSignal;
+  /** Told the token a sidecar reports obeying (GetState; undefined: none), so a leader behind it can catch up. */
+  readonly sawObeyed?: (obeyed: FencingToken | undefined) => void;
+}
+
+/** Decides each call: the authority to make it with, or why it is not made at all. */
+export type CallAuthorizer = () => CallAuthority | { readonly refused: string };
 
 /** Control client of one sidecar (`address` = its peer address, `host:port`). */
 export class ControlClient {
   private readonly client: GeneratedControlClient;
   private readonly token: string | undefined;
+  private readonly signer: ControlSigner | undefined;
   private readonly timeoutMs: number;
+  private readonly authorize: CallAuthorizer | undefined;
 
   constructor(
     readonly address: string,
@@ -72,37 +100,46 @@ export class ControlClient {
       ...options.channelOptions,
     });
     this.token = options.token;
+    this.signer = options.signer;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.authorize = options.authorize;
   }
 
   /** The sidecar's state; `viewsOnly` leaves out member lists and passive views (cheap polls). */
   getState(viewsOnly = false): Promise<CallResult<SidecarState__Output>> {
-    return this.call(this.client.GetState.bind(this.client) as Invoke<object, SidecarState__Output>, viewsOnly ? { viewsOnly: true } : {});
+    return this.call(
+      'GetState',
+      this.client.GetState.bind(this.client) as Invoke<object, SidecarState__Output>,
+      viewsOnly ? { viewsOnly: true } : {},
+      this.timeoutMs,
+      (s, authority) => authority.sawObeyed?.(s.fencingHolder === '' ? undefined : { generation: s.fencingGeneration, holder: s.fencingHolder }),
+    );
   }
 
   getMetrics(): Promise<CallResult<SidecarMetrics__Output>> {
-    return this.call(this.client.GetMetrics.bind(this.client) as Invoke<object, SidecarMetrics__Output>, {});
+    return this.call('GetMetrics', this.client.GetMetrics.bind(this.client) as Invoke<object, SidecarMetrics__Output>, {});
   }
 
   prepare(req: PrepareRequest): Promise<CallResult<SwitchReply__Output>> {
-    return this.call(this.client.Prepare.bind(this.client) as Invoke<PrepareRequest, SwitchReply__Output>, req);
+    return this.call('Prepare', this.client.Prepare.bind(this.client) as Invoke<PrepareRequest, SwitchReply__Output>, req);
   }
 
   route(epoch: number): Promise<CallResult<SwitchReply__Output>> {
-    return this.call(this.client.Route.bind(this.client) as Invoke<{ epoch: number }, SwitchReply__Output>, { epoch });
+    return this.call('Route', this.client.Route.bind(this.client) as Invoke<{ epoch: number }, SwitchReply__Output>, { epoch });
   }
 
   commit(epoch: number): Promise<CallResult<SwitchReply__Output>> {
-    return this.call(this.client.Commit.bind(this.client) as Invoke<{ epoch: number }, SwitchReply__Output>, { epoch });
+    return this.call('Commit', this.client.Commit.bind(this.client) as Invoke<{ epoch: number }, SwitchReply__Output>, { epoch });
   }
 
   abort(epoch: number): Promise<CallResult<SwitchReply__Output>> {
-    return this.call(this.client.Abort.bind(this.client) as Invoke<{ epoch: number }, SwitchReply__Output>, { epoch });
+    return this.call('Abort', this.client.Abort.bind(this.client) as Invoke<{ epoch: number }, SwitchReply__Output>, { epoch });
   }
 
   /** Probe broadcasts over `epoch`; the call's deadline stretches to cover the probe's own timeout. */
   probe(epoch: number, count: number, timeoutMs: number, expect: readonly string[] = []): Promise<CallResult<ProbeReply__Output>> {
     return this.call(
+      'Probe',
       this.client.Probe.bind(this.client) as Invoke<object, ProbeReply__Output>,
       { epoch, count, timeoutMs, expect: [...expect] },
       timeoutMs + this.timeoutMs,
@@ -110,19 +147,48 @@ export class ControlClient {
   }
 
   setMembers(members: readonly string[]): Promise<CallResult<SetMembersReply__Output>> {
-    return this.call(this.client.SetMembers.bind(this.client) as Invoke<object, SetMembersReply__Output>, { members: [...members] });
+    return this.call('SetMembers', this.client.SetMembers.bind(this.client) as Invoke<object, SetMembersReply__Output>, { members: [...members] });
   }
 
   close(): void {
     this.client.close();
   }
 
-  private call<Req, Res>(invoke: Invoke<Req, Res>, req: Req, timeoutMs = this.timeoutMs): Promise<CallResult<Res>> {
+  private call<Req, Res>(
+    method: string,
+    invoke: Invoke<Req, Res>,
+    req: Req,
+    timeoutMs = this.timeoutMs,
+    onReply?: (value: Res, authority: CallAuthority) => void,
+  ): Promise<CallResult<Res>> {
+    const authority = this.authorize?.() ?? {};
+    if ('refused' in authority) return Promise.resolve(notSent(method, authority.refused));
+    const { signal } = authority;
+    if (signal?.aborted) return Promise.resolve(notSent(method, 'cancelled before it was sent'));
+    const ms = authority.remainingMs !== undefined && FENCED_METHODS.has(method) ? Math.min(timeoutMs, authority.remainingMs) : timeoutMs;
     return new Promise((resolve) => {
-      invoke(req, tokenMetadata(this.token), { deadline: Date.now() + timeoutMs }, (err, value) => {
+      const metadata = withFencingToken(tokenMetadata(this.token), authority.fencing);
+      if (this.signer !== undefined) {
+        const fencing = metadata.get(FENCING_METADATA_KEY)[0];
+        for (const [k, v] of this.signer.sign(method, this.address, typeof fencing === 'string' ? fencing : undefined)) metadata.set(k, v);
+      }
+      let done = false;
+      const cancel = (): void => call.cancel();
+      const call = invoke(req, metadata, { deadline: Date.now() + ms }, (err, value) => {
+        done = true;
+        signal?.removeEventListener('abort', cancel);
         if (err) resolve({ ok: false, code: err.code ?? grpc.status.UNKNOWN, message: err.details || err.message });
-        else resolve({ ok: true, value: value as Res });
+        else {
+          onReply?.(value as Res, authority);
+          resolve({ ok: true, value: value as Res });
+        }
       });
+      if (!done) signal?.addEventListener('abort', cancel, { once: true });
     });
   }
+}
+
+/** The result of a call that was never sent: CANCELLED, saying why. */
+function notSent<T>(method: string, why: string): CallResult<T> {
+  return { ok: false, code: grpc.status.CANCELLED, message: `${method} not sent: ${why}` };
 }

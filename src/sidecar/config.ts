@@ -4,13 +4,21 @@
  * starts: `main.ts` prints the error and exits with code 2.
  *
  * Environment names follow the Kubernetes downward API (`POD_NAME`, `POD_NAMESPACE`, `POD_IP`);
- * a flag wins over the environment.
+ * a flag wins over the environment. Values are checked as strictly as what a peer sends: no
+ * control characters, the peer and app addresses by the peer-address grammar
+ * (src/rpc/peer-address.ts), every number in a documented range (a timer interval above 2^31 - 1
+ * ms would make Node.js fire it every millisecond), byte limits at least one largest frame.
  */
 import { isIP } from 'node:net';
 import { LOG_LEVELS } from './logger.js';
 import { DEFAULT_SIDECAR_PORT } from '../api/defaults.js';
 import { DEFAULT_TLS_REFRESH_MS } from '../rpc/tls-files.js';
 import { DEFAULT_TOKEN_REFRESH_MS } from '../rpc/cluster-token.js';
+import { parsePeerAddress, quoteValue } from '../rpc/peer-address.js';
+import { DEFAULT_LINK_QUEUE_BYTES, DEFAULT_QUEUE_BYTES } from './peer-transport.js';
+import { DEFAULT_FUTURE_FRAME_BYTES, FUTURE_FRAME_PEER_SHARE } from './future-frames.js';
+import { DEFAULT_SUBSCRIBER_BUFFER_BYTES, MAX_APP_PAYLOAD_BYTES, MAX_SUBSCRIBERS } from './app-service.js';
+import { DEFAULT_MAX_FRAME_BYTES } from './peer-frames.js';
 
 /** Default Peer + Control port: the ClusterTopology's `spec.sidecar.port` default, one number for operator and sidecar. */
 export const DEFAULT_PEER_PORT = DEFAULT_SIDECAR_PORT;
@@ -29,6 +37,20 @@ export function defaultAppAddress(podIp: string): string {
 }
 /** Default Prometheus port (the OpenTelemetry/Prometheus exporter convention). */
 export const DEFAULT_METRICS_PORT = 9464;
+/**
+ * Default byte limit of everything the sidecar buffers together (`--buffer-bytes`): 96 MiB, so a
+ * sidecar (~30-60 MiB of its own) stays well inside a 256 MiB container limit whatever its peers
+ * and app do. The formula is in src/sidecar/README.md.
+ */
+export const DEFAULT_BUFFER_BYTES = 96 << 20;
+/** Largest byte limit a flag accepts: 16 GiB, far above any container, well inside exact integers. */
+export const MAX_BYTES_FLAG = 16 * 2 ** 30;
+/** Longest interval a millisecond flag accepts: one day, inside Node.js's timer limit (2^31 - 1 ms). */
+export const MAX_INTERVAL_MS = 86_400_000;
+/** Most frames a link queue may be configured to hold (`--queue-capacity`). */
+export const MAX_QUEUE_CAPACITY = 1_000_000;
+/** Longest pod name or namespace accepted (a DNS subdomain, RFC 1123). */
+export const MAX_NAME_LENGTH = 253;
 
 /** Everything a sidecar needs to start. */
 export interface SidecarConfig {
@@ -40,6 +62,10 @@ export interface SidecarConfig {
   /** 0 disables the HTTP endpoint. */
   readonly metricsPort: number;
   readonly tokenFile: string | undefined;
+  /** The operator's Control public keys; when set, Control accepts only calls they signed for this sidecar (docs/security.md). */
+  readonly controlPublicKeyFile: string | undefined;
+  /** Port of the plaintext Health-only gRPC server for the kubelet's probe; 0 = none. */
+  readonly healthPort: number;
   readonly tlsCert: string | undefined;
   readonly tlsKey: string | undefined;
   readonly tlsCa: string | undefined;
@@ -57,6 +83,12 @@ export interface SidecarConfig {
   readonly drainQuietMs: number | undefined;
   readonly queueCapacity: number | undefined;
   readonly pingIntervalMs: number | undefined;
+  /** Byte limits of what the sidecar buffers (README.md: "Memory"). */
+  readonly linkQueueBytes: number;
+  readonly queueBytes: number;
+  readonly futureFrameBytes: number;
+  readonly subscriberBufferBytes: number;
+  readonly bufferBytes: number;
 }
 
 /** Parse result: a config, a request for help, or an error message. */
@@ -73,7 +105,14 @@ export const USAGE = `usage: topology-sidecar [flags]
   --token-file FILE      (env TOKEN_FILE) cluster token for Peer and Control calls: one token per
                          line, the first is sent and every one accepted (rotate as old+new,
                          then new+old, then new)
-  --token-refresh-ms MS  (env TOKEN_REFRESH_MS; default ${DEFAULT_TOKEN_REFRESH_MS}) re-read the token file this often
+  --control-public-key-file FILE  (env CONTROL_PUBLIC_KEY_FILE) the operator's Control public keys
+                         (Ed25519, base64url, one per line): Control then accepts only calls
+                         the operator signed for this sidecar, never the Peer token (the
+                         resource's credentials Secret has them; docs/security.md)
+  --token-refresh-ms MS  (env TOKEN_REFRESH_MS; default ${DEFAULT_TOKEN_REFRESH_MS}) re-read the token and public key files this often
+  --health-port PORT     (env HEALTH_PORT; default 0 = off) plaintext gRPC server with only
+                         grpc.health.v1 on POD_IP, for the kubelet's gRPC probe (which speaks no
+                         TLS) when Peer and Control are served over TLS
   --tls-cert FILE --tls-key FILE   (env TLS_CERT, TLS_KEY) serve Peer and Control over TLS and
                          dial peers over TLS; without --tls-ca peers are verified with the
                          system roots and need not present a certificate
@@ -88,7 +127,16 @@ export const USAGE = `usage: topology-sidecar [flags]
   --log-level LEVEL      error|warn|info|debug (default info)
   --drain-quiet-ms MS    quiet period before a retired overlay closes
   --queue-capacity N     frames per link send queue
-  --ping-interval-ms MS  RTT ping interval`;
+  --ping-interval-ms MS  RTT ping interval
+  Memory (bytes; worst case buffered = min(--buffer-bytes, --queue-bytes + --future-frame-bytes
+  + ${MAX_SUBSCRIBERS} x --subscriber-buffer-bytes)):
+  --link-queue-bytes N   (default ${DEFAULT_LINK_QUEUE_BYTES}) one Peer link's send queue
+  --queue-bytes N        (default ${DEFAULT_QUEUE_BYTES}) all Peer links' send queues together
+  --future-frame-bytes N (default ${DEFAULT_FUTURE_FRAME_BYTES}) frames held for epochs not yet
+                         prepared, all peers together (one peer: a quarter)
+  --subscriber-buffer-bytes N (default ${DEFAULT_SUBSCRIBER_BUFFER_BYTES}) deliveries one slow app
+                         subscriber has not read (at most ${MAX_SUBSCRIBERS} subscribers)
+  --buffer-bytes N       (default ${DEFAULT_BUFFER_BYTES}) everything above together`;
 
 const FLAGS = new Set([
   'pod-name',
@@ -98,6 +146,8 @@ const FLAGS = new Set([
   'app-address',
   'metrics-port',
   'token-file',
+  'control-public-key-file',
+  'health-port',
   'token-refresh-ms',
   'tls-cert',
   'tls-key',
@@ -108,6 +158,11 @@ const FLAGS = new Set([
   'drain-quiet-ms',
   'queue-capacity',
   'ping-interval-ms',
+  'link-queue-bytes',
+  'queue-bytes',
+  'future-frame-bytes',
+  'subscriber-buffer-bytes',
+  'buffer-bytes',
 ]);
 
 /** A DNS name of RFC 1123 labels: what `--tls-server-name` must be (a name to check, so no wildcard). */
@@ -119,12 +174,24 @@ function port(text: string, name: string, allowZero: boolean): number | string {
   return n;
 }
 
-function positive(text: string | undefined, name: string): number | undefined | string {
+function positive(text: string | undefined, name: string, max: number = MAX_INTERVAL_MS): number | undefined | string {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n <= 0) return `--${name} must be a positive integer, got "${text}"`;
+  if (!/^\d+$/.test(text) || n <= 0) return `--${name} must be a positive integer, got ${quoteValue(text)}`;
+  if (n > max) return `--${name} must be at most ${max}, got ${text}`;
   return n;
 }
+
+/** A byte-limit flag: an integer from `min` (one largest item must fit) to {@link MAX_BYTES_FLAG}, or the default. */
+function bytes(text: string | undefined, name: string, min: number, fallback: number): number | string {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > MAX_BYTES_FLAG) return `--${name} must be a byte count from ${min} to ${MAX_BYTES_FLAG}, got ${quoteValue(text)}`;
+  return n;
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /** True for 127.0.0.0/8 and ::1. */
 export function isLoopback(host: string): boolean {
@@ -144,21 +211,52 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     let value: string | undefined = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined || (eq < 0 && value.startsWith('--'))) return { ok: false, help: false, error: `--${name} needs a value` };
     value = value.trim();
+    if (CONTROL_CHARACTER.test(value)) return { ok: false, help: false, error: `--${name} must not contain control characters, got ${quoteValue(value)}` };
     flags.set(name, value);
   }
   const get = (flag: string, envName?: string): string | undefined => flags.get(flag) ?? (envName !== undefined ? env[envName] : undefined);
 
+  for (const [flag, envName] of [
+    ['pod-name', 'POD_NAME'],
+    ['namespace', 'POD_NAMESPACE'],
+    ['pod-ip', 'POD_IP'],
+    ['app-address', 'APP_ADDRESS'],
+  ] as const) {
+    const v = get(flag, envName);
+    if (v !== undefined && (CONTROL_CHARACTER.test(v) || /\s/.test(v) || v.length > MAX_NAME_LENGTH))
+      return {
+        ok: false,
+        help: false,
+        error: `--${flag} (env ${envName}) must be at most ${MAX_NAME_LENGTH} characters without spaces or control characters, got ${quoteValue(v)}`,
+      };
+  }
   const podIp = get('pod-ip', 'POD_IP') ?? '127.0.0.1';
-  if (isIP(podIp) === 0) return { ok: false, help: false, error: `--pod-ip must be an IP address, got "${podIp}"` };
+  if (isIP(podIp) === 0) return { ok: false, help: false, error: `--pod-ip must be an IP address, got ${quoteValue(podIp)}` };
   const peerPort = port(get('peer-port', 'PEER_PORT') ?? String(DEFAULT_PEER_PORT), 'peer-port', false);
   if (typeof peerPort === 'string') return { ok: false, help: false, error: peerPort };
+  // The NodeId peers will dial: it must be a peer address by the same grammar every peer checks.
+  const self = parsePeerAddress(hostPort(podIp, peerPort));
+  if (!self.ok) return { ok: false, help: false, error: `--pod-ip ${quoteValue(podIp)} does not make a peer address (${self.reason})` };
   const metricsPort = port(get('metrics-port', 'METRICS_PORT') ?? String(DEFAULT_METRICS_PORT), 'metrics-port', true);
   if (typeof metricsPort === 'string') return { ok: false, help: false, error: metricsPort };
+  const healthPort = port(get('health-port', 'HEALTH_PORT') ?? '0', 'health-port', true);
+  if (typeof healthPort === 'string') return { ok: false, help: false, error: healthPort };
+  if (healthPort !== 0 && (healthPort === peerPort || healthPort === metricsPort))
+    return { ok: false, help: false, error: `--health-port ${healthPort} must differ from --peer-port and --metrics-port` };
+  const controlPublicKeyFile = get('control-public-key-file', 'CONTROL_PUBLIC_KEY_FILE');
+  if (controlPublicKeyFile !== undefined && get('token-file', 'TOKEN_FILE') === undefined)
+    return {
+      ok: false,
+      help: false,
+      error: '--control-public-key-file needs --token-file (the Peer token; without one Peer links are not authenticated at all)',
+    };
   const appAddress = get('app-address', 'APP_ADDRESS') ?? defaultAppAddress(podIp);
   const colon = appAddress.lastIndexOf(':');
   const appHost = colon > 0 ? appAddress.slice(0, colon).replace(/^\[|\]$/g, '') : '';
-  if (colon <= 0 || typeof port(appAddress.slice(colon + 1), 'app-address', true) === 'string')
-    return { ok: false, help: false, error: `--app-address must be HOST:PORT, got "${appAddress}"` };
+  // Port 0 (any free port) is allowed here, which the peer grammar refuses: check it with port 1 in its place.
+  const appParsed = parsePeerAddress(colon > 0 && appAddress.slice(colon + 1) === '0' ? `${appAddress.slice(0, colon)}:1` : appAddress);
+  if (colon <= 0 || !appParsed.ok)
+    return { ok: false, help: false, error: `--app-address must be HOST:PORT, got ${quoteValue(appAddress)}${appParsed.ok ? '' : ` (${appParsed.reason})`}` };
   if (!isLoopback(appHost))
     return {
       ok: false,
@@ -189,10 +287,28 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     return { ok: false, help: false, error: `--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"` };
   const drainQuietMs = positive(get('drain-quiet-ms'), 'drain-quiet-ms');
   if (typeof drainQuietMs === 'string') return { ok: false, help: false, error: drainQuietMs };
-  const queueCapacity = positive(get('queue-capacity'), 'queue-capacity');
+  const queueCapacity = positive(get('queue-capacity'), 'queue-capacity', MAX_QUEUE_CAPACITY);
   if (typeof queueCapacity === 'string') return { ok: false, help: false, error: queueCapacity };
   const pingIntervalMs = positive(get('ping-interval-ms'), 'ping-interval-ms');
   if (typeof pingIntervalMs === 'string') return { ok: false, help: false, error: pingIntervalMs };
+  // Every byte limit must hold at least one of the largest items it buffers, or that item could never pass.
+  // A delivery is counted as its payload plus strings and overhead (app-service.ts): twice the largest payload covers it.
+  const largestDelivery = 2 * MAX_APP_PAYLOAD_BYTES;
+  const linkQueueBytes = bytes(get('link-queue-bytes'), 'link-queue-bytes', DEFAULT_MAX_FRAME_BYTES, DEFAULT_LINK_QUEUE_BYTES);
+  if (typeof linkQueueBytes === 'string') return { ok: false, help: false, error: linkQueueBytes };
+  const queueBytes = bytes(get('queue-bytes'), 'queue-bytes', linkQueueBytes, Math.max(DEFAULT_QUEUE_BYTES, linkQueueBytes));
+  if (typeof queueBytes === 'string') return { ok: false, help: false, error: queueBytes };
+  const futureFrameBytes = bytes(
+    get('future-frame-bytes'),
+    'future-frame-bytes',
+    Math.ceil(DEFAULT_MAX_FRAME_BYTES / FUTURE_FRAME_PEER_SHARE),
+    DEFAULT_FUTURE_FRAME_BYTES,
+  );
+  if (typeof futureFrameBytes === 'string') return { ok: false, help: false, error: futureFrameBytes };
+  const subscriberBufferBytes = bytes(get('subscriber-buffer-bytes'), 'subscriber-buffer-bytes', largestDelivery, DEFAULT_SUBSCRIBER_BUFFER_BYTES);
+  if (typeof subscriberBufferBytes === 'string') return { ok: false, help: false, error: subscriberBufferBytes };
+  const bufferBytes = bytes(get('buffer-bytes'), 'buffer-bytes', Math.max(linkQueueBytes, largestDelivery), DEFAULT_BUFFER_BYTES);
+  if (typeof bufferBytes === 'string') return { ok: false, help: false, error: bufferBytes };
   return {
     ok: true,
     config: {
@@ -203,6 +319,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       appAddress,
       metricsPort,
       tokenFile: get('token-file', 'TOKEN_FILE'),
+      controlPublicKeyFile,
+      healthPort,
       tlsCert,
       tlsKey,
       tlsCa,
@@ -213,6 +331,11 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       drainQuietMs,
       queueCapacity,
       pingIntervalMs,
+      linkQueueBytes,
+      queueBytes,
+      futureFrameBytes,
+      subscriberBufferBytes,
+      bufferBytes,
     },
   };
 }

@@ -1,8 +1,10 @@
 /**
  * The Control service (operator → sidecar): thin translation between the proto and the
- * {@link SidecarNode}. Switch calls map a refusal of the epoch state machine to
- * FAILED_PRECONDITION with its reason; every call is authenticated by the service wrapper in
- * `grpc-servers.ts`.
+ * {@link SidecarNode}. Requests are validated first (control-requests.ts: addresses, lists,
+ * enums, numbers), a refusal answered with INVALID_ARGUMENT or RESOURCE_EXHAUSTED naming the
+ * field and the limit and counted (`bad-request`). Switch calls map a refusal of the epoch state
+ * machine to FAILED_PRECONDITION (or INVALID_ARGUMENT for an epoch no sidecar accepts) with its
+ * reason; every call is authenticated by the service wrapper in `grpc-servers.ts`.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { ControlHandlers } from '../rpc/generated/topology/v1/Control.js';
@@ -10,29 +12,29 @@ import type { SwitchReply } from '../rpc/generated/topology/v1/SwitchReply.js';
 import type { OverlayMetrics } from '../rpc/generated/topology/v1/OverlayMetrics.js';
 import type { SidecarNode } from './sidecar-node.js';
 import type { SwitchResult } from './switch-engine.js';
-import { kindOfTopology, overlayParamOptions, TOPOLOGY_OF_KIND } from '../rpc/overlay-params.js';
+import { TOPOLOGY_OF_KIND } from '../rpc/overlay-params.js';
 import { grpcError } from '../rpc/auth.js';
+import { reportedFencing } from './fencing.js';
+import { checkEpoch, validateMembers, validatePrepare, validateProbe, type RequestRefusal } from './control-requests.js';
+import { uncaughtErrors } from './last-resort.js';
+import { BUFFER_KINDS } from './buffer-budget.js';
 
-/** Longest a Probe call may wait (ms): keeps a handler from being held open indefinitely. */
-export const MAX_PROBE_TIMEOUT_MS = 60_000;
-/** Default Probe wait (ms). */
-export const DEFAULT_PROBE_TIMEOUT_MS = 2_000;
-/** Most probes per call. */
-export const MAX_PROBES = 100;
-/** Most members in one SetMembers/Prepare call. */
-export const MAX_MEMBERS = 100_000;
+export { MAX_PROBE_TIMEOUT_MS, DEFAULT_PROBE_TIMEOUT_MS, MAX_PROBES, MAX_MEMBERS } from './control-requests.js';
 
-function reply(node: SidecarNode, result: SwitchResult, callback: grpc.sendUnaryData<SwitchReply>): void {
+function reply(node: SidecarNode, method: string, result: SwitchResult, callback: grpc.sendUnaryData<SwitchReply>): void {
   if (!result.ok) {
-    callback(grpcError(grpc.status.FAILED_PRECONDITION, result.reason));
+    if (result.refusal === 'invalid') node.countMalformed('bad-request');
+    callback(grpcError(result.refusal === 'invalid' ? grpc.status.INVALID_ARGUMENT : grpc.status.FAILED_PRECONDITION, `${method}: ${result.reason}`));
     return;
   }
   const s = node.snapshot();
   callback(null, { activeEpoch: s.active, stagedEpoch: s.staged, routeEpoch: s.route, changed: result.changed });
 }
 
-function validMembers(list: readonly string[]): boolean {
-  return list.length <= MAX_MEMBERS && list.every((m) => m.length > 0 && m.length <= 1024);
+/** Answers a refused request (counted). */
+function refuse(node: SidecarNode, refusal: RequestRefusal, callback: (err: grpc.ServiceError) => void): void {
+  node.countMalformed('bad-request');
+  callback(grpcError(refusal.code, refusal.reason));
 }
 
 /** Handlers of topology.v1.Control for `node`. */
@@ -49,6 +51,7 @@ export function controlHandlers(node: SidecarNode): ControlHandlers {
         routeEpoch: s.route,
         members: viewsOnly ? [] : [...node.members()],
         startedAtMs: node.startedAt,
+        ...reportedFencing(node.fence),
         overlays: node.overlays().map((o) => {
           const views = o.overlay.views();
           return {
@@ -93,59 +96,64 @@ export function controlHandlers(node: SidecarNode): ControlHandlers {
         overlays,
         unauthenticatedTotal: node.unauthenticated,
         malformedTotal: [...node.malformed.values()].reduce((a, b) => a + b, 0),
+        malformedByReason: Object.fromEntries(node.malformed),
+        uncaughtErrorsTotal: uncaughtErrors.count,
+        refusedDialsTotal: node.refusedDials,
+        bufferedBytes: Object.fromEntries(BUFFER_KINDS.map((k) => [k, node.budget.bytes(k)])),
+        bufferRefusals: Object.fromEntries(BUFFER_KINDS.map((k) => [k, node.budget.refusals(k)])),
         appDeliveredTotal: node.appDelivered,
         appDuplicatesTotal: node.appDuplicates,
         cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
         rssBytes: mem.rss,
         heapUsedBytes: mem.heapUsed,
+        fencingRefusedTotal: node.fence.refusedTotal(),
       });
     },
     Prepare(call, callback) {
-      const r = call.request;
-      const kind = kindOfTopology(r.topology);
-      if (kind === undefined) {
-        callback(
-          grpcError(grpc.status.INVALID_ARGUMENT, `Prepare needs a topology (FULL_MESH, HYPAR_VIEW, CLIENT_SERVER or PUB_SUB), got ${String(r.topology)}`),
-        );
+      const args = validatePrepare(call.request);
+      if (!args.ok) {
+        refuse(node, args, callback);
         return;
       }
-      if (!validMembers(r.members) || !validMembers(r.contacts)) {
-        callback(grpcError(grpc.status.INVALID_ARGUMENT, 'Prepare members/contacts must be non-empty peer addresses'));
-        return;
-      }
-      reply(
-        node,
-        node.prepare({ epoch: r.epoch, kind, params: overlayParamOptions(r.params), members: r.members, contacts: r.contacts, seed: r.seed }),
-        callback,
-      );
+      reply(node, 'Prepare', node.prepare(args.value), callback);
     },
     Route(call, callback) {
-      reply(node, node.route(call.request.epoch), callback);
+      const bad = checkEpoch('Route.epoch', call.request.epoch);
+      if (bad !== undefined) refuse(node, bad, callback);
+      else reply(node, 'Route', node.route(call.request.epoch), callback);
     },
     Commit(call, callback) {
-      reply(node, node.commit(call.request.epoch), callback);
+      const bad = checkEpoch('Commit.epoch', call.request.epoch);
+      if (bad !== undefined) refuse(node, bad, callback);
+      else reply(node, 'Commit', node.commit(call.request.epoch), callback);
     },
     Abort(call, callback) {
-      reply(node, node.abort(call.request.epoch), callback);
+      const bad = checkEpoch('Abort.epoch', call.request.epoch);
+      if (bad !== undefined) refuse(node, bad, callback);
+      else reply(node, 'Abort', node.abort(call.request.epoch), callback);
     },
     Probe(call, callback) {
-      const r = call.request;
-      const timeout = Math.min(MAX_PROBE_TIMEOUT_MS, r.timeoutMs || DEFAULT_PROBE_TIMEOUT_MS);
-      const count = Math.min(MAX_PROBES, Math.max(1, r.count));
-      node.probe(r.epoch, count, timeout, r.expect).then(
+      const args = validateProbe(call.request);
+      if (!args.ok) {
+        refuse(node, args, callback);
+        return;
+      }
+      const { epoch, count, timeoutMs, expect } = args.value;
+      node.probe(epoch, count, timeoutMs, expect).then(
         (outcome) => {
-          if ('error' in outcome) callback(grpcError(grpc.status.FAILED_PRECONDITION, outcome.error));
+          if ('error' in outcome) callback(grpcError(grpc.status.FAILED_PRECONDITION, `Probe: ${outcome.error}`));
           else callback(null, { epoch: outcome.epoch, probes: outcome.probes, complete: outcome.complete });
         },
         (err: Error) => callback(grpcError(grpc.status.INTERNAL, err.message)),
       );
     },
     SetMembers(call, callback) {
-      if (!validMembers(call.request.members)) {
-        callback(grpcError(grpc.status.INVALID_ARGUMENT, 'SetMembers members must be non-empty peer addresses'));
+      const members = validateMembers(call.request.members);
+      if (!members.ok) {
+        refuse(node, members, callback);
         return;
       }
-      node.setMembers(call.request.members);
+      node.setMembers(members.value);
       callback(null, { count: node.members().length });
     },
   };

@@ -3,11 +3,14 @@
  * `topology-sidecar`: the sidecar executable. Reads flags and the downward-API environment,
  * starts one {@link Sidecar}, and shuts it down cleanly on SIGTERM/SIGINT (leave overlays, close
  * links). Invalid flags print the reason and exit with code 2; a start failure exits with 1.
+ * Once started, an error nothing else caught is logged and counted by the last-resort handler
+ * (last-resort.ts) instead of ending the process.
  */
 import { hostname } from 'node:os';
 import { parseConfig, USAGE } from './config.js';
 import { Sidecar, loadSecrets } from './sidecar.js';
 import { createLogger } from './logger.js';
+import { installLastResort } from './last-resort.js';
 
 /** Exit code for invalid flags (the usage-error convention of sysexits/getopt tools). */
 export const EXIT_USAGE = 2;
@@ -24,6 +27,7 @@ async function main(): Promise<void> {
   }
   const config = parsed.config;
   const logger = createLogger(config.podName, config.logLevel);
+  installLastResort(logger);
   let secrets;
   try {
     secrets = loadSecrets(config);

@@ -10,8 +10,12 @@
 import client from 'prom-client';
 import type { OverlayKind } from '../overlays/types.js';
 import { LatencyWindow } from './latency-window.js';
-import type { LinkStats } from './peer-transport.js';
+import type { LinkStats, PeerTransport } from './peer-transport.js';
+import type { EpochRuntime } from './overlay-executor.js';
 import type { EpochRole } from './switch-engine.js';
+import { BUFFER_KINDS, type BufferBudget } from './buffer-budget.js';
+import type { MalformedReason } from './refusals.js';
+import { uncaughtErrors } from './last-resort.js';
 
 /** Monotonic figures of one epoch's overlay on this sidecar. */
 export class EpochStats {
@@ -40,11 +44,31 @@ export interface EpochView {
   readonly stats: EpochStats;
 }
 
+/** The metrics view of one live epoch of `rt`, as this sidecar plays `role` in it. */
+export function epochView(rt: EpochRuntime, role: EpochRole, transport: Pick<PeerTransport, 'connections' | 'linkStats'>): EpochView {
+  const views = rt.overlay.views();
+  return {
+    epoch: rt.epoch,
+    kind: rt.kind,
+    role,
+    activeViewSize: views.active.length,
+    passiveViewSize: views.passive.length,
+    connections: transport.connections(rt.epoch),
+    overlayDuplicates: rt.overlay.counters().duplicatesDropped,
+    links: transport.linkStats(rt.epoch),
+    stats: rt.stats,
+  };
+}
+
 /** What the node exposes to metrics. */
 export interface MetricsSource {
   epochs(): readonly EpochView[];
   readonly unauthenticated: number;
-  readonly malformed: ReadonlyMap<string, number>;
+  readonly malformed: ReadonlyMap<MalformedReason, number>;
+  /** Control calls refused by fencing, by reason (fencing.ts). */
+  readonly fence: { refused(): ReadonlyMap<string, number> };
+  readonly refusedDials: number;
+  readonly budget: BufferBudget;
   readonly appDelivered: number;
   readonly appDuplicates: number;
 }
@@ -76,13 +100,57 @@ export function processRegistry(): client.Registry {
   if (!shared) {
     shared = new client.Registry();
     client.collectDefaultMetrics({ register: shared, prefix: METRIC_PREFIX, eventLoopMonitoringPrecision: EVENT_LOOP_PROBE_MS });
+    new client.Counter({
+      name: METRIC_PREFIX + 'uncaught_errors_total',
+      help: 'Errors the last-resort handler caught (uncaughtException, unhandledRejection) instead of exiting: 0 unless there is a bug.',
+      registers: [shared],
+      collect() {
+        this.reset();
+        this.inc(uncaughtErrors.count);
+      },
+    });
   }
   return shared;
 }
 
+/** What the metrics say of the credentials in use (rotation progress; never a secret). */
+export interface CredentialFigures {
+  /** Fingerprint of the Peer token sent (see `ClusterToken.sentFingerprint`); undefined without a token. */
+  readonly peerSentFingerprint: string | undefined;
+  /** Peer tokens accepted (2 during a rotation). */
+  readonly peerAccepted: number;
+  /** Control public keys accepted; 0 in shared-token mode. */
+  readonly controlAccepted: number;
+}
+
 /** The sidecar's metrics and the process-wide ones, labelled with the pod, on a fresh registry. */
-export function createRegistry(source: MetricsSource, pod: string): client.Registry {
+export function createRegistry(source: MetricsSource, pod: string, credentials?: () => CredentialFigures): client.Registry {
   const registry = new client.Registry();
+  if (credentials !== undefined) {
+    new client.Gauge({
+      name: METRIC_PREFIX + 'peer_token_sent_info',
+      help: 'Always 1; `fingerprint` is the first 8 hex digits of the SHA-256 of the Peer token this sidecar sends (which token a pod uses during a rotation).',
+      labelNames: ['fingerprint'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const f = credentials().peerSentFingerprint;
+        if (f !== undefined) this.set({ fingerprint: f }, 1);
+      },
+    });
+    new client.Gauge({
+      name: METRIC_PREFIX + 'credentials_accepted',
+      help: 'Tokens accepted now, by credential (peer: Peer tokens; control: the operator Control public keys); 2 while a rotation is half done.',
+      labelNames: ['credential'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const c = credentials();
+        this.set({ credential: 'peer' }, c.peerAccepted);
+        this.set({ credential: 'control' }, c.controlAccepted);
+      },
+    });
+  }
 
   const gauge = (name: string, help: string, value: (v: EpochView) => number): void => {
     new client.Gauge({
@@ -174,6 +242,56 @@ export function createRegistry(source: MetricsSource, pod: string): client.Regis
     collect() {
       this.reset();
       for (const [reason, n] of source.malformed) this.inc({ reason }, n);
+    },
+  });
+  new client.Counter({
+    name: METRIC_PREFIX + 'fencing_refused_total',
+    help: 'Control calls refused by fencing: older-generation, other-holder, unfenced (after a fenced leader) or malformed x-topology-fencing metadata.',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of source.fence.refused()) this.inc({ reason }, n);
+    },
+  });
+  new client.Counter({
+    name: METRIC_PREFIX + 'refused_dials_total',
+    help: "Dials refused: the address was not learned from this sidecar's membership (no credential was sent).",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(source.refusedDials);
+    },
+  });
+  new client.Gauge({
+    name: METRIC_PREFIX + 'buffered_bytes',
+    help: 'Bytes buffered now, by kind: link-queue (Peer send queues), future-frames (frames of epochs not yet prepared), subscriber (deliveries a slow app has not read).',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const kind of BUFFER_KINDS) this.set({ kind }, source.budget.bytes(kind));
+    },
+  });
+  new client.Gauge({
+    name: METRIC_PREFIX + 'buffer_limit_bytes',
+    help: 'Byte limit of each buffer kind, and of all together (kind="total").',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const kind of BUFFER_KINDS) this.set({ kind }, source.budget.limits.kindBytes[kind]);
+      this.set({ kind: 'total' }, source.budget.limits.totalBytes);
+    },
+  });
+  new client.Counter({
+    name: METRIC_PREFIX + 'buffer_refusals_total',
+    help: 'Inputs refused because a buffer was full, by kind (a link send failed, a peer link refused, a subscriber cut off).',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const kind of BUFFER_KINDS) this.inc({ kind }, source.budget.refusals(kind));
     },
   });
   new client.Counter({

@@ -2,7 +2,7 @@
  * The sidecar as an executor of overlay outputs: the overlays are IO-less state machines
  * (`handle(input, now) → outputs`), and this carries out what one epoch's overlay asks — send over
  * the Peer transport, disconnect, set timers, deliver — and feeds back what happens at once (a
- * full queue becomes `sendFailed`, a timer that fires becomes a `timer` input). The simulator runs
+ * full queue or a refused dial becomes `sendFailed`, a timer that fires becomes a `timer` input). The simulator runs
  * the same outputs; only the executor differs.
  */
 import type { AnyOverlay, OverlayMessage, OverlayTimer } from '../overlays/index.js';
@@ -29,7 +29,7 @@ export interface ExecutorHost {
   readonly transport: PeerTransport;
   readonly logger: Logger;
   /** Counts an input the overlay refused (it threw). */
-  countMalformed(reason: string): void;
+  countMalformed(reason: 'overlay-rejected'): void;
   /** Hands an application message the overlay delivered to the app (de-dup and Subscribe streams). */
   deliver(rt: EpochRuntime, message: AppMessage, hops: number): void;
 }
@@ -57,8 +57,9 @@ export class OverlayExecutor {
       for (const out of outputs) {
         switch (out.kind) {
           case 'send': {
+            // A full queue and a refused dial (a peer not learned from the membership) are both a send failure to the overlay.
             const outcome = this.host.transport.send(rt.epoch, out.to, out.message);
-            if (outcome === 'full') {
+            if (outcome !== 'queued') {
               rt.stats.sendFailures++;
               failedPeers ??= new Set();
               if (!failedPeers.has(out.to)) {

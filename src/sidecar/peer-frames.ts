@@ -5,13 +5,17 @@
  * Outgoing: an overlay message is encoded once however many links it goes out on (overlays hand
  * the same object to every neighbour of a broadcast); link control frames (hello, ping, pong,
  * goodbye) are encoded as they are written. Incoming: a frame above `maxFrameBytes` or one that
- * does not decode is refused and counted as malformed before anything reads it.
+ * does not decode is refused and counted as malformed before anything reads it: the deserializer
+ * returns a {@link RefusedInput} (RESOURCE_EXHAUSTED naming the size and the limit, or
+ * INVALID_ARGUMENT) instead of throwing, and the link ends that stream with it.
  */
+import * as grpc from '@grpc/grpc-js';
 import type { WireMessage } from '../overlays/types.js';
 import type { PeerFrame } from '../rpc/generated/topology/v1/PeerFrame.js';
 import type { PeerFrame__Output } from '../rpc/generated/topology/v1/PeerFrame.js';
 import { loadProto } from '../rpc/proto.js';
 import { encodeWireMessage } from './wire-codec.js';
+import { RefusedInput, type MalformedReason } from './refusals.js';
 
 /** Largest frame accepted (bytes). Larger ones are refused and counted (malformed). */
 export const DEFAULT_MAX_FRAME_BYTES = 1 << 20;
@@ -35,7 +39,7 @@ export type OutgoingFrame = PeerFrame | Buffer;
 /** What the codec counts: the transport's handler (see `TransportHandler`). */
 export interface FrameEvents {
   /** A frame or stream was refused as malformed. */
-  onMalformed(reason: string): void;
+  onMalformed(reason: MalformedReason): void;
   /** Bytes moved on `epoch`. */
   onBytes(direction: 'in' | 'out', epoch: number, bytes: number): void;
 }
@@ -44,7 +48,7 @@ export interface FrameEvents {
 export class PeerFrameCodec {
   private readonly serializeFrame: (f: PeerFrame) => Buffer;
   /** The guarded deserializer of the client side of a Peer stream (see {@link decodeFrame}). */
-  readonly deserializeFrame: (b: Buffer) => PeerFrame__Output;
+  readonly deserializeFrame: (b: Buffer) => PeerFrame__Output | RefusedInput;
   /** The last overlay message encoded, its epoch and bytes: a fan-out sends one object to many links. */
   private lastEncoded: { readonly message: WireMessage; readonly epoch: number; readonly bytes: Buffer } | undefined;
 
@@ -81,18 +85,18 @@ export class PeerFrameCodec {
     return bytes;
   }
 
-  /** The wrapped deserializer, also used for the server side of the Peer service. */
-  decodeFrame(buf: Buffer, deserialize: (b: Buffer) => PeerFrame__Output): PeerFrame__Output {
+  /** The wrapped deserializer, also used for the server side of the Peer service: a frame, or the refusal of one (counted). */
+  decodeFrame(buf: Buffer, deserialize: (b: Buffer) => PeerFrame__Output): PeerFrame__Output | RefusedInput {
     if (buf.length > this.maxFrameBytes) {
       this.events.onMalformed('oversized');
-      throw new Error(`frame of ${buf.length} bytes exceeds the limit of ${this.maxFrameBytes}`);
+      return new RefusedInput(grpc.status.RESOURCE_EXHAUSTED, `Peer frame of ${buf.length} bytes exceeds the limit of ${this.maxFrameBytes} bytes`);
     }
     let frame: PeerFrame__Output;
     try {
       frame = deserialize(buf);
     } catch (err) {
       this.events.onMalformed('undecodable');
-      throw err;
+      return new RefusedInput(grpc.status.INVALID_ARGUMENT, `Peer frame of ${buf.length} bytes does not decode: ${(err as Error).message}`);
     }
     this.events.onBytes('in', frame.epoch, buf.length);
     return frame;

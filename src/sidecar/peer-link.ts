@@ -10,8 +10,13 @@
  * Graceful close: flush the queue, send Goodbye, then the client side half-closes; the server side
  * ends only after the client half-closed, so frames the other end already wrote are still read.
  *
- * Backpressure: frames wait in the queue while the stream's buffer is full (the transport refuses
- * frames beyond its queue capacity).
+ * Backpressure: frames wait in the queue while the stream's buffer is full; {@link Link.enqueue}
+ * refuses a frame beyond the link's frame capacity or byte limit, or when the transport's byte
+ * budget says no. A link holds a frame's bytes from the moment it is queued until gRPC reports it
+ * written (the write callback), or until its stream or the link is gone.
+ *
+ * Input: a frame the guarded deserializer refused (a {@link RefusedInput}: oversized or
+ * undecodable, already counted) ends its stream with the status it carries.
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { NodeId, WireMessage } from '../overlays/types.js';
@@ -20,6 +25,7 @@ import { decodeWireMessage } from './wire-codec.js';
 import { LatencyWindow } from './latency-window.js';
 import { DRAIN_REASON, type FrameEvents, type OutgoingFrame } from './peer-frames.js';
 import type { Logger } from './logger.js';
+import { isRefused, type RefusedInput } from './refusals.js';
 
 /** The client (dialing) side of a Peer stream. */
 export type ClientStream = grpc.ClientDuplexStream<OutgoingFrame, PeerFrame__Output>;
@@ -42,8 +48,16 @@ export interface LinkHost {
   readonly logger: Logger;
   /** The transport shut down: a lost link is no longer reported. */
   isClosed(): boolean;
-  /** Forgets `link`, if it is still the transport's link of its epoch and peer. */
+  /** Forgets `link`, if it is still the transport's link of its epoch and peer (and releases what it still holds). */
   removeLink(link: Link): void;
+  /** Most frames one link may queue. */
+  readonly queueCapacity: number;
+  /** Most bytes one link may hold (queued, or written and not yet flushed). */
+  readonly linkQueueBytes: number;
+  /** Accounts `frame` entering a link (the transport's byte budget; one frame shared by many links counts once); false refuses it. */
+  retainFrame(frame: Buffer): boolean;
+  /** `frame` left a link: written and flushed, or dropped. */
+  releaseFrame(frame: Buffer): void;
 }
 
 /** One stream of a link, and how far its close handshake went. */
@@ -57,7 +71,12 @@ export interface Stream {
   clientEnded: boolean;
   /** The peer wrote Goodbye on it: nothing more is written on it. */
   peerGoodbye: boolean;
+  /** Frames written on it whose write gRPC has not reported done (their bytes are still held). */
+  inflight?: Buffer[];
 }
+
+/** Longest round trip a pong may report (ms); one claiming more did not echo our timestamp. Generous: a starved peer answers late. */
+export const MAX_PONG_RTT_MS = 60_000;
 
 /** The key of the link to `peer` on `epoch` in the transport's map. */
 export function linkKey(epoch: number, peer: NodeId): string {
@@ -69,6 +88,8 @@ export class Link {
   readonly streams: Stream[] = [];
   /** Encoded overlay frames waiting for the stream. */
   readonly queue: Buffer[] = [];
+  /** Bytes of the frames this link holds: queued, plus written and not yet flushed. */
+  heldBytes = 0;
   blockedOn: Stream | undefined;
   /** Closing gracefully: once the queue is flushed, Goodbye and end. */
   closing: { readonly reason: string } | undefined;
@@ -85,11 +106,26 @@ export class Link {
     private readonly host: LinkHost,
   ) {}
 
+  /** Queues an encoded frame; false (nothing queued) when the frame capacity, the byte limit or the budget refuses it. */
+  enqueue(frame: Buffer): boolean {
+    if (this.queue.length >= this.host.queueCapacity || this.heldBytes + frame.length > this.host.linkQueueBytes) return false;
+    if (!this.host.retainFrame(frame)) return false;
+    this.heldBytes += frame.length;
+    this.queue.push(frame);
+    return true;
+  }
+
+  /** Drops what the link still holds (its queue, and the frames in flight on its streams): the link is gone. */
+  discard(): void {
+    for (const frame of this.queue.splice(0)) this.dropHeld(frame);
+    for (const s of this.streams) this.releaseInflight(s);
+  }
+
   /** Adds a dialed or accepted stream: its frames are read, its end is watched. */
   attach(stream: Stream): void {
     this.streams.push(stream);
     const call = stream.call;
-    call.on('data', (frame: PeerFrame__Output) => this.onFrame(stream, frame));
+    call.on('data', (frame: PeerFrame__Output | RefusedInput) => (isRefused(frame) ? this.refuse(stream, frame) : this.onFrame(stream, frame)));
     call.on('error', (err: Error) => {
       this.host.logger.debug('peer stream error', { epoch: this.epoch, peer: this.peer, error: err.message });
       this.streamGone(stream);
@@ -136,7 +172,8 @@ export class Link {
       const frame = this.queue.shift();
       if (frame === undefined) break;
       this.host.events.onBytes('out', this.epoch, frame.length);
-      const more = writer.call.write(frame);
+      (writer.inflight ??= []).push(frame);
+      const more = writer.call.write(frame, () => this.flushed(writer, frame));
       if (!more) {
         this.blockedOn = writer;
         writer.call.once('drain', () => {
@@ -173,9 +210,36 @@ export class Link {
     if (this.queue.length > 0) this.pump();
   }
 
+  /** gRPC wrote `frame` on `s`: its bytes are no longer held (unless `s` is gone and released them already). */
+  private flushed(s: Stream, frame: Buffer): void {
+    if (s.gone || s.inflight === undefined) return;
+    const i = s.inflight.indexOf(frame);
+    if (i < 0) return;
+    s.inflight.splice(i, 1);
+    this.dropHeld(frame);
+  }
+
+  private releaseInflight(s: Stream): void {
+    const inflight = s.inflight;
+    s.inflight = undefined;
+    for (const frame of inflight ?? []) this.dropHeld(frame);
+  }
+
+  private dropHeld(frame: Buffer): void {
+    this.heldBytes -= frame.length;
+    this.host.releaseFrame(frame);
+  }
+
+  /** Ends `s` with the status of a frame its deserializer refused (counted there). */
+  private refuse(s: Stream, refused: RefusedInput): void {
+    this.host.logger.warn('refused a peer frame', { epoch: this.epoch, peer: this.peer, code: refused.code, reason: refused.details });
+    endWithStatus(s, refused.code, refused.details);
+  }
+
   private streamGone(s: Stream): void {
     if (s.gone) return;
     s.gone = true;
+    this.releaseInflight(s);
     const i = this.streams.indexOf(s);
     if (i >= 0) this.streams.splice(i, 1);
     if (this.streams.some((x) => !x.gone)) {
@@ -202,7 +266,7 @@ export class Link {
         if (frame.message === undefined || frame.message === null) break;
         const decoded = decodeWireMessage(frame.message);
         if (!decoded.ok) {
-          this.host.events.onMalformed('bad-message');
+          this.host.events.onMalformed(decoded.counted);
           this.host.logger.warn('refused malformed overlay message', { epoch: this.epoch, peer: this.peer, reason: decoded.reason });
           return;
         }
@@ -212,9 +276,14 @@ export class Link {
       case 'ping':
         if (frame.ping && !s.saidGoodbye) s.call.write({ epoch: this.epoch, pong: { nonce: frame.ping.nonce, sentAtMs: frame.ping.sentAtMs } });
         return;
-      case 'pong':
-        if (frame.pong) this.rtt.add(performance.now() - frame.pong.sentAtMs);
+      case 'pong': {
+        if (!frame.pong) return;
+        // Our own timestamp echoed: anything else (a forged or garbled pong) would poison the RTT figures.
+        const rtt = performance.now() - frame.pong.sentAtMs;
+        if (Number.isFinite(rtt) && rtt >= 0 && rtt <= MAX_PONG_RTT_MS) this.rtt.add(rtt);
+        else this.host.events.onMalformed('bad-number');
         return;
+      }
       case 'goodbye':
         s.peerGoodbye = true;
         if (this.streams.some((x) => x !== s && !x.gone && !x.saidGoodbye && !x.peerGoodbye)) {
@@ -250,4 +319,14 @@ export function cancel(s: Stream): void {
   s.gone = true;
   if (s.direction === 'out') (s.call as ClientStream).cancel();
   else (s.call as ServerStream).end();
+}
+
+/**
+ * Ends `s` because of what the peer sent: an accepted stream ends with `code` and `details` (the
+ * peer reads them as the call's status), a dialed one is cancelled (a client cannot send a status).
+ */
+export function endWithStatus(s: Stream, code: grpc.status, details: string): void {
+  if (s.gone) return;
+  if (s.direction === 'out') (s.call as ClientStream).cancel();
+  else (s.call as ServerStream).emit('error', Object.assign(new Error(details), { code, details }));
 }

@@ -14,20 +14,39 @@
  *
  * Backpressure: frames wait in the link's queue while the stream's buffer is full; a full queue
  * refuses the frame (`send` returns 'full') and the caller feeds `sendFailed` to the overlay. Memory
- * is bounded by `queueCapacity` frames per link.
+ * is bounded per link by `queueCapacity` frames and `linkQueueBytes` bytes (queued, or written and
+ * not yet flushed), and across links by the `link-queue` kind of the shared {@link BufferBudget}
+ * (a frame fanned out to many links counts once there, since they share one buffer).
+ *
+ * Trust: the transport dials only what its handler allows ({@link TransportHandler.mayDial}: an
+ * address learned from this sidecar's own membership) and that is a peer address by the grammar
+ * of src/rpc/peer-address.ts, so neither a dial nor the cluster token it carries ever goes
+ * anywhere else; a refused dial is counted and `send` returns 'refused' (a send failure to the
+ * overlay). An accepted stream must name a valid dialer and an epoch that is live, retired or
+ * within the window above the highest prepared one; otherwise it is refused and counted.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { NodeId, WireMessage } from '../overlays/types.js';
 import type { PeerFrame__Output } from '../rpc/generated/topology/v1/PeerFrame.js';
 import { tokenMetadata } from '../rpc/auth.js';
 import type { ClusterToken } from '../rpc/cluster-token.js';
-import type { FrameDisposition } from './switch-engine.js';
+import { MAX_EPOCH, type FrameDisposition } from './switch-engine.js';
 import type { Logger } from './logger.js';
+import { parsePeerAddress, addressRefusal } from '../rpc/peer-address.js';
+import { SharedBuffers, type BufferBudget } from './buffer-budget.js';
+import type { RefusedInput } from './refusals.js';
 import { DEFAULT_MAX_FRAME_BYTES, DRAIN_REASON, EPOCH_KEY, FROM_KEY, IDLE_REASON, LINK_METHOD, PeerFrameCodec, type OutgoingFrame } from './peer-frames.js';
-import { Link, cancel, linkKey, type LinkEvents, type LinkHost, type ServerStream, type Stream } from './peer-link.js';
+import { Link, cancel, endWithStatus, linkKey, type ClientStream, type LinkEvents, type LinkHost, type ServerStream, type Stream } from './peer-link.js';
 
 /** Frames a link may hold unsent: ~a few seconds of a busy neighbour; beyond it sends fail (backpressure). */
 export const DEFAULT_QUEUE_CAPACITY = 4096;
+/**
+ * Bytes one link may hold unsent (`--link-queue-bytes`): four of the largest frames, or ~4,000
+ * frames of a typical 1 KiB; beyond it sends fail (backpressure). Wild guess.
+ */
+export const DEFAULT_LINK_QUEUE_BYTES = 4 << 20;
+/** Bytes all links together may hold unsent (`--queue-bytes`): room for 16 links at their limit. Wild guess. */
+export const DEFAULT_QUEUE_BYTES = 64 << 20;
 /** Interval between pings on each link: RTT freshness vs. chatter. */
 export const DEFAULT_PING_INTERVAL_MS = 2000;
 /** HTTP/2 keepalive ping interval on Peer channels (ms). */
@@ -61,6 +80,10 @@ export const DIALS_PER_TURN = 8;
 export interface TransportHandler extends LinkEvents {
   /** How to treat a new stream or frame of `epoch`. */
   disposition(epoch: number): FrameDisposition;
+  /** Whether this sidecar learned `peer` from its own membership, so it may dial it (and send it the token). */
+  mayDial(peer: NodeId): boolean;
+  /** A dial of `peer` was refused (counted by the handler). */
+  onDialRefused(peer: NodeId, reason: string): void;
 }
 
 /** Construction parameters. */
@@ -81,10 +104,14 @@ export interface PeerTransportOptions {
   readonly pingIntervalMs?: number;
   readonly pingsPerInterval?: number;
   readonly maxFrameBytes?: number;
+  /** See {@link DEFAULT_LINK_QUEUE_BYTES}. */
+  readonly linkQueueBytes?: number;
+  /** The sidecar's byte budget; links reserve the `link-queue` kind from it. */
+  readonly budget: BufferBudget;
 }
 
-/** Outcome of queueing a frame. */
-export type SendOutcome = 'queued' | 'full';
+/** Outcome of queueing a frame: queued, refused by a full queue, or refused because the peer may not be dialed. */
+export type SendOutcome = 'queued' | 'full' | 'refused';
 
 /** Per-link figures for metrics. */
 export interface LinkStats {
@@ -101,8 +128,9 @@ export class PeerTransport {
   private readonly codec: PeerFrameCodec;
   /** What every link of this transport reports to and asks of it. */
   private readonly linkHost: LinkHost;
-  private readonly queueCapacity: number;
   private readonly maxFrameBytes: number;
+  /** The frame buffers links hold: a fan-out shares one, and the budget counts it once. */
+  private readonly frames: SharedBuffers;
   private readonly pingTimer: NodeJS.Timeout;
   private nonce = 0;
   /** Links pinged so far, modulo the link count: where the next ping round starts. */
@@ -114,16 +142,20 @@ export class PeerTransport {
   private closed = false;
 
   constructor(private readonly options: PeerTransportOptions) {
-    this.queueCapacity = options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.pingsPerInterval = Math.max(1, options.pingsPerInterval ?? DEFAULT_PINGS_PER_INTERVAL);
     this.codec = new PeerFrameCodec(this.maxFrameBytes, options.handler);
+    this.frames = new SharedBuffers(options.budget, 'link-queue');
     this.linkHost = {
       self: options.self,
       events: options.handler,
       logger: options.logger,
       isClosed: () => this.closed,
       removeLink: (link) => this.removeLink(link),
+      queueCapacity: options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY,
+      linkQueueBytes: options.linkQueueBytes ?? DEFAULT_LINK_QUEUE_BYTES,
+      retainFrame: (frame) => this.frames.retain(frame),
+      releaseFrame: (frame) => this.frames.release(frame),
     };
     this.pingTimer = setInterval(() => this.pingAll(), options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
     this.pingTimer.unref();
@@ -135,22 +167,33 @@ export class PeerTransport {
   }
 
   /** The wrapped deserializer, also used for the server side of the Peer service; see {@link PeerFrameCodec.decodeFrame}. */
-  decodeFrame(buf: Buffer, deserialize: (b: Buffer) => PeerFrame__Output): PeerFrame__Output {
+  decodeFrame(buf: Buffer, deserialize: (b: Buffer) => PeerFrame__Output): PeerFrame__Output | RefusedInput {
     return this.codec.decodeFrame(buf, deserialize);
   }
 
-  /** Queues `message` for `peer` on `epoch`, dialing the link if there is none. */
+  /** Queues `message` for `peer` on `epoch`, dialing the link if there is none (and if `peer` may be dialed). */
   send(epoch: number, peer: NodeId, message: WireMessage): SendOutcome {
     if (this.closed) return 'full';
-    let link = this.linkFor(epoch, peer);
-    if (link.closing !== undefined || link.peerSaidGoodbye !== undefined) {
+    const key = linkKey(epoch, peer);
+    let link = this.links.get(key);
+    if (link !== undefined && (link.closing !== undefined || link.peerSaidGoodbye !== undefined)) {
       // That link is on its way out (one end disconnected it); the overlay wants the peer again: a fresh link.
-      this.links.delete(linkKey(epoch, peer));
-      link = this.linkFor(epoch, peer);
+      this.links.delete(key);
+      link = undefined;
     }
-    if (link.queue.length >= this.queueCapacity) return 'full';
+    const mustDial = link === undefined || link.streams.length === 0;
+    if (mustDial && !this.dialAllowed(peer)) return 'refused';
+    const created = link === undefined;
+    link ??= this.linkFor(epoch, peer);
+    if (!link.enqueue(this.codec.encodeMessage(epoch, message))) {
+      if (created) this.removeLink(link);
+      return 'full';
+    }
     link.lastUsedAt = performance.now();
-    link.queue.push(this.codec.encodeMessage(epoch, message));
+    if (mustDial && !this.dial(link)) {
+      this.removeLink(link);
+      return 'refused';
+    }
     link.pump();
     return 'queued';
   }
@@ -165,15 +208,19 @@ export class PeerTransport {
     if (this.closed || peer === this.options.self) return;
     const existing = this.links.get(linkKey(epoch, peer));
     if (existing !== undefined && existing.streams.length > 0) return;
+    if (!this.dialAllowed(peer)) return;
     if (this.options.self < peer) {
-      const link = this.linkFor(epoch, peer, false);
+      const link = this.linkFor(epoch, peer);
       if (link.streams.length === 0) this.queueDial(link);
       return;
     }
     const timer = setTimeout(() => {
       if (this.closed || this.options.handler.disposition(epoch) !== 'live') return;
       const link = this.links.get(linkKey(epoch, peer));
-      if (link === undefined || link.streams.length === 0) this.linkFor(epoch, peer);
+      if ((link === undefined || link.streams.length === 0) && this.dialAllowed(peer)) {
+        const l = this.linkFor(epoch, peer);
+        if (!this.dial(l) && l.queue.length === 0) this.removeLink(l);
+      }
     }, CONNECT_GRACE_MS);
     timer.unref();
   }
@@ -198,7 +245,10 @@ export class PeerTransport {
         if (link.queue.length === 0) this.removeLink(link);
         continue;
       }
-      this.dial(link);
+      if (!this.dialAllowed(link.peer) || !this.dial(link)) {
+        this.removeLink(link);
+        continue;
+      }
       dialed++;
     }
     if (this.dialQueue.length > 0 && !this.closed) {
@@ -273,28 +323,66 @@ export class PeerTransport {
     return out;
   }
 
+  /**
+   * Closes the link to `peer` on `epoch` at once because of what the peer sent (say, it flooded
+   * a buffer): accepted streams end with `code` and `details`, dialed ones are cancelled. The
+   * peer sees a failed link; whatever was queued for it is dropped.
+   */
+  refuseLink(epoch: number, peer: NodeId, code: grpc.status, details: string): void {
+    const link = this.links.get(linkKey(epoch, peer));
+    if (link === undefined) return;
+    for (const s of [...link.streams]) endWithStatus(s, code, details);
+  }
+
   /** Server handler of `Peer.Link` (after authentication). */
   acceptStream(call: ServerStream): void {
-    const from = call.metadata.get(FROM_KEY)[0];
-    const epochText = call.metadata.get(EPOCH_KEY)[0];
-    const epoch = typeof epochText === 'string' ? Number(epochText) : NaN;
-    if (typeof from !== 'string' || from === '' || from.length > 1024 || !Number.isSafeInteger(epoch) || epoch <= 0) {
-      this.options.handler.onMalformed('bad-link-metadata');
-      call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: `Link needs ${FROM_KEY} and a positive ${EPOCH_KEY} metadata` });
+    const refuse = (reason: 'bad-link-metadata' | 'bad-address' | 'self-link' | 'far-future-epoch', code: grpc.status, details: string): void => {
+      this.options.handler.onMalformed(reason);
+      this.options.logger.warn('refused a Peer link', { reason, details });
+      call.emit('error', { code, details });
+    };
+    const fromValues = call.metadata.get(FROM_KEY);
+    const epochValues = call.metadata.get(EPOCH_KEY);
+    const from = fromValues[0];
+    const epochText = epochValues[0];
+    if (fromValues.length !== 1 || typeof from !== 'string') {
+      refuse('bad-link-metadata', grpc.status.INVALID_ARGUMENT, `Link needs exactly one ${FROM_KEY} metadata value (the dialer's host:port)`);
+      return;
+    }
+    const address = parsePeerAddress(from);
+    if (!address.ok) {
+      refuse('bad-address', grpc.status.INVALID_ARGUMENT, addressRefusal(`Link metadata ${FROM_KEY}`, from, address.reason));
+      return;
+    }
+    if (from === this.options.self) {
+      refuse('self-link', grpc.status.INVALID_ARGUMENT, `Link metadata ${FROM_KEY} names this sidecar itself (${from})`);
+      return;
+    }
+    const epoch = typeof epochText === 'string' && /^[1-9][0-9]{0,15}$/.test(epochText) ? Number(epochText) : NaN;
+    if (epochValues.length !== 1 || !Number.isSafeInteger(epoch) || epoch > MAX_EPOCH) {
+      refuse('bad-link-metadata', grpc.status.INVALID_ARGUMENT, `Link metadata ${EPOCH_KEY} must be one epoch from 1 to ${MAX_EPOCH}`);
       return;
     }
     if (this.closed) {
       call.emit('error', { code: grpc.status.UNAVAILABLE, details: `${this.options.self} is shutting down` });
       return;
     }
+    if (this.options.handler.disposition(epoch) === 'beyond') {
+      refuse(
+        'far-future-epoch',
+        grpc.status.FAILED_PRECONDITION,
+        `Link epoch ${epoch} is too far above the highest epoch prepared on ${this.options.self}: frames are held only for the next few epochs`,
+      );
+      return;
+    }
     // A stream for an epoch already retired here is still accepted: a slower peer may be flushing
     // application messages of it, which the handler delivers and carries on (late frames).
     if (this.options.handler.disposition(epoch) === 'stale') this.options.logger.debug('late stream for a retired epoch', { epoch, peer: from });
-    let link = this.linkFor(epoch, from, false);
+    let link = this.linkFor(epoch, from);
     if (link.closing !== undefined || link.peerSaidGoodbye !== undefined) {
       // The old link is on its way out; this stream starts a fresh one rather than being closed with it.
       this.links.delete(linkKey(epoch, from));
-      link = this.linkFor(epoch, from, false);
+      link = this.linkFor(epoch, from);
     }
     const stream: Stream = { direction: 'in', call, gone: false, saidGoodbye: false, clientEnded: false, peerGoodbye: false };
     link.attach(stream);
@@ -315,23 +403,40 @@ export class PeerTransport {
   /** Hard stop: cancels streams and closes channels. */
   destroy(): void {
     this.close();
-    for (const link of this.links.values()) for (const s of link.streams) cancel(s);
+    for (const link of this.links.values()) {
+      for (const s of link.streams) cancel(s);
+      link.discard();
+    }
     this.links.clear();
     for (const { client } of this.channels.values()) client.close();
     this.channels.clear();
   }
 
-  private linkFor(epoch: number, peer: NodeId, dial = true): Link {
+  /** The link to `peer` on `epoch`, created (undialed) if there is none. */
+  private linkFor(epoch: number, peer: NodeId): Link {
     const key = linkKey(epoch, peer);
     let link = this.links.get(key);
     if (link === undefined) {
       link = new Link(epoch, peer, this.linkHost);
       this.links.set(key, link);
-      if (dial) this.dial(link);
-    } else if (dial && link.streams.length === 0) {
-      this.dial(link);
     }
     return link;
+  }
+
+  /**
+   * Whether `peer` may be dialed: a peer address (so `new grpc.Client` cannot throw on it, and it
+   * names no resolver scheme), not this sidecar, and learned from its own membership. A refusal is
+   * reported to the handler, which counts it.
+   */
+  private dialAllowed(peer: NodeId): boolean {
+    const address = parsePeerAddress(peer);
+    let reason: string | undefined;
+    if (!address.ok) reason = addressRefusal('peer', peer, address.reason);
+    else if (peer === this.options.self) reason = 'this sidecar itself';
+    else if (!this.options.handler.mayDial(peer)) reason = 'not a member this sidecar learned from its membership';
+    if (reason === undefined) return true;
+    this.options.handler.onDialRefused(peer, reason);
+    return false;
   }
 
   private channel(peer: NodeId): grpc.Client {
@@ -367,12 +472,32 @@ export class PeerTransport {
     }
   }
 
-  private dial(link: Link): void {
+  /** Opens a stream of `link` (its peer already allowed by {@link dialAllowed}); false when gRPC refused to (counted). */
+  private dial(link: Link): boolean {
     const md = tokenMetadata(this.options.token?.send);
     md.set(FROM_KEY, this.options.self);
     md.set(EPOCH_KEY, String(link.epoch));
-    const client = this.channel(link.peer);
-    const call = client.makeBidiStreamRequest<OutgoingFrame, PeerFrame__Output>(LINK_METHOD, (f) => this.encodeFrame(f), this.codec.deserializeFrame, md, {});
+    let client: grpc.Client;
+    let call: ClientStream;
+    try {
+      client = this.channel(link.peer);
+    } catch (err) {
+      this.options.handler.onDialRefused(link.peer, `gRPC refused the target: ${(err as Error).message}`);
+      return false;
+    }
+    try {
+      call = client.makeBidiStreamRequest<OutgoingFrame, PeerFrame__Output | RefusedInput>(
+        LINK_METHOD,
+        (f) => this.encodeFrame(f),
+        this.codec.deserializeFrame,
+        md,
+        {},
+      ) as ClientStream;
+    } catch (err) {
+      this.releaseChannel(link.peer);
+      this.options.handler.onDialRefused(link.peer, `gRPC refused the call: ${(err as Error).message}`);
+      return false;
+    }
     const stream: Stream = { direction: 'out', call, gone: false, saidGoodbye: false, clientEnded: false, peerGoodbye: false };
     call.write({ epoch: link.epoch, hello: { from: this.options.self, pod: this.options.pod } });
     link.attach(stream);
@@ -385,11 +510,13 @@ export class PeerTransport {
     };
     call.on('status', release);
     call.on('error', release);
+    return true;
   }
 
   private removeLink(link: Link): void {
     const key = linkKey(link.epoch, link.peer);
     if (this.links.get(key) === link) this.links.delete(key);
+    link.discard();
   }
 
   /** Pings the next {@link DEFAULT_PINGS_PER_INTERVAL} established links, round robin. */

@@ -16,6 +16,10 @@
  * arriving for it afterwards (a slower peer flushing) are delivered and carried on over the routed
  * overlay; (3) a broadcast that reaches a draining overlay is re-broadcast over the routed one. The
  * de-dup makes every extra copy free of duplicates.
+ *
+ * Trust and memory: the node dials only members it learned from its membership (dial-policy.ts),
+ * refuses an app's send to a non-member, and buffers in bytes against one {@link BufferBudget}
+ * (link queues, frames of not-yet-prepared epochs, slow subscribers; formula in README.md).
  */
 import * as grpc from '@grpc/grpc-js';
 import type { ClusterToken } from '../rpc/cluster-token.js';
@@ -35,13 +39,19 @@ import {
   type EpochRole,
 } from './switch-engine.js';
 import { carriesAppTraffic } from './wire-codec.js';
-import { EpochStats, type EpochView, type MetricsSource } from './metrics.js';
-import type { OverlayParamOptions } from '../rpc/overlay-params.js';
+import { EpochStats, epochView, type EpochView, type MetricsSource } from './metrics.js';
+import { Fence } from './fencing.js';
 import type { Logger } from './logger.js';
 import { defaultContacts } from './bootstrap-contacts.js';
 import { PROBE_ACK_TYPE, PROBE_PREFIX, ProbeRounds, type ProbeOutcome } from './probe-rounds.js';
-import { FutureFrames } from './future-frames.js';
+import { FUTURE_FRAME_PEER_SHARE, FutureFrames, futureFrameLimits } from './future-frames.js';
+import type { AppDelivery, AppSendResult, PrepareSpec } from './node-api.js';
 import { OverlayExecutor, type EpochRuntime } from './overlay-executor.js';
+import { BufferBudget, type BufferLimits } from './buffer-budget.js';
+import { MemberBook, RefusedDials } from './dial-policy.js';
+import { wireMessageBytes } from './wire-codec.js';
+import type { MalformedReason } from './refusals.js';
+import { quoteValue } from '../rpc/peer-address.js';
 
 /**
  * How often the operator's member list is fed again to the overlays it drives (FullMesh,
@@ -61,28 +71,6 @@ export const DEFAULT_IDLE_LINK_MS = 30_000;
 /** How often draining overlays are checked for completion. */
 export const DRAIN_CHECK_INTERVAL_MS = 100;
 
-/** A delivery as the app's Subscribe streams receive it. */
-export interface AppDelivery {
-  readonly message: AppMessage;
-  readonly epoch: number;
-  readonly hops: number;
-  readonly deliveredAt: number;
-}
-
-/** What Prepare needs to form an overlay. */
-export interface PrepareSpec {
-  readonly epoch: number;
-  readonly kind: OverlayKind;
-  readonly params: OverlayParamOptions;
-  readonly members: readonly NodeId[];
-  readonly contacts: readonly NodeId[];
-  readonly seed: number;
-}
-
-/** Outcome of an app send. */
-export type AppSendResult =
-  { readonly ok: true; readonly id: string; readonly epoch: number } | { readonly ok: false; readonly code: grpc.status; readonly reason: string };
-
 /** Construction parameters. */
 export interface SidecarNodeOptions {
   readonly self: NodeId;
@@ -99,6 +87,10 @@ export interface SidecarNodeOptions {
   readonly maxFrameBytes?: number;
   /** See {@link DEFAULT_IDLE_LINK_MS}. */
   readonly idleLinkMs?: number;
+  /** Byte limits of what the node buffers (see buffer-budget.ts); the kinds' limits are the flags'. */
+  readonly bufferLimits: BufferLimits;
+  /** Most bytes one link may hold (`--link-queue-bytes`). */
+  readonly linkQueueBytes?: number;
 }
 
 /** A member's overlays, switch state and app-facing delivery. */
@@ -106,7 +98,12 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   readonly engine = new SwitchEngine();
   readonly transport: PeerTransport;
   private readonly runtimes = new Map<number, EpochRuntime>();
-  private readonly future = new FutureFrames();
+  /** What the node buffers, in bytes; shared by link queues, future frames and subscribers. */
+  readonly budget: BufferBudget;
+  private readonly future: FutureFrames;
+  /** Whom the membership named: what may be dialed, and sent to (dial-policy.ts). */
+  private readonly book = new MemberBook();
+  private readonly refused: RefusedDials;
   private readonly seen: SeenIds;
   private readonly subscribers = new Set<(d: AppDelivery) => void>();
   private readonly probes: ProbeRounds;
@@ -117,9 +114,10 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   private readonly membersTimer: NodeJS.Timeout;
   private readonly bootId = randomBytes(4).toString('hex');
   private seq = 0;
-  private memberList: NodeId[] = [];
   unauthenticated = 0;
-  readonly malformed = new Map<string, number>();
+  readonly malformed = new Map<MalformedReason, number>();
+  /** The operator leader this sidecar obeys (fencing.ts); Control calls pass it in grpc-servers.ts. */
+  readonly fence = new Fence();
   appDelivered = 0;
   appDuplicates = 0;
   readonly startedAt = Date.now();
@@ -127,6 +125,9 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   constructor(private readonly options: SidecarNodeOptions) {
     this.seen = new SeenIds(options.dedupCapacity ?? DEFAULT_DEDUP_CAPACITY);
     this.drainPolicy = options.drainPolicy ?? DEFAULT_DRAIN_POLICY;
+    this.budget = new BufferBudget(options.bufferLimits);
+    this.refused = new RefusedDials(options.logger);
+    this.future = new FutureFrames(this.budget, Math.max(1, Math.floor(options.bufferLimits.kindBytes['future-frames'] * FUTURE_FRAME_PEER_SHARE)));
     this.transport = new PeerTransport({
       self: options.self,
       pod: options.pod,
@@ -138,6 +139,8 @@ export class SidecarNode implements TransportHandler, MetricsSource {
       ...(options.queueCapacity !== undefined ? { queueCapacity: options.queueCapacity } : {}),
       ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
       ...(options.maxFrameBytes !== undefined ? { maxFrameBytes: options.maxFrameBytes } : {}),
+      ...(options.linkQueueBytes !== undefined ? { linkQueueBytes: options.linkQueueBytes } : {}),
+      budget: this.budget,
     });
     this.probes = new ProbeRounds(options.self, this.bootId);
     this.executor = new OverlayExecutor({
@@ -160,12 +163,23 @@ export class SidecarNode implements TransportHandler, MetricsSource {
 
   // ---- switch calls (Control) ------------------------------------------------------------
 
-  /** Stages the overlay of `spec.epoch`. */
+  /**
+   * Stages the overlay of `spec.epoch`. The overlay is built before the engine moves, so
+   * parameters the overlay refuses leave the switch state as it was (INVALID_ARGUMENT).
+   */
   prepare(spec: PrepareSpec): SwitchResult {
+    let overlay: AnyOverlay;
+    try {
+      overlay = this.buildOverlay(spec);
+    } catch (err) {
+      const result: SwitchResult = { ok: false, refusal: 'invalid', reason: `the overlay refuses its parameters: ${(err as Error).message}` };
+      this.logSwitch('prepare', spec.epoch, result);
+      return result;
+    }
     const result = this.engine.prepare(spec.epoch);
     if (result.ok && result.changed) {
-      this.memberList = [...spec.members];
-      this.create(spec);
+      this.book.prepare(spec.epoch, spec.members, [...spec.contacts, ...(spec.params.clientServer?.servers ?? [])], this.isLive);
+      this.create(spec, overlay);
     }
     this.logSwitch('prepare', spec.epoch, result);
     return result;
@@ -194,8 +208,8 @@ export class SidecarNode implements TransportHandler, MetricsSource {
 
   /** The operator's list of ready members, fed to every live overlay that is not draining. */
   setMembers(members: readonly NodeId[]): void {
-    this.memberList = [...new Set(members)];
-    for (const rt of this.runtimes.values()) if (rt.drainStartedAt === undefined) this.run(rt, { kind: 'members', members: this.memberList });
+    this.book.setMembers(members, this.isLive);
+    for (const rt of this.runtimes.values()) if (rt.drainStartedAt === undefined) this.run(rt, { kind: 'members', members: this.book.members });
   }
 
   /** Switch state. */
@@ -205,7 +219,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
 
   /** The member list last pushed. */
   members(): readonly NodeId[] {
-    return this.memberList;
+    return this.book.members;
   }
 
   /** The part of `epoch`'s active view this member has a working link to: what convergence checks. */
@@ -231,11 +245,27 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     return rt === undefined ? { epoch: 0, members: [] } : { epoch: rt.epoch, members: rt.overlay.members() };
   }
 
-  /** Sends `payload` to one member (`to`) or to all (`to` undefined) over the routed overlay. */
+  /**
+   * True when `peer` is a member: named by the operator (member list, contacts, servers) or known to a live overlay. What
+   * the app may send to; anything else would be a dial the app chose.
+   */
+  isMember(peer: NodeId): boolean {
+    return this.book.isMember(peer, this.liveOverlays());
+  }
+
+  /** Sends `payload` to one member (`to`, already a peer address) or to all (`to` undefined) over the routed overlay. */
   appSend(to: NodeId | undefined, payload: Uint8Array): AppSendResult {
     const rt = this.runtimes.get(this.engine.routeEpoch());
     if (rt === undefined) return { ok: false, code: grpc.status.UNAVAILABLE, reason: 'no overlay is routed yet on this member (waiting for the operator)' };
-    if (to !== undefined && to === this.self) return { ok: false, code: grpc.status.INVALID_ARGUMENT, reason: 'cannot send to self' };
+    if (to !== undefined && to === this.self)
+      return { ok: false, code: grpc.status.INVALID_ARGUMENT, reason: 'Send.to names this member itself', counted: 'bad-request' };
+    if (to !== undefined && !this.isMember(to))
+      return {
+        ok: false,
+        code: grpc.status.NOT_FOUND,
+        reason: `Send.to ${quoteValue(to)}: no member of this overlay has that address (see Members)`,
+        counted: 'unknown-member',
+      };
     const id = `${this.self}/${this.bootId}-${++this.seq}`;
     this.seen.checkAndAdd(id);
     const message: AppMessage =
@@ -279,25 +309,13 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     const out: EpochView[] = [];
     for (const rt of this.runtimes.values()) {
       const role = this.engine.roleOf(rt.epoch);
-      if (role === undefined) continue;
-      const views = rt.overlay.views();
-      out.push({
-        epoch: rt.epoch,
-        kind: rt.kind,
-        role,
-        activeViewSize: views.active.length,
-        passiveViewSize: views.passive.length,
-        connections: this.transport.connections(rt.epoch),
-        overlayDuplicates: rt.overlay.counters().duplicatesDropped,
-        links: this.transport.linkStats(rt.epoch),
-        stats: rt.stats,
-      });
+      if (role !== undefined) out.push(epochView(rt, role, this.transport));
     }
     return out;
   }
 
   /** Counts a refused call or frame. */
-  countMalformed(reason: string): void {
+  countMalformed(reason: MalformedReason): void {
     this.malformed.set(reason, (this.malformed.get(reason) ?? 0) + 1);
   }
 
@@ -307,18 +325,52 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     return this.engine.disposition(epoch);
   }
 
+  mayDial(peer: NodeId): boolean {
+    return this.book.mayDial(
+      peer,
+      [...this.runtimes.values()].map((rt) => rt.overlay),
+    );
+  }
+
+  onDialRefused(peer: NodeId, reason: string): void {
+    this.refused.record(peer, reason);
+  }
+
+  /** Dials refused because the address was not learned from this sidecar's membership (or is no address). */
+  get refusedDials(): number {
+    return this.refused.count;
+  }
+
   onMessage(epoch: number, from: NodeId, message: WireMessage): void {
+    // The link's dialer and every address in its message come from an authenticated member: dialable from now on.
+    this.book.learnFrame(from, message, this.self);
     if (message.type === PROBE_ACK_TYPE) {
       this.probes.onAck(from, message);
       return;
     }
     const rt = this.runtimes.get(epoch);
     if (rt === undefined) {
-      if (this.engine.disposition(epoch) !== 'future') {
+      const disposition = this.engine.disposition(epoch);
+      if (disposition === 'beyond') {
+        this.countMalformed('far-future-epoch');
+        this.transport.refuseLink(epoch, from, grpc.status.FAILED_PRECONDITION, `epoch ${epoch} is too far above the highest epoch prepared on ${this.self}`);
+        return;
+      }
+      if (disposition !== 'future') {
         this.onLateFrame(epoch, message);
         return;
       }
-      if (!this.future.hold(epoch, from, message)) this.countMalformed('future-overflow');
+      const held = this.future.hold(epoch, from, message, wireMessageBytes(message));
+      if (held !== 'held') {
+        // Not buffered: that peer's link is refused, so it sees a failure (and retries) rather than a silent loss.
+        this.countMalformed('future-overflow');
+        this.transport.refuseLink(
+          epoch,
+          from,
+          grpc.status.RESOURCE_EXHAUSTED,
+          `${this.self} holds no more frames for epoch ${epoch}, not prepared here yet (${held}: limits ${futureFrameLimits(this.options.bufferLimits.kindBytes['future-frames'])})`,
+        );
+      }
       return;
     }
     rt.stats.messagesIn++;
@@ -331,7 +383,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     if (rt !== undefined) this.run(rt, { kind: 'linkDown', peer });
   }
 
-  onMalformed(reason: string): void {
+  onMalformed(reason: MalformedReason): void {
     this.countMalformed(reason);
   }
 
@@ -365,9 +417,21 @@ export class SidecarNode implements TransportHandler, MetricsSource {
 
   // ---- internals -----------------------------------------------------------------------------
 
-  private create(spec: PrepareSpec): void {
+  /** The overlay `spec` asks for (throws a RangeError naming the parameter the overlay refuses). */
+  private buildOverlay(spec: PrepareSpec): AnyOverlay {
     const random = new SeededRandom((spec.seed ^ hash32(this.self)) >>> 0);
-    const overlay = createOverlay(spec.kind, { self: this.self, random: random.fork('overlay'), ...spec.params });
+    return createOverlay(spec.kind, { self: this.self, random: random.fork('overlay'), ...spec.params });
+  }
+
+  /** Whether `epoch` is live here (active, staged or draining). */
+  private readonly isLive = (epoch: number): boolean => this.engine.roleOf(epoch) !== undefined;
+
+  /** The overlays of live, not draining epochs. */
+  private *liveOverlays(): Iterable<AnyOverlay> {
+    for (const rt of this.runtimes.values()) if (rt.drainStartedAt === undefined) yield rt.overlay;
+  }
+
+  private create(spec: PrepareSpec, overlay: AnyOverlay): void {
     const rt: EpochRuntime = {
       epoch: spec.epoch,
       kind: spec.kind,
@@ -386,6 +450,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     if (held !== undefined) for (const f of held) this.onMessage(spec.epoch, f.from, f.message);
     // Frames for epochs now in the past will never be used.
     this.future.dropBefore(spec.epoch);
+    this.book.refresh(this.isLive);
     this.options.logger.info('overlay prepared', { epoch: spec.epoch, topology: spec.kind, members: spec.members.length, contacts: contacts.length });
   }
 
@@ -411,13 +476,14 @@ export class SidecarNode implements TransportHandler, MetricsSource {
 
   private refreshMembers(): void {
     this.reapIdleLinks();
-    if (this.memberList.length === 0) return;
+    const members = this.book.members;
+    if (members.length === 0) return;
     for (const rt of this.runtimes.values()) {
       if (rt.drainStartedAt !== undefined) continue;
       // Gossip overlays use the list only as contacts: offered again while isolated (say, the
       // bootstrap contact died), so they rejoin instead of waiting for their own repair.
       const driven = rt.kind === 'FullMesh' || rt.kind === 'ClientServer';
-      if (driven || rt.overlay.views().active.length === 0) this.run(rt, { kind: 'members', members: this.memberList });
+      if (driven || rt.overlay.views().active.length === 0) this.run(rt, { kind: 'members', members });
     }
   }
 
@@ -449,6 +515,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
       this.transport.closeEpoch(rt.epoch);
       this.runtimes.delete(rt.epoch);
       this.engine.drained(rt.epoch);
+      this.book.refresh(this.isLive);
       this.options.logger.info('overlay closed', { epoch: rt.epoch, topology: rt.kind, drainMs: now - rt.drainStartedAt });
     }
     if (![...this.runtimes.values()].some((rt) => rt.drainStartedAt !== undefined)) {

@@ -11,10 +11,13 @@ import { startServers, stopServers, type SidecarServers } from './grpc-servers.j
 import { createRegistry } from './metrics.js';
 import { hostPort, type SidecarConfig } from './config.js';
 import { DEFAULT_DRAIN_POLICY } from './switch-engine.js';
+import type { BufferLimits } from './buffer-budget.js';
+import { MAX_SUBSCRIBERS } from './app-service.js';
 import { tlsServerNameOptions } from '../rpc/control-client.js';
 import type { Logger } from './logger.js';
 import { onCertificateChange, watchTlsFiles, type WatchedTlsFiles } from '../rpc/tls-files.js';
-import { readClusterTokenFile, watchClusterTokenFile, type ClusterToken } from '../rpc/cluster-token.js';
+import { readClusterTokenFile, readCredentialLines, watchClusterTokenFile, watchCredentialFile, type ClusterToken } from '../rpc/cluster-token.js';
+import { ControlVerifier, parsePublicKeyLines } from '../rpc/control-credential.js';
 
 /** How long shutdown waits for calls and links to finish before forcing (ms). */
 export const SHUTDOWN_GRACE_MS = 2_000;
@@ -23,6 +26,8 @@ export const SHUTDOWN_GRACE_MS = 2_000;
 export interface SidecarSecrets {
   /** The cluster token(s), re-read while the sidecar runs (undefined: calls are not authenticated). */
   readonly token: ClusterToken | undefined;
+  /** The operator's Control public keys, re-read likewise (undefined: Control accepts the Peer token). */
+  readonly controlVerifier: ControlVerifier | undefined;
   readonly serverCredentials: grpc.ServerCredentials;
   readonly channelCredentials: grpc.ChannelCredentials;
   /** The TLS files, re-read while the sidecar runs (undefined without TLS). */
@@ -37,8 +42,16 @@ export interface SidecarSecrets {
  */
 export function loadSecrets(config: SidecarConfig): SidecarSecrets {
   const token = config.tokenFile !== undefined ? readClusterTokenFile(config.tokenFile, 'token file') : undefined;
+  const keyFile = config.controlPublicKeyFile;
+  const controlVerifier = keyFile !== undefined ? new ControlVerifier(readCredentialLines(keyFile, 'control public key file', parsePublicKeyLines)) : undefined;
   if (config.tlsCert === undefined || config.tlsKey === undefined) {
-    return { token, serverCredentials: grpc.ServerCredentials.createInsecure(), channelCredentials: grpc.credentials.createInsecure(), tls: undefined };
+    return {
+      token,
+      controlVerifier,
+      serverCredentials: grpc.ServerCredentials.createInsecure(),
+      channelCredentials: grpc.credentials.createInsecure(),
+      tls: undefined,
+    };
   }
   const tls = watchTlsFiles({
     certFile: config.tlsCert,
@@ -50,6 +63,7 @@ export function loadSecrets(config: SidecarConfig): SidecarSecrets {
   const mutual = tls.hasCa;
   return {
     token,
+    controlVerifier,
     tls,
     // With a CA, peers must present a certificate it signed (mutual TLS), and this sidecar verifies
     // peers with it and presents its own certificate when dialing. Without one, peers' serving
@@ -68,6 +82,17 @@ export function peerChannelOptions(config: Pick<SidecarConfig, 'tlsServerName'>)
   return config.tlsServerName !== undefined ? tlsServerNameOptions(config.tlsServerName) : {};
 }
 
+/**
+ * The byte limits of what a sidecar buffers, from its flags: each kind's own (the subscriber kind
+ * is {@link MAX_SUBSCRIBERS} subscribers at their limit) and the total (README.md: "Memory").
+ */
+export function bufferLimits(config: Pick<SidecarConfig, 'queueBytes' | 'futureFrameBytes' | 'subscriberBufferBytes' | 'bufferBytes'>): BufferLimits {
+  return {
+    totalBytes: config.bufferBytes,
+    kindBytes: { 'link-queue': config.queueBytes, 'future-frames': config.futureFrameBytes, subscriber: MAX_SUBSCRIBERS * config.subscriberBufferBytes },
+  };
+}
+
 /** A running sidecar. */
 export class Sidecar {
   readonly node: SidecarNode;
@@ -77,6 +102,7 @@ export class Sidecar {
   private stopping = false;
   private stopWatchingCertificate: (() => void) | undefined;
   private stopWatchingToken: (() => void) | undefined;
+  private stopWatchingControlKeys: (() => void) | undefined;
 
   constructor(
     readonly config: SidecarConfig,
@@ -93,21 +119,32 @@ export class Sidecar {
       drainPolicy: config.drainQuietMs !== undefined ? { ...DEFAULT_DRAIN_POLICY, quietMs: config.drainQuietMs } : DEFAULT_DRAIN_POLICY,
       ...(config.queueCapacity !== undefined ? { queueCapacity: config.queueCapacity } : {}),
       ...(config.pingIntervalMs !== undefined ? { pingIntervalMs: config.pingIntervalMs } : {}),
+      linkQueueBytes: config.linkQueueBytes,
+      bufferLimits: bufferLimits(config),
     });
-    this.registry = createRegistry(this.node, config.podName);
+    this.registry = createRegistry(this.node, config.podName, () => ({
+      peerSentFingerprint: secrets.token?.sentFingerprint,
+      peerAccepted: secrets.token?.acceptedCount ?? 0,
+      controlAccepted: secrets.controlVerifier?.acceptedCount ?? 0,
+    }));
   }
 
   /** Binds the servers and the HTTP endpoint. */
   async start(): Promise<void> {
     if (this.secrets.token === undefined) this.logger.warn('no --token-file: Peer and Control calls are not authenticated');
+    else if (this.secrets.controlVerifier === undefined)
+      this.logger.warn('no --control-public-key-file: Control accepts the Peer token, so any member can drive this sidecar (shared-token mode)');
     this.servers = await startServers({
       node: this.node,
       token: this.secrets.token,
+      ...(this.secrets.controlVerifier !== undefined ? { controlVerifier: this.secrets.controlVerifier } : {}),
+      ...(this.config.healthPort !== 0 ? { healthAddress: hostPort(this.config.podIp, this.config.healthPort) } : {}),
       peerAddress: hostPort(this.config.podIp, this.config.peerPort),
       appAddress: this.config.appAddress,
       serverCredentials: this.secrets.serverCredentials,
       health: { live: () => !this.stopping, ready: () => !this.stopping },
       logger: this.logger,
+      subscriberBufferBytes: this.config.subscriberBufferBytes,
     });
     if (this.config.metricsPort !== 0) this.http = await this.startHttp();
     const token = this.secrets.token;
@@ -118,6 +155,21 @@ export class Sidecar {
         else
           this.logger.info('cluster token file reloaded: the first token is sent, every listed one accepted', { tokenFile: file, accepted: change.accepted });
       });
+    }
+    const verifier = this.secrets.controlVerifier;
+    const keyFile = this.config.controlPublicKeyFile;
+    if (verifier !== undefined && keyFile !== undefined) {
+      this.stopWatchingControlKeys = watchCredentialFile(
+        keyFile,
+        'control public key file',
+        parsePublicKeyLines,
+        verifier,
+        this.config.tokenRefreshMs,
+        (change) => {
+          if ('error' in change) this.logger.error('control public key file changed and cannot be used', { error: change.error, file: keyFile });
+          else this.logger.info('control public keys reloaded: calls signed by any listed one accepted', { file: keyFile, accepted: change.accepted });
+        },
+      );
     }
     const tls = this.secrets.tls;
     if (tls !== undefined) {
@@ -130,6 +182,8 @@ export class Sidecar {
       self: this.node.self,
       appAddress: this.config.appAddress,
       metricsPort: this.config.metricsPort,
+      control: this.secrets.controlVerifier !== undefined ? 'signed by the operator' : this.secrets.token !== undefined ? 'peer token' : 'unauthenticated',
+      ...(this.config.healthPort !== 0 ? { healthPort: this.config.healthPort } : {}),
       tls: this.config.tlsCert === undefined ? 'off' : this.config.tlsCa !== undefined ? 'mutual' : 'one-way',
       ...(this.config.tlsServerName !== undefined ? { tlsServerName: this.config.tlsServerName } : {}),
       ...(tls?.initial !== undefined ? { certificate: tls.initial, tlsRefreshMs: this.config.tlsRefreshMs } : {}),
@@ -146,6 +200,7 @@ export class Sidecar {
     this.node.destroy();
     this.stopWatchingCertificate?.();
     this.stopWatchingToken?.();
+    this.stopWatchingControlKeys?.();
     if (this.http !== undefined) {
       const http = this.http;
       http.closeAllConnections();

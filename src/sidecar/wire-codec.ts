@@ -2,13 +2,19 @@
  * Mechanical mapping between the overlays' `WireMessage` and the protobuf `OverlayMessage`.
  *
  * The proto mirrors the vocabulary field for field, so no overlay needs its own codec. Decoding
- * validates shapes (a peer frame is untrusted input): a result union says why a message was
- * refused, and the caller counts it instead of crashing.
+ * validates (a peer frame is untrusted input): strings and lists bounded, every address a peer
+ * address (src/rpc/peer-address.ts), numbers in range, each known type's required fields present.
+ * A result union says why a message was refused and under which counted reason; the caller counts
+ * it instead of crashing, and no overlay ever sees it.
  */
 import type { AppMessage, WireMessage } from '../overlays/types.js';
 import type { OverlayMessage } from '../rpc/generated/topology/v1/OverlayMessage.js';
 import type { OverlayMessage__Output } from '../rpc/generated/topology/v1/OverlayMessage.js';
-import type { AppMessage__Output } from '../rpc/generated/topology/v1/AppMessage.js';
+import type { AppMessage as ProtoAppMessage, AppMessage__Output } from '../rpc/generated/topology/v1/AppMessage.js';
+import type { OverlayMessage as AnyOverlayMessage } from '../overlays/index.js';
+import { addressRefusal, parsePeerAddress } from '../rpc/peer-address.js';
+import { PROBE_ACK_TYPE } from './probe-rounds.js';
+import type { MalformedReason } from './refusals.js';
 
 /** Bit of `present_lists` saying `peers` was set (possibly empty). */
 const PEERS_PRESENT = 1;
@@ -19,11 +25,67 @@ const ROUTE_PRESENT = 4;
 
 /** Longest list a message may carry: larger than any view or IHAVE batch, small enough to bound memory. */
 export const MAX_LIST_LENGTH = 4096;
-/** Longest string field (ids, addresses, types). */
+/** Longest string field that is no address (ids, types). */
 export const MAX_STRING_LENGTH = 1024;
+/** Longest message type (`hyparview.forwardJoin` is 21). Wild guess: room for any overlay's prefix and name. */
+export const MAX_TYPE_LENGTH = 64;
+/**
+ * Highest `ttl` (remaining hops of a random walk): twice the CRD's maximum walk length (32), so
+ * a walk the operator can configure always fits and a forged one cannot circle for long.
+ */
+export const MAX_TTL = 64;
+/**
+ * Highest `hops` an app message may have travelled. Broadcast trees of 10,000 simulated members
+ * are under 20 deep; wild guess: 1,024, far above any real path and far below a loop's count.
+ */
+export const MAX_HOPS = 1024;
+/** Largest magnitude of `round` (a hop count, a request number or a nonce): the largest exact integer of a double. */
+export const MAX_ROUND = Number.MAX_SAFE_INTEGER;
 
-/** Result of decoding untrusted input. */
-export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
+/** The fields each known message type cannot do without (from the overlays' message unions). */
+type RequiredFields = readonly ('peer' | 'peers' | 'ttl' | 'high' | 'accepted' | 'id' | 'ids' | 'round' | 'app' | 'hops')[];
+
+/**
+ * Required fields of every message type the overlays and the sidecar send, checked before an
+ * overlay sees the message: an overlay reads `m.peer` of a `hyparview.forwardJoin` as a NodeId,
+ * and an absent one would become a member named `undefined`. The compiler checks that every type
+ * of the overlays' unions is listed; an unknown type (a newer peer's) passes with the generic
+ * checks only, and the overlay ignores it.
+ */
+export const REQUIRED_FIELDS = {
+  'hyparview.join': [],
+  'hyparview.forwardJoin': ['peer', 'ttl'],
+  'hyparview.neighbor': ['high'],
+  'hyparview.neighborReply': ['accepted'],
+  'hyparview.disconnect': [],
+  'hyparview.leave': [],
+  'hyparview.shuffle': ['peer', 'peers', 'ttl', 'round'],
+  'hyparview.shuffleReply': ['peers', 'round'],
+  'hyparview.gossip': ['app', 'hops'],
+  'hyparview.direct': ['app', 'hops'],
+  'hyparview.probe': [],
+  'plumtree.gossip': ['app', 'hops'],
+  'plumtree.ihave': ['ids', 'round'],
+  'plumtree.graft': ['round'],
+  'plumtree.prune': [],
+  'clientserver.register': ['high'],
+  'clientserver.unregister': [],
+  'clientserver.hello': [],
+  'clientserver.down': ['peer'],
+  'clientserver.leave': [],
+  'clientserver.publish': ['app', 'hops'],
+  'clientserver.relay': ['app', 'hops'],
+  'clientserver.app': ['app', 'hops'],
+  'fullmesh.join': [],
+  'fullmesh.members': ['peers'],
+  'fullmesh.hello': [],
+  'fullmesh.leave': [],
+  'fullmesh.app': ['app', 'hops'],
+  [PROBE_ACK_TYPE]: ['id'],
+} as const satisfies Record<AnyOverlayMessage['type'] | typeof PROBE_ACK_TYPE, RequiredFields>;
+
+/** Result of decoding untrusted input: the value, or why it was refused and under which counted reason. */
+export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string; readonly counted: MalformedReason };
 
 /** Encodes an overlay's message for the Peer stream. */
 export function encodeWireMessage(message: WireMessage): OverlayMessage {
@@ -54,7 +116,7 @@ export function encodeWireMessage(message: WireMessage): OverlayMessage {
 }
 
 /** Encodes an application message. */
-export function encodeAppMessage(app: AppMessage): OverlayMessage['app'] {
+export function encodeAppMessage(app: AppMessage): ProtoAppMessage {
   return {
     id: app.id,
     origin: app.origin,
@@ -64,16 +126,54 @@ export function encodeAppMessage(app: AppMessage): OverlayMessage['app'] {
   };
 }
 
-function badString(s: string | undefined): boolean {
-  return s !== undefined && s.length > MAX_STRING_LENGTH;
+function shape(reason: string): Decoded<never> {
+  return { ok: false, reason, counted: 'bad-message' };
 }
 
-/** Decodes and validates an application message. */
+function number(reason: string): Decoded<never> {
+  return { ok: false, reason, counted: 'bad-number' };
+}
+
+/** Refuses an id-like string (message ids, types): empty, oversized, or with control characters. */
+function badText(field: string, s: string, max: number): Decoded<never> | undefined {
+  if (s.length === 0) return shape(`${field} is empty`);
+  if (s.length > max) return shape(`${field} of ${s.length} characters, more than ${max}`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(s)) return shape(`${field} contains a control character`);
+  return undefined;
+}
+
+function badAddress(field: string, s: string): Decoded<never> | undefined {
+  const r = parsePeerAddress(s);
+  return r.ok ? undefined : { ok: false, reason: addressRefusal(field, s, r.reason), counted: 'bad-address' };
+}
+
+function badAddressList(field: string, list: readonly string[]): Decoded<never> | undefined {
+  if (list.length > MAX_LIST_LENGTH) return shape(`${field}: ${list.length} entries, more than ${MAX_LIST_LENGTH}`);
+  for (let i = 0; i < list.length; i++) {
+    const bad = badAddress(`${field}[${i}]`, list[i] as string);
+    if (bad !== undefined) return bad;
+  }
+  return undefined;
+}
+
+function badInteger(field: string, v: number | undefined, max: number): Decoded<never> | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isInteger(v) || v < 0 || v > max) return number(`${field} ${v} is out of range 0-${max}`);
+  return undefined;
+}
+
+/** Decodes and validates an application message: an id, the origin's address, the destination's if any, a finite timestamp. */
 export function decodeAppMessage(app: AppMessage__Output): Decoded<AppMessage> {
-  if (app.id === '' || badString(app.id)) return { ok: false, reason: 'app message without a valid id' };
-  if (app.origin === '' || badString(app.origin)) return { ok: false, reason: 'app message without a valid origin' };
-  if (badString(app.to)) return { ok: false, reason: 'app message with an oversized destination' };
-  if (!Number.isFinite(app.sentAt)) return { ok: false, reason: 'app message with an invalid timestamp' };
+  const id = badText('app.id', app.id, MAX_STRING_LENGTH);
+  if (id !== undefined) return id;
+  const origin = badAddress('app.origin', app.origin);
+  if (origin !== undefined) return origin;
+  if (app.to !== '') {
+    const to = badAddress('app.to', app.to);
+    if (to !== undefined) return to;
+  }
+  if (!Number.isFinite(app.sentAt)) return number(`app.sent_at ${app.sentAt} is not a finite number`);
   const value: AppMessage =
     app.to === ''
       ? { id: app.id, origin: app.origin, payload: app.payload, sentAt: app.sentAt }
@@ -81,14 +181,29 @@ export function decodeAppMessage(app: AppMessage__Output): Decoded<AppMessage> {
   return { ok: true, value };
 }
 
-/** Decodes and validates a peer's overlay message. */
+/**
+ * Decodes and validates a peer's overlay message: bounded strings and lists, every address
+ * (`peer`, `peers`, `route`, `app.origin`, `app.to`) a peer address, numbers in range, and the
+ * required fields of its type ({@link REQUIRED_FIELDS}) present.
+ */
 export function decodeWireMessage(m: OverlayMessage__Output): Decoded<WireMessage> {
-  if (m.type === '' || badString(m.type)) return { ok: false, reason: 'overlay message without a type' };
-  if (badString(m.peer) || badString(m.id)) return { ok: false, reason: 'oversized string field' };
-  if (m.peers.length > MAX_LIST_LENGTH || m.ids.length > MAX_LIST_LENGTH || m.route.length > MAX_LIST_LENGTH) return { ok: false, reason: 'oversized list' };
-  const oversized = (p: string): boolean => p.length > MAX_STRING_LENGTH;
-  if (m.peers.some(oversized) || m.ids.some(oversized) || m.route.some(oversized)) return { ok: false, reason: 'oversized list entry' };
-  if (m.round !== undefined && !Number.isFinite(m.round)) return { ok: false, reason: 'non-finite round' };
+  const type = badText('type', m.type, MAX_TYPE_LENGTH);
+  if (type !== undefined) return type;
+  const bad =
+    (m.peer !== undefined ? badAddress('peer', m.peer) : undefined) ??
+    badAddressList('peers', m.peers) ??
+    badAddressList('route', m.route) ??
+    (m.id !== undefined ? badText('id', m.id, MAX_STRING_LENGTH) : undefined) ??
+    badInteger('ttl', m.ttl, MAX_TTL) ??
+    badInteger('hops', m.hops, MAX_HOPS);
+  if (bad !== undefined) return bad;
+  if (m.ids.length > MAX_LIST_LENGTH) return shape(`ids: ${m.ids.length} entries, more than ${MAX_LIST_LENGTH}`);
+  for (let i = 0; i < m.ids.length; i++) {
+    const id = badText(`ids[${i}]`, m.ids[i] as string, MAX_STRING_LENGTH);
+    if (id !== undefined) return id;
+  }
+  if (m.round !== undefined && !(Number.isFinite(m.round) && Math.abs(m.round) <= MAX_ROUND))
+    return number(`round ${m.round} is not a finite number within ±${MAX_ROUND}`);
   const out: { -readonly [K in keyof WireMessage]: WireMessage[K] } = { type: m.type };
   if (m.peer !== undefined) out.peer = m.peer;
   if ((m.presentLists & PEERS_PRESENT) !== 0 || m.peers.length > 0) out.peers = m.peers;
@@ -105,8 +220,28 @@ export function decodeWireMessage(m: OverlayMessage__Output): Decoded<WireMessag
     if (!app.ok) return app;
     out.app = app.value;
   }
+  const required: RequiredFields | undefined = (REQUIRED_FIELDS as Record<string, RequiredFields>)[m.type];
+  for (const field of required ?? []) if (out[field] === undefined) return shape(`${m.type} without ${field}`);
   return { ok: true, value: out };
 }
+
+/**
+ * Bytes a decoded message holds in memory, as the byte limits of held frames count it: the
+ * payload, two bytes per string character (JavaScript strings), and a fixed overhead per object
+ * and string. An upper bound rather than the wire size, which is smaller.
+ */
+export function wireMessageBytes(m: WireMessage): number {
+  const text = (s: string | undefined): number => (s === undefined ? 0 : STRING_OVERHEAD_BYTES + 2 * s.length);
+  const list = (l: readonly string[] | undefined): number => (l === undefined ? 0 : l.reduce((n, s) => n + text(s), STRING_OVERHEAD_BYTES));
+  let bytes = OBJECT_OVERHEAD_BYTES + text(m.type) + text(m.peer) + text(m.id) + list(m.peers) + list(m.ids) + list(m.route);
+  if (m.app !== undefined) bytes += OBJECT_OVERHEAD_BYTES + text(m.app.id) + text(m.app.origin) + text(m.app.to) + m.app.payload.byteLength;
+  return bytes;
+}
+
+/** Overhead of one object counted by {@link wireMessageBytes}: V8 headers and a dozen fields. Wild guess. */
+export const OBJECT_OVERHEAD_BYTES = 128;
+/** Overhead of one string counted by {@link wireMessageBytes}. Wild guess (a V8 string header is 16-24 bytes). */
+export const STRING_OVERHEAD_BYTES = 32;
 
 /** True when a message concerns application traffic (a payload, or ids of payloads): drain watches these. */
 export function carriesAppTraffic(m: WireMessage): boolean {

@@ -29,7 +29,59 @@ const INVALID: { name: string; spec: Record<string, unknown>; says: string[] }[]
   {
     name: 'empty-selector',
     spec: { selector: {}, topology: 'FullMesh' },
-    says: ['spec.selector', 'selector must not be empty', 'set matchLabels or matchExpressions'],
+    says: ['spec.selector', 'selector must require a label the pods carry', 'set matchLabels, or a matchExpressions requirement with operator In or Exists'],
+  },
+  {
+    name: 'doesnotexist-only-selector',
+    spec: { selector: { matchExpressions: [{ key: 'app', operator: 'DoesNotExist' }] }, topology: 'FullMesh' },
+    says: ['spec.selector', 'only NotIn and DoesNotExist requirements, matches nearly every pod'],
+  },
+  {
+    name: 'notin-and-doesnotexist-selector',
+    spec: {
+      selector: {
+        matchExpressions: [
+          { key: 'app', operator: 'NotIn', values: ['db'] },
+          { key: 'tier', operator: 'DoesNotExist' },
+        ],
+      },
+      topology: 'FullMesh',
+    },
+    says: ['spec.selector', 'selector must require a label the pods carry'],
+  },
+  {
+    name: 'doesnotexist-only-server-selector',
+    spec: {
+      selector: sel,
+      topology: 'ClientServer',
+      overlays: { clientServer: { serverSelector: { matchExpressions: [{ key: 'role', operator: 'DoesNotExist' }] } } },
+    },
+    says: ['spec.overlays.clientServer.serverSelector', 'selector must require a label the pods carry'],
+  },
+  {
+    name: 'bad-label-key',
+    spec: { selector: { matchLabels: { 'my app': 'chat' } }, topology: 'FullMesh' },
+    says: ['spec.selector.matchLabels', 'every matchLabels key must be a valid label key', 'e.g. app or example.com/tier'],
+  },
+  {
+    name: 'label-key-prefix-too-long',
+    spec: { selector: { matchLabels: { [`${'a'.repeat(254)}/app`]: 'chat' } }, topology: 'FullMesh' },
+    says: ['spec.selector.matchLabels', 'at most 253 characters'],
+  },
+  {
+    name: 'bad-label-value',
+    spec: { selector: { matchLabels: { app: 'chat!' } }, topology: 'FullMesh' },
+    says: ['spec.selector.matchLabels[app]', 'must be a valid label value', 'e.g. chat or v1.2'],
+  },
+  {
+    name: 'bad-expression-key',
+    spec: { selector: { matchExpressions: [{ key: 'a/b/c', operator: 'Exists' }] }, topology: 'FullMesh' },
+    says: ['spec.selector.matchExpressions[0].key', 'must be a valid label key'],
+  },
+  {
+    name: 'bad-expression-value',
+    spec: { selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['chat', '-x'] }] }, topology: 'FullMesh' },
+    says: ['spec.selector.matchExpressions[0].values[1]', 'must be a valid label value'],
   },
   {
     name: 'steps-decreasing',
@@ -127,6 +179,21 @@ describe('e2e: ClusterTopology CRD validation on a real API server', function ()
     const stored = JSON.parse(r.stdout) as { spec: unknown };
     expect(stored.spec).to.deep.equal(applyDefaults(spec));
     expect(stored.spec).to.deep.include({ mode: 'Manual', workload: 'Balanced', paused: false, historyLimit: 20 });
+  });
+
+  it('accepts label syntax at its limits and a selector with one Exists among exclusions', async () => {
+    const selector = {
+      matchLabels: { [`${'a'.repeat(253)}/${'b'.repeat(63)}`]: 'z'.repeat(63), 'app.kubernetes.io/name': '', A9: 'v1.2_x-Y' },
+      matchExpressions: [
+        { key: 'tier', operator: 'DoesNotExist' },
+        { key: 'env', operator: 'NotIn', values: ['prod', ''] },
+        { key: 'example.com/app', operator: 'Exists' },
+      ],
+    };
+    const spec = { selector, topology: 'FullMesh' };
+    expect(validateSpec(spec)).to.deep.equal([]);
+    const r = await cluster.kubectl(['apply', '-n', ns, '--dry-run=server', '-f', '-'], { input: manifest('limits', spec), allowFail: true });
+    expect(r.code, r.stderr).to.equal(0);
   });
 
   it('accepts every sample in deploy/samples', async () => {
@@ -259,6 +326,34 @@ describe('e2e: the API server and validateSpec agree, and accept every status th
       if (r.code === 0) accepted++;
     }
     expect(accepted, 'the sample should contain valid and invalid specs').to.be.within(1, 39);
+  });
+
+  it('accepts exactly the selectors validateSpec accepts (60 seeded random selectors: label syntax, operators, emptiness)', async function () {
+    this.timeout(180_000);
+    const chars = fc.constantFrom('a', 'z', 'Q', '0', '-', '_', '.', '/', ' ');
+    const token = fc.oneof(
+      fc.constantFrom('app', 'example.com/tier', 'a'.repeat(63), 'b'.repeat(64), `${'c'.repeat(253)}/d`, ''),
+      fc.string({ unit: chars, maxLength: 10 }),
+    );
+    const requirement = fc.record({
+      key: token.filter((k) => k.length > 0),
+      operator: fc.constantFrom('In', 'NotIn', 'Exists', 'DoesNotExist'),
+      values: fc.array(token, { maxLength: 2 }),
+    });
+    const arb = fc.record(
+      { matchLabels: fc.dictionary(token, token, { maxKeys: 2 }), matchExpressions: fc.array(requirement, { maxLength: 2 }) },
+      { requiredKeys: [] },
+    );
+    const selectors = fc.sample(arb, { seed: 1202, numRuns: 60 });
+    let accepted = 0;
+    for (const [i, selector] of selectors.entries()) {
+      const spec = { selector, topology: 'FullMesh' };
+      const r = await cluster.kubectl(['apply', '-n', ns, '--dry-run=server', '-f', '-'], { input: manifest(`sel-${i}`, spec), allowFail: true });
+      const offline = validateSpec(spec);
+      expect(r.code === 0, `${JSON.stringify(selector)}\nserver: ${r.stderr}\noffline: ${JSON.stringify(offline)}`).to.equal(offline.length === 0);
+      if (r.code === 0) accepted++;
+    }
+    expect(accepted, 'the sample should contain valid and invalid selectors').to.be.within(1, 59);
   });
 
   it('accepts every status the rollout engine writes during a switch with a rollback and a supersede', async function () {

@@ -44,7 +44,8 @@ describe('e2e operator: the topology-operator executable', function () {
     [['--lease-duration-ms', '1000', '--renew-deadline-ms', '2000'], /must be greater than --renew-deadline-ms/],
     [['--kubeconfig', '/nonexistent/kubeconfig'], /cannot load the cluster config/],
     [['--kubeconfig', '/dev/null'], /(no cluster configured|cannot load the cluster config)/],
-    [['--token-file', '/nonexistent/token'], /cannot read --token-file/],
+    [['--token-file', '/nonexistent/token'], /unknown flag --token-file/],
+    [['--credentials-secret', 'Bad_Name'], /--credentials-secret: "Bad_Name" is not a valid object name/],
   ];
   for (const [args, message] of bad) {
     it(`exits 2 with a clear message for ${args.join(' ')}`, async () => {
@@ -104,7 +105,7 @@ describe('e2e operator: the topology-operator executable', function () {
       expect(await holder()).to.equal('');
     });
 
-    it('a resource selecting no pod is Ready (NoMembers); a missing tokenSecretRef Secret is Stalled until it exists', async function () {
+    it('a resource selecting no pod is Ready (NoMembers); gets its own credentials Secret; a tokenSecretRef naming a missing or non-token Secret is Stalled until it exists', async function () {
       this.timeout(180_000);
       const kc = cluster.kubeConfig();
       op = await OperatorProcess.start('operator-cli-2', cluster.kubeconfig, ns, ['--leader-elect', 'false']);
@@ -130,6 +131,22 @@ describe('e2e operator: the topology-operator executable', function () {
       expect(conditionOf(empty, 'Reconciling')).to.equal('False');
       expect(conditionOf(empty, 'Stalled')).to.equal('False');
       expect(empty.members).to.deep.equal({ total: 0, ready: 0, onTarget: 0 });
+      // Its managed credentials: a Secret of the operator's type, owned by the resource, holding a
+      // Peer token and the Control public key (never the private key).
+      const creds = JSON.parse((await cluster.kubectl(['get', 'secret', 'empty-sidecar-credentials', '-n', ns, '-o', 'json'])).stdout) as {
+        type: string;
+        data: Record<string, string>;
+        metadata: { ownerReferences: Array<{ kind: string; name: string; controller: boolean }> };
+      };
+      expect(creds.type).to.equal('topology.foundation.dev/sidecar-credentials');
+      expect(creds.metadata.ownerReferences).to.deep.include({
+        ...creds.metadata.ownerReferences[0],
+        kind: 'ClusterTopology',
+        name: 'empty',
+        controller: true,
+      });
+      expect(Object.keys(creds.data).sort()).to.deep.equal(['control-public-key', 'peer-token']);
+      expect(Buffer.from(creds.data['control-public-key'] ?? '', 'base64').toString()).to.match(/^[A-Za-z0-9_-]{43}\n$/);
 
       const stalled = await waitFor(
         'the token resource Stalled',
@@ -150,8 +167,32 @@ describe('e2e operator: the topology-operator executable', function () {
         { timeoutMs: 30_000 },
       );
 
-      // The Secret appears: the next attempt (TOKEN_RETRY_SECONDS) finds it; a spec edit retries at once.
-      await cluster.kubectl(['create', 'secret', 'generic', 'chat-token', '-n', ns, '--from-literal=token=s3cret']);
+      // A Secret of that name that is not a sidecar token (an ordinary Opaque one) is refused, not sent to the pods.
+      await cluster.kubectl(['create', 'secret', 'generic', 'chat-token', '-n', ns, '--from-literal=token=db-password']);
+      await cluster.kubectl(['patch', 'clustertopology', 'tokened', '-n', ns, '--type', 'merge', '-p', '{"spec":{"historyLimit":4}}']);
+      await waitFor(
+        'the token resource Stalled on the Secret type',
+        async () => {
+          const s = await readStatus(kc, ns, 'tokened');
+          const c = s.conditions?.find((x) => x.type === 'Stalled');
+          return c?.status === 'True' && c.message.includes('has type "Opaque"') ? s : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
+
+      // The right Secret appears: the next attempt (TOKEN_RETRY_SECONDS) finds it; a spec edit retries at once.
+      await cluster.kubectl(['delete', 'secret', 'chat-token', '-n', ns]);
+      await cluster.kubectl([
+        'create',
+        'secret',
+        'generic',
+        'chat-token',
+        '-n',
+        ns,
+        '--type',
+        'topology.foundation.dev/sidecar-token',
+        '--from-literal=token=s3cret',
+      ]);
       await cluster.kubectl(['patch', 'clustertopology', 'tokened', '-n', ns, '--type', 'merge', '-p', '{"spec":{"historyLimit":5}}']);
       const ready = await waitFor(
         'the token resource Ready',

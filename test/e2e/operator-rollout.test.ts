@@ -5,19 +5,22 @@
  *
  * One StatefulSet and one ClusterTopology serve the whole suite, in order: (a) the first overlay,
  * (b) a switch under application traffic, (f) a member killed mid-switch rolls it back, (g) the
- * leader killed mid-switch hands over to the standby, (h) deletion runs the finalizer. Each step
+ * leader killed mid-switch hands over to the standby, (h) the Peer token rotates in three edits of
+ * the credentials Secret, (i) deletion runs the finalizer. Each step
  * starts from the settled state the previous one leaves and checks it first.
  *
- * The sidecars require a cluster token (a Secret mounted into the pods); the operators get the same
- * token through `--token-file`, so every Control call here is authenticated.
+ * The sidecars mount the resource's credentials Secret, which the operator creates: Peer calls need
+ * its Peer token, Control calls a signature by the operator's key for this resource (the
+ * sidecars hold only its public key), so every call here is authenticated and a member's token
+ * opens no Control call.
  *
  * Local cluster only (the sidecar image is mapped by the local node agent).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { expect } from 'chai';
+import { tokenFingerprint } from '../../src/rpc/cluster-token.js';
+import type { ControlSigner } from '../../src/rpc/control-credential.js';
 import { ControlClient } from '../../src/rpc/control-client.js';
 import { AppClient, TrafficGenerator, auditDeliveries } from '../../src/fleet/app-traffic.js';
 import { createTestNamespace, deleteTestNamespace, getCluster, type TestCluster } from './support/cluster.js';
@@ -28,6 +31,8 @@ import {
   APP_PORT,
   OperatorProcess,
   SIDECAR_PORT,
+  controlSignerOf,
+  peerTokenOf,
   StatusRecorder,
   waitForReadyPods,
   conditionOf,
@@ -45,7 +50,6 @@ import type { ClusterTopologyStatus } from '../../src/api/types.js';
 const APP = 'chat';
 const NAME = 'chat';
 const REPLICAS = 5;
-const TOKEN = randomBytes(16).toString('hex');
 
 function log(line: string): void {
   process.stderr.write(`      [operator e2e] ${line}\n`);
@@ -63,7 +67,8 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
   const operators: OperatorProcess[] = [];
   let recorder: StatusRecorder | undefined;
   let t0 = Date.now();
-  let tokenDir: string | undefined;
+  /** The operator's Control signer for the resource (managed credentials; known once the resource exists). */
+  let SIGNER: ControlSigner | undefined;
 
   const status = (): Promise<ClusterTopologyStatus> => readStatus(kc, ns, NAME);
   const patch = (spec: object): Promise<unknown> => cluster.kubectl(['patch', 'ctopo', NAME, '-n', ns, '--type', 'merge', '-p', JSON.stringify({ spec })]);
@@ -89,17 +94,9 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     kc = cluster.kubeConfig();
     await installCrd(cluster);
     ns = await createTestNamespace('op-rollout');
-    // Sidecars and operators share a cluster token: every Control call below is authenticated.
-    tokenDir = mkdtempSync(join(tmpdir(), 'op-rollout-'));
-    writeFileSync(join(tokenDir, 'token'), TOKEN, { mode: 0o600 });
-    await cluster.kubectl(['create', 'secret', 'generic', 'cluster-token', '-n', ns, `--from-literal=token=${TOKEN}`]);
-    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet(APP, REPLICAS, 'cluster-token') });
-    const tokenArgs = ['--token-file', join(tokenDir, 'token')];
-    operators.push(
-      await OperatorProcess.start('operator-a', cluster.kubeconfig, ns, tokenArgs),
-      await OperatorProcess.start('operator-b', cluster.kubeconfig, ns, tokenArgs),
-    );
-    await waitForReadyPods(cluster, ns, APP, REPLICAS, 180_000);
+    // The pods mount the resource's credentials Secret: they start once (a) created the resource.
+    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet(APP, REPLICAS, { topology: NAME }) });
+    operators.push(await OperatorProcess.start('operator-a', cluster.kubeconfig, ns), await OperatorProcess.start('operator-b', cluster.kubeconfig, ns));
     await waitFor('one operator replica leading', async () => (await leader()) !== undefined, { timeoutMs: 60_000 });
     recorder = new StatusRecorder(kc, ns, NAME);
     await recorder.start();
@@ -118,7 +115,6 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     }
     for (const op of operators) await op.stop();
     if (ns) await deleteTestNamespace(ns);
-    if (tokenDir !== undefined) rmSync(tokenDir, { recursive: true, force: true });
     if (ns) log(`suite wall time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 
@@ -133,6 +129,8 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
         rollout: { steps: [20, 60, 100], stepVerificationSeconds: 2, progressDeadlineSeconds: 40 },
       }),
     });
+    await waitForReadyPods(cluster, ns, APP, REPLICAS, 180_000);
+    SIGNER = await controlSignerOf(cluster, ns, NAME);
     const s = await waitFor(
       'FullMesh Ready on 5 members',
       async () => {
@@ -150,18 +148,24 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     expect(conditionOf(s, 'Stalled')).to.equal('False');
     // Every sidecar runs the committed epoch.
     for (const pod of await listPods(cluster, ns, `app=${APP}`)) {
-      const c = new ControlClient(`${pod.status!.podIP!}:${SIDECAR_PORT}`, { token: TOKEN });
+      const c = new ControlClient(`${pod.status!.podIP!}:${SIDECAR_PORT}`, { signer: SIGNER! });
       const st = await c.getState();
       c.close();
       expect(st.ok && st.value.activeEpoch).to.equal(s.epoch);
       expect(st.ok && st.value.members.length).to.equal(REPLICAS);
     }
-    // The sidecars refuse Control calls without the cluster token.
+    // The sidecars refuse Control calls without a token, and with the members' own Peer token
+    // (what a member pod holds): only the operator's Control token opens Control.
     const anyPod = (await listPods(cluster, ns, `app=${APP}`))[0]!;
     const anonymous = new ControlClient(`${anyPod.status!.podIP!}:${SIDECAR_PORT}`);
     const refused = await anonymous.getState();
     anonymous.close();
     expect(refused.ok).to.equal(false);
+    const member = new ControlClient(`${anyPod.status!.podIP!}:${SIDECAR_PORT}`, { token: await peerTokenOf(cluster, ns, NAME) });
+    const asMember = await member.abort(s.epoch!);
+    member.close();
+    expect(asMember.ok).to.equal(false);
+    expect(!asMember.ok && asMember.code).to.equal(16); // UNAUTHENTICATED
     // Only the leader acts; its /metrics and probes are served.
     const lead = (await leader())!;
     const standby = operators.find((o) => o !== lead)!;
@@ -315,10 +319,84 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     const last = s.history![s.history!.length - 1]!;
     expect(last).to.include({ from: 'HyParView', to: 'FullMesh', result: 'Succeeded' });
     // Keep two replicas: the killed one comes back as a standby.
-    operators.push(await OperatorProcess.start('operator-c', cluster.kubeconfig, ns, ['--token-file', join(tokenDir!, 'token')]));
+    operators.push(await OperatorProcess.start('operator-c', cluster.kubeconfig, ns));
   });
 
-  it('(h) deleting the resource runs the finalizer: the staged epoch is aborted on every sidecar', async () => {
+  it('(h) the Peer token rotates in three edits of the credentials Secret: no restart, no call refused, the old token refused at the end', async function () {
+    this.timeout(240_000);
+    const t = Date.now();
+    const oldToken = await peerTokenOf(cluster, ns, NAME);
+    const newToken = randomBytes(32).toString('base64url');
+    const pods = await listPods(cluster, ns, `app=${APP}`);
+    const ips = pods.map((p) => p.status!.podIP!);
+    const setPeerTokens = (text: string): Promise<unknown> =>
+      cluster.kubectl([
+        'patch',
+        'secret',
+        `${NAME}-sidecar-credentials`,
+        '-n',
+        ns,
+        '--type',
+        'merge',
+        '-p',
+        JSON.stringify({ data: { 'peer-token': Buffer.from(text).toString('base64') } }),
+      ]);
+    const metrics = async (ip: string): Promise<string> => (await fetch(`http://${ip}:9464/metrics`)).text();
+    const figures = (m: string): { sent: string | undefined; accepted: number; unauthenticated: number } => ({
+      sent: /topology_sidecar_peer_token_sent_info\{[^}]*fingerprint="([0-9a-f]{8})"/.exec(m)?.[1],
+      accepted: Number(/topology_sidecar_credentials_accepted\{[^}]*credential="peer"[^}]*\} (\d+)/.exec(m)?.[1] ?? NaN),
+      unauthenticated: Number(/topology_sidecar_unauthenticated_requests_total\{[^}]*\} (\d+)/.exec(m)?.[1] ?? NaN),
+    });
+    const everySidecar = (what: string, sent: string, accepted: number): Promise<unknown> =>
+      waitFor(
+        `every sidecar ${what}`,
+        async () => {
+          const all = await Promise.all(ips.map(async (ip) => figures(await metrics(ip))));
+          return all.every((f) => f.sent === tokenFingerprint(sent) && f.accepted === accepted) ? all : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
+    const refusedBefore = (await Promise.all(ips.map(async (ip) => figures(await metrics(ip)).unauthenticated))).reduce((a, b) => a + b, 0);
+    const switchTo = async (topology: string): Promise<void> => {
+      await patch({ topology, rollout: { stepVerificationSeconds: 2, progressDeadlineSeconds: 60 } });
+      await waitFor(`${topology} Ready`, async () => settled(await status(), topology), { timeoutMs: 90_000 });
+    };
+
+    await setPeerTokens(`${oldToken}\n${newToken}\n`);
+    await everySidecar('accepts both tokens and still sends the old one', oldToken, 2);
+    await setPeerTokens(`${newToken}\n${oldToken}\n`);
+    await everySidecar('sends the new token and still accepts the old one', newToken, 2);
+    // New links (a switch opens one per neighbour) now carry the new token: every member accepts it.
+    await switchTo('HyParView');
+    await setPeerTokens(`${newToken}\n`);
+    await everySidecar('accepts only the new token', newToken, 1);
+    await switchTo('FullMesh');
+    const refusedAfter = (await Promise.all(ips.map(async (ip) => figures(await metrics(ip)).unauthenticated))).reduce((a, b) => a + b, 0);
+    expect(refusedAfter, 'Peer or Control calls refused during the rotation').to.equal(refusedBefore);
+
+    // The old token now opens no Peer link.
+    const client = new grpc.Client(`${ips[0]}:${SIDECAR_PORT}`, grpc.credentials.createInsecure());
+    const md = new grpc.Metadata();
+    md.set('authorization', `Bearer ${oldToken}`);
+    md.set('x-topology-from', '127.0.0.1:1');
+    md.set('x-topology-epoch', '1');
+    const code = await new Promise<number>((resolve) => {
+      const call = client.makeBidiStreamRequest(
+        '/topology.v1.Peer/Link',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        md,
+      );
+      call.on('data', () => undefined);
+      call.on('error', () => undefined);
+      call.on('status', (st: grpc.StatusObject) => resolve(st.code));
+    });
+    client.close();
+    expect(code).to.equal(grpc.status.UNAUTHENTICATED);
+    log(`(h) Peer token rotated in three edits in ${((Date.now() - t) / 1000).toFixed(1)} s with two switches; ${refusedAfter - refusedBefore} calls refused`);
+  });
+
+  it('(i) deleting the resource runs the finalizer: the staged epoch is aborted on every sidecar', async () => {
     const t = Date.now();
     await patch({ topology: 'HyParView', rollout: { stepVerificationSeconds: 60, progressDeadlineSeconds: 120 } });
     const seen = await waitFor(
@@ -328,7 +406,7 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     );
     void seen;
     const pods = await listPods(cluster, ns, `app=${APP}`);
-    const clients = pods.map((p) => new ControlClient(`${p.status!.podIP!}:${SIDECAR_PORT}`, { token: TOKEN }));
+    const clients = pods.map((p) => new ControlClient(`${p.status!.podIP!}:${SIDECAR_PORT}`, { signer: SIGNER! }));
     try {
       const staged = await Promise.all(
         clients.map(async (c) => {
@@ -344,7 +422,7 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
       await waitFor('the resource gone', async () => (await cluster.kubectl(['get', 'ctopo', NAME, '-n', ns], { allowFail: true })).code !== 0, {
         timeoutMs: 30_000,
       });
-      log(`(h) deleted with its finalizer in ${((Date.now() - t) / 1000).toFixed(1)} s (incl. starting the switch)`);
+      log(`(i) deleted with its finalizer in ${((Date.now() - t) / 1000).toFixed(1)} s (incl. starting the switch)`);
       const after = await Promise.all(
         clients.map(async (c) => {
           const st = await c.getState();

@@ -7,9 +7,10 @@
  * `helm uninstall` leaves nothing of the release behind except the CRD (Helm's crds/ convention)
  * and the operator's runtime Lease.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { packageRoot } from '../../src/paths.js';
 import { expect } from 'chai';
 import { CRD_NAME } from '../../src/api/constants.js';
 import { operatorChartDir, writeAppChart } from '../../src/demo/app-chart.js';
@@ -59,7 +60,7 @@ describe('e2e: helm chart topology-operator on the local cluster', function () {
 
   it('installs: the CRD, 2 operator pods Running, least-privilege RBAC for the operator ServiceAccount', async () => {
     const t0 = Date.now();
-    await cluster.helm(['install', RELEASE, operatorChartDir(), '-n', ops, '--set', `clusterToken.namespaces={${app}}`]);
+    await cluster.helm(['install', RELEASE, operatorChartDir(), '-n', ops]);
     await cluster.kubectl(['wait', '--for=condition=Established', `crd/${CRD_NAME}`, '--timeout=60s']);
     const pods = await waitFor(
       '2 operator pods Running',
@@ -83,18 +84,17 @@ describe('e2e: helm chart topology-operator on the local cluster', function () {
     // Least privilege: nothing beyond that.
     expect(await canI(['update', 'leases.coordination.k8s.io', '-n', app])).to.equal('no');
     expect(await canI(['delete', 'clustertopologies.topology.foundation.dev', '-n', app])).to.equal('no');
-    // Secrets only by name (spec.sidecar.tokenSecretRef, rbac.tokenSecrets): never listed or watched.
+    // Secrets only by name (each resource's credentials Secret, a named tokenSecretRef): never listed or watched.
     expect(await canI(['get', 'secrets', '-n', app])).to.equal('yes');
+    expect(await canI(['create', 'secrets', '-n', app])).to.equal('yes');
+    expect(await canI(['update', 'secrets', '-n', ops])).to.equal('yes');
     expect(await canI(['list', 'secrets', '-n', app])).to.equal('no');
+    expect(await canI(['delete', 'secrets', '-n', app])).to.equal('no');
     expect(await canI(['watch', 'secrets', '-A'])).to.equal('no');
     expect(await canI(['delete', 'pods', '-n', app])).to.equal('no');
     expect(await canI(['create', 'clustertopologies.topology.foundation.dev', '-n', app])).to.equal('no');
-    // The token Secret was copied to the app namespace with the same value.
-    const tok = async (ns: string): Promise<string> =>
-      (await cluster.kubectl(['get', 'secret', `${FULLNAME}-token`, '-n', ns, '-o', 'jsonpath={.data.token}'])).stdout;
-    expect(await tok(app))
-      .to.equal(await tok(ops))
-      .and.to.have.length.greaterThan(40);
+    // The chart renders no Secret: the operator creates its key Secret itself (stable under GitOps).
+    expect((await cluster.kubectl(['get', 'secret', '-n', ops, '-l', `app.kubernetes.io/instance=${RELEASE}`, '-o', 'name'])).stdout.trim()).to.equal('');
   });
 
   it('the operator becomes Ready and one replica holds the leader Lease', async () => {
@@ -112,6 +112,22 @@ describe('e2e: helm chart topology-operator on the local cluster', function () {
     );
     process.stderr.write(`      [measure] operator Ready and leader ${holder} elected ${((Date.now() - t0) / 1000).toFixed(1)} s after the pods ran\n`);
     expect(holder).to.match(new RegExp(`^${FULLNAME}-`));
+    // The leader created the operator key Secret (--credentials-secret) on its first reconcile or at once.
+    await cluster.kubectl(['apply', '-n', app, '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'topology.foundation.dev/v1alpha1',
+        kind: 'ClusterTopology',
+        metadata: { name: 'members' },
+        spec: { selector: { matchLabels: { app: 'members' } }, mode: 'Manual', topology: 'FullMesh' },
+      }),
+    });
+    await waitFor(
+      "the operator key Secret and the resource's credentials Secret",
+      async () =>
+        (await cluster.kubectl(['get', 'secret', `${FULLNAME}-credentials`, '-n', ops], { allowFail: true })).code === 0 &&
+        (await cluster.kubectl(['get', 'secret', 'members-sidecar-credentials', '-n', app], { allowFail: true })).code === 0,
+      { timeoutMs: 60_000 },
+    );
   });
 
   it('reconciles a 3-replica StatefulSet with the sidecar from the named template and a Manual FullMesh ClusterTopology to Ready', async () => {
@@ -129,18 +145,11 @@ describe('e2e: helm chart topology-operator on the local cluster', function () {
       '--set',
       'sidecar.appHost=$(POD_IP)',
       '--set',
-      `sidecar.tokenSecret=${FULLNAME}-token`,
+      'sidecar.topology=members',
     ]);
+    // The ClusterTopology (applied above) exists, so its credentials Secret does and the pods start.
     await waitFor('3 Ready member pods', () => readyPods(cluster, app, 'app=members', 3), { timeoutMs: 120_000 });
     const podsReady = Date.now();
-    await cluster.kubectl(['apply', '-n', app, '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'topology.foundation.dev/v1alpha1',
-        kind: 'ClusterTopology',
-        metadata: { name: 'members' },
-        spec: { selector: { matchLabels: { app: 'members' } }, mode: 'Manual', topology: 'FullMesh' },
-      }),
-    });
     const status = await waitFor(
       'phase Ready with FullMesh on 3 members',
       async () => {
@@ -151,9 +160,18 @@ describe('e2e: helm chart topology-operator on the local cluster', function () {
       { timeoutMs: 120_000, intervalMs: 500 },
     );
     process.stderr.write(
-      `      [measure] members Ready in ${((podsReady - t0) / 1000).toFixed(1)} s; ClusterTopology applied → Ready (FullMesh, 3 members) in ${((Date.now() - podsReady) / 1000).toFixed(1)} s\n`,
+      `      [measure] members Ready in ${((podsReady - t0) / 1000).toFixed(1)} s; pods Ready → resource Ready (FullMesh, 3 members) in ${((Date.now() - podsReady) / 1000).toFixed(1)} s\n`,
     );
     expect(status.members).to.deep.include({ ready: 3, onTarget: 3 });
+  });
+
+  it('the sample NetworkPolicy (deploy/samples/network-policy) is accepted by the API server', async () => {
+    const sample = readFileSync(join(packageRoot(), 'deploy', 'samples', 'network-policy', 'chat-members.yaml'), 'utf8')
+      .replaceAll('namespace: chat', `namespace: ${app}`)
+      .replaceAll('namespace: topology-system', `namespace: ${ops}`);
+    const r = await cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: sample });
+    expect(r.stdout).to.match(/networkpolicy.networking.k8s.io\/chat-topology-members created \(server dry run\)/);
+    expect(r.stdout).to.match(/networkpolicy.networking.k8s.io\/topology-operator created \(server dry run\)/);
   });
 
   it('helm test passes (kubectl-topology doctor with the operator ServiceAccount)', async () => {
@@ -163,7 +181,7 @@ describe('e2e: helm chart topology-operator on the local cluster', function () {
     expect(r.stdout).to.match(/Phase:\s+Succeeded/);
   });
 
-  it('helm uninstall leaves nothing of the release behind but the CRD (and the runtime Lease)', async () => {
+  it('helm uninstall leaves nothing of the release behind but the CRD (and the runtime Lease and key Secret)', async () => {
     await cluster.kubectl(['delete', 'ctopo', 'members', '-n', app, '--timeout=60s']);
     await cluster.helm(['uninstall', 'members', '-n', app, '--wait']);
     await cluster.helm(['uninstall', RELEASE, '-n', ops, '--wait']);

@@ -14,6 +14,10 @@
  *   overlay, or used recently, stay.
  * - Pings are rationed round robin (`pingsPerInterval`): with a budget of one ping per interval,
  *   every link still gets an RTT.
+ * - Link queues are bounded in bytes: a frame's bytes are held from queueing until gRPC reports it
+ *   written, so the budget returns to zero once traffic is delivered; a peer that never reads (a
+ *   TCP listener that speaks no HTTP/2) fills its link's byte limit and further sends are refused
+ *   ('full'), and its bytes are given back when the link fails.
  *
  * Determinism: addresses come from a loopback /16 picked from the pid (no clash with concurrent
  * runs), ports are ephemeral; every wait is on a condition (`waitUntil`) with a deadline, never a
@@ -21,6 +25,7 @@
  */
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
+import { createServer, type Socket } from 'node:net';
 import { PeerTransport, type TransportHandler, type PeerTransportOptions } from '../../src/sidecar/peer-transport.js';
 import { peerServiceDefinition } from '../../src/sidecar/grpc-servers.js';
 import { loadProto } from '../../src/rpc/proto.js';
@@ -28,6 +33,7 @@ import { encodeWireMessage } from '../../src/sidecar/wire-codec.js';
 import { checkToken, unauthenticatedError } from '../../src/rpc/auth.js';
 import { ClusterToken } from '../../src/rpc/cluster-token.js';
 import { silentLogger } from '../../src/sidecar/logger.js';
+import { BufferBudget } from '../../src/sidecar/buffer-budget.js';
 import { waitUntil } from '../../src/fleet/app-traffic.js';
 import type { PeerHandlers } from '../../src/rpc/generated/topology/v1/Peer.js';
 import type { NodeId, WireMessage } from '../../src/overlays/types.js';
@@ -61,6 +67,8 @@ interface TestNode {
   accepted: number;
   /** Link calls refused for want of the token. */
   refused: number;
+  /** The byte budget its links reserve from. */
+  readonly budget: BufferBudget;
 }
 
 function bind(server: grpc.Server, address: string): Promise<number> {
@@ -72,7 +80,7 @@ function bind(server: grpc.Server, address: string): Promise<number> {
 /** A transport behind its own Peer server on a fresh loopback address; every epoch in `live` is 'live'. */
 async function startNode(
   live: ReadonlySet<number>,
-  options: Partial<Pick<PeerTransportOptions, 'pingIntervalMs' | 'pingsPerInterval'>> = {},
+  options: Partial<Pick<PeerTransportOptions, 'pingIntervalMs' | 'pingsPerInterval' | 'linkQueueBytes'>> = {},
 ): Promise<TestNode> {
   const host = `127.${BLOCK}.${nextHost++}.1`;
   const server = new grpc.Server();
@@ -107,7 +115,11 @@ async function startNode(
     onBytes: (direction, _epoch, n) => {
       rec.bytes[direction] += n;
     },
+    // The nodes of a test dial only each other (addresses the test hands them): all of them members.
+    mayDial: () => true,
+    onDialRefused: (peer, reason) => rec.malformed.push(`dial refused: ${peer} (${reason})`),
   };
+  const budget = new BufferBudget({ totalBytes: 256 << 20, kindBytes: { 'link-queue': 256 << 20, 'future-frames': 0, subscriber: 0 } });
   const transport = new PeerTransport({
     self: id,
     pod: `pod-${id}`,
@@ -115,9 +127,10 @@ async function startNode(
     credentials: grpc.credentials.createInsecure(),
     handler,
     logger: silentLogger(),
+    budget,
     ...options,
   });
-  const node: TestNode = { id, transport, server, rec, accepted: 0, refused: 0 };
+  const node: TestNode = { id, transport, server, rec, accepted: 0, refused: 0, budget };
   ref.node = node;
   return node;
 }
@@ -407,6 +420,62 @@ describe('PeerTransport over gRPC (integration)', function () {
       expect(x.accepted, 'x answered y over the accepted stream').to.equal(accepted);
       expect(x.rec.bytes.out - outBefore, 'bytes counted on each link').to.be.at.least(2 * encoded);
       expect([...x.rec.malformed, ...y.rec.malformed, ...z.rec.malformed]).to.deep.equal([]);
+    });
+  });
+
+  describe('byte limits', () => {
+    const live = new Set([1]);
+    let nodes: TestNode[] = [];
+    after(() => stopNodes(nodes));
+
+    it("gives a frame's bytes back once gRPC wrote it: after the traffic is delivered the budget is empty again", async () => {
+      nodes = [await startNode(live), await startNode(live)];
+      const [a, b] = nodes as [TestNode, TestNode];
+      const epoch = 1;
+      const payload = new Uint8Array(4096).fill(9);
+      const ids: string[] = [];
+      for (let seq = 0; seq < 500; seq++) {
+        const message: WireMessage = { type: 'fullmesh.app', app: { id: `${a.id}/${seq}`, origin: a.id, payload, sentAt: 0 }, hops: 0 };
+        expect(a.transport.send(epoch, b.id, message)).to.equal('queued');
+        ids.push(`${a.id}/${seq}`);
+      }
+      expect(a.budget.bytes('link-queue'), 'held while in flight').to.be.greaterThan(0);
+      await waitUntil('every frame arrived', () => receivedIds(b, epoch, a.id).length === ids.length, WAIT_MS);
+      expect(receivedIds(b, epoch, a.id)).to.deep.equal(ids);
+      await waitUntil(
+        () => `the link-queue budget drains (${a.budget.bytes('link-queue')} bytes held)`,
+        () => a.budget.bytes('link-queue') === 0,
+        WAIT_MS,
+      );
+    });
+
+    it('refuses sends to a peer that never reads once its link holds linkQueueBytes, and gives them back when the link fails', async () => {
+      const sockets = new Set<Socket>();
+      const silent = createServer((socket) => {
+        sockets.add(socket);
+        socket.on('error', () => undefined);
+      });
+      await new Promise<void>((resolve) => silent.listen(0, `127.${BLOCK}.250.1`, () => resolve()));
+      const peer = `127.${BLOCK}.250.1:${(silent.address() as { port: number }).port}`;
+      const a = await startNode(live, { linkQueueBytes: 64 << 10 });
+      nodes.push(a);
+      const payload = new Uint8Array(4096).fill(1);
+      let queued = 0;
+      let outcome = 'queued';
+      for (let seq = 0; seq < 100 && outcome === 'queued'; seq++) {
+        outcome = a.transport.send(1, peer, { type: 'fullmesh.app', app: { id: `${a.id}/${seq}`, origin: a.id, payload, sentAt: 0 }, hops: 0 });
+        if (outcome === 'queued') queued++;
+      }
+      expect(outcome, 'the link refuses once full').to.equal('full');
+      expect(queued, 'frames of ~4 KiB that fit in 64 KiB').to.be.within(10, 16);
+      expect(a.budget.bytes('link-queue')).to.be.within(60 << 10, 64 << 10);
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+      await waitUntil(
+        () => `the failed link gives its bytes back (${a.budget.bytes('link-queue')} held)`,
+        () => a.budget.bytes('link-queue') === 0,
+        WAIT_MS,
+      );
     });
   });
 

@@ -4,7 +4,8 @@
 // convergence, broadcast, all 12 ordered switches under traffic with zero loss and zero
 // duplicates, an abort mid-switch (spec.topology set back: a rollback), the sidecars' own epoch
 // rules over raw Control calls, auth, bad input, and a quarter of the fleet killed mid-switch
-// (members lost: the planner rolls back, and the retried switch forms over the survivors).
+// (members lost: the planner rolls back, and the retried switch forms over the survivors); and,
+// last, that no sidecar caught an error at its last-resort handler.
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
@@ -345,5 +346,14 @@ describe('sidecar loopback fleet (integration)', function () {
     expect(audit.lost, audit.lostExamples.join(', ')).to.equal(0);
     expect(audit.duplicated).to.equal(0);
     expect(from).to.be.lessThan(epoch);
+  });
+
+  // Last: whatever the tests above did (switches, aborts, bad input, kills), no surviving sidecar
+  // survived an error only thanks to its last-resort handler, which would hide a bug.
+  it('no sidecar caught an error at the last resort', async () => {
+    const live = fleet.alive().map((m) => m.id);
+    const { values, failed } = await orch.each(live, (c) => c.getMetrics());
+    expect([...failed.entries()]).to.deep.equal([]);
+    expect([...values.entries()].filter(([, m]) => m.uncaughtErrorsTotal !== 0).map(([id, m]) => `${id}: ${m.uncaughtErrorsTotal}`)).to.deep.equal([]);
   });
 });

@@ -24,6 +24,7 @@ import { SidecarPool } from '../../src/operator/sidecars/pool.js';
 import { loadSidecarTransport } from '../../src/operator/sidecars/tls.js';
 import { makeCa, makeLeaf, sidecarExtensions } from './support/test-certs.js';
 import { expectBroadcastReachesAll } from './support/broadcast.js';
+import { loadProto } from '../../src/rpc/proto.js';
 
 /** The DNS name the shared sidecar certificate is issued for (no such host: only verified, never resolved). */
 const SERVER_NAME = 'sidecar.fleet.test';
@@ -32,6 +33,8 @@ const FLEET_SIZE = 4;
 const REFUSAL_DEADLINE_MS = 3_000;
 
 const SIDECAR_EXTENSIONS = sidecarExtensions(SERVER_NAME);
+/** The sidecars' `--health-port`. */
+const HEALTH_PORT = 17071;
 
 describe('sidecar mutual TLS with a shared server name (integration)', function () {
   this.timeout(180_000);
@@ -66,6 +69,9 @@ describe('sidecar mutual TLS with a shared server name (integration)', function 
         join(dir, 'ca.crt'),
         '--tls-server-name',
         SERVER_NAME,
+        // Plaintext Health only, for the kubelet's gRPC probe (it speaks no TLS); one port per member's own IP.
+        '--health-port',
+        String(HEALTH_PORT),
       ],
       readinessClient: client,
     });
@@ -82,6 +88,23 @@ describe('sidecar mutual TLS with a shared server name (integration)', function 
     operator?.close();
     await fleet?.stop();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves plaintext Health on --health-port while Peer and Control need mutual TLS (what the kubelet probe reaches)', async () => {
+    const Health = loadProto().grpc.health.v1.Health;
+    const check = (address: string): Promise<string> =>
+      new Promise((resolve) => {
+        const h = new Health(address, grpc.credentials.createInsecure());
+        h.Check({ service: '' }, { deadline: Date.now() + REFUSAL_DEADLINE_MS }, (err, r) => {
+          h.close();
+          resolve(err ? `error ${grpc.status[err.code]}` : String(r?.status));
+        });
+      });
+    for (const id of ids) {
+      const host = id.slice(0, id.lastIndexOf(':'));
+      expect(await check(`${host}:${HEALTH_PORT}`), id).to.equal('SERVING');
+      expect(await check(id), `${id} peer port in plaintext`).to.match(/^error/);
+    }
   });
 
   it('links sidecars over mutual TLS, verified by name, through a bootstrap and a live switch', async () => {

@@ -61,10 +61,10 @@ Name of the operator's ServiceAccount.
 {{- end }}
 
 {{/*
-Name of the Secret holding the shared cluster token (generated, or clusterToken.existingSecret).
+Name of the Secret holding the operator key (created by the operator; docs/security.md).
 */}}
-{{- define "topology-operator.tokenSecretName" -}}
-{{- default (printf "%s-token" (include "topology-operator.fullname" .)) .Values.clusterToken.existingSecret }}
+{{- define "topology-operator.credentialsSecretName" -}}
+{{- default (printf "%s-credentials" (include "topology-operator.fullname" .)) .Values.credentials.secretName }}
 {{- end }}
 
 {{/*
@@ -85,16 +85,22 @@ Operator image reference; the tag defaults to the chart's appVersion.
 topology-operator.sidecar — the sidecar container, for the pod template of YOUR workload.
 
 Include it under `containers:` and include "topology-operator.sidecarVolumes" under `volumes:`
-(it mounts the cluster token Secret). Takes a dict; every key is optional:
+(it mounts the credentials Secret). Takes a dict; `topology` (or `tokenSecret`) is required, every
+other key is optional:
 
+  topology     name of the ClusterTopology whose member this pod is: the sidecar mounts that
+               resource's credentials Secret, <topology>-sidecar-credentials, which the operator
+               creates and keeps current (its Peer token, and the public key the operator's
+               Control calls are signed with: a member can call nothing on Control; docs/security.md)
+  tokenSecret  instead of `topology`: shared-token mode, for a resource naming
+               spec.sidecar.tokenSecretRef (a Secret of type
+               topology.foundation.dev/sidecar-token); weaker: members can drive Control
+  tokenKey     key in that Secret (default token)
   root         the top-level context ($). When given and it has .Values.sidecar (this chart, or a
                chart depending on it), those values are the defaults below.
   image        sidecar image (default topology-sidecar:<appVersion>, or "0.1.0")
   pullPolicy   image pull policy (default IfNotPresent)
-  tokenSecret  Secret with the cluster token, in the workload's namespace (default
-               topology-operator-token: the Secret of a release named topology-operator; see
-               clusterToken.namespaces). "" disables authentication.
-  tokenKey     key in that Secret (default token)
+  healthPort   plaintext gRPC Health port for the readiness probe (default 7071)
   peerPort     Peer + Control gRPC port (default 7070: the CRD's default spec.sidecar.port, which it
                must equal)
   appPort      Overlay API port for the app (default 7947)
@@ -113,9 +119,9 @@ Example (in a StatefulSet of your own chart):
       env:
         - name: TOPOLOGY_APP_ADDRESS     # where the app finds the Overlay API
           value: 127.0.0.1:7947
-    {{- include "topology-operator.sidecar" (dict "tokenSecret" "topology-operator-token") | nindent 4 }}
+    {{- include "topology-operator.sidecar" (dict "topology" "chat") | nindent 4 }}
   volumes:
-    {{- include "topology-operator.sidecarVolumes" (dict "tokenSecret" "topology-operator-token") | nindent 4 }}
+    {{- include "topology-operator.sidecarVolumes" (dict "topology" "chat") | nindent 4 }}
 
 The container sets POD_NAME/POD_NAMESPACE/POD_IP from the downward API, binds Peer/Control to the
 pod IP, is Ready when its grpc.health.v1 service answers SERVING, and runs non-root with a
@@ -134,18 +140,23 @@ read-only root filesystem.
 {{- $img := $v.image | default dict -}}
 {{- $image := printf "%s:%s" ($img.repository | default "topology-sidecar") ($img.tag | default $tag) -}}
 {{- $res := $v.resources | default (dict "requests" (dict "cpu" "20m" "memory" "64Mi") "limits" (dict "memory" "256Mi")) -}}
-{{- $tokenSecret := "topology-operator-token" -}}
-{{- if and $o.root (hasKey $o.root.Values "clusterToken") -}}
-{{- $tokenSecret = include "topology-operator.tokenSecretName" $o.root -}}
-{{- end -}}
-{{- if hasKey $o "tokenSecret" -}}
-{{- $tokenSecret = $o.tokenSecret -}}
+{{- $secret := "" -}}
+{{- $shared := false -}}
+{{- if $o.topology -}}
+{{- $secret = printf "%s-sidecar-credentials" $o.topology -}}
+{{- else if $o.tokenSecret -}}
+{{- $secret = $o.tokenSecret -}}
+{{- $shared = true -}}
+{{- else -}}
+{{- fail "topology-operator.sidecar needs `topology` (the name of the ClusterTopology this pod is a member of), or `tokenSecret` for shared-token mode" -}}
 {{- end -}}
 {{- $s := dict
   "image" ($o.image | default $image)
   "pullPolicy" ($o.pullPolicy | default ($img.pullPolicy | default "IfNotPresent"))
-  "tokenSecret" $tokenSecret
+  "secret" $secret
+  "shared" $shared
   "tokenKey" ($o.tokenKey | default "token")
+  "healthPort" ($o.healthPort | default ($v.healthPort | default 7071))
   "peerPort" ($o.peerPort | default ($v.peerPort | default 7070))
   "appPort" ($o.appPort | default ($v.appPort | default 7947))
   "appHost" ($o.appHost | default "127.0.0.1")
@@ -166,8 +177,10 @@ read-only root filesystem.
     - --app-address={{ $s.appHost }}:{{ int $s.appPort }}
     - --metrics-port={{ int $s.metricsPort }}
     - --log-level={{ $s.logLevel }}
-    {{- if $s.tokenSecret }}
-    - --token-file=/var/run/topology/token/token
+    - --health-port={{ int $s.healthPort }}
+    - --token-file=/var/run/topology/credentials/peer-token
+    {{- if not $s.shared }}
+    - --control-public-key-file=/var/run/topology/credentials/control-public-key
     {{- end }}
   env:
     - name: POD_NAME
@@ -189,9 +202,12 @@ read-only root filesystem.
     - name: topo-metrics
       containerPort: {{ int $s.metricsPort }}
       protocol: TCP
+    - name: topo-health
+      containerPort: {{ int $s.healthPort }}
+      protocol: TCP
   readinessProbe:
     grpc:
-      port: {{ int $s.peerPort }}
+      port: {{ int $s.healthPort }}
     periodSeconds: 2
     failureThreshold: 3
   livenessProbe:
@@ -211,27 +227,29 @@ read-only root filesystem.
       drop: [ALL]
     seccompProfile:
       type: RuntimeDefault
-  {{- if $s.tokenSecret }}
   volumeMounts:
-    - name: topology-token
-      mountPath: /var/run/topology/token
+    - name: topology-credentials
+      mountPath: /var/run/topology/credentials
       readOnly: true
-  {{- end }}
 {{- end }}
 
 {{/*
-topology-operator.sidecarVolumes — the volumes the sidecar container needs (the cluster token
-Secret), for the pod template's `volumes:`. Takes the same dict as topology-operator.sidecar;
-renders nothing when tokenSecret is "".
+topology-operator.sidecarVolumes — the volume the sidecar container needs (the credentials
+Secret), for the pod template's `volumes:`. Takes the same dict as topology-operator.sidecar.
 */}}
 {{- define "topology-operator.sidecarVolumes" -}}
 {{- $s := include "topology-operator.sidecarSettings" . | fromJson -}}
-{{- if $s.tokenSecret }}
-- name: topology-token
+- name: topology-credentials
   secret:
-    secretName: {{ $s.tokenSecret }}
+    secretName: {{ $s.secret }}
     items:
+    {{- if $s.shared }}
       - key: {{ $s.tokenKey }}
-        path: token
-{{- end }}
+        path: peer-token
+    {{- else }}
+      - key: peer-token
+        path: peer-token
+      - key: control-public-key
+        path: control-public-key
+    {{- end }}
 {{- end }}

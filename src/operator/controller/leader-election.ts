@@ -10,15 +10,25 @@
  *   different machines are not compared (client-go's `observedTime`).
  * - Writes are optimistic: the Lease is replaced with the resourceVersion that was read; a 409
  *   Conflict means another candidate wrote first, and this attempt simply failed.
- * - The leader renews every `retryPeriod`; if it cannot renew within `renewDeadline` it stops
- *   leading and calls `onStoppedLeading` (the operator should then exit or stop its controllers:
- *   another replica may already be leading).
+ * - The leader renews every `retryPeriod`; if it cannot renew within `renewDeadline` of its last
+ *   successful renewal it stops leading and calls `onStoppedLeading` (the operator should then
+ *   exit or stop its controllers: another replica may soon be leading).
  * - On graceful shutdown the leader releases the lease (empty holder, `leaseDurationSeconds: 1`)
  *   so a standby takes over within a retry period instead of a lease duration.
+ * - **Acting only while leadership is valid.** {@link LeaderElector.grant} is what a leader acts
+ *   with: its identity, the Lease's `leaseTransitions` (the fencing generation: it grows on every
+ *   change of holder, so a newer leader always has a greater one) and the time until which it may
+ *   act, {@link leadershipValidUntil}: the start of its last successful renewal plus
+ *   `renewDeadline`. A standby takes over only after it saw that renewal's record unchanged for
+ *   `leaseDuration` (> `renewDeadline`), so the old leader's validity ends at least
+ *   `leaseDuration − renewDeadline` (5 s by default) before the standby can act, whatever stopped
+ *   it renewing (a partition, a paused process). Callers check the grant before every action and
+ *   cap their deadlines at its end; its signal aborts when leading stops.
  *
  * Defaults are client-go's: lease 15 s, renew deadline 10 s, retry period 2 s.
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { CoordinationV1Api, KubeConfig, V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 import type winston from 'winston';
@@ -35,6 +45,8 @@ export const DEFAULT_RENEW_DEADLINE_MS = 10_000;
 export const DEFAULT_RETRY_PERIOD_MS = 2_000;
 /** client-go's JitterFactor: waits are `retryPeriod * (1 + random * 1.2)` while not leading. */
 export const JITTER_FACTOR = 1.2;
+/** Largest `leaseTransitions`: an int32 in coordination.k8s.io/v1. */
+export const MAX_LEASE_TRANSITIONS = 2_147_483_647;
 
 /** The leader-election fields of a Lease, times in ms since the epoch. */
 export interface LeaseRecord {
@@ -76,20 +88,51 @@ export function observe(previous: ObservedLease | undefined, record: LeaseRecord
   return { record, resourceVersion, observedAtMs: nowMs };
 }
 
-/** The record to write for an `acquire` or `renew` decision. */
+/**
+ * The record to write for an `acquire` or `renew` decision. `minTransitions` raises
+ * `leaseTransitions` to at least that value ({@link LeaderElector.raiseGeneration}).
+ */
 export function nextRecord(
   current: LeaseRecord | undefined,
   decision: 'acquire' | 'renew',
   identity: string,
   nowMs: number,
   leaseDurationMs: number,
+  minTransitions = 0,
 ): LeaseRecord {
   const leaseDurationSeconds = Math.ceil(leaseDurationMs / 1000);
   if (decision === 'renew' && current !== undefined) {
-    return { ...current, leaseDurationSeconds, renewTimeMs: nowMs };
+    return { ...current, leaseDurationSeconds, renewTimeMs: nowMs, leaseTransitions: Math.max(current.leaseTransitions, minTransitions) };
   }
   const transitions = current === undefined ? 0 : current.holderIdentity === identity ? current.leaseTransitions : current.leaseTransitions + 1;
-  return { holderIdentity: identity, leaseDurationSeconds, acquireTimeMs: nowMs, renewTimeMs: nowMs, leaseTransitions: transitions };
+  return {
+    holderIdentity: identity,
+    leaseDurationSeconds,
+    acquireTimeMs: nowMs,
+    renewTimeMs: nowMs,
+    leaseTransitions: Math.max(transitions, minTransitions),
+  };
+}
+
+/**
+ * Until when a leader may act (local ms): the start of its last successful acquire or renew
+ * (taken before the read, so it is never later than the write other candidates observe) plus
+ * `renewDeadline`. See the file comment for why this ends before any standby can take over.
+ */
+export function leadershipValidUntil(renewStartedAtMs: number, renewDeadlineMs: number): number {
+  return renewStartedAtMs + renewDeadlineMs;
+}
+
+/** What a leader acts with, from {@link LeaderElector.grant}. */
+export interface LeadershipGrant {
+  /** The holder identity written to the Lease. */
+  readonly identity: string;
+  /** The Lease's `leaseTransitions` as this leader holds it: its fencing generation. */
+  readonly generation: number;
+  /** Local time (ms, the elector's clock) after which it must not act ({@link leadershipValidUntil}). */
+  readonly validUntilMs: number;
+  /** Aborts when this process stops leading (lost, or stopping). */
+  readonly signal: AbortSignal;
 }
 
 /** The record a leader writes when it steps down: no holder, 1 s duration (client-go's release). */
@@ -210,6 +253,10 @@ export class LeaderElector {
   private leading = false;
   private lastReportedLeader: string | undefined;
   private leadershipAbort: AbortController | undefined;
+  /** Start of the last successful acquire or renew (local ms). */
+  private renewedAtMs: number | undefined;
+  /** `leaseTransitions` the next write raises the Lease to ({@link raiseGeneration}). */
+  private minTransitions = 0;
   private readonly stopAbort = new AbortController();
   private running: Promise<void> | undefined;
 
@@ -233,6 +280,34 @@ export class LeaderElector {
     return this.leading;
   }
 
+  /**
+   * What this process may act with now: undefined unless it leads, has not been asked to stop,
+   * and its leadership is still valid ({@link leadershipValidUntil}).
+   */
+  grant(): LeadershipGrant | undefined {
+    const observed = this.observed;
+    const signal = this.leadershipAbort?.signal;
+    if (!this.leading || this.stopAbort.signal.aborted || signal === undefined || signal.aborted) return undefined;
+    if (this.renewedAtMs === undefined || observed === undefined || observed.record.holderIdentity !== this.identity) return undefined;
+    const validUntilMs = leadershipValidUntil(this.renewedAtMs, this.renewDeadlineMs);
+    if (this.clock.now() >= validUntilMs) return undefined;
+    return { identity: this.identity, generation: observed.record.leaseTransitions, validUntilMs, signal };
+  }
+
+  /**
+   * Asks that the Lease's generation be raised to at least `generation` at the next acquire or
+   * renew: a sidecar obeys a token at or above ours, which happens only when the Lease was deleted
+   * and recreated (its `leaseTransitions` started again at 0). Only the holder's own successful
+   * write raises it, so this never lets two leaders act. Ignored beyond {@link MAX_LEASE_TRANSITIONS}.
+   */
+  raiseGeneration(generation: number): void {
+    if (!Number.isSafeInteger(generation) || generation > MAX_LEASE_TRANSITIONS) return;
+    if (generation > this.minTransitions) {
+      this.minTransitions = generation;
+      this.logger.info('raising the Lease generation past one a sidecar obeys', { lease: this.store.description, generation });
+    }
+  }
+
   /** The holder this process last observed ('' when none). */
   observedLeader(): string {
     return this.observed?.record.holderIdentity ?? '';
@@ -250,6 +325,8 @@ export class LeaderElector {
   /** Stops competing; a leader releases the lease first (unless `releaseOnStop` is false). */
   async stop(): Promise<void> {
     this.stopAbort.abort();
+    // Nothing acts from here on, before the release lets a standby take over.
+    this.leadershipAbort?.abort();
     await this.running;
   }
 
@@ -277,9 +354,14 @@ export class LeaderElector {
     this.loseLeadership();
   }
 
-  /** Retries the renewal every retryPeriod until it succeeds or renewDeadline passes. */
+  /**
+   * Retries the renewal every retryPeriod until it succeeds or the leadership's validity ends
+   * (the last success + renewDeadline; client-go counts renewDeadline from the start of this
+   * round instead, up to a retry period later). Giving up exactly when the grant expires leaves no
+   * time in which this process leads but may not act.
+   */
   private async renewWithinDeadline(stop: AbortSignal): Promise<boolean> {
-    const deadline = this.clock.now() + this.renewDeadlineMs;
+    const deadline = leadershipValidUntil(this.renewedAtMs ?? this.clock.now(), this.renewDeadlineMs);
     for (;;) {
       const remaining = deadline - this.clock.now();
       if (remaining <= 0) return false;
@@ -320,10 +402,11 @@ export class LeaderElector {
     }
     const decision = decideLeadership(this.observed, now, this.identity);
     if (decision === 'wait') return false;
-    const record = nextRecord(current?.record, decision, this.identity, now, this.leaseDurationMs);
+    const record = nextRecord(current?.record, decision, this.identity, now, this.leaseDurationMs, this.minTransitions);
     try {
       const resourceVersion = await this.store.write(record, current?.resourceVersion);
       this.observed = { record, resourceVersion, observedAtMs: now };
+      this.renewedAtMs = now;
       this.reportLeader(this.identity);
       return true;
     } catch (err) {
@@ -351,6 +434,8 @@ export class LeaderElector {
   private becomeLeader(): void {
     this.leading = true;
     this.leadershipAbort = new AbortController();
+    // Every Control call in flight listens on it (control-client.ts): no listener limit.
+    setMaxListeners(0, this.leadershipAbort.signal);
     this.options.metrics?.leader.set({ lease: this.store.description }, 1);
     this.logger.info('became leader', { lease: this.store.description, identity: this.identity });
     this.options.onStartedLeading?.(this.leadershipAbort.signal);

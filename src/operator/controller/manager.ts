@@ -8,6 +8,8 @@
  * 2. Shared informers start at once too, so a standby keeps a warm cache and can take over fast.
  * 3. Leader election runs; on winning, the controllers start (each waits for its caches).
  *    Without leader election (a single replica, tests) the controllers start right away.
+ *    While leading, {@link Manager.leadership} is what the controllers' actions carry and are
+ *    bounded by (a fencing generation, and the time until which leadership is valid).
  * 4. On losing the lease, the controllers stop and `done()` resolves `lost-leadership`: the
  *    process should exit (non-zero) and let Kubernetes restart it as a fresh standby, because
  *    another replica may already be reconciling.
@@ -18,7 +20,7 @@ import type { Registry } from 'prom-client';
 import type winston from 'winston';
 import type { Controller } from './controller.js';
 import { startHealthServer, type HealthCheck, type HealthServer } from './health.js';
-import { LeaderElector, type LeaderElectorOptions } from './leader-election.js';
+import { LeaderElector, type LeaderElectorOptions, type LeadershipGrant } from './leader-election.js';
 import { defaultLogger, errorMessage } from './log.js';
 import type { ControllerMetrics } from './metrics.js';
 
@@ -100,6 +102,25 @@ export class Manager {
   /** The health server's port (useful with port 0), or undefined without one. */
   healthPort(): number | undefined {
     return this.server?.port;
+  }
+
+  /**
+   * What this replica acts with under leader election ({@link LeaderElector.grant}): undefined
+   * when it does not lead, or its leadership is no longer valid. Without leader election there is
+   * no grant either; {@link leaderElected} tells the two apart.
+   */
+  leadership(): LeadershipGrant | undefined {
+    return this.elector?.grant();
+  }
+
+  /** Asks the elector to raise the Lease generation (`LeaderElector.raiseGeneration`); no-op without election. */
+  raiseGeneration(generation: number): void {
+    this.elector?.raiseGeneration(generation);
+  }
+
+  /** Whether this replica competes for a Lease (its actions must carry a grant). */
+  get leaderElected(): boolean {
+    return this.options.leaderElection !== undefined;
   }
 
   /** Whether this replica currently runs the controllers. */

@@ -6,6 +6,8 @@
  * the overlay, not the application's traffic). Then an Event says what was done, and the
  * finalizer is removed so the API server can delete the object.
  *
+ * Pods that an earlier ClusterTopology also selects belong to it (claims.ts) and are not touched.
+ *
  * Members that do not answer cannot be cleaned up and would not hold their staged epoch across a
  * restart anyway: they are named in the Event and the finalizer is removed regardless, so a
  * deletion never hangs on a dead pod.
@@ -20,6 +22,7 @@ import type { EventRecorder } from '../controller/event-recorder.js';
 import type { Result } from '../controller/reconcile.js';
 import type { CustomResource, CustomResourceRef, StatusWriter } from '../controller/status-writer.js';
 import { memberPods, type PodLister } from './members.js';
+import { claimMembers, type TopologyLister } from './claims.js';
 import { eventAction, FINALIZED_REASON } from './events.js';
 import { observeMembers } from '../sidecars/observe.js';
 import type { SidecarPool } from '../sidecars/pool.js';
@@ -29,6 +32,8 @@ export interface FinalizeDeps {
   statusWriter: StatusWriter;
   recorder: EventRecorder;
   pods: PodLister;
+  /** The other ClusterTopologies: pods an earlier one also selects are its own, and left alone (claims.ts). */
+  topologies?: TopologyLister;
   pool: SidecarPool;
   logger: winston.Logger;
 }
@@ -41,7 +46,8 @@ export async function finalizeTopology(deps: FinalizeDeps, object: ClusterTopolo
   let stagedEpochs = new Set<number>();
   if (validateSpec(object.spec).length === 0) {
     const spec = applyDefaults(object.spec);
-    const observations = await observeMembers(deps.pool, memberPods(spec, deps.pods.list(ref.namespace)));
+    const own = claimMembers(object, memberPods(spec, deps.pods.list(ref.namespace)), deps.topologies?.list(ref.namespace) ?? []).own;
+    const observations = await observeMembers(deps.pool, own);
     const staged = observations.filter((o) => o.observed.ready && o.observed.stagedEpoch !== undefined);
     stagedEpochs = new Set(staged.map((o) => o.observed.stagedEpoch!));
     const results = await deps.pool.each(

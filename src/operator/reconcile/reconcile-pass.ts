@@ -18,7 +18,9 @@ import { inFlight } from '../../api/status.js';
 import type { ClusterTopologyStatus, ResolvedSpec, TopologyMetrics } from '../../api/types.js';
 import type { MemberPod } from './members.js';
 import { MembersTracker } from './members-tracker.js';
+import { untrustedMembers } from '../rollout/epoch-trust.js';
 import { metricsDue, planReconcile, type ReconcilePlan } from '../rollout/plan-reconcile.js';
+import type { SharedPods } from '../rollout/types.js';
 import { runMemberActions, type ActionOutcome as ActOutcome } from '../sidecars/actions.js';
 import { SidecarMetricsCollector } from '../sidecars/metrics-sampling.js';
 import { observeMembers, syncMemberLists, type MemberObservation } from '../sidecars/observe.js';
@@ -34,10 +36,14 @@ export interface PassInput {
   generation: number;
   status: ClusterTopologyStatus;
   pods: readonly MemberPod[];
+  /** Selected pods left to earlier ClusterTopologies (not in `pods`), for the conditions. */
+  shared?: readonly SharedPods[];
   now: Date;
   logger: winston.Logger;
   /** The sidecar connections for this resource (its own token); defaults to the pass's pool. */
   pool?: SidecarPool;
+  /** Aborts when this replica stops leading: member actions not yet started are dropped. */
+  signal?: AbortSignal;
 }
 
 /** A plan with what the pass observed, to be carried out by {@link ReconcilePass.act} once its status is written. */
@@ -92,7 +98,14 @@ export class ReconcilePass {
 
     // Observe.
     const observations = await observeMembers(pool, input.pods);
-    const pushed = await syncMemberLists(pool, observations);
+    // A member reporting a nonsense epoch is not listed to the others (nor told the list): the planner leaves it out too.
+    const distrusted = new Set(
+      untrustedMembers(
+        observations.map((o) => o.observed),
+        status,
+      ).map((u) => u.name),
+    );
+    const pushed = await syncMemberLists(pool, distrusted.size === 0 ? observations : observations.filter((o) => !distrusted.has(o.pod.name)));
     if (pushed > 0) log.info('pushed the member list', { sidecars: pushed, members: observations.filter((o) => o.observed.ready).length });
     const r = status.rollout;
     const lost = this.tracker.observe(uid, r !== undefined && (r.stage === 'Preparing' || r.stage === 'Routing') ? r.epoch : undefined, observations);
@@ -126,6 +139,7 @@ export class ReconcilePass {
       now,
       ...(sample !== undefined ? { metrics: sample } : {}),
       ...(verification !== undefined ? { verification } : {}),
+      ...(input.shared !== undefined ? { shared: input.shared } : {}),
     });
     return { input, plan, observations, lost, states, requeueAfterSeconds: plan.requeueAfterSeconds ?? 0 };
   }
@@ -136,7 +150,7 @@ export class ReconcilePass {
     const { uid, spec, now, logger: log } = input;
     const pool = input.pool ?? this.pool;
     const addressOf = new Map(observations.filter((o) => o.pod.address !== undefined).map((o) => [o.pod.name, o.pod.address!]));
-    const outcome = await runMemberActions(pool, spec, plan.actions, addressOf, log);
+    const outcome = await runMemberActions(pool, spec, plan.actions, addressOf, log, input.signal);
     const check = plan.actions.find((a) => a.kind === 'verify');
     if (check !== undefined) {
       const addresses = check.members.map((m) => addressOf.get(m)).filter((a): a is string => a !== undefined);

@@ -5,11 +5,17 @@
  * metrics port differs from the health port.
  *
  * Watches:
- * - ClusterTopology: spec changes (generation), deletion and finalizer changes. Status writes (our
- *   own) are filtered out; the reconciler's requeueAfter drives polling.
+ * - ClusterTopology: spec changes (generation), deletion and finalizer changes, mapped to the
+ *   resource and to the others that select some of its pods (claims.ts: a deletion or a selector
+ *   change can hand them shared pods). Status writes (our own) are filtered out; the
+ *   reconciler's requeueAfter drives polling.
  * - Pod: changes that can alter membership or addressing (members.ts `memberRelevantChange`),
  *   mapped with `enqueueMapped` to the ClusterTopologies in the pod's namespace whose selector
  *   matches the pod — before and after the change, so a pod whose labels stop matching is dropped.
+ *
+ * Under leader election (the default) the sidecar pool and the reconciler act only with the
+ * manager's leadership grant: every Control call carries the fencing token and ends with the
+ * leadership (../sidecars/call-authority.ts).
  */
 import type { KubeConfig, KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
@@ -20,7 +26,7 @@ import { Controller } from '../controller/controller.js';
 import type { Request } from '../controller/reconcile.js';
 import { EventRecorder } from '../controller/event-recorder.js';
 import { startHealthServer, type HealthServer } from '../controller/health.js';
-import { defaultIdentity, kubernetesLeaseStore } from '../controller/leader-election.js';
+import { defaultIdentity, kubernetesLeaseStore, type LeadershipGrant } from '../controller/leader-election.js';
 import { Manager } from '../controller/manager.js';
 import { StatusWriter } from '../controller/status-writer.js';
 import { ControllerMetrics } from '../controller/metrics.js';
@@ -29,12 +35,16 @@ import { InformerSource, enqueueMapped, type EventHandler, type Predicate } from
 import { trimMetadata, trimPod } from '../cache-trim.js';
 import type { OperatorConfig } from '../config.js';
 import { memberRelevantChange, topologiesSelecting } from './members.js';
+import { topologiesSharingPods } from './claims.js';
 import { OperatorMetrics } from '../operator-metrics.js';
 import { TopologyReconciler } from './reconciler.js';
 import { SidecarPool } from '../sidecars/pool.js';
+import { leaderAuthorizer } from '../sidecars/call-authority.js';
 import { PLAINTEXT_TRANSPORT, type SidecarTransport } from '../sidecars/tls.js';
-import { apiSecretReader, SidecarTokens } from '../sidecars/token.js';
-import type { ClusterToken } from '../../rpc/cluster-token.js';
+import { SidecarTokens } from '../sidecars/token.js';
+import { apiSecretStore } from '../sidecars/secret-store.js';
+import { OperatorKeyStore } from '../sidecars/operator-key.js';
+import { MemberCredentials } from '../sidecars/member-credentials.js';
 
 /** The ClusterTopology resource for informers. */
 export const CLUSTER_TOPOLOGY_RESOURCE: ResourceType = { apiVersion: API_VERSION, kind: KIND, plural: PLURAL, namespaced: true };
@@ -60,6 +70,22 @@ export function topologyChanged(): Predicate<KubernetesObject> {
       String(a.deletionTimestamp ?? '') !== String(b.deletionTimestamp ?? '') ||
       JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? [])
     );
+  };
+}
+
+/**
+ * Handler: a ClusterTopology event → itself, and the others of its namespace that select a pod it
+ * selects or selected (claims.ts): its deletion or a selector change can hand them shared pods.
+ */
+export function topologyToTopologies(topologies: ResourceInformer<KubernetesObject>, pods: ResourceInformer<V1Pod>): EventHandler<KubernetesObject> {
+  return (event: ResourceEvent<KubernetesObject>) => {
+    const t = event.object as unknown as ClusterTopology;
+    const ns = t.metadata?.namespace ?? '';
+    const keys = new Map<string, { namespace: string; name: string }>([[`${ns}/${t.metadata?.name ?? ''}`, { namespace: ns, name: t.metadata?.name ?? '' }]]);
+    const before = event.oldObject as unknown as ClusterTopology | undefined;
+    for (const r of topologiesSharingPods(t, before, pods.list(ns), topologies.list(ns) as unknown as ClusterTopology[]))
+      keys.set(`${r.namespace}/${r.name}`, r);
+    return keys.values();
   };
 }
 
@@ -90,7 +116,6 @@ export function buildOperator(
   kubeConfig: KubeConfig,
   registry: Registry,
   logger: winston.Logger,
-  token: ClusterToken | undefined,
   transport: SidecarTransport = PLAINTEXT_TRANSPORT,
 ): OperatorReplica {
   const controllerMetrics = new ControllerMetrics(registry);
@@ -106,19 +131,38 @@ export function buildOperator(
     ...namespaces,
   });
   const pods = new ResourceInformer<V1Pod>({ kubeConfig, resource: POD_RESOURCE, metrics: controllerMetrics, logger, transform: trimPod, ...namespaces });
-  const pool = new SidecarPool({ token: token?.send, concurrency: config.sidecarConcurrency, timeoutMs: config.sidecarTimeoutMs, metrics, transport });
-  const tokens = new SidecarTokens(() => token?.send, apiSecretReader(kubeConfig));
+  // Every resource's calls carry its own Control credential (pool.withCredential): the pool itself has none.
+  // Under leader election every Control call asks the manager's grant first (the manager is
+  // created below; nothing calls these before it starts).
+  const leadership = (): LeadershipGrant | undefined => manager.leadership();
+  const authorize = config.leaderElect
+    ? leaderAuthorizer({ grant: leadership, raiseGeneration: (generation) => manager.raiseGeneration(generation) })
+    : undefined;
+  const pool = new SidecarPool({
+    token: undefined,
+    concurrency: config.sidecarConcurrency,
+    timeoutMs: config.sidecarTimeoutMs,
+    metrics,
+    transport,
+    ...(authorize !== undefined ? { authorize } : {}),
+  });
+  const secrets = apiSecretStore(kubeConfig);
+  const tokens = new SidecarTokens((namespace, name) => secrets.get(namespace, name));
+  const credentials = new MemberCredentials(new OperatorKeyStore(secrets, config.credentialsNamespace, config.credentialsSecret), secrets);
   // A verification's news enqueues its resource through the controller, created below.
   let enqueue: (request: Request) => void = () => undefined;
   const reconciler = new TopologyReconciler({
     statusWriter: new StatusWriter({ kubeConfig, logger }),
     recorder: new EventRecorder({ kubeConfig, reportingInstance: config.identity, metrics: controllerMetrics, logger, spamBurst: EVENT_BURST_PER_OBJECT }),
     pods,
+    topologies: { list: (namespace) => topologies.list(namespace) as unknown as ClusterTopology[] },
     pool,
     tokens,
+    credentials,
     metrics,
     logger,
     wake: (request) => enqueue(request),
+    ...(config.leaderElect ? { leadership } : {}),
   });
   const controller = new Controller({
     name: CONTROLLER_NAME,
@@ -127,7 +171,7 @@ export function buildOperator(
     metrics: controllerMetrics,
     logger,
     sources: [
-      new InformerSource<KubernetesObject>({ informer: topologies, predicates: [topologyChanged()] }),
+      new InformerSource<KubernetesObject>({ informer: topologies, handler: topologyToTopologies(topologies, pods), predicates: [topologyChanged()] }),
       new InformerSource<V1Pod>({
         informer: pods,
         handler: podToTopologies(topologies),
@@ -159,6 +203,7 @@ export function buildOperator(
   const sweep = setInterval(() => {
     pool.sweep();
     tokens.sweep();
+    credentials.sweep();
   }, 60_000);
   sweep.unref();
   return {

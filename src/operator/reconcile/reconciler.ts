@@ -21,6 +21,10 @@
  *      running for a later pass to collect. Never a wait: the planner's requeue brings that pass.
  *   6. Emit the plan's Events, update metrics, and return the planner's requeue.
  *
+ * Under leader election a pass acts only while this replica's leadership is valid: it is checked
+ * before observing and before the status write, every Control call checks it again and carries
+ * the fencing token (../sidecars/call-authority.ts), and a lost leadership cuts the member actions.
+ *
  * What the reconciler remembers between calls, per resource and per replica: the latest
  * verification result (the planner takes it as input on the next call; a new leader simply
  * verifies again), members lost during a switch (members-tracker.ts), byte counters for rates, and
@@ -31,9 +35,11 @@ import { FINALIZER, GROUP, PLURAL, REASONS, VERSION } from '../../api/constants.
 import type { ClusterTopology, ClusterTopologyStatus } from '../../api/types.js';
 import { isNotFound } from '../controller/api-errors.js';
 import type { EventRecorder } from '../controller/event-recorder.js';
+import type { LeadershipGrant } from '../controller/leader-election.js';
 import type { Request, Result } from '../controller/reconcile.js';
 import type { CustomResource, CustomResourceRef, StatusWriter } from '../controller/status-writer.js';
 import { memberPods, type PodLister } from './members.js';
+import { claimMembers, type TopologyLister } from './claims.js';
 import type { OperatorMetrics } from '../operator-metrics.js';
 import { finalizeTopology } from './finalize.js';
 import { eventAction } from './events.js';
@@ -42,7 +48,8 @@ import { planInvalidSpec, resolveSpec } from '../rollout/plan-reconcile.js';
 import type { PlannedEvent } from '../rollout/types.js';
 import { IN_FLIGHT_STAGES } from '../../api/status.js';
 import type { SidecarPool } from '../sidecars/pool.js';
-import type { SidecarTokens } from '../sidecars/token.js';
+import type { SidecarTokens, TokenResult } from '../sidecars/token.js';
+import type { MemberCredentials } from '../sidecars/member-credentials.js';
 import { tokenUnavailableStatus, TOKEN_RETRY_SECONDS } from '../sidecars/token-status.js';
 
 /** Options of {@link TopologyReconciler}. */
@@ -50,9 +57,13 @@ export interface TopologyReconcilerOptions {
   statusWriter: StatusWriter;
   recorder: EventRecorder;
   pods: PodLister;
+  /** The other ClusterTopologies (the informer's cache): a pod an earlier one selects is left to it (claims.ts). Defaults to none. */
+  topologies?: TopologyLister;
   pool: SidecarPool;
-  /** Resolves `spec.sidecar.tokenSecretRef`; the pool's token is used for resources without one. */
+  /** Resolves `spec.sidecar.tokenSecretRef` (shared-token mode). */
   tokens: SidecarTokens;
+  /** The managed credentials of resources that name no token Secret (their Control token, their Secret). */
+  credentials: MemberCredentials;
   metrics: OperatorMetrics;
   logger: winston.Logger;
   /** Defaults to the system time. */
@@ -62,6 +73,23 @@ export interface TopologyReconcilerOptions {
    * verification started by a pass has news, so the next pass need not wait out its requeue.
    */
   wake?: (request: Request) => void;
+  /**
+   * Under leader election, what this replica acts with (the Manager's `leadership`): without a
+   * valid grant a pass writes no status and moves no sidecar, and its member actions stop when the
+   * grant's signal aborts. Default: none (no leader election, always acts).
+   */
+  leadership?: () => LeadershipGrant | undefined;
+}
+
+/**
+ * Thrown when a pass is cut because this replica holds no valid leadership. The controller
+ * retries with backoff, which ends when the replica stops; the next leader reconciles from status.
+ */
+export class LeadershipLostError extends Error {
+  constructor(step: string) {
+    super(`leadership lost or expired: the pass is cut before ${step}`);
+    this.name = 'LeadershipLostError';
+  }
 }
 
 /** The ClusterTopology reconciler; pass {@link TopologyReconciler.reconcile} to a Controller. */
@@ -86,6 +114,7 @@ export class TopologyReconciler {
     const { namespace, name } = request;
     const { statusWriter, metrics } = this.options;
     const ref: CustomResourceRef = { group: GROUP, version: VERSION, plural: PLURAL, namespace, name };
+    const signal = this.mayAct('reconciling');
     let object: ClusterTopology;
     try {
       object = (await statusWriter.get<ClusterTopologyStatus>(ref)) as unknown as ClusterTopology;
@@ -101,14 +130,17 @@ export class TopologyReconciler {
     const status = object.status ?? {};
     const log = this.options.logger.child({ namespace, name, epoch: status.epoch ?? 0, generation: object.metadata.generation ?? 0 });
 
-    // The sidecars of this resource may expect their own token (spec.sidecar.tokenSecretRef).
-    const token = await this.options.tokens.resolve(namespace, object.spec?.sidecar?.tokenSecretRef);
-    const pool = this.options.pool.withToken(token.ok ? token.token : this.options.tokens.fallbackToken());
+    // The token this resource's sidecars accept on Control: its managed credentials (the Secret is
+    // created or brought up to date here), or the shared token it names.
+    const deleting = object.metadata.deletionTimestamp !== undefined && object.metadata.deletionTimestamp !== null;
+    const token = await this.controlToken(object, uid, !deleting);
+    const pool = this.options.pool.withCredential(token.ok ? token.credential : undefined);
 
-    if (object.metadata.deletionTimestamp !== undefined && object.metadata.deletionTimestamp !== null) {
+    if (deleting) {
       this.forget(uid);
+      this.options.credentials.forget(uid);
       metrics.forget(namespace, name);
-      // Without the resource's token the clean-up is tried with the default one; it never blocks deletion.
+      // Without the resource's token the clean-up is tried without one (and refused); it never blocks deletion.
       return finalizeTopology({ ...this.options, pool, logger: log }, object, ref);
     }
     if (!(object.metadata.finalizers ?? []).includes(FINALIZER)) {
@@ -137,19 +169,41 @@ export class TopologyReconciler {
       return { requeueAfter: TOKEN_RETRY_SECONDS * 1000 };
     }
     const spec = resolved.spec;
-    const pods = memberPods(spec, this.options.pods.list(namespace));
-    const planned = await this.pass.plan({ uid, spec, generation, status, pods, now, logger: log, pool });
+    // Pods an earlier ClusterTopology also selects are its own: not observed, configured or counted here.
+    const claim = claimMembers(object, memberPods(spec, this.options.pods.list(namespace)), this.options.topologies?.list(namespace) ?? []);
+    const planned = await this.pass.plan({
+      uid,
+      spec,
+      generation,
+      status,
+      pods: claim.own,
+      shared: claim.shared,
+      now,
+      logger: log,
+      pool,
+      ...(signal !== undefined ? { signal } : {}),
+    });
     const { plan, requeueAfterSeconds } = planned;
 
     // Record the intent, then act on it: a failed write (another replica's status) moves no sidecar.
+    this.mayAct('writing the status');
     const written = await this.write(ref, object, status, plan.status, log);
     await this.pass.act(planned);
+    // A pass cut by a lost leadership tells no story: the next leader's Events do.
+    this.mayAct('emitting the Events');
     await this.emit(written, plan.events);
     metrics.countSwitches(status.history, plan.status.history);
     metrics.observeStatus(namespace, name, plan.status, plan.status.rollout !== undefined && IN_FLIGHT_STAGES.has(plan.status.rollout.stage));
     for (const e of plan.events) log.info(e.message, { event: e.reason, type: e.type });
 
     return { requeueAfter: Math.max(50, Math.round(requeueAfterSeconds * 1000)) };
+  }
+
+  private controlToken(object: ClusterTopology, uid: string, ensure: boolean): Promise<TokenResult> {
+    const ref = object.spec?.sidecar?.tokenSecretRef;
+    const namespace = object.metadata.namespace ?? '';
+    if (ref !== undefined) return this.options.tokens.resolve(namespace, ref);
+    return this.options.credentials.resolve({ namespace, name: object.metadata.name ?? '', uid }, ensure);
   }
 
   /**
@@ -176,6 +230,17 @@ export class TopologyReconciler {
     if (written.status !== undefined && next.phase !== read.phase)
       log.info('phase changed', { from: read.phase ?? 'none', to: next.phase, topology: next.currentTopology, target: next.targetTopology });
     return (written.apiVersion !== undefined ? written : object) as unknown as CustomResource;
+  }
+
+  /**
+   * The signal of this replica's leadership (undefined without leader election); throws
+   * {@link LeadershipLostError} when leader-elected without a valid grant.
+   */
+  private mayAct(step: string): AbortSignal | undefined {
+    if (this.options.leadership === undefined) return undefined;
+    const grant = this.options.leadership();
+    if (grant === undefined) throw new LeadershipLostError(step);
+    return grant.signal;
   }
 
   private async emit(object: CustomResource | ClusterTopology, events: readonly PlannedEvent[]): Promise<void> {

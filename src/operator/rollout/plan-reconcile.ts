@@ -23,7 +23,8 @@ import type { Recommendation } from '../rules/recommendation.js';
 import { setCondition } from './conditions.js';
 import { readyMembers } from './member-sync.js';
 import { planRollout } from './plan-rollout.js';
-import type { ObservedMember, RolloutPlan, VerificationResult } from './types.js';
+import { untrustedMembers } from './epoch-trust.js';
+import type { ObservedMember, RolloutPlan, SharedPods, VerificationResult } from './types.js';
 
 /**
  * While a verification runs (its overlay converging, its probe round in flight), look again this
@@ -76,6 +77,8 @@ export interface ReconcileInput {
   /** A fresh metrics sample, when the reconciler took one (see {@link isEvaluationDue}). */
   metrics?: TopologyMetrics;
   verification?: VerificationResult;
+  /** Selected pods left to earlier ClusterTopologies that select them too (src/operator/reconcile/claims.ts). */
+  shared?: readonly SharedPods[];
   now: Date;
 }
 
@@ -109,7 +112,9 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
   let status = input.status;
   let recommendation: Recommendation | undefined;
   if (isEvaluationDue(spec, status, generation, now)) {
-    const nodeCount = readyMembers(input.members).length;
+    // Members left out for their epochs (epoch-trust.ts) do not count towards the size rules either.
+    const distrusted = new Set(untrustedMembers(input.members, status).map((u) => u.name));
+    const nodeCount = readyMembers(input.members.filter((m) => !distrusted.has(m.name))).length;
     const metrics: TopologyMetrics = input.metrics ?? { nodeCount };
     recommendation = recommendTopology(spec, status.currentTopology, metrics, status.recommendation?.workload);
     status = {
@@ -138,6 +143,7 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
     now,
     ...(input.metrics !== undefined ? { metrics: input.metrics } : {}),
     ...(input.verification !== undefined ? { verification: input.verification } : {}),
+    ...(input.shared !== undefined ? { shared: input.shared } : {}),
   };
   const plan = planRollout(rolloutInput);
   const events = [...plan.events];
@@ -148,10 +154,14 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
   if (decision.kind === 'hold') {
     soonest(decision.remainingSeconds);
     if (recommendation !== undefined) {
+      const by =
+        decision.cause === 'Cooldown'
+          ? 'the cooldown'
+          : `the back-off after ${decision.rolledBack} automatic switch${decision.rolledBack === 1 ? '' : 'es'} rolled back in a row`;
       events.push({
         type: 'Normal',
-        reason: REASONS.cooldownActive,
-        message: `switch to ${decision.to} held back by the cooldown until ${decision.until}: ${decision.reasons.join('; ')}`,
+        reason: decision.cause === 'Cooldown' ? REASONS.cooldownActive : REASONS.rollbackBackoff,
+        message: `switch to ${decision.to} held back by ${by} until ${decision.until}: ${decision.reasons.join('; ')}`,
       });
     }
   }

@@ -34,6 +34,8 @@ import { CONDITION_TYPES, REASONS } from '../../api/constants.js';
 import type { ClusterTopologyStatus, HistoryEntry, OverlayKind, RolloutStatus, SwitchResult } from '../../api/types.js';
 import { IN_FLIGHT_STAGES, inFlight, isoSeconds } from '../../api/status.js';
 import { setCondition, type ConditionUpdate } from './conditions.js';
+import { untrustedMembers } from './epoch-trust.js';
+import { applyExclusions, exclusionsOf } from './exclusions.js';
 import { isSynced, readyMembers, routedMembers, syncActions, type MemberTarget } from './member-sync.js';
 import type { MemberAction, ObservedMember, PlannedEvent, RolloutInput, RolloutPlan, VerificationResult } from './types.js';
 
@@ -63,6 +65,7 @@ function ms(iso: string): number {
   return Date.parse(iso);
 }
 
+/** The highest epoch `members` report; the caller passes only trusted members (epoch-trust.ts). */
 function maxObservedEpoch(members: readonly ObservedMember[]): number {
   let max = 0;
   for (const m of members) max = Math.max(max, m.activeEpoch ?? 0, m.stagedEpoch ?? 0, m.routingEpoch ?? 0);
@@ -119,6 +122,8 @@ interface Pass {
   input: RolloutInput;
   nowIso: string;
   nowMs: number;
+  /** The members whose reported epochs are believed (epoch-trust.ts): the only ones the rollout uses. */
+  members: readonly ObservedMember[];
   ready: ObservedMember[];
   status: ClusterTopologyStatus;
   events: PlannedEvent[];
@@ -179,7 +184,7 @@ function start(p: Pass, to: OverlayKind, trigger: RolloutStatus['trigger'], reas
   const from = s.currentTopology;
   // The first overlay waits for members: choosing it for nobody would only delay the right one.
   if (from === undefined && p.ready.length === 0) return undefined;
-  const epoch = Math.max(s.epoch ?? 0, previousEpoch, maxObservedEpoch(p.input.members)) + 1;
+  const epoch = Math.max(s.epoch ?? 0, previousEpoch, maxObservedEpoch(p.members)) + 1;
   const why = reasons.join('; ');
   const r: RolloutStatus = {
     stage: from === undefined ? 'Committing' : 'Preparing',
@@ -435,11 +440,16 @@ function conditionsFor(p: Pass, phase: Phase, r: RolloutStatus | undefined, awai
  */
 export function planRollout(input: RolloutInput): RolloutPlan {
   const { spec, decision } = input;
+  // Members reporting nonsense epochs are left out before anything is planned (epoch-trust.ts).
+  const untrusted = untrustedMembers(input.members, input.status);
+  const distrusted = new Set(untrusted.map((u) => u.name));
+  const members = untrusted.length === 0 ? input.members : input.members.filter((m) => !distrusted.has(m.name));
   const p: Pass = {
     input,
     nowIso: isoSeconds(input.now),
     nowMs: input.now.getTime(),
-    ready: readyMembers(input.members),
+    members,
+    ready: readyMembers(members),
     status: JSON.parse(JSON.stringify(input.status)) as ClusterTopologyStatus,
     events: [],
   };
@@ -537,10 +547,13 @@ export function planRollout(input: RolloutInput): RolloutPlan {
     } else if (awaiting !== undefined || s.members.total > p.ready.length) phase = 'Degraded';
     else phase = 'Ready';
   }
-  s.phase = phase;
   let conditions = s.conditions ?? [];
   for (const c of conditionsFor(p, phase, r, awaiting)) conditions = setCondition(conditions, c, input.generation, p.nowIso);
-  s.conditions = conditions;
+  // Pods left out (another resource's, or untrusted) are reported over whatever the rollout says.
+  const excluded = applyExclusions(conditions, phase, exclusionsOf(untrusted, input.shared ?? []), input.status.conditions, input.generation, p.nowIso);
+  s.phase = excluded.phase;
+  s.conditions = excluded.conditions;
+  p.events.push(...excluded.events);
 
   clipStrings(s);
   const plan: RolloutPlan = { actions, status: JSON.parse(JSON.stringify(s)) as ClusterTopologyStatus, events: p.events };

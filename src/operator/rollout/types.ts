@@ -69,6 +69,17 @@ export interface PlannedEvent {
   message: string;
 }
 
+/**
+ * Selected pods that this resource leaves to an earlier ClusterTopology selecting them too
+ * (src/operator/reconcile/claims.ts): they are not among `members`, and the conditions say so.
+ */
+export interface SharedPods {
+  /** `namespace/name` of the ClusterTopology that manages them. */
+  holder: string;
+  /** Their names, in name order. */
+  pods: string[];
+}
+
 /** Everything the rollout engine looks at. */
 export interface RolloutInput {
   spec: ResolvedSpec;
@@ -80,6 +91,8 @@ export interface RolloutInput {
   verification?: VerificationResult;
   /** Latest sample of the committed overlay: its p99 becomes the baseline of a new switch. */
   metrics?: TopologyMetrics;
+  /** Selected pods left to earlier ClusterTopologies (absent: none). */
+  shared?: readonly SharedPods[];
   now: Date;
 }
 

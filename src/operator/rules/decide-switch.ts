@@ -6,11 +6,14 @@
  * The table is SWITCH_DECISION_TABLE below (also rendered into docs/crd-reference.md).
  *
  * Manual and Workload triggers ignore the cooldown (DESIGN.md: workload changes are evaluated at
- * once); so does the very first overlay.
+ * once); so does the very first overlay. Automatic switches also wait out the back-off after
+ * rolled-back automatic switches (rollback-backoff.ts), so that `cooldownSeconds: 0` cannot make a
+ * switch/rollback loop.
  */
 import { inFlight, isoSeconds, secondsSince } from '../../api/status.js';
 import type { ClusterTopologyStatus, OverlayKind, ResolvedSpec, Trigger } from '../../api/types.js';
 import type { Recommendation } from './recommendation.js';
+import { consecutiveAutoRollbacks, ROLLBACK_BACKOFF_BASE_SECONDS, ROLLBACK_BACKOFF_MAX_SECONDS, rollbackBackoffSeconds } from './rollback-backoff.js';
 
 /** Why nothing is started. */
 export type NoSwitchReason = 'Paused' | 'NoRecommendation' | 'RolloutInProgress' | 'AlreadyCurrent' | 'AwaitingSpecChange';
@@ -18,7 +21,17 @@ export type NoSwitchReason = 'Paused' | 'NoRecommendation' | 'RolloutInProgress'
 /** The outcome of {@link decideSwitch}. */
 export type SwitchDecision =
   | { kind: 'switch'; to: OverlayKind; trigger: Trigger; reasons: string[]; supersedes?: OverlayKind }
-  | { kind: 'hold'; to: OverlayKind; trigger: Trigger; reasons: string[]; until: string; remainingSeconds: number }
+  | {
+      kind: 'hold';
+      /** What holds it: the cooldown, or the back-off after `rolledBack` automatic switches rolled back in a row (the longer of the two). */
+      cause: 'Cooldown' | 'RollbackBackoff';
+      to: OverlayKind;
+      trigger: Trigger;
+      reasons: string[];
+      until: string;
+      remainingSeconds: number;
+      rolledBack: number;
+    }
   | { kind: 'none'; reason: NoSwitchReason; message: string };
 
 /** The target the spec asks for, before any guard. */
@@ -82,11 +95,14 @@ export function decideSwitch(
     };
   }
   if (current !== undefined && want.trigger === 'Auto' && status.lastSwitchTime !== undefined) {
-    const elapsed = secondsSince(status.lastSwitchTime, now);
-    const remaining = spec.autoSwitch.cooldownSeconds - elapsed;
+    const rolledBack = consecutiveAutoRollbacks(status.history ?? []);
+    const backoff = rollbackBackoffSeconds(rolledBack);
+    const wait = Math.max(spec.autoSwitch.cooldownSeconds, backoff);
+    const remaining = wait - secondsSince(status.lastSwitchTime, now);
     if (remaining > 0) {
-      const until = isoSeconds(Date.parse(status.lastSwitchTime) + spec.autoSwitch.cooldownSeconds * 1000);
-      return { kind: 'hold', to: want.to, trigger: want.trigger, reasons: want.reasons, until, remainingSeconds: Math.ceil(remaining) };
+      const until = isoSeconds(Date.parse(status.lastSwitchTime) + wait * 1000);
+      const cause = backoff > spec.autoSwitch.cooldownSeconds ? 'RollbackBackoff' : 'Cooldown';
+      return { kind: 'hold', cause, to: want.to, trigger: want.trigger, reasons: want.reasons, until, remainingSeconds: Math.ceil(remaining), rolledBack };
     }
   }
   return { kind: 'switch', to: want.to, trigger: want.trigger, reasons: want.reasons };
@@ -104,5 +120,6 @@ export const SWITCH_DECISION_TABLE = `
 | target already committed                               | none (AlreadyCurrent)                       |
 | same target rolled back/failed at this generation      | none (AwaitingSpecChange) unless Auto       |
 | Auto trigger within cooldownSeconds of lastSwitchTime  | hold until the cooldown ends                |
+| Auto trigger after n Auto switches rolled back in a row | hold for max(cooldownSeconds, min(${ROLLBACK_BACKOFF_MAX_SECONDS}, ${ROLLBACK_BACKOFF_BASE_SECONDS} × 2^(n−1))) s after lastSwitchTime (RollbackBackoff), even with cooldownSeconds 0 |
 | otherwise                                              | switch                                      |
 `;

@@ -3,7 +3,9 @@
  * `npm run docs:crd` appends to docs/crd-reference.md. They are the same constants the rule
  * modules document themselves with, so the reference cannot drift from the code either.
  */
+import { MAX_EPOCH_JUMP } from '../../api/epoch-bound.js';
 import { SWITCH_DECISION_TABLE } from './decide-switch.js';
+import { ROLLBACK_BACKOFF_BASE_SECONDS, ROLLBACK_BACKOFF_MAX_SECONDS } from './rollback-backoff.js';
 import { SIZE_RULES_TABLE } from './size-rules.js';
 import { WORKLOAD_PROFILES_TABLE } from './workload-profiles.js';
 
@@ -23,7 +25,23 @@ export const RULE_DOC_SECTIONS: readonly DocSection[] = [
     title: 'Workload profiles (spec.workload)',
     body: `A change of spec.workload is evaluated at once and is not subject to the cooldown (trigger Workload).\n${WORKLOAD_PROFILES_TABLE}`,
   },
-  { title: 'When a switch starts', body: SWITCH_DECISION_TABLE },
+  {
+    title: 'When a switch starts',
+    body: `${SWITCH_DECISION_TABLE}
+The back-off after rolled-back automatic switches (reason RollbackBackoff): n is the number of automatic switches at the end of status.history that ended RolledBack in a row; the next automatic switch waits max(cooldownSeconds, min(${ROLLBACK_BACKOFF_MAX_SECONDS}, ${ROLLBACK_BACKOFF_BASE_SECONDS} × 2^(n−1))) seconds after status.lastSwitchTime (${ROLLBACK_BACKOFF_BASE_SECONDS} s, ${2 * ROLLBACK_BACKOFF_BASE_SECONDS} s, ${4 * ROLLBACK_BACKOFF_BASE_SECONDS} s, … ${ROLLBACK_BACKOFF_MAX_SECONDS} s), so cooldownSeconds 0 cannot make a switch/rollback loop. A successful switch, or any switch of another trigger, ends the run; n is at most spec.historyLimit.
+`,
+  },
+  {
+    title: 'Pods left out of the overlay',
+    body: `
+| reason | when | what happens |
+|---|---|---|
+| SelectorOverlap | the pod is also selected by another ClusterTopology of the namespace created earlier (by creationTimestamp, then name) | the earlier one manages it; this one does not observe, configure, count or finalize it. When the earlier one is deleted, or its selector no longer matches, this one takes the pod over |
+| UntrustedEpoch | the pod's sidecar reports an epoch more than MAX_EPOCH_JUMP (${MAX_EPOCH_JUMP}) above status.epoch and status.rollout.epoch | its epochs are ignored (the next switch is numbered from the others) and it is not prepared, routed, verified nor given to the others as a peer, until it reports sane epochs again (a restarted pod starts with none) |
+
+Either way the switch goes on with the other members; Stalled=True with that reason names the pods (and, for SelectorOverlap, the other ClusterTopology); Ready=False with that reason unless a switch or join is in flight; phase Degraded instead of Ready; one Warning Event with that reason when the set of pods left out changes.
+`,
+  },
   {
     title: 'The phased switch (status.rollout)',
     body: `

@@ -30,16 +30,26 @@ export function overlaySeed(epoch: number): number {
   return epoch >>> 0;
 }
 
-/** Runs `actions` (verify excluded) against the members, `addressOf` mapping names to addresses. */
+/**
+ * Runs `actions` (verify excluded) against the members, `addressOf` mapping names to addresses.
+ * When `signal` aborts (this replica stopped leading) the actions not yet started are dropped and
+ * those in flight are cancelled by the pool: the pass is cut, not finished, and the next leader
+ * carries out whatever the status still asks for.
+ */
 export async function runMemberActions(
   pool: SidecarPool,
   spec: ResolvedSpec,
   actions: readonly MemberAction[],
   addressOf: ReadonlyMap<string, string>,
   logger: winston.Logger,
+  signal?: AbortSignal,
 ): Promise<ActionOutcome> {
   const outcome: ActionOutcome = { changed: 0, failures: [] };
-  for (const action of actions) {
+  for (const [index, action] of actions.entries()) {
+    if (signal?.aborted) {
+      logger.warn('leadership lost: the pass is cut before its remaining member actions', { skipped: actions.length - index });
+      break;
+    }
     if (action.kind === 'verify') continue;
     const targets = action.members.map((m) => addressOf.get(m)).filter((a): a is string => a !== undefined);
     const nameOf = new Map(action.members.map((m) => [addressOf.get(m) ?? '', m]));

@@ -11,6 +11,7 @@
  * did. The oracle reads each request as the sidecar's own decoder does (proto-loader), so what it
  * expects is about what the sidecar sees (a uint32 above 2^32 decodes to its low bits, say).
  */
+import { MAX_CONTACTS, MAX_MEMBERS } from '../../../src/sidecar/control-requests.js';
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { loadProto } from '../../../src/rpc/proto.js';
@@ -393,9 +394,17 @@ function epochRefusal(epoch: number | undefined): Expectation | undefined {
   return undefined;
 }
 
+/**
+ * The refusal a list with an entry that is no host:port must get: INVALID_ARGUMENT — or, when the
+ * list is also longer than the sidecar takes (contacts: MAX_CONTACTS), RESOURCE_EXHAUSTED, which
+ * the sidecar may check first: either fault names the field and its limit.
+ */
 function addressRefusal(field: string, list: readonly string[] | undefined): Expectation | undefined {
   const bad = (list ?? []).find((a) => classifyAddress(a) === 'invalid');
-  return bad === undefined ? undefined : refuse('address', `${field} has ${JSON.stringify(bad.slice(0, 80))}, no host:port`, grpc.status.INVALID_ARGUMENT);
+  if (bad === undefined) return undefined;
+  const limit = field === 'contacts' ? MAX_CONTACTS : MAX_MEMBERS;
+  const codes = (list ?? []).length > limit ? [grpc.status.INVALID_ARGUMENT, grpc.status.RESOURCE_EXHAUSTED] : [grpc.status.INVALID_ARGUMENT];
+  return refuse('address', `${field} has ${JSON.stringify(bad.slice(0, 80))}, no host:port`, ...codes);
 }
 
 function rangeRefusal(

@@ -10,6 +10,7 @@
  * a sidecar must refuse and count (issue #13: a bad peer frame is refused and counted), and how a
  * stream must end.
  */
+import { FUTURE_EPOCH_WINDOW } from '../../../src/sidecar/switch-engine.js';
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { loadProto } from '../../../src/rpc/proto.js';
@@ -257,13 +258,20 @@ export function peerRunArb(ctx: AddressContext, targets: number, raw: boolean): 
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('text' as const), text: fc.constantFrom(...EPOCH_TEXTS) }) },
     { weight: 1, arbitrary: fc.constant({ kind: 'missing' as const }) },
   );
-  const stream: fc.Arbitrary<StreamSpec> = fc.record({
-    auth: fc.oneof({ weight: 10, arbitrary: fc.constant<AuthMode>('token') }, { weight: 1, arbitrary: fc.constantFrom(...BAD_AUTH_MODES) }),
-    from,
-    epoch,
-    hello: fc.boolean(),
-    frames: fc.array(frame, { maxLength: 6 }),
-  });
+  const stream: fc.Arbitrary<StreamSpec> = fc
+    .record({
+      auth: fc.oneof({ weight: 10, arbitrary: fc.constant<AuthMode>('token') }, { weight: 1, arbitrary: fc.constantFrom(...BAD_AUTH_MODES) }),
+      from,
+      epoch,
+      hello: fc.boolean(),
+      frames: fc.array(frame, { maxLength: 6 }),
+    })
+    // A holder of the Peer token may claim any member's address (docs/security.md, "What the
+    // credentials do not protect against"): frames it sends in a real member's name for an epoch
+    // not prepared yet are replayed into that epoch's overlay at Prepare and can cut the member out
+    // of it. The checks after the fuzz switch to such an epoch, so member-named streams stay on
+    // epochs that exist now (and are retired by that switch).
+    .filter((st) => !(st.from.kind === 'member' && st.epoch.kind === 'future'));
   return fc.record({ target: fc.nat(targets - 1), streams: fc.array(stream, { minLength: 1, maxLength: 4 }) });
 }
 
@@ -476,14 +484,17 @@ export function planStream(s: StreamSpec, t: PeerTarget, token: string): Planned
   const frameType = loadProto().topology.v1.PeerFrame;
   const reasons: string[] = [];
   let end: Expectation = ANY;
+  // A stream of an epoch beyond the window the sidecar holds frames for is refused at its first
+  // frame with FAILED_PRECONDITION (far-future-epoch), which may come before its frames' own faults.
+  const beyond = streamEpoch > BigInt(t.epochs.highest + FUTURE_EPOCH_WINDOW) ? [grpc.status.FAILED_PRECONDITION] : [];
   for (const bytesOfFrame of frames) {
     if (bytesOfFrame.length > GRPC_RECEIVE_LIMIT) {
-      end = refuse('size', `frame of ${bytesOfFrame.length} bytes above gRPC's limit`, grpc.status.RESOURCE_EXHAUSTED);
+      end = refuse('size', `frame of ${bytesOfFrame.length} bytes above gRPC's limit`, grpc.status.RESOURCE_EXHAUSTED, ...beyond);
       break;
     }
     if (bytesOfFrame.length > DEFAULT_MAX_FRAME_BYTES) {
       reasons.push(`frame of ${bytesOfFrame.length} bytes above ${DEFAULT_MAX_FRAME_BYTES}`);
-      end = refuse('size', reasons.at(-1) as string, grpc.status.RESOURCE_EXHAUSTED, grpc.status.INVALID_ARGUMENT);
+      end = refuse('size', reasons.at(-1) as string, grpc.status.RESOURCE_EXHAUSTED, grpc.status.INVALID_ARGUMENT, ...beyond);
       break;
     }
     let decoded: PeerFrame__Output;
@@ -491,7 +502,7 @@ export function planStream(s: StreamSpec, t: PeerTarget, token: string): Planned
       decoded = frameType.deserialize(bytesOfFrame);
     } catch {
       reasons.push('undecodable frame');
-      end = refuse('undecodable', 'an undecodable frame', grpc.status.INVALID_ARGUMENT);
+      end = refuse('undecodable', 'an undecodable frame', grpc.status.INVALID_ARGUMENT, ...beyond);
       break;
     }
     const why = frameRefusal(decoded, Number(streamEpoch));

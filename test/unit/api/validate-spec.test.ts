@@ -15,7 +15,103 @@ const sel = { matchLabels: { app: 'chat' } };
 /** Invalid specs, the field the error must name, and words of the message that say what to fix. */
 const INVALID: { name: string; spec: unknown; path: string; says: string }[] = [
   { name: 'Manual without topology', spec: { selector: sel }, path: 'spec.topology', says: 'spec.topology is required when spec.mode is Manual' },
-  { name: 'empty selector', spec: { selector: {}, topology: 'FullMesh' }, path: 'spec.selector', says: 'selector must not be empty' },
+  { name: 'empty selector', spec: { selector: {}, topology: 'FullMesh' }, path: 'spec.selector', says: 'selector must require a label the pods carry' },
+  {
+    name: 'DoesNotExist-only selector',
+    spec: { selector: { matchExpressions: [{ key: 'app', operator: 'DoesNotExist' }] }, topology: 'FullMesh' },
+    path: 'spec.selector',
+    says: 'a matchExpressions requirement with operator In or Exists',
+  },
+  {
+    name: 'NotIn and DoesNotExist selector',
+    spec: {
+      selector: {
+        matchExpressions: [
+          { key: 'app', operator: 'NotIn', values: ['db'] },
+          { key: 'tier', operator: 'DoesNotExist' },
+        ],
+      },
+      topology: 'FullMesh',
+    },
+    path: 'spec.selector',
+    says: 'only NotIn and DoesNotExist requirements, matches nearly every pod',
+  },
+  {
+    name: 'matchLabels key with a space',
+    spec: { selector: { matchLabels: { 'my app': 'chat' } }, topology: 'FullMesh' },
+    path: 'spec.selector.matchLabels',
+    says: 'every matchLabels key must be a valid label key: an optional prefix',
+  },
+  {
+    name: 'matchLabels key with two slashes',
+    spec: { selector: { matchLabels: { 'a/b/c': 'chat' } }, topology: 'FullMesh' },
+    path: 'spec.selector.matchLabels',
+    says: 'every matchLabels key must be a valid label key',
+  },
+  {
+    name: 'matchLabels key with an uppercase prefix',
+    spec: { selector: { matchLabels: { 'Example.com/app': 'chat' } }, topology: 'FullMesh' },
+    path: 'spec.selector.matchLabels',
+    says: 'every matchLabels key must be a valid label key',
+  },
+  {
+    name: 'matchLabels key name of 64 characters',
+    spec: { selector: { matchLabels: { ['a'.repeat(64)]: 'chat' } }, topology: 'FullMesh' },
+    path: 'spec.selector.matchLabels',
+    says: 'a name of 1 to 63 letters',
+  },
+  {
+    name: 'matchLabels key prefix of 254 characters',
+    spec: { selector: { matchLabels: { [`${'a'.repeat(254)}/app`]: 'chat' } }, topology: 'FullMesh' },
+    path: 'spec.selector.matchLabels',
+    says: 'at most 253 characters',
+  },
+  {
+    name: 'matchLabels value with a space',
+    spec: { selector: { matchLabels: { app: 'my chat' } }, topology: 'FullMesh' },
+    path: 'spec.selector.matchLabels[app]',
+    says: 'must be a valid label value: empty, or 1 to 63 letters',
+  },
+  {
+    name: 'matchLabels value ending in a dash',
+    spec: { selector: { matchLabels: { app: 'chat-' } }, topology: 'FullMesh' },
+    path: 'spec.selector.matchLabels[app]',
+    says: 'must be a valid label value',
+  },
+  {
+    name: 'matchLabels value of 64 characters',
+    spec: { selector: { matchLabels: { app: 'a'.repeat(64) } }, topology: 'FullMesh' },
+    path: 'spec.selector.matchLabels[app]',
+    says: 'may not be more than 63 bytes',
+  },
+  {
+    name: 'matchExpressions key starting with a dot',
+    spec: { selector: { matchExpressions: [{ key: '.app', operator: 'Exists' }] }, topology: 'FullMesh' },
+    path: 'spec.selector.matchExpressions[0].key',
+    says: 'must be a valid label key: an optional prefix',
+  },
+  {
+    name: 'matchExpressions value with a slash',
+    spec: { selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['chat', 'a/b'] }] }, topology: 'FullMesh' },
+    path: 'spec.selector.matchExpressions[0].values[1]',
+    says: 'must be a valid label value',
+  },
+  {
+    name: 'server selector key with a colon',
+    spec: { selector: sel, topology: 'ClientServer', overlays: { clientServer: { serverSelector: { matchLabels: { 'role:x': 'server' } } } } },
+    path: 'spec.overlays.clientServer.serverSelector.matchLabels',
+    says: 'every matchLabels key must be a valid label key',
+  },
+  {
+    name: 'DoesNotExist-only server selector',
+    spec: {
+      selector: sel,
+      topology: 'ClientServer',
+      overlays: { clientServer: { serverSelector: { matchExpressions: [{ key: 'role', operator: 'DoesNotExist' }] } } },
+    },
+    path: 'spec.overlays.clientServer.serverSelector',
+    says: 'selector must require a label the pods carry',
+  },
   {
     name: 'selector In without values',
     spec: { selector: { matchExpressions: [{ key: 'app', operator: 'In' }] }, topology: 'FullMesh' },
@@ -86,7 +182,7 @@ const INVALID: { name: string; spec: unknown; path: string; says: string }[] = [
     name: 'empty server selector',
     spec: { selector: sel, topology: 'ClientServer', overlays: { clientServer: { serverSelector: {} } } },
     path: 'spec.overlays.clientServer.serverSelector',
-    says: 'selector must not be empty',
+    says: 'selector must require a label the pods carry',
   },
   {
     name: 'graft before lazy push',
@@ -172,6 +268,45 @@ describe('validateSpec', () => {
     ).to.deep.equal([]);
   });
 
+  it('accepts valid label syntax at the limits, and selectors with one In or Exists among exclusions', () => {
+    const keys = ['app', 'a', 'app.kubernetes.io/name', 'example.com/a_b.c-D', 'A9', 'a'.repeat(63), `${'a'.repeat(253)}/${'b'.repeat(63)}`, 'x-y.z/Q'];
+    for (const k of keys) expect(formatFieldErrors(validateSpec({ selector: { matchLabels: { [k]: 'v' } }, topology: 'FullMesh' })), k).to.equal('');
+    for (const v of ['', 'chat', 'v1.2', 'A_b-C', 'z'.repeat(63)])
+      expect(formatFieldErrors(validateSpec({ selector: { matchLabels: { app: v } }, topology: 'FullMesh' })), JSON.stringify(v)).to.equal('');
+    const mixed = {
+      matchExpressions: [
+        { key: 'tier', operator: 'DoesNotExist' as const },
+        { key: 'env', operator: 'NotIn' as const, values: ['prod', ''] },
+        { key: 'example.com/app', operator: 'Exists' as const },
+      ],
+    };
+    expect(formatFieldErrors(validateSpec({ selector: mixed, topology: 'FullMesh' }))).to.equal('');
+  });
+
+  it('judges label keys and values exactly as apimachinery IsQualifiedName / IsValidLabelValue do (2,000 seeded strings)', () => {
+    // A direct port of k8s.io/apimachinery/pkg/util/validation, written apart from label-syntax.ts.
+    const name = (s: string): boolean => s.length >= 1 && s.length <= 63 && /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/.test(s);
+    const subdomain = (s: string): boolean => s.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(s);
+    const qualified = (s: string): boolean => {
+      const parts = s.split('/');
+      if (parts.length === 1) return name(parts[0]!);
+      if (parts.length !== 2) return false;
+      return parts[0]!.length > 0 && subdomain(parts[0]!) && name(parts[1]!);
+    };
+    const labelValue = (s: string): boolean => s === '' || name(s);
+    const chars = fc.constantFrom('a', 'b', 'Z', '0', '9', '-', '_', '.', '/', ' ', 'é', ':');
+    const str = fc.oneof(fc.string({ unit: chars, maxLength: 12 }), fc.string({ unit: chars, minLength: 60, maxLength: 70 }));
+    fc.assert(
+      fc.property(str, (s) => {
+        const keyOk = validateSpec({ selector: { matchLabels: { [s]: 'v' } }, topology: 'FullMesh' }).length === 0;
+        expect(keyOk, `key ${JSON.stringify(s)}`).to.equal(qualified(s));
+        const valueOk = validateSpec({ selector: { matchLabels: { app: s } }, topology: 'FullMesh' }).length === 0;
+        expect(valueOk, `value ${JSON.stringify(s)}`).to.equal(labelValue(s));
+      }),
+      { seed: 20261202, numRuns: 2000 },
+    );
+  });
+
   it('never throws, whatever it is given', () => {
     fc.assert(
       fc.property(fc.anything(), (v) => {
@@ -217,14 +352,22 @@ describe('deploy/samples', () => {
 });
 
 describe('selectorMatches', () => {
-  it('follows metav1.LabelSelector semantics and matches nothing when empty', () => {
+  it('follows metav1.LabelSelector semantics and matches nothing when it requires no label (empty, or only NotIn/DoesNotExist)', () => {
     const labels = { app: 'chat', tier: 'web' };
     expect(selectorMatches({ matchLabels: { app: 'chat' } }, labels)).to.equal(true);
     expect(selectorMatches({ matchLabels: { app: 'other' } }, labels)).to.equal(false);
     expect(selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'In', values: ['web', 'db'] }] }, labels)).to.equal(true);
-    expect(selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['web'] }] }, labels)).to.equal(false);
-    expect(selectorMatches({ matchExpressions: [{ key: 'zone', operator: 'DoesNotExist' }] }, labels)).to.equal(true);
     expect(selectorMatches({ matchExpressions: [{ key: 'zone', operator: 'Exists' }] }, labels)).to.equal(false);
+    const and = (r: { key: string; operator: 'NotIn' | 'DoesNotExist'; values?: string[] }) => ({
+      matchExpressions: [{ key: 'app', operator: 'Exists' as const }, r],
+    });
+    expect(selectorMatches(and({ key: 'zone', operator: 'DoesNotExist' }), labels)).to.equal(true);
+    expect(selectorMatches(and({ key: 'tier', operator: 'DoesNotExist' }), labels)).to.equal(false);
+    expect(selectorMatches(and({ key: 'tier', operator: 'NotIn', values: ['web'] }), labels)).to.equal(false);
+    expect(selectorMatches(and({ key: 'tier', operator: 'NotIn', values: ['db'] }), labels)).to.equal(true);
+    // The dangerous readings of objects that predate the CRD rule select nothing.
+    expect(selectorMatches({ matchExpressions: [{ key: 'zone', operator: 'DoesNotExist' }] }, labels)).to.equal(false);
+    expect(selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }] }, labels)).to.equal(false);
     expect(selectorMatches({}, labels)).to.equal(false);
   });
 });

@@ -19,7 +19,16 @@ const auto = (topology: Recommendation['topology']): Recommendation => ({ topolo
 describe('decideSwitch', () => {
   it('holds an automatic switch until the cooldown ends, saying when', () => {
     const d = decideSwitch(spec(), steady, auto('HyParView'), at(100));
-    expect(d).to.deep.equal({ kind: 'hold', to: 'HyParView', trigger: 'Auto', reasons: ['r'], until: iso(300), remainingSeconds: 200 });
+    expect(d).to.deep.equal({
+      kind: 'hold',
+      cause: 'Cooldown',
+      to: 'HyParView',
+      trigger: 'Auto',
+      reasons: ['r'],
+      until: iso(300),
+      remainingSeconds: 200,
+      rolledBack: 0,
+    });
     expect(decideSwitch(spec(), steady, auto('HyParView'), at(300))).to.deep.include({ kind: 'switch', to: 'HyParView' });
   });
 

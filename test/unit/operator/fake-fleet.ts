@@ -6,7 +6,7 @@
 import { applyDefaults } from '../../../src/api/apply-defaults.js';
 import type { ClusterTopologySpec, ClusterTopologyStatus, TopologyMetrics } from '../../../src/api/types.js';
 import { planReconcile, type ReconcilePlan } from '../../../src/operator/rollout/plan-reconcile.js';
-import type { MemberAction, ObservedMember, VerificationResult } from '../../../src/operator/rollout/types.js';
+import type { MemberAction, ObservedMember, SharedPods, VerificationResult } from '../../../src/operator/rollout/types.js';
 import { isoSeconds } from '../../../src/api/status.js';
 
 /** Applies one action to the members it names. `refuse` lists members that ignore everything. */
@@ -61,6 +61,8 @@ export class World {
     latencyP99Ms: 5,
   });
   plans: ReconcilePlan[] = [];
+  /** Selected pods left to earlier ClusterTopologies (the reconciler's claims.ts), if any. */
+  shared: SharedPods[] | undefined;
 
   constructor(
     public spec: ClusterTopologySpec,
@@ -91,6 +93,7 @@ export class World {
       now: this.now,
       ...(this.metrics !== undefined ? { metrics: this.metrics } : {}),
       ...(this.verification !== undefined ? { verification: this.verification } : {}),
+      ...(this.shared !== undefined ? { shared: this.shared } : {}),
     });
     for (const a of plan.actions) {
       applyAction(this.members, a, this.refuse);

@@ -3,9 +3,8 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { applyDefaults } from '../../../src/api/apply-defaults.js';
 import type { ClusterTopology } from '../../../src/api/types.js';
 import { memberPods, memberRelevantChange, topologiesSelecting } from '../../../src/operator/reconcile/members.js';
-import { DEFAULT_HEALTH_PORT, DEFAULT_METRICS_PORT, parseOperatorConfig } from '../../../src/operator/config.js';
+import { DEFAULT_HEALTH_PORT, DEFAULT_METRICS_PORT, parseOperatorConfig, DEFAULT_CREDENTIALS_SECRET } from '../../../src/operator/config.js';
 import { DEFAULT_TLS_REFRESH_MS } from '../../../src/rpc/tls-files.js';
-import { DEFAULT_TOKEN_REFRESH_MS } from '../../../src/rpc/cluster-token.js';
 
 /** A pod of app `chat` in namespace `ns`, Ready with an IP unless told otherwise. */
 function pod(
@@ -92,9 +91,12 @@ describe('parseOperatorConfig', () => {
     expect(r.config.leaseNamespace).to.equal('system');
     expect(r.config.identity).to.equal('op-0');
     expect(r.config.namespaces).to.deep.equal([]);
-    expect(r.config.tokenRefreshMs).to.equal(DEFAULT_TOKEN_REFRESH_MS);
-    const fast = parseOperatorConfig(['--token-refresh-ms', '250'], { TOKEN_FILE: '/var/run/topology/token/token' }, 'host');
-    expect(fast.ok && fast.config.tokenRefreshMs).to.equal(250);
+    expect(r.config.credentialsSecret).to.equal(DEFAULT_CREDENTIALS_SECRET);
+    expect(r.config.credentialsNamespace).to.equal('system');
+    const named = parseOperatorConfig(['--credentials-secret', 'op-key', '--credentials-namespace', 'ops'], {}, 'host');
+    expect(named.ok && [named.config.credentialsSecret, named.config.credentialsNamespace]).to.deep.equal(['op-key', 'ops']);
+    const bad = parseOperatorConfig(['--credentials-secret', 'Not_A_Name'], {}, 'host');
+    expect(!bad.ok && bad.error).to.equal('--credentials-secret: "Not_A_Name" is not a valid object name');
   });
 
   it('calls sidecars in plaintext by default, over TLS with a CA, with a client certificate, a server name and a refresh interval when given (flags or environment)', () => {
@@ -134,8 +136,8 @@ describe('parseOperatorConfig', () => {
     [['--sidecar-tls-cert-file', 'c.crt', '--sidecar-tls-key-file', 'c.key'], /need --sidecar-tls-ca-file/],
     [['--sidecar-tls-server-name', 'sidecar.ns.svc'], /need --sidecar-tls-ca-file/],
     [['--sidecar-tls-refresh-ms', '1000'], /need --sidecar-tls-ca-file/],
-    [['--token-file', 't', '--token-refresh-ms', '-5'], /--token-refresh-ms must be a positive integer/],
-    [['--token-refresh-ms', '500'], /--token-refresh-ms needs --token-file/],
+    [['--token-file', 't'], /unknown flag --token-file/],
+    [['--credentials-namespace', 'Bad'], /--credentials-namespace: "Bad" is not a valid namespace name/],
     [['--sidecar-tls-ca-file', 'ca.crt', '--sidecar-tls-refresh-ms', '0'], /--sidecar-tls-refresh-ms must be a positive integer/],
     [['--sidecar-tls-ca-file', 'ca.crt', '--sidecar-tls-server-name', '*.ns.svc'], /must be a DNS name/],
   ] as const) {

@@ -322,7 +322,7 @@ describe('rollout engine: phased switch', () => {
     expect(plan.actions).to.deep.equal([]);
     expect(plan.status.phase).to.equal('Failed');
     expect(findCondition(plan.status.conditions, 'Stalled')).to.deep.include({ status: 'True', reason: 'InvalidSpec' });
-    expect(findCondition(plan.status.conditions, 'Stalled')!.message).to.include('spec.selector: selector must not be empty');
+    expect(findCondition(plan.status.conditions, 'Stalled')!.message).to.include('spec.selector: selector must require a label the pods carry');
   });
 
   it('fails a step whose latency exceeds maxLatencyFactor × the baseline', () => {

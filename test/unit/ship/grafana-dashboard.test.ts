@@ -11,6 +11,7 @@ import { Registry } from 'prom-client';
 import { ControllerMetrics } from '../../../src/operator/controller/metrics.js';
 import { OperatorMetrics } from '../../../src/operator/operator-metrics.js';
 import { createRegistry } from '../../../src/sidecar/metrics.js';
+import { BufferBudget } from '../../../src/sidecar/buffer-budget.js';
 import { packageRoot } from '../../../src/paths.js';
 
 interface Panel {
@@ -25,7 +26,20 @@ function exportedNames(): Map<string, string> {
   const operator = new Registry();
   new ControllerMetrics(operator);
   new OperatorMetrics(operator);
-  const sidecar = createRegistry({ epochs: () => [], unauthenticated: 0, malformed: new Map(), appDelivered: 0, appDuplicates: 0 }, 'test');
+  const budget = new BufferBudget({ totalBytes: 1, kindBytes: { 'link-queue': 1, 'future-frames': 1, subscriber: 1 } });
+  const sidecar = createRegistry(
+    {
+      epochs: () => [],
+      unauthenticated: 0,
+      malformed: new Map(),
+      fence: { refused: () => new Map() },
+      refusedDials: 0,
+      budget,
+      appDelivered: 0,
+      appDuplicates: 0,
+    },
+    'test',
+  );
   for (const r of [operator, sidecar]) for (const m of r.getMetricsAsArray()) types.set(m.name, (m as unknown as { type: string }).type);
   return types;
 }

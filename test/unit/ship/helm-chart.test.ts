@@ -82,9 +82,11 @@ describe('helm chart topology-operator', function () {
       '--lease-namespace=ops',
       '--metrics-port=8080',
       '--health-port=8081',
-      '--token-file=/var/run/topology/token/token',
+      '--credentials-secret=topo-topology-operator-credentials',
+      '--credentials-namespace=ops',
       '--bind-address=$(POD_IP)',
     ]);
+    expect(c.args.join(' ')).to.not.include('token');
     expect(c.livenessProbe.httpGet).to.deep.equal({ path: '/healthz', port: 'health' });
     expect(c.readinessProbe.httpGet).to.deep.equal({ path: '/readyz', port: 'health' });
     expect(c.ports).to.deep.include({ name: 'health', containerPort: 8081, protocol: 'TCP' });
@@ -97,10 +99,19 @@ describe('helm chart topology-operator', function () {
     });
     expect(c.resources.requests).to.have.keys('cpu', 'memory');
     expect(c.env.map((e: any) => e.name)).to.include.members(['POD_NAME', 'POD_NAMESPACE', 'POD_IP']);
-    expect(pod.volumes.find((v: any) => v.name === 'token').secret.secretName).to.equal('topo-topology-operator-token');
+    // No Secret is mounted or rendered: the operator creates its own key Secret (stable under GitOps).
+    expect(pod.volumes.map((v: any) => v.name)).to.deep.equal(['tmp']);
+    expect(find(objs, 'Secret')).to.have.length(0);
   });
 
-  it('grants least privilege: a ClusterRole for all namespaces, leases only in the release namespace, secrets only by name', () => {
+  it('renders the same manifests twice (no generated value: Argo CD and Flux see no drift)', () => {
+    const a = helm(['template', 'topo', operatorChartDir(), '--namespace', 'ops']);
+    const b = helm(['template', 'topo', operatorChartDir(), '--namespace', 'ops']);
+    expect(a.code, a.stderr).to.equal(0);
+    expect(b.stdout).to.equal(a.stdout);
+  });
+
+  it('grants least privilege: a ClusterRole for all namespaces, leases and the key Secret only in the release namespace, secrets only by name', () => {
     const objs = render();
     const [role] = find(objs, 'ClusterRole') as any[];
     const rules = role.rules as Rule[];
@@ -110,20 +121,22 @@ describe('helm chart topology-operator', function () {
       { apiGroups: ['topology.foundation.dev'], resources: ['clustertopologies/status'], verbs: ['get', 'update', 'patch'] },
       { apiGroups: ['topology.foundation.dev'], resources: ['clustertopologies/finalizers'], verbs: ['update'] },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
-      { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'update'] },
     ]);
     for (const r of rules) {
       expect(r.verbs).to.not.include('*');
-      if (r.resources.includes('secrets')) expect(r.verbs, 'secrets are read by name only (spec.sidecar.tokenSecretRef)').to.deep.equal(['get']);
+      // Credentials Secrets are read and written by name: never listed or watched.
+      if (r.resources.includes('secrets')) expect(r.verbs).to.not.include.members(['list', 'watch']);
       expect(r.verbs).to.not.include('delete');
     }
-    const [without] = find(render(['rbac.tokenSecrets=false']), 'ClusterRole') as any[];
-    expect((without.rules as Rule[]).some((r) => r.resources.includes('secrets'))).to.equal(false);
     const [binding] = find(objs, 'ClusterRoleBinding') as any[];
     expect(binding.subjects).to.deep.equal([{ kind: 'ServiceAccount', name: 'topo-topology-operator', namespace: 'ops' }]);
     const [le] = find(objs, 'Role', 'topo-topology-operator-leader-election') as any[];
     expect(le.metadata.namespace).to.equal('ops');
-    expect(le.rules).to.deep.equal([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
+    expect(le.rules).to.deep.equal([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'update'] },
+    ]);
     expect(find(objs, 'RoleBinding', 'topo-topology-operator-leader-election')).to.have.length(1);
   });
 
@@ -171,7 +184,7 @@ describe('helm chart topology-operator', function () {
     }
   });
 
-  it('renders the metrics Service, the PDB, the token Secret and the helm test; the ServiceMonitor only on request', () => {
+  it('renders the metrics Service, the PDB and the helm test; the ServiceMonitor only on request', () => {
     const objs = render();
     const [svc] = find(objs, 'Service') as any[];
     expect(svc.spec.ports).to.deep.equal([{ name: 'metrics', port: 8080, targetPort: 'metrics', protocol: 'TCP' }]);
@@ -179,8 +192,6 @@ describe('helm chart topology-operator', function () {
     const [pdb] = find(objs, 'PodDisruptionBudget') as any[];
     expect(pdb.spec.minAvailable).to.equal(1);
     expect(render(['replicaCount=1']).filter((o) => o.kind === 'PodDisruptionBudget')).to.have.length(0);
-    const [secret] = find(objs, 'Secret') as any[];
-    expect(Buffer.from(secret.data.token, 'base64').toString()).to.match(/^[A-Za-z0-9]{48}$/);
     const [test] = find(objs, 'Pod') as any[];
     expect(test.metadata.annotations['helm.sh/hook']).to.equal('test');
     expect(test.spec.serviceAccountName).to.equal('topo-topology-operator');
@@ -191,13 +202,9 @@ describe('helm chart topology-operator', function () {
     expect(sm.metadata.labels.release).to.equal('prom');
   });
 
-  it('copies the token to clusterToken.namespaces with one value; an existing secret replaces it', () => {
-    const secrets = find(render(['clusterToken.namespaces={apps}']), 'Secret') as any[];
-    expect(secrets.map((s) => s.metadata.namespace)).to.deep.equal(['ops', 'apps']);
-    expect(secrets[0].data.token).to.equal(secrets[1].data.token);
-    const objs = render(['clusterToken.existingSecret=mine']);
-    expect(find(objs, 'Secret')).to.have.length(0);
-    expect((find(objs, 'Deployment')[0] as any).spec.template.spec.volumes[0].secret.secretName).to.equal('mine');
+  it('names the operator key Secret after the release, or credentials.secretName', () => {
+    const [dep] = find(render(['credentials.secretName=my-key']), 'Deployment') as any[];
+    expect(dep.spec.template.spec.containers[0].args).to.include('--credentials-secret=my-key');
   });
 
   it('rejects values the schema does not allow', () => {
@@ -208,6 +215,7 @@ describe('helm chart topology-operator', function () {
       'unknownKey=1',
       'watchNamespaces={Bad_NS}',
       'sidecarTLS.serverName=*.apps.svc',
+      'clusterToken.namespaces={apps}',
     ]) {
       const r = helm(['template', 'topo', operatorChartDir(), '--set', bad]);
       expect(r.code, bad).to.not.equal(0);
@@ -219,7 +227,7 @@ describe('helm chart topology-operator', function () {
     const dir = mkdtempSync(join(tmpdir(), 'ship-app-chart-'));
     try {
       writeAppChart(dir);
-      const objs = render(['replicas=3', 'appImage=topology-demo:0.1.0', 'sidecar.appHost=$(POD_IP)'], dir);
+      const objs = render(['replicas=3', 'appImage=topology-demo:0.1.0', 'sidecar.appHost=$(POD_IP)', 'sidecar.topology=chat'], dir);
       const [sts] = find(objs, 'StatefulSet') as any[];
       expect(sts.spec.replicas).to.equal(3);
       const pod = sts.spec.template.spec;
@@ -231,24 +239,36 @@ describe('helm chart topology-operator', function () {
         '--app-address=$(POD_IP):7947',
         '--metrics-port=9464',
         '--log-level=info',
-        '--token-file=/var/run/topology/token/token',
+        '--health-port=7071',
+        '--token-file=/var/run/topology/credentials/peer-token',
+        '--control-public-key-file=/var/run/topology/credentials/control-public-key',
       ]);
       expect(side.env).to.deep.equal([
         { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
         { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
         { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
       ]);
-      expect(side.readinessProbe.grpc).to.deep.equal({ port: 7070 });
-      expect(side.ports.map((p: any) => p.containerPort)).to.deep.equal([7070, 9464]);
+      // The kubelet's gRPC probe speaks no TLS: it goes to the plaintext Health-only port.
+      expect(side.readinessProbe.grpc).to.deep.equal({ port: 7071 });
+      expect(side.ports.map((p: any) => p.containerPort)).to.deep.equal([7070, 9464, 7071]);
       expect(side.securityContext).to.include({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
-      expect(side.volumeMounts).to.deep.equal([{ name: 'topology-token', mountPath: '/var/run/topology/token', readOnly: true }]);
+      expect(side.volumeMounts).to.deep.equal([{ name: 'topology-credentials', mountPath: '/var/run/topology/credentials', readOnly: true }]);
       expect(pod.volumes).to.deep.equal([
-        { name: 'topology-token', secret: { secretName: 'topology-operator-token', items: [{ key: 'token', path: 'token' }] } },
+        {
+          name: 'topology-credentials',
+          secret: {
+            secretName: 'chat-sidecar-credentials',
+            items: [
+              { key: 'peer-token', path: 'peer-token' },
+              { key: 'control-public-key', path: 'control-public-key' },
+            ],
+          },
+        },
       ]);
-      // Without a token secret: no mount, no flag.
-      const [plain] = find(render(['sidecar.tokenSecret='], dir), 'StatefulSet') as any[];
-      expect(plain.spec.template.spec.containers[0].volumeMounts).to.equal(undefined);
-      expect(plain.spec.template.spec.containers[0].args.join(' ')).to.not.include('token');
+      // Without the resource's name the template refuses to render, saying what it needs.
+      const r = helm(['template', 'topo', dir, '--set', 'sidecar.topology=']);
+      expect(r.code).to.not.equal(0);
+      expect(r.stderr).to.include('topology-operator.sidecar needs `topology`');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseConfig, DEFAULT_PEER_PORT, isLoopback, USAGE } from '../../../src/sidecar/config.js';
+import { parseConfig, DEFAULT_PEER_PORT, DEFAULT_BUFFER_BYTES, isLoopback, USAGE } from '../../../src/sidecar/config.js';
 import { peerChannelOptions } from '../../../src/sidecar/sidecar.js';
 import { DEFAULT_TLS_REFRESH_MS } from '../../../src/rpc/tls-files.js';
 import { DEFAULT_TOKEN_REFRESH_MS } from '../../../src/rpc/cluster-token.js';
@@ -54,6 +54,17 @@ describe('sidecar config', () => {
     [['--pod-ip'], /needs a value/],
     [['--pod-ip', 'not-an-ip'], /IP address/],
     [['stray'], /unexpected argument/],
+    [['--pod-ip', 'fe80::1%eth0'], /does not make a peer address \(an IPv6 zone id is not allowed\)/],
+    [['--app-address', '127.0.0.1:99999'], /--app-address must be HOST:PORT.*out of range/],
+    [['--app-address', 'unix:7947'], /--app-address must be HOST:PORT/],
+    [['--pod-name', 'a\u0007b'], /--pod-name must not contain control characters, got "a\\u0007b"/],
+    [['--ping-interval-ms', '99999999999'], /--ping-interval-ms must be at most 86400000/],
+    [['--queue-capacity', '5000000'], /--queue-capacity must be at most 1000000/],
+    [['--link-queue-bytes', '1000'], /--link-queue-bytes must be a byte count from 1048576/],
+    [['--queue-bytes', '2097152', '--link-queue-bytes', '4194304'], /--queue-bytes must be a byte count from 4194304/],
+    [['--future-frame-bytes', 'lots'], /--future-frame-bytes must be a byte count/],
+    [['--subscriber-buffer-bytes', '99999999999999'], /--subscriber-buffer-bytes must be a byte count from 1048576 to 17179869184/],
+    [['--buffer-bytes', '0'], /--buffer-bytes must be a byte count/],
   ] as const) {
     it(`rejects ${argv.join(' ')} with a clear message`, () => {
       const r = parseConfig(argv, {}, 'h');
@@ -107,6 +118,25 @@ describe('sidecar config', () => {
       'grpc.ssl_target_name_override': 'topology-sidecar.apps.svc',
       'grpc.default_authority': 'topology-sidecar.apps.svc',
     });
+  });
+
+  it('has byte limits that a 256 MiB container holds by default, and takes them from flags', () => {
+    const d = parseConfig([], {}, 'h');
+    expect(d.ok && d.config).to.deep.include({
+      linkQueueBytes: 4 << 20,
+      queueBytes: 64 << 20,
+      futureFrameBytes: 16 << 20,
+      subscriberBufferBytes: 8 << 20,
+      bufferBytes: DEFAULT_BUFFER_BYTES,
+    });
+    expect(DEFAULT_BUFFER_BYTES).to.be.at.most(128 << 20);
+    const f = parseConfig(
+      ['--link-queue-bytes', '2097152', '--queue-bytes', '8388608', '--future-frame-bytes', '4194304', '--buffer-bytes', '16777216'],
+      {},
+      'h',
+    );
+    expect(f.ok && f.config).to.deep.include({ linkQueueBytes: 2 << 20, queueBytes: 8 << 20, futureFrameBytes: 4 << 20, bufferBytes: 16 << 20 });
+    expect(USAGE).to.include('--buffer-bytes N');
   });
 
   it('recognises loopback addresses', () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { SwitchEngine, drainComplete, DEFAULT_DRAIN_POLICY } from '../../../src/sidecar/switch-engine.js';
+import { SwitchEngine, drainComplete, DEFAULT_DRAIN_POLICY, FUTURE_EPOCH_WINDOW, MAX_EPOCH, MAX_PREPARE_JUMP } from '../../../src/sidecar/switch-engine.js';
+import { MAX_EPOCH_JUMP, withinEpochBound } from '../../../src/api/epoch-bound.js';
 
 describe('SwitchEngine', () => {
   it('bootstraps: prepare, route, commit of the first epoch', () => {
@@ -77,6 +78,58 @@ describe('SwitchEngine', () => {
     expect(e.commit(2).ok).to.equal(false);
     expect(e.prepare(2).ok).to.equal(false);
     expect(e.prepare(3).ok).to.equal(true);
+  });
+
+  it('cannot be bricked: refuses an epoch above the maximum, or too far above the highest prepared, and a normal switch still works', () => {
+    const fresh = new SwitchEngine();
+    expect(fresh.prepare(2 ** 53 - 1)).to.deep.equal({
+      ok: false,
+      refusal: 'invalid',
+      reason: `epoch 9007199254740991 exceeds the maximum epoch ${MAX_EPOCH}`,
+    });
+    expect(fresh.prepare(MAX_EPOCH + 1).ok).to.equal(false);
+    // A fresh sidecar accepts the resource's current epoch, whatever it is, up to the maximum.
+    expect(new SwitchEngine().prepare(MAX_EPOCH).ok).to.equal(true);
+    expect(fresh.prepare(4242).ok).to.equal(true);
+    fresh.commit(4242);
+    const jump = fresh.prepare(4242 + MAX_PREPARE_JUMP + 1);
+    expect(jump).to.deep.equal({
+      ok: false,
+      refusal: 'precondition',
+      reason: `epoch ${4242 + MAX_PREPARE_JUMP + 1} is ${MAX_PREPARE_JUMP + 1} above epoch 4242, the highest this sidecar prepared; the limit is ${MAX_PREPARE_JUMP} above it (at most ${4242 + MAX_PREPARE_JUMP})`,
+    });
+    expect(fresh.snapshot()).to.deep.equal({ active: 4242, staged: 0, route: 4242, draining: [] });
+    expect(fresh.prepare(4242 + MAX_PREPARE_JUMP).ok).to.equal(true);
+    expect(fresh.commit(4242 + MAX_PREPARE_JUMP).ok).to.equal(true);
+    expect(fresh.prepare(1.5)).to.deep.include({ ok: false, refusal: 'invalid' });
+    expect(fresh.commit(0)).to.deep.include({ ok: false, refusal: 'invalid' });
+    expect(fresh.commit(7)).to.deep.include({ ok: false, refusal: 'precondition' });
+  });
+
+  it("accepts every epoch the operator stages from members it trusts (src/api/epoch-bound.ts): its bound is wider than the operator's", () => {
+    const status = 700;
+    const e = new SwitchEngine();
+    // This sidecar missed a few switch attempts (it lags the resource's status by 3) ...
+    e.prepare(status - 3);
+    e.commit(status - 3);
+    // ... and a trusted member reported the most the operator trusts, so the next epoch is one above it.
+    const next = status + MAX_EPOCH_JUMP + 1;
+    expect(withinEpochBound(next - 1, status)).to.equal(true);
+    expect(e.prepare(next).ok).to.equal(true);
+    expect(MAX_PREPARE_JUMP).to.be.greaterThan(MAX_EPOCH_JUMP + 1);
+  });
+
+  it('holds frames only for the next epochs within the window above the highest prepared; beyond is refused', () => {
+    const e = new SwitchEngine();
+    expect(e.disposition(1)).to.equal('future');
+    expect(e.disposition(FUTURE_EPOCH_WINDOW)).to.equal('future');
+    expect(e.disposition(FUTURE_EPOCH_WINDOW + 1)).to.equal('beyond');
+    expect(e.disposition(2 ** 53 - 1)).to.equal('beyond');
+    e.prepare(10);
+    expect(e.disposition(10)).to.equal('live');
+    expect(e.disposition(9)).to.equal('stale');
+    expect(e.disposition(10 + FUTURE_EPOCH_WINDOW)).to.equal('future');
+    expect(e.disposition(11 + FUTURE_EPOCH_WINDOW)).to.equal('beyond');
   });
 
   it('never holds more than two live (non-draining) overlays and always routes over a live one', () => {

@@ -14,6 +14,12 @@ export interface SidecarMetrics {
   'cpuSeconds'?: (number | string);
   'rssBytes'?: (number | string | Long);
   'heapUsedBytes'?: (number | string | Long);
+  'malformedByReason'?: ({[key: string]: number | string | Long});
+  'uncaughtErrorsTotal'?: (number | string | Long);
+  'refusedDialsTotal'?: (number | string | Long);
+  'bufferedBytes'?: ({[key: string]: number | string | Long});
+  'bufferRefusals'?: ({[key: string]: number | string | Long});
+  'fencingRefusedTotal'?: (number | string | Long);
 }
 
 export interface SidecarMetrics__Output {
@@ -27,4 +33,10 @@ export interface SidecarMetrics__Output {
   'cpuSeconds': (number);
   'rssBytes': (number);
   'heapUsedBytes': (number);
+  'malformedByReason': ({[key: string]: number});
+  'uncaughtErrorsTotal': (number);
+  'refusedDialsTotal': (number);
+  'bufferedBytes': ({[key: string]: number});
+  'bufferRefusals': ({[key: string]: number});
+  'fencingRefusedTotal': (number);
 }

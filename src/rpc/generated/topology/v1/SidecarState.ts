@@ -12,6 +12,8 @@ export interface SidecarState {
   'overlays'?: (_topology_v1_OverlayState)[];
   'members'?: (string)[];
   'startedAtMs'?: (number | string);
+  'fencingGeneration'?: (number | string | Long);
+  'fencingHolder'?: (string);
 }
 
 export interface SidecarState__Output {
@@ -23,4 +25,6 @@ export interface SidecarState__Output {
   'overlays': (_topology_v1_OverlayState__Output)[];
   'members': (string)[];
   'startedAtMs': (number);
+  'fencingGeneration': (number);
+  'fencingHolder': (string);
 }
