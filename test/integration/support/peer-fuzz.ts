@@ -508,6 +508,11 @@ export function planStream(s: StreamSpec, t: PeerTarget, token: string): Planned
     const why = frameRefusal(decoded, Number(streamEpoch));
     if (why !== undefined) reasons.push(why);
   }
+  // gRPC checks a later message's length prefix against its receive limit as it reads ahead, so a
+  // frame above that limit anywhere in the stream may end it (RESOURCE_EXHAUSTED) before an earlier
+  // refused frame is judged.
+  if (end.kind === 'refuse' && frames.some((f) => f.length > GRPC_RECEIVE_LIMIT))
+    end = { ...end, codes: new Set([...end.codes, grpc.status.RESOURCE_EXHAUSTED]) };
   return { spec: s, metadata: md, frames, end, countedIfRead: reasons.length, reasons };
 }
 
