@@ -16,7 +16,9 @@ import {
 import { MAX_EPOCH } from '../../../src/sidecar/switch-engine.js';
 import type { PrepareRequest__Output } from '../../../src/rpc/generated/topology/v1/PrepareRequest.js';
 import type { ProbeRequest__Output } from '../../../src/rpc/generated/topology/v1/ProbeRequest.js';
-import { OVERLAY_DEFAULTS } from '../../../src/api/defaults.js';
+import { applyDefaults } from '../../../src/api/apply-defaults.js';
+import { overlayParams } from '../../../src/rpc/overlay-params.js';
+import { loadProto } from '../../../src/rpc/proto.js';
 
 const prepare = (r: Partial<PrepareRequest__Output>): PrepareRequest__Output => ({
   epoch: 3,
@@ -81,25 +83,13 @@ describe('Control request validation', () => {
   });
 
   it('accepts every default the operator sends (the ranges are at least as wide as the CRD)', () => {
-    const h = OVERLAY_DEFAULTS.hyParView;
-    const p = OVERLAY_DEFAULTS.pubSub;
-    const r = validatePrepare(
-      prepare({
-        params: {
-          hyparview: {
-            activeViewSize: h.activeViewSize,
-            passiveViewSize: h.passiveViewSize,
-            activeRandomWalkLength: h.activeRandomWalkLength,
-            passiveRandomWalkLength: h.passiveRandomWalkLength,
-            shuffleIntervalMs: h.shuffleIntervalSeconds * 1000,
-            shuffleActive: h.shuffleActive,
-            shufflePassive: h.shufflePassive,
-          },
-          pubsub: { lazyPushDelayMs: p.lazyPushDelayMs, graftTimeoutMs: p.graftTimeoutMs, optimizationThreshold: p.optimizationThreshold },
-          clientServer: { serverIds: [], servers: OVERLAY_DEFAULTS.clientServer.servers },
-        },
-      }),
+    // The parameters exactly as the operator maps a defaulted spec and the sidecar decodes them.
+    const spec = applyDefaults({ selector: { matchLabels: { app: 'chat' } }, topology: 'ClientServer' });
+    const type = loadProto().topology.v1.PrepareRequest;
+    const sent = type.deserialize(
+      type.serialize({ epoch: 3, topology: 'CLIENT_SERVER', params: overlayParams(spec, 'ClientServer', undefined), members: ['10.0.0.1:7070'], seed: 1 }),
     );
+    const r = validatePrepare(prepare({ topology: 'CLIENT_SERVER', params: sent.params }));
     expect(r.ok).to.equal(true);
     expect(PARAM_RANGES['hyparview.shuffle_interval_ms'].max).to.equal(3600 * 1000);
   });
