@@ -37,6 +37,14 @@ export interface AppMessage {
   readonly payload: Uint8Array;
   /** Time (executor ms) at which the origin handed the message over; for latency metrics. */
   readonly sentAt: number;
+  /**
+   * Delivery bookkeeping of the member layer (src/member, docs/delivery.md), opaque to overlays:
+   * the origin's session, the message's position in its channel, and the send time of the
+   * previous message of that channel (0 for the first).
+   */
+  readonly session?: string;
+  readonly seq?: number;
+  readonly prevSentAt?: number;
 }
 
 /**

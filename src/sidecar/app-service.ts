@@ -6,47 +6,34 @@
  * the app cannot make its sidecar dial, with the cluster credential, an address it chose.
  * Payloads above {@link MAX_APP_PAYLOAD_BYTES} get RESOURCE_EXHAUSTED. Every refusal is counted.
  *
- * Subscribe streams are bounded: at most {@link MAX_SUBSCRIBERS} at once, and a subscriber that
- * does not read keeps at most {@link SUBSCRIBER_BUFFER_LIMIT} deliveries and `subscriberBufferBytes`
- * bytes unflushed (and what the shared budget's `subscriber` kind grants); beyond that its stream
- * is ended with RESOURCE_EXHAUSTED rather than letting memory grow (the app reconnects and sees
- * what follows).
+ * Subscribe streams read the node's delivery log (src/member/app-log.ts): each stream is a reader
+ * that is written to only while gRPC has room (`write` returning false waits for `drain`), so a
+ * slow app lags instead of growing memory, and what it falls too far behind for becomes a GAP
+ * delivery naming the messages. A stream resumes after the cursor the app passes, so an app that
+ * reconnects misses nothing and gets nothing twice (docs/delivery.md). At most
+ * {@link MAX_SUBSCRIBERS} streams at once.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { OverlayHandlers } from '../rpc/generated/topology/v1/Overlay.js';
+import type { SendReply } from '../rpc/generated/topology/v1/SendReply.js';
 import type { SidecarNode } from './sidecar-node.js';
-import type { AppDelivery } from './node-api.js';
+import { toDelivery } from './app-delivery.js';
 import { grpcError } from '../rpc/auth.js';
 import { addressRefusal, parsePeerAddress } from '../rpc/peer-address.js';
 
 /** Largest app payload accepted (bytes): well under the Peer frame limit. */
 export const MAX_APP_PAYLOAD_BYTES = 512 * 1024;
-/** Deliveries a slow subscriber may have unflushed before its stream is cut. */
-export const SUBSCRIBER_BUFFER_LIMIT = 10_000;
-/** Default bytes a slow subscriber may have unflushed before its stream is cut (`--subscriber-buffer-bytes`): 16 of the largest payloads. Wild guess. */
+/** Default bytes of the delivery log all Subscribe streams read (`--subscriber-buffer-bytes`): 16 of the largest payloads. Wild guess. */
 export const DEFAULT_SUBSCRIBER_BUFFER_BYTES = 8 << 20;
-/** Most Subscribe streams at once: an app needs one or a few; the limit bounds the memory they can hold. Wild guess. */
+/** Most Subscribe streams at once: an app needs one or a few. Wild guess. */
 export const MAX_SUBSCRIBERS = 16;
-/** Bytes a delivery is counted as beyond its payload and strings (object and gRPC framing overhead). Wild guess. */
-export const DELIVERY_OVERHEAD_BYTES = 256;
-
-/** Options of {@link overlayHandlers}. */
-export interface OverlayServiceOptions {
-  /** See {@link DEFAULT_SUBSCRIBER_BUFFER_BYTES}. */
-  readonly subscriberBufferBytes?: number;
-}
-
-/** Bytes one delivery is counted as while a subscriber has not read it. */
-export function deliveryBytes(d: AppDelivery): number {
-  const m = d.message;
-  return DELIVERY_OVERHEAD_BYTES + m.payload.byteLength + 2 * (m.id.length + m.origin.length + (m.to?.length ?? 0));
-}
+/** Deliveries written to a stream per turn of the event loop before yielding to other work. */
+export const SUBSCRIBE_BATCH = 256;
 
 /** Handlers of topology.v1.Overlay for `node`. */
-export function overlayHandlers(node: SidecarNode, options: OverlayServiceOptions = {}): OverlayHandlers {
-  const subscriberBytes = options.subscriberBufferBytes ?? DEFAULT_SUBSCRIBER_BUFFER_BYTES;
+export function overlayHandlers(node: SidecarNode): OverlayHandlers {
   let subscribers = 0;
-  const send = (method: 'Send' | 'Broadcast', to: string | undefined, payload: Buffer, callback: grpc.sendUnaryData<{ id: string; epoch: number }>): void => {
+  const send = (method: 'Send' | 'Broadcast', to: string | undefined, payload: Buffer, callback: grpc.sendUnaryData<SendReply>): void => {
     if (payload.length > MAX_APP_PAYLOAD_BYTES) {
       node.countMalformed('oversized-app-payload');
       callback(grpcError(grpc.status.RESOURCE_EXHAUSTED, `${method}.payload of ${payload.length} bytes exceeds the limit of ${MAX_APP_PAYLOAD_BYTES} bytes`));
@@ -56,7 +43,7 @@ export function overlayHandlers(node: SidecarNode, options: OverlayServiceOption
     if (!r.ok) {
       if (r.counted !== undefined) node.countMalformed(r.counted);
       callback(grpcError(r.code, r.reason));
-    } else callback(null, { id: r.id, epoch: r.epoch });
+    } else callback(null, { id: r.id, epoch: r.epoch, session: r.session, seq: r.seq });
   };
   return {
     Members(_call, callback) {
@@ -88,59 +75,40 @@ export function overlayHandlers(node: SidecarNode, options: OverlayServiceOption
         return;
       }
       subscribers++;
-      /** Deliveries written and not yet flushed by gRPC, and their bytes (reserved from the budget). */
-      let pending = 0;
-      let held = 0;
+      const log = node.appLog;
+      const { resumeSession, resumeAfter } = call.request;
+      const reader = log.open(resumeSession === '' ? undefined : { session: resumeSession, after: resumeAfter });
       let closed = false;
+      let waiting = false;
+      /** Writes what the reader has while gRPC has room; resumes on `drain`. */
+      const pump = (): void => {
+        if (closed || waiting) return;
+        while (log.hasMore(reader)) {
+          for (const logged of log.read(reader, SUBSCRIBE_BATCH)) {
+            if (!call.write(toDelivery(logged, log.session, Date.now()))) waiting = true;
+          }
+          if (waiting) {
+            call.once('drain', () => {
+              waiting = false;
+              pump();
+            });
+            return;
+          }
+        }
+      };
+      const unsubscribe = node.onAppEvent(pump);
       const close = (): void => {
         if (closed) return;
         closed = true;
         subscribers--;
         unsubscribe();
-        node.budget.release('subscriber', held);
-        held = 0;
       };
-      const unsubscribe = node.subscribe((d) => {
-        if (closed) return;
-        const bytes = deliveryBytes(d);
-        const fits = pending < SUBSCRIBER_BUFFER_LIMIT && held + bytes <= subscriberBytes;
-        if (!fits) node.budget.countRefusal('subscriber');
-        if (!fits || !node.budget.reserve('subscriber', bytes)) {
-          const unread = `${pending} deliveries (${held} bytes) unread`;
-          close();
-          call.emit(
-            'error',
-            grpcError(
-              grpc.status.RESOURCE_EXHAUSTED,
-              `Subscribe: subscriber too slow, ${unread}; the limits are ${SUBSCRIBER_BUFFER_LIMIT} deliveries and ${subscriberBytes} bytes per subscriber`,
-            ),
-          );
-          return;
-        }
-        pending++;
-        held += bytes;
-        call.write(
-          {
-            id: d.message.id,
-            origin: d.message.origin,
-            to: d.message.to ?? '',
-            payload: Buffer.from(d.message.payload),
-            sentAtMs: d.message.sentAt,
-            deliveredAtMs: d.deliveredAt,
-            hops: d.hops,
-            epoch: d.epoch,
-          },
-          () => {
-            if (closed) return;
-            pending--;
-            held -= bytes;
-            node.budget.release('subscriber', bytes);
-          },
-        );
-      });
       call.on('cancelled', close);
       call.on('close', close);
       call.on('error', close);
+      // Headers go out at once, so the app knows the stream is registered before anything arrives.
+      call.sendMetadata(new grpc.Metadata());
+      pump();
     },
   };
 }

@@ -16,7 +16,7 @@ import { DEFAULT_TLS_REFRESH_MS } from '../rpc/tls-files.js';
 import { DEFAULT_TOKEN_REFRESH_MS } from '../rpc/cluster-token.js';
 import { parsePeerAddress, quoteValue } from '../rpc/peer-address.js';
 import { DEFAULT_LINK_QUEUE_BYTES, DEFAULT_QUEUE_BYTES } from './peer-transport.js';
-import { DEFAULT_FUTURE_FRAME_BYTES, FUTURE_FRAME_PEER_SHARE } from './future-frames.js';
+import { DEFAULT_FUTURE_FRAME_BYTES, FUTURE_FRAME_PEER_SHARE } from '../member/future-frames.js';
 import { DEFAULT_SUBSCRIBER_BUFFER_BYTES, MAX_APP_PAYLOAD_BYTES, MAX_SUBSCRIBERS } from './app-service.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './peer-frames.js';
 

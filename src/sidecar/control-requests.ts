@@ -14,7 +14,7 @@ import type { PrepareRequest__Output } from '../rpc/generated/topology/v1/Prepar
 import type { ProbeRequest__Output } from '../rpc/generated/topology/v1/ProbeRequest.js';
 import type { OverlayParams__Output } from '../rpc/generated/topology/v1/OverlayParams.js';
 import type { NodeId } from '../overlays/types.js';
-import { MAX_EPOCH } from './switch-engine.js';
+import { MAX_EPOCH } from '../member/switch-engine.js';
 
 /** Longest a Probe call may wait (ms): keeps a handler from being held open indefinitely. */
 export const MAX_PROBE_TIMEOUT_MS = 60_000;

@@ -11,13 +11,13 @@ import type { ControlHandlers } from '../rpc/generated/topology/v1/Control.js';
 import type { SwitchReply } from '../rpc/generated/topology/v1/SwitchReply.js';
 import type { OverlayMetrics } from '../rpc/generated/topology/v1/OverlayMetrics.js';
 import type { SidecarNode } from './sidecar-node.js';
-import type { SwitchResult } from './switch-engine.js';
+import type { SwitchResult } from '../member/switch-engine.js';
 import { TOPOLOGY_OF_KIND } from '../rpc/overlay-params.js';
 import { grpcError } from '../rpc/auth.js';
 import { reportedFencing } from './fencing.js';
 import { checkEpoch, validateMembers, validatePrepare, validateProbe, type RequestRefusal } from './control-requests.js';
 import { uncaughtErrors } from './last-resort.js';
-import { BUFFER_KINDS } from './buffer-budget.js';
+import { BUFFER_KINDS } from '../member/buffer-budget.js';
 
 export { MAX_PROBE_TIMEOUT_MS, DEFAULT_PROBE_TIMEOUT_MS, MAX_PROBES, MAX_MEMBERS } from './control-requests.js';
 

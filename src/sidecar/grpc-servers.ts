@@ -233,7 +233,7 @@ export async function startServers(o: ServerOptions): Promise<SidecarServers> {
   const app = new grpc.Server(serverOptions);
   app.addService(
     guardedDefinition(proto.topology.v1.Overlay.service, MAX_REQUEST_BYTES, count),
-    refusingMarked(overlayHandlers(o.node, o.subscriberBufferBytes !== undefined ? { subscriberBufferBytes: o.subscriberBufferBytes } : {})),
+    refusingMarked(overlayHandlers(o.node)),
   );
   app.addService(guardedDefinition(proto.grpc.health.v1.Health.service, MAX_REQUEST_BYTES, count), refusingMarked(healthHandlers(o.health)));
   const peerPort = await bind(peer, o.peerAddress, o.serverCredentials);

@@ -11,9 +11,9 @@ import client from 'prom-client';
 import type { OverlayKind } from '../overlays/types.js';
 import { LatencyWindow } from './latency-window.js';
 import type { LinkStats, PeerTransport } from './peer-transport.js';
-import type { EpochRuntime } from './overlay-executor.js';
-import type { EpochRole } from './switch-engine.js';
-import { BUFFER_KINDS, type BufferBudget } from './buffer-budget.js';
+import type { CoreEpoch } from '../member/member-core.js';
+import type { EpochRole } from '../member/switch-engine.js';
+import { BUFFER_KINDS, type BufferBudget } from '../member/buffer-budget.js';
 import type { MalformedReason } from './refusals.js';
 import { uncaughtErrors } from './last-resort.js';
 
@@ -45,7 +45,7 @@ export interface EpochView {
 }
 
 /** The metrics view of one live epoch of `rt`, as this sidecar plays `role` in it. */
-export function epochView(rt: EpochRuntime, role: EpochRole, transport: Pick<PeerTransport, 'connections' | 'linkStats'>): EpochView {
+export function epochView(rt: CoreEpoch<EpochStats>, role: EpochRole, transport: Pick<PeerTransport, 'connections' | 'linkStats'>): EpochView {
   const views = rt.overlay.views();
   return {
     epoch: rt.epoch,

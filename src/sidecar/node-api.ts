@@ -4,17 +4,9 @@
  * app-service.ts).
  */
 import type * as grpc from '@grpc/grpc-js';
-import type { AppMessage, NodeId, OverlayKind } from '../overlays/types.js';
+import type { NodeId, OverlayKind } from '../overlays/types.js';
 import type { OverlayParamOptions } from '../rpc/overlay-params.js';
 import type { MalformedReason } from './refusals.js';
-
-/** A delivery as the app's Subscribe streams receive it. */
-export interface AppDelivery {
-  readonly message: AppMessage;
-  readonly epoch: number;
-  readonly hops: number;
-  readonly deliveredAt: number;
-}
 
 /** What Prepare needs to form an overlay. */
 export interface PrepareSpec {
@@ -28,5 +20,5 @@ export interface PrepareSpec {
 
 /** Outcome of an app send. */
 export type AppSendResult =
-  | { readonly ok: true; readonly id: string; readonly epoch: number }
+  | { readonly ok: true; readonly id: string; readonly epoch: number; readonly session: string; readonly seq: number }
   | { readonly ok: false; readonly code: grpc.status; readonly reason: string; readonly counted?: MalformedReason };

@@ -8,10 +8,9 @@
  */
 import type { NodeId, WireMessage } from '../overlays/types.js';
 
-/** Prefix of probe broadcast ids; probes are acknowledged by the sidecar, never delivered to the app. */
-export const PROBE_PREFIX = 'probe:';
-/** Wire type of a probe acknowledgement, sent straight over the Peer link (never given to an overlay). */
-export const PROBE_ACK_TYPE = 'sidecar.probe-ack';
+import { PROBE_ACK_TYPE, PROBE_PREFIX } from '../member/member-core.js';
+
+export { PROBE_ACK_TYPE, PROBE_PREFIX };
 
 /** Result of a probe round. */
 export interface ProbeOutcome {

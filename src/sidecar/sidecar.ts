@@ -10,9 +10,8 @@ import { SidecarNode } from './sidecar-node.js';
 import { startServers, stopServers, type SidecarServers } from './grpc-servers.js';
 import { createRegistry } from './metrics.js';
 import { hostPort, type SidecarConfig } from './config.js';
-import { DEFAULT_DRAIN_POLICY } from './switch-engine.js';
-import type { BufferLimits } from './buffer-budget.js';
-import { MAX_SUBSCRIBERS } from './app-service.js';
+import { DEFAULT_DRAIN_POLICY } from '../member/switch-engine.js';
+import type { BufferLimits } from '../member/buffer-budget.js';
 import { tlsServerNameOptions } from '../rpc/control-client.js';
 import type { Logger } from './logger.js';
 import { onCertificateChange, watchTlsFiles, type WatchedTlsFiles } from '../rpc/tls-files.js';
@@ -84,12 +83,12 @@ export function peerChannelOptions(config: Pick<SidecarConfig, 'tlsServerName'>)
 
 /**
  * The byte limits of what a sidecar buffers, from its flags: each kind's own (the subscriber kind
- * is {@link MAX_SUBSCRIBERS} subscribers at their limit) and the total (README.md: "Memory").
+ * is the delivery log all Subscribe streams read) and the total (README.md: "Memory").
  */
 export function bufferLimits(config: Pick<SidecarConfig, 'queueBytes' | 'futureFrameBytes' | 'subscriberBufferBytes' | 'bufferBytes'>): BufferLimits {
   return {
     totalBytes: config.bufferBytes,
-    kindBytes: { 'link-queue': config.queueBytes, 'future-frames': config.futureFrameBytes, subscriber: MAX_SUBSCRIBERS * config.subscriberBufferBytes },
+    kindBytes: { 'link-queue': config.queueBytes, 'future-frames': config.futureFrameBytes, subscriber: config.subscriberBufferBytes },
   };
 }
 
@@ -121,6 +120,7 @@ export class Sidecar {
       ...(config.pingIntervalMs !== undefined ? { pingIntervalMs: config.pingIntervalMs } : {}),
       linkQueueBytes: config.linkQueueBytes,
       bufferLimits: bufferLimits(config),
+      appLogBytes: config.subscriberBufferBytes,
     });
     this.registry = createRegistry(this.node, config.podName, () => ({
       peerSentFingerprint: secrets.token?.sentFingerprint,

@@ -13,7 +13,8 @@ import type { OverlayMessage__Output } from '../rpc/generated/topology/v1/Overla
 import type { AppMessage as ProtoAppMessage, AppMessage__Output } from '../rpc/generated/topology/v1/AppMessage.js';
 import type { OverlayMessage as AnyOverlayMessage } from '../overlays/index.js';
 import { addressRefusal, parsePeerAddress } from '../rpc/peer-address.js';
-import { PROBE_ACK_TYPE } from './probe-rounds.js';
+import { PROBE_ACK_TYPE } from '../member/member-core.js';
+import { MEMBER_REQUIRED_FIELDS } from '../member/member-wire.js';
 import type { MalformedReason } from './refusals.js';
 
 /** Bit of `present_lists` saying `peers` was set (possibly empty). */
@@ -82,7 +83,8 @@ export const REQUIRED_FIELDS = {
   'fullmesh.leave': [],
   'fullmesh.app': ['app', 'hops'],
   [PROBE_ACK_TYPE]: ['id'],
-} as const satisfies Record<AnyOverlayMessage['type'] | typeof PROBE_ACK_TYPE, RequiredFields>;
+  ...MEMBER_REQUIRED_FIELDS,
+} as const satisfies Record<AnyOverlayMessage['type'] | typeof PROBE_ACK_TYPE | keyof typeof MEMBER_REQUIRED_FIELDS, RequiredFields>;
 
 /** Result of decoding untrusted input: the value, or why it was refused and under which counted reason. */
 export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string; readonly counted: MalformedReason };
@@ -123,6 +125,9 @@ export function encodeAppMessage(app: AppMessage): ProtoAppMessage {
     to: app.to ?? '',
     payload: Buffer.from(app.payload.buffer, app.payload.byteOffset, app.payload.byteLength),
     sentAt: app.sentAt,
+    session: app.session ?? '',
+    seq: app.seq ?? 0,
+    prevSentAt: app.prevSentAt ?? 0,
   };
 }
 
@@ -174,10 +179,16 @@ export function decodeAppMessage(app: AppMessage__Output): Decoded<AppMessage> {
     if (to !== undefined) return to;
   }
   if (!Number.isFinite(app.sentAt)) return number(`app.sent_at ${app.sentAt} is not a finite number`);
-  const value: AppMessage =
-    app.to === ''
-      ? { id: app.id, origin: app.origin, payload: app.payload, sentAt: app.sentAt }
-      : { id: app.id, origin: app.origin, to: app.to, payload: app.payload, sentAt: app.sentAt };
+  if (!Number.isFinite(app.prevSentAt) || app.prevSentAt < 0) return number(`app.prev_sent_at ${app.prevSentAt} is not a finite non-negative number`);
+  const seq = badInteger('app.seq', app.seq, Number.MAX_SAFE_INTEGER);
+  if (seq !== undefined) return seq;
+  if (app.session !== '') {
+    const session = badText('app.session', app.session, MAX_STRING_LENGTH);
+    if (session !== undefined) return session;
+  }
+  const base = { id: app.id, origin: app.origin, payload: app.payload, sentAt: app.sentAt };
+  const channel = app.session === '' ? {} : { session: app.session, seq: app.seq, prevSentAt: app.prevSentAt };
+  const value: AppMessage = app.to === '' ? { ...base, ...channel } : { ...base, to: app.to, ...channel };
   return { ok: true, value };
 }
 
@@ -243,7 +254,4 @@ export const OBJECT_OVERHEAD_BYTES = 128;
 /** Overhead of one string counted by {@link wireMessageBytes}. Wild guess (a V8 string header is 16-24 bytes). */
 export const STRING_OVERHEAD_BYTES = 32;
 
-/** True when a message concerns application traffic (a payload, or ids of payloads): drain watches these. */
-export function carriesAppTraffic(m: WireMessage): boolean {
-  return m.app !== undefined || m.id !== undefined || (m.ids !== undefined && m.ids.length > 0);
-}
+export { carriesAppTraffic } from '../member/member-core.js';

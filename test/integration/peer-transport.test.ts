@@ -33,7 +33,7 @@ import { encodeWireMessage } from '../../src/sidecar/wire-codec.js';
 import { checkToken, unauthenticatedError } from '../../src/rpc/auth.js';
 import { ClusterToken } from '../../src/rpc/cluster-token.js';
 import { silentLogger } from '../../src/sidecar/logger.js';
-import { BufferBudget } from '../../src/sidecar/buffer-budget.js';
+import { BufferBudget } from '../../src/member/buffer-budget.js';
 import { waitUntil } from '../../src/fleet/app-traffic.js';
 import type { PeerHandlers } from '../../src/rpc/generated/topology/v1/Peer.js';
 import type { NodeId, WireMessage } from '../../src/overlays/types.js';

@@ -1,8 +1,10 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { MessageTypeDefinition } from '@grpc/proto-loader';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { BroadcastRequest as _topology_v1_BroadcastRequest, BroadcastRequest__Output as _topology_v1_BroadcastRequest__Output } from './topology/v1/BroadcastRequest.js';
 import type { Delivery as _topology_v1_Delivery, Delivery__Output as _topology_v1_Delivery__Output } from './topology/v1/Delivery.js';
+import type { Gap as _topology_v1_Gap, Gap__Output as _topology_v1_Gap__Output } from './topology/v1/Gap.js';
+import type { GapRange as _topology_v1_GapRange, GapRange__Output as _topology_v1_GapRange__Output } from './topology/v1/GapRange.js';
 import type { MembersReply as _topology_v1_MembersReply, MembersReply__Output as _topology_v1_MembersReply__Output } from './topology/v1/MembersReply.js';
 import type { MembersRequest as _topology_v1_MembersRequest, MembersRequest__Output as _topology_v1_MembersRequest__Output } from './topology/v1/MembersRequest.js';
 import type { OverlayClient as _topology_v1_OverlayClient, OverlayDefinition as _topology_v1_OverlayDefinition } from './topology/v1/Overlay.js';
@@ -19,6 +21,10 @@ export interface ProtoGrpcType {
     v1: {
       BroadcastRequest: MessageTypeDefinition<_topology_v1_BroadcastRequest, _topology_v1_BroadcastRequest__Output>
       Delivery: MessageTypeDefinition<_topology_v1_Delivery, _topology_v1_Delivery__Output>
+      DeliveryKind: EnumTypeDefinition
+      Gap: MessageTypeDefinition<_topology_v1_Gap, _topology_v1_Gap__Output>
+      GapRange: MessageTypeDefinition<_topology_v1_GapRange, _topology_v1_GapRange__Output>
+      GapReason: EnumTypeDefinition
       MembersReply: MessageTypeDefinition<_topology_v1_MembersReply, _topology_v1_MembersReply__Output>
       MembersRequest: MessageTypeDefinition<_topology_v1_MembersRequest, _topology_v1_MembersRequest__Output>
       Overlay: SubtypeConstructor<typeof grpc.Client, _topology_v1_OverlayClient> & { service: _topology_v1_OverlayDefinition }

@@ -10,7 +10,7 @@
  * a sidecar must refuse and count (issue #13: a bad peer frame is refused and counted), and how a
  * stream must end.
  */
-import { FUTURE_EPOCH_WINDOW } from '../../../src/sidecar/switch-engine.js';
+import { FUTURE_EPOCH_WINDOW } from '../../../src/member/switch-engine.js';
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { loadProto } from '../../../src/rpc/proto.js';

@@ -11,7 +11,7 @@ import { Registry } from 'prom-client';
 import { ControllerMetrics } from '../../../src/operator/controller/metrics.js';
 import { OperatorMetrics } from '../../../src/operator/operator-metrics.js';
 import { createRegistry } from '../../../src/sidecar/metrics.js';
-import { BufferBudget } from '../../../src/sidecar/buffer-budget.js';
+import { BufferBudget } from '../../../src/member/buffer-budget.js';
 import { packageRoot } from '../../../src/paths.js';
 
 interface Panel {

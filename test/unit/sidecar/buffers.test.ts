@@ -1,8 +1,8 @@
 // Byte limits of what a sidecar buffers: the shared budget, buffers shared by several links, frames
 // held for not-yet-prepared epochs, and one link's send queue.
 import { expect } from 'chai';
-import { BufferBudget, SharedBuffers, type BufferLimits } from '../../../src/sidecar/buffer-budget.js';
-import { FutureFrames, DEFAULT_FUTURE_FRAME_LIMIT } from '../../../src/sidecar/future-frames.js';
+import { BufferBudget, SharedBuffers, type BufferLimits } from '../../../src/member/buffer-budget.js';
+import { FutureFrames, DEFAULT_FUTURE_FRAME_LIMIT } from '../../../src/member/future-frames.js';
 import { Link, type LinkHost } from '../../../src/sidecar/peer-link.js';
 import { silentLogger } from '../../../src/sidecar/logger.js';
 import type { WireMessage } from '../../../src/overlays/types.js';

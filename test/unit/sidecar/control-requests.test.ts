@@ -13,7 +13,7 @@ import {
   validateProbe,
   DEFAULT_PROBE_TIMEOUT_MS,
 } from '../../../src/sidecar/control-requests.js';
-import { MAX_EPOCH } from '../../../src/sidecar/switch-engine.js';
+import { MAX_EPOCH } from '../../../src/member/switch-engine.js';
 import type { PrepareRequest__Output } from '../../../src/rpc/generated/topology/v1/PrepareRequest.js';
 import type { ProbeRequest__Output } from '../../../src/rpc/generated/topology/v1/ProbeRequest.js';
 import { applyDefaults } from '../../../src/api/apply-defaults.js';

@@ -52,7 +52,7 @@ const wire: fc.Arbitrary<WireMessage> = fc.record(
   { requiredKeys: ['type'] },
 );
 const base: OverlayMessage__Output = { type: 'x', peers: [], ids: [], route: [], presentLists: 0 };
-const goodApp = { id: 'm1', origin: '10.0.0.1:7070', to: '', payload: Buffer.alloc(0), sentAt: 0 };
+const goodApp = { id: 'm1', origin: '10.0.0.1:7070', to: '', payload: Buffer.alloc(0), sentAt: 0, session: '', seq: 0, prevSentAt: 0 };
 
 /** The refusal of `m`, which must be refused. */
 function refusal(m: OverlayMessage__Output): { reason: string; counted: string } {

@@ -1,5 +1,6 @@
 // Original file: proto/topology/v1/peer.proto
 
+import type { Long } from '@grpc/proto-loader';
 
 export interface AppMessage {
   'id'?: (string);
@@ -7,6 +8,9 @@ export interface AppMessage {
   'to'?: (string);
   'payload'?: (Buffer | Uint8Array | string);
   'sentAt'?: (number | string);
+  'session'?: (string);
+  'seq'?: (number | string | Long);
+  'prevSentAt'?: (number | string);
 }
 
 export interface AppMessage__Output {
@@ -15,4 +19,7 @@ export interface AppMessage__Output {
   'to': (string);
   'payload': (Buffer);
   'sentAt': (number);
+  'session': (string);
+  'seq': (number);
+  'prevSentAt': (number);
 }

@@ -1,5 +1,7 @@
 // Original file: proto/topology/v1/overlay.proto
 
+import type { DeliveryKind as _topology_v1_DeliveryKind, DeliveryKind__Output as _topology_v1_DeliveryKind__Output } from '../../topology/v1/DeliveryKind.js';
+import type { Gap as _topology_v1_Gap, Gap__Output as _topology_v1_Gap__Output } from '../../topology/v1/Gap.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Delivery {
@@ -11,6 +13,12 @@ export interface Delivery {
   'deliveredAtMs'?: (number | string);
   'hops'?: (number);
   'epoch'?: (number | string | Long);
+  'kind'?: (_topology_v1_DeliveryKind);
+  'cursor'?: (number | string | Long);
+  'session'?: (string);
+  'originSession'?: (string);
+  'seq'?: (number | string | Long);
+  'gap'?: (_topology_v1_Gap | null);
 }
 
 export interface Delivery__Output {
@@ -22,4 +30,10 @@ export interface Delivery__Output {
   'deliveredAtMs': (number);
   'hops': (number);
   'epoch': (number);
+  'kind': (_topology_v1_DeliveryKind__Output);
+  'cursor': (number);
+  'session': (string);
+  'originSession': (string);
+  'seq': (number);
+  'gap': (_topology_v1_Gap__Output | null);
 }

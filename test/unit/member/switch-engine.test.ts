@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { SwitchEngine, drainComplete, DEFAULT_DRAIN_POLICY, FUTURE_EPOCH_WINDOW, MAX_EPOCH, MAX_PREPARE_JUMP } from '../../../src/sidecar/switch-engine.js';
+import { SwitchEngine, drainComplete, DEFAULT_DRAIN_POLICY, FUTURE_EPOCH_WINDOW, MAX_EPOCH, MAX_PREPARE_JUMP } from '../../../src/member/switch-engine.js';
 import { MAX_EPOCH_JUMP, withinEpochBound } from '../../../src/api/epoch-bound.js';
 
 describe('SwitchEngine', () => {
