@@ -9,7 +9,7 @@
  * given yet (what arrived while none was subscribed). The log keeps at most `maxBytes` and
  * `maxEvents`; an event it drops before some reader got it becomes, for that reader, a GAP
  * (SUBSCRIBER_LAGGED) naming the messages by channel and seq from a compact index of what was
- * dropped. A reader resuming from another session (the sidecar restarted) gets
+ * dropped (a dropped GAP passes on the ranges it named). A reader resuming from another session (the sidecar restarted) gets
  * SIDECAR_RESTARTED first. Pure: no IO, no clock.
  */
 import type { AppEvent, GapNotice, GapRange } from './app-events.js';
@@ -149,9 +149,20 @@ export class AppLog {
     const e = this.entries[this.head++] as Entry;
     this.bytes -= e.bytes;
     if (e.cursor > this.claimed) this.droppedUnread++;
-    if (e.event.kind === 'message') {
-      const m = e.event.message;
-      const range: GapRange = { origin: m.origin, session: m.session ?? '', direct: m.to !== undefined, fromSeq: m.seq ?? 0, toSeq: m.seq ?? 0 };
+    // A dropped GAP passes on what it named: the reader that lags past it learns it from the lag's GAP.
+    const ranges: readonly GapRange[] =
+      e.event.kind === 'gap'
+        ? e.event.gap.ranges
+        : [
+            {
+              origin: e.event.message.origin,
+              session: e.event.message.session ?? '',
+              direct: e.event.message.to !== undefined,
+              fromSeq: e.event.message.seq ?? 0,
+              toSeq: e.event.message.seq ?? 0,
+            },
+          ];
+    for (const range of ranges) {
       this.dropped.push({ cursor: e.cursor, range });
       if (this.dropped.length - this.droppedHead > DROPPED_INDEX_ENTRIES) this.droppedHead++;
     }
@@ -175,7 +186,14 @@ export class AppLog {
       named++;
       const last = ranges[ranges.length - 1];
       const r = d.range;
-      if (last !== undefined && last.origin === r.origin && last.session === r.session && last.direct === r.direct && last.toSeq + 1 === r.fromSeq)
+      if (
+        last !== undefined &&
+        last.toSeq !== 0 &&
+        last.origin === r.origin &&
+        last.session === r.session &&
+        last.direct === r.direct &&
+        last.toSeq + 1 === r.fromSeq
+      )
         ranges[ranges.length - 1] = { ...last, toSeq: r.toSeq };
       else ranges.push(r);
     }

@@ -123,6 +123,7 @@ export class DeliveryLedger {
         b.delivered.add(seq);
         return 'deliver';
       }
+      if (m.sentAt < this.startedAt) return this.count('beforeSession', 'before-session');
       return this.count('duplicates', 'duplicate');
     }
     if (ch.resolved.has(seq)) return this.count('duplicates', 'duplicate');
@@ -132,14 +133,13 @@ export class DeliveryLedger {
     return 'deliver';
   }
 
-  /** A mark: `seq` is the channel's last message so far, sent at `lastSentAt`. */
+  /** A mark: `seq` is the channel's last message so far, sent at `lastSentAt`; seq 0 is a session's hello. */
   mark(origin: NodeId, session: SessionId, direct: boolean, seq: number, lastSentAt: number, now: number, out: LedgerOutput[]): void {
-    if (seq < 1) return;
     const key = channelKey(origin, session, direct ? 'd' : 'b');
     let ch = this.channels.get(key);
     if (ch === undefined) {
       if (!this.noteSession(origin, session, now, out)) return;
-      if (lastSentAt < this.startedAt) return;
+      if (seq < 1 || lastSentAt < this.startedAt) return;
       // Everything up to `seq` may be ours: ask the origin where this session's part begins.
       ch = this.open(origin, session, direct, seq, now);
       this.askSince(ch, seq + 1, now, out);

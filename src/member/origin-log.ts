@@ -27,11 +27,14 @@ export const DEFAULT_RETAIN_BYTES = 16 << 20;
 /** Bytes a retained message is counted as beyond its payload. Wild guess. */
 export const RETAINED_OVERHEAD_BYTES = 160;
 /**
- * When marks follow a channel's last message: quiet for 0.3 s, then again at 1.5 s and 6 s, so a
- * receiver that missed the first (a lost frame, a link being re-made, a healing partition) hears
- * a later one while the messages are still retained (under {@link RETAIN_MS}).
+ * When marks follow a channel's last message: once it was quiet for 0.5 s, again at 5 s and at
+ * 15 s, so a receiver that missed the first (a lost frame, a link being re-made, a partition that
+ * heals and overlays that merge again) hears a later one while the messages are still retained
+ * (under {@link RETAIN_MS}). A channel that keeps sending needs none: each message is the mark of
+ * the one before. Three, not more: for an origin that sends one message now and then, each mark
+ * costs what the message did.
  */
-export const MARK_DELAYS_MS = [300, 1_500, 6_000] as const;
+export const MARK_DELAYS_MS = [500, 5_000, 15_000] as const;
 
 /** One channel as its origin keeps it. */
 interface OutChannel {
@@ -39,6 +42,8 @@ interface OutChannel {
   readonly to: NodeId | undefined;
   seq: number;
   lastSentAt: number;
+  /** When the channel went quiet (its last send, or the session's start): marks count from it. */
+  quietSince: number;
   /** Index into MARK_DELAYS_MS of the next mark; MARK_DELAYS_MS.length when none is due. */
   nextMark: number;
   /** Retained messages by seq, oldest first. */
@@ -77,11 +82,24 @@ export class OriginLog {
   private orderHead = 0;
   private retainedBytes = 0;
 
+  /**
+   * With `announce`, the broadcast channel's marks start with the session, before anything is
+   * sent (seq 0): a *hello*, so peers learn of a new session (and that the origin restarted) even
+   * if it never sends, and report what its earlier session may have lost. A member that knows it
+   * is new (no earlier session to report) need not announce itself.
+   */
   constructor(
     readonly self: NodeId,
     readonly session: SessionId,
+    startedAt: number,
+    announce: boolean,
     private readonly retainBytes: number = DEFAULT_RETAIN_BYTES,
-  ) {}
+  ) {
+    if (!announce) return;
+    const hello = this.channel('b', undefined);
+    hello.quietSince = startedAt;
+    hello.nextMark = 0;
+  }
 
   /** Numbers and retains a new message of the app's: a broadcast (`to` undefined) or a send to `to`. */
   next(to: NodeId | undefined, payload: Uint8Array, now: number): AppMessage {
@@ -99,6 +117,7 @@ export class OriginLog {
     };
     const message: AppMessage = to === undefined ? base : { ...base, to };
     ch.lastSentAt = sentAt;
+    ch.quietSince = sentAt;
     ch.nextMark = 0;
     ch.retained.set(seq, message);
     const bytes = RETAINED_OVERHEAD_BYTES + payload.byteLength;
@@ -159,14 +178,17 @@ export class OriginLog {
     const due: DueMark[] = [];
     let nextAt: number | undefined;
     for (const ch of this.channels.values()) {
-      if (ch.nextMark >= MARK_DELAYS_MS.length) continue;
-      const at = ch.lastSentAt + (MARK_DELAYS_MS[ch.nextMark] as number);
-      if (at <= now) {
-        due.push({ kind: ch.kind, to: ch.to, seq: ch.seq, lastSentAt: ch.lastSentAt });
+      // Marks that fell due meanwhile are one mark: the latest says all the earlier would.
+      let fell = false;
+      while (ch.nextMark < MARK_DELAYS_MS.length && ch.quietSince + (MARK_DELAYS_MS[ch.nextMark] as number) <= now) {
         ch.nextMark++;
-        const after = ch.nextMark < MARK_DELAYS_MS.length ? ch.lastSentAt + (MARK_DELAYS_MS[ch.nextMark] as number) : undefined;
-        if (after !== undefined) nextAt = nextAt === undefined ? after : Math.min(nextAt, after);
-      } else nextAt = nextAt === undefined ? at : Math.min(nextAt, at);
+        fell = true;
+      }
+      if (fell) due.push({ kind: ch.kind, to: ch.to, seq: ch.seq, lastSentAt: ch.lastSentAt });
+      if (ch.nextMark < MARK_DELAYS_MS.length) {
+        const at = ch.quietSince + (MARK_DELAYS_MS[ch.nextMark] as number);
+        nextAt = nextAt === undefined ? at : Math.min(nextAt, at);
+      }
     }
     return { due, nextAt };
   }
@@ -185,7 +207,7 @@ export class OriginLog {
     const key = outKey(kind, to);
     let ch = this.channels.get(key);
     if (ch === undefined) {
-      ch = { kind, to, seq: 0, lastSentAt: 0, nextMark: MARK_DELAYS_MS.length, retained: new Map(), evictedSeq: 0, evictedSentAt: 0 };
+      ch = { kind, to, seq: 0, lastSentAt: 0, quietSince: 0, nextMark: MARK_DELAYS_MS.length, retained: new Map(), evictedSeq: 0, evictedSentAt: 0 };
       this.channels.set(key, ch);
     }
     return ch;

@@ -129,13 +129,13 @@ export const USAGE = `usage: topology-sidecar [flags]
   --queue-capacity N     frames per link send queue
   --ping-interval-ms MS  RTT ping interval
   Memory (bytes; worst case buffered = min(--buffer-bytes, --queue-bytes + --future-frame-bytes
-  + ${MAX_SUBSCRIBERS} x --subscriber-buffer-bytes)):
+  + --subscriber-buffer-bytes)):
   --link-queue-bytes N   (default ${DEFAULT_LINK_QUEUE_BYTES}) one Peer link's send queue
   --queue-bytes N        (default ${DEFAULT_QUEUE_BYTES}) all Peer links' send queues together
   --future-frame-bytes N (default ${DEFAULT_FUTURE_FRAME_BYTES}) frames held for epochs not yet
                          prepared, all peers together (one peer: a quarter)
-  --subscriber-buffer-bytes N (default ${DEFAULT_SUBSCRIBER_BUFFER_BYTES}) deliveries one slow app
-                         subscriber has not read (at most ${MAX_SUBSCRIBERS} subscribers)
+  --subscriber-buffer-bytes N (default ${DEFAULT_SUBSCRIBER_BUFFER_BYTES}) the delivery log all Subscribe
+                         streams read (at most ${MAX_SUBSCRIBERS}); a lagging one gets GAPs
   --buffer-bytes N       (default ${DEFAULT_BUFFER_BYTES}) everything above together`;
 
 const FLAGS = new Set([

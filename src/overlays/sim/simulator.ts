@@ -27,14 +27,13 @@
  * outputs are processed in insertion order, so the same seed and the same calls give the same run,
  * byte for byte; {@link Simulator.digest} hashes every processed event to check it.
  *
- * Cost: per event, one heap pop (4-ary heap with keys in typed arrays, `event-queue.ts`), one
- * link-record probe (open addressing in typed arrays, `link-table.ts`) per message sent, and no
- * allocation (event objects are recycled). Memory: per node its overlay and a slot here; per pair
- * of nodes that ever talked, one 25-byte record; per event in flight, one pooled object. A
- * 10,000-node HyParView run (joins, 100 broadcasts, a 50% crash: ~8 million events) needs about a
- * minute of CPU and 600 MiB.
+ * Cost: per event one 4-ary heap pop (`event-queue.ts`) and, per send, one link-record probe
+ * (`link-table.ts`), with pooled event objects; a 10,000-node HyParView run (~8 million events)
+ * needs about a minute of CPU and 600 MiB. A harness drives a stacked state machine's own calls
+ * with {@link Simulator.command}; {@link Simulator.setLossRate} and `fifo: false` inject faults.
  */
 import type { AppMessage, MessageId, NodeId, Overlay, OverlayOutput, WireMessage } from '../types.js';
+import { DEFAULT_IDLE_FAILURE_DETECT_MS, DEFAULT_SEND_FAILURE_DETECT_MS, type SimulatorOptions, type SimulatorStats } from './simulator-options.js';
 import { SeededRandom, hash32, mix32 } from '../random.js';
 import { EventQueue } from './event-queue.js';
 import { DEFAULT_LATENCY, sampleLatency, validateLatency, type LatencyModel } from './latency.js';
@@ -44,47 +43,7 @@ import { LinkTable } from './link-table.js';
 /** Creates the overlay of one node; `random` is that node's own seeded stream. */
 export type OverlayFactory<M extends WireMessage, T> = (id: NodeId, random: SeededRandom) => Overlay<M, T>;
 
-/** Network model and bookkeeping options; every field but `seed` has a documented default. */
-export interface SimulatorOptions {
-  /** Seed of the whole run. */
-  readonly seed: number;
-  /** One-way latency; default {@link DEFAULT_LATENCY}. */
-  readonly latency?: LatencyModel;
-  /** Probability that a message is silently lost, 0..1. Default 0 (streams are reliable). */
-  readonly lossRate?: number;
-  /** Delay before a send on a broken link reports `linkDown` to the sender. Default {@link DEFAULT_SEND_FAILURE_DETECT_MS}. */
-  readonly sendFailureDetectMs?: number;
-  /** Delay before an idle link to a crashed or cut-off peer reports `linkDown`. Default {@link DEFAULT_IDLE_FAILURE_DETECT_MS}; `Infinity` disables it. */
-  readonly idleFailureDetectMs?: number;
-  /** Called for every output of every node (tests observe `neighborUp`, ...). */
-  readonly observe?: (node: NodeId, output: OverlayOutput<WireMessage, unknown>, now: number) => void;
-}
-
-/** Wild guess: a connection reset or refused connect is noticed within about one short RTT. */
-export const DEFAULT_SEND_FAILURE_DETECT_MS = 20;
-
-/** Wild guess: gRPC keepalive of 5 s plus a 5 s ack timeout on an otherwise idle stream. */
-export const DEFAULT_IDLE_FAILURE_DETECT_MS = 10_000;
-
-/** Network-level counters of a run. */
-export interface SimulatorStats {
-  /** Events processed. */
-  events: number;
-  /** Messages handed to the network by overlays. */
-  messagesSent: number;
-  /** Messages that reached a live receiver's `handle`. */
-  messagesReceived: number;
-  /** Of those, payload messages (with `app` set): the numerator of RMR. */
-  payloadReceived: number;
-  /** Messages dropped by `lossRate`. */
-  messagesLost: number;
-  /** Messages dropped because the receiver had crashed or was unreachable. */
-  messagesUndeliverable: number;
-  /** `linkDown` inputs delivered. */
-  linkDowns: number;
-  /** `timer` inputs delivered. */
-  timersFired: number;
-}
+export * from './simulator-options.js';
 
 const { NONE, OPEN, CLOSED, BROKEN } = { NONE: LinkTable.NONE, OPEN: LinkTable.OPEN, CLOSED: LinkTable.CLOSED, BROKEN: LinkTable.BROKEN };
 
@@ -135,10 +94,11 @@ export class Simulator<M extends WireMessage, T> {
   private readonly nodeRandom: SeededRandom;
   private readonly linkSeed: number;
   private readonly latency: LatencyModel;
-  private readonly lossRate: number;
+  private lossRate: number;
   private readonly sendFailureDetectMs: number;
   private readonly idleFailureDetectMs: number;
   private readonly observe: SimulatorOptions['observe'];
+  private readonly fifo: boolean;
   private readonly records = new Map<MessageId, DeliveryRecord>();
   private readonly emptyPayload = new Uint8Array(0);
   private readonly timeBits = new Float64Array(1);
@@ -173,6 +133,7 @@ export class Simulator<M extends WireMessage, T> {
     this.sendFailureDetectMs = options.sendFailureDetectMs ?? DEFAULT_SEND_FAILURE_DETECT_MS;
     this.idleFailureDetectMs = options.idleFailureDetectMs ?? DEFAULT_IDLE_FAILURE_DETECT_MS;
     this.observe = options.observe;
+    this.fifo = options.fifo ?? true;
   }
 
   /** Current virtual time in ms. */
@@ -256,6 +217,23 @@ export class Simulator<M extends WireMessage, T> {
   /** Ends every partition. Links that broke stay broken; new sends open fresh ones. */
   heal(): void {
     for (const slot of this.slots) slot.group = 0;
+  }
+
+  /** Changes the probability that a message is silently lost, from now on (a fault that comes and goes). */
+  setLossRate(rate: number): void {
+    if (!(rate >= 0 && rate <= 1)) throw new RangeError(`lossRate must be in [0, 1], got ${rate}`);
+    this.lossRate = rate;
+  }
+
+  /**
+   * Runs `command` on the state machine of `id` now and carries out the outputs it returns like
+   * those of any input: how a harness drives inputs outside the overlay contract (a stacked
+   * state machine's own calls). A no-op for a crashed node.
+   */
+  command(id: NodeId, command: (node: Overlay<M, T>, now: number) => readonly OverlayOutput<M, T>[]): void {
+    const slot = this.existing(id);
+    if (!slot.alive || slot.overlay === undefined) return;
+    this.execute(slot, command(slot.overlay, this.clock));
   }
 
   /** Feeds the authoritative member list (default: every alive node) to every alive node. */
@@ -512,7 +490,10 @@ export class Simulator<M extends WireMessage, T> {
 
   private feed(slot: Slot<M, T>, input: Parameters<Overlay<M, T>['handle']>[0]): void {
     const overlay = slot.overlay as Overlay<M, T>;
-    const outputs = overlay.handle(input, this.clock);
+    this.execute(slot, overlay.handle(input, this.clock));
+  }
+
+  private execute(slot: Slot<M, T>, outputs: readonly OverlayOutput<M, T>[]): void {
     for (const output of outputs) {
       if (this.observe !== undefined) this.observe(slot.id, output as OverlayOutput<WireMessage, unknown>, this.clock);
       switch (output.kind) {
@@ -566,8 +547,8 @@ export class Simulator<M extends WireMessage, T> {
       return;
     }
     const latency = sampleLatency(this.latency, this.netRandom, this.linkSeed, slot.index, peer.index);
-    const arrival = Math.max(this.clock + latency, links.lastArrival[s] as number);
-    links.lastArrival[s] = arrival;
+    const arrival = this.fifo ? Math.max(this.clock + latency, links.lastArrival[s] as number) : this.clock + latency;
+    if (arrival > (links.lastArrival[s] as number)) links.lastArrival[s] = arrival;
     this.enqueue(arrival, EV_MESSAGE, peer.index, peer.incarnation, slot.index, message, 0);
   }
 
