@@ -199,8 +199,6 @@ export interface ServerOptions {
   readonly serverCredentials: grpc.ServerCredentials;
   readonly health: HealthSource;
   readonly logger: Logger;
-  /** Bytes one slow Subscribe stream may hold (`--subscriber-buffer-bytes`). */
-  readonly subscriberBufferBytes?: number;
 }
 
 function bind(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
@@ -231,10 +229,7 @@ export async function startServers(o: ServerOptions): Promise<SidecarServers> {
   );
   peer.addService(guardedDefinition(proto.grpc.health.v1.Health.service, MAX_REQUEST_BYTES, count), refusingMarked(healthHandlers(o.health)));
   const app = new grpc.Server(serverOptions);
-  app.addService(
-    guardedDefinition(proto.topology.v1.Overlay.service, MAX_REQUEST_BYTES, count),
-    refusingMarked(overlayHandlers(o.node)),
-  );
+  app.addService(guardedDefinition(proto.topology.v1.Overlay.service, MAX_REQUEST_BYTES, count), refusingMarked(overlayHandlers(o.node)));
   app.addService(guardedDefinition(proto.grpc.health.v1.Health.service, MAX_REQUEST_BYTES, count), refusingMarked(healthHandlers(o.health)));
   const peerPort = await bind(peer, o.peerAddress, o.serverCredentials);
   const appPort = await bind(app, o.appAddress, grpc.ServerCredentials.createInsecure());

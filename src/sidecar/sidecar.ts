@@ -144,7 +144,6 @@ export class Sidecar {
       serverCredentials: this.secrets.serverCredentials,
       health: { live: () => !this.stopping, ready: () => !this.stopping },
       logger: this.logger,
-      subscriberBufferBytes: this.config.subscriberBufferBytes,
     });
     if (this.config.metricsPort !== 0) this.http = await this.startHttp();
     const token = this.secrets.token;
