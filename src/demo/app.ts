@@ -38,6 +38,8 @@ export interface DemoStats {
   sendErrors: number;
   received: number;
   duplicates: number;
+  /** GAP deliveries (messages the sidecar reports lost, docs/delivery.md), by reason. */
+  gaps: Record<string, number>;
   /** Heartbeats received per origin. */
   byOrigin: Record<string, number>;
   /** Deliveries per overlay epoch (a switch adds an epoch). */
@@ -57,6 +59,8 @@ export class DemoApp {
   private server: Server | undefined;
   private seq = 0;
   private stopped = false;
+  /** The last delivery processed, to resume the subscription after it (no loss, no repeat). */
+  private resume = { session: '', cursor: 0 };
   readonly stats: DemoStats;
 
   constructor(private readonly config: DemoAppConfig) {
@@ -70,6 +74,7 @@ export class DemoApp {
       sendErrors: 0,
       received: 0,
       duplicates: 0,
+      gaps: {},
       byOrigin: {},
       byEpoch: {},
       members: [],
@@ -129,7 +134,7 @@ export class DemoApp {
 
   private subscribe(): void {
     if (this.stopped) return;
-    const stream = this.client.Subscribe({});
+    const stream = this.client.Subscribe({ resumeSession: this.resume.session, resumeAfter: this.resume.cursor });
     this.stream = stream;
     stream.on('metadata', () => (this.stats.connected = true));
     stream.on('data', (d: Delivery__Output) => this.onDelivery(d));
@@ -146,6 +151,13 @@ export class DemoApp {
 
   private onDelivery(d: Delivery__Output): void {
     this.stats.connected = true;
+    this.resume = { session: d.session, cursor: d.cursor };
+    if (d.kind === 'DELIVERY_KIND_GAP') {
+      const reason = d.gap?.reason ?? 'GAP_REASON_UNSPECIFIED';
+      this.stats.gaps[reason] = (this.stats.gaps[reason] ?? 0) + 1;
+      this.config.log({ msg: 'messages lost', reason, count: d.gap?.count ?? 0, detail: d.gap?.detail ?? '' });
+      return;
+    }
     if (this.seen.has(d.id)) {
       this.stats.duplicates++;
       return;
