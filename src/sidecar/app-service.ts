@@ -85,6 +85,8 @@ export function overlayHandlers(node: SidecarNode): OverlayHandlers {
         if (closed || waiting) return;
         while (log.hasMore(reader)) {
           for (const logged of log.read(reader, SUBSCRIBE_BATCH)) {
+            // GAPs made for this reader (it lagged, or resumed across a restart) are counted here; the ledger's when appended.
+            if (logged.event.kind === 'gap' && Number.isNaN(logged.event.deliveredAt)) node.countGap(logged.event.gap.reason);
             if (!call.write(toDelivery(logged, log.session, Date.now()))) waiting = true;
           }
           if (waiting) {

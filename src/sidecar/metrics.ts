@@ -15,6 +15,7 @@ import type { CoreEpoch } from '../member/member-core.js';
 import type { EpochRole } from '../member/switch-engine.js';
 import { BUFFER_KINDS, type BufferBudget } from '../member/buffer-budget.js';
 import type { MalformedReason } from './refusals.js';
+import { GAP_REASONS, type GapReason } from '../member/app-events.js';
 import { uncaughtErrors } from './last-resort.js';
 
 /** Monotonic figures of one epoch's overlay on this sidecar. */
@@ -71,6 +72,10 @@ export interface MetricsSource {
   readonly budget: BufferBudget;
   readonly appDelivered: number;
   readonly appDuplicates: number;
+  /** GAP deliveries handed to the app, by reason (docs/delivery.md). */
+  readonly gaps: ReadonlyMap<GapReason, number>;
+  /** The delivery contract's own figures: repair requests sent, channels tracked, bytes retained for repair. */
+  delivery(): { readonly repairRequests: number; readonly channels: number; readonly retainedBytes: number };
 }
 
 /** Prometheus metric names, for tests and dashboards. */
@@ -310,6 +315,41 @@ export function createRegistry(source: MetricsSource, pod: string, credentials?:
     collect() {
       this.reset();
       this.inc(source.appDuplicates);
+    },
+  });
+  new client.Counter({
+    name: METRIC_PREFIX + 'app_gaps_total',
+    help: 'GAP deliveries handed to the app (messages lost and told), by reason (docs/delivery.md).',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const reason of GAP_REASONS) this.inc({ reason }, source.gaps.get(reason) ?? 0);
+    },
+  });
+  new client.Counter({
+    name: METRIC_PREFIX + 'repair_requests_total',
+    help: 'Requests to an origin to repeat messages this sidecar missed (member.nack).',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(source.delivery().repairRequests);
+    },
+  });
+  new client.Gauge({
+    name: METRIC_PREFIX + 'delivery_channels',
+    help: 'Channels (origin session x broadcasts or sends here) the delivery ledger tracks: what de-dup memory is proportional to.',
+    registers: [registry],
+    collect() {
+      this.set(source.delivery().channels);
+    },
+  });
+  new client.Gauge({
+    name: METRIC_PREFIX + 'retained_bytes',
+    help: "Bytes of this sidecar's own sent messages kept for repair (at most 16 MiB, 30 s).",
+    registers: [registry],
+    collect() {
+      this.set(source.delivery().retainedBytes);
     },
   });
   const merged = client.Registry.merge([processRegistry(), registry]);

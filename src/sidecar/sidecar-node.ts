@@ -31,7 +31,7 @@ import {
 import { MemberCore, PROBE_ACK_TYPE, type CoreAction, type CoreInput, type CoreSendResult, type CoreTimer } from '../member/member-core.js';
 import { isMemberType } from '../member/member-wire.js';
 import { AppLog } from '../member/app-log.js';
-import type { AppEvent } from '../member/app-events.js';
+import type { AppEvent, GapReason } from '../member/app-events.js';
 import { newSession } from '../member/session.js';
 import { EpochStats, epochView, type EpochView, type MetricsSource } from './metrics.js';
 import { Fence } from './fencing.js';
@@ -110,6 +110,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   private preparing: PrepareSpec | undefined;
   unauthenticated = 0;
   readonly malformed = new Map<MalformedReason, number>();
+  readonly gaps = new Map<GapReason, number>();
   /** The operator leader this sidecar obeys (fencing.ts); Control calls pass it in grpc-servers.ts. */
   readonly fence = new Fence();
   readonly startedAt = Date.now();
@@ -282,6 +283,16 @@ export class SidecarNode implements TransportHandler, MetricsSource {
 
   epochs(): EpochView[] {
     return this.core.live().map(({ rt, role }) => epochView(rt, role, this.transport));
+  }
+
+  /** Counts a GAP handed to the app (the ledger's, and those a lagging Subscribe stream is given). */
+  countGap(reason: GapReason): void {
+    this.gaps.set(reason, (this.gaps.get(reason) ?? 0) + 1);
+  }
+
+  /** The delivery contract's own figures, for metrics. */
+  delivery(): { repairRequests: number; channels: number; retainedBytes: number } {
+    return { repairRequests: this.core.ledger.counts.nacks, channels: this.core.ledger.channelCount, retainedBytes: this.core.origin.bytes };
   }
 
   /** Counts a refused call or frame. */
@@ -458,6 +469,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
 
   /** Appends to the delivery log, keeping the budget's `subscriber` bytes equal to what the log holds. */
   private appendEvent(event: AppEvent): void {
+    if (event.kind === 'gap') this.countGap(event.gap.reason);
     const reserved = this.budget.bytes('subscriber');
     this.appLog.append(event, appEventBytes(event));
     const held = this.appLog.heldBytes;

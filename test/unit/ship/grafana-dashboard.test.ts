@@ -37,6 +37,8 @@ function exportedNames(): Map<string, string> {
       budget,
       appDelivered: 0,
       appDuplicates: 0,
+      gaps: new Map(),
+      delivery: () => ({ repairRequests: 0, channels: 0, retainedBytes: 0 }),
     },
     'test',
   );
