@@ -57,7 +57,8 @@ export function controlConsumed(value: string, status: ClusterTopologyStatus): b
 
 type Verdict = { applied: true; message: string; epoch: number } | { applied: false; message: string; epoch?: number };
 
-function describe(r: RolloutStatus | undefined): string {
+/** The last switch, for messages. */
+function describeLast(r: RolloutStatus | undefined): string {
   return r === undefined ? 'no switch has run' : `the last switch, to ${r.to} (epoch ${r.epoch}), is ${r.stage}`;
 }
 
@@ -82,15 +83,8 @@ export function acceptControl(input: ControlInput): ControlOutcome {
     request = parsed.request;
     const r = next.rollout;
     const flying = inFlight(next);
-    const subject = flying ?? r;
-    if (request.targetEpoch !== undefined && subject !== undefined && request.targetEpoch !== subject.epoch) {
-      verdict = {
-        applied: false,
-        epoch: request.targetEpoch,
-        message: `${request.action} for epoch ${request.targetEpoch} is stale: ${describe(subject)}`,
-      };
-    } else if (request.targetEpoch !== undefined && subject === undefined) {
-      verdict = { applied: false, epoch: request.targetEpoch, message: `${request.action} for epoch ${request.targetEpoch} is stale: ${describe(subject)}` };
+    if (request.targetEpoch !== undefined && request.targetEpoch !== r?.epoch) {
+      verdict = { applied: false, epoch: request.targetEpoch, message: `${request.action} for epoch ${request.targetEpoch} is stale: ${describeLast(r)}` };
     } else {
       switch (request.action) {
         case 'abort':
@@ -171,7 +165,7 @@ function abort(next: ClusterTopologyStatus, input: ControlInput, flying: Rollout
       message: `the switch to ${last.to} (epoch ${last.epoch}) was already rolled back; it is not started again until a retry or a spec change`,
     };
   }
-  return { applied: false, message: `no switch in flight to abort: ${describe(last)}` };
+  return { applied: false, message: `no switch in flight to abort: ${describeLast(last)}` };
 }
 
 function retry(next: ClusterTopologyStatus, input: ControlInput, flying: RolloutStatus | undefined, last: RolloutStatus | undefined): Verdict {
@@ -189,7 +183,7 @@ function retry(next: ClusterTopologyStatus, input: ControlInput, flying: Rollout
     delete next.abortedTarget;
     return { applied: true, epoch: flying.epoch, message: `retrying the failed switch to ${flying.to} (epoch ${flying.epoch}) where it stopped` };
   }
-  if (last === undefined || last.stage !== 'RolledBack') return { applied: false, message: `nothing to retry: ${describe(last)}` };
+  if (last === undefined || last.stage !== 'RolledBack') return { applied: false, message: `nothing to retry: ${describeLast(last)}` };
   if (input.spec.mode === 'Manual' && input.spec.topology !== last.to)
     return { applied: false, epoch: last.epoch, message: `nothing to retry: spec.topology is now ${input.spec.topology ?? '(unset)'}, not ${last.to}` };
   delete next.abortedTarget;
@@ -201,7 +195,7 @@ function retry(next: ClusterTopologyStatus, input: ControlInput, flying: Rollout
 }
 
 function notAtGate(flying: RolloutStatus | undefined, last: RolloutStatus | undefined): Verdict {
-  if (flying === undefined) return { applied: false, message: `nothing to promote: no switch in flight (${describe(last)})` };
+  if (flying === undefined) return { applied: false, message: `nothing to promote: no switch in flight (${describeLast(last)})` };
   return {
     applied: false,
     epoch: flying.epoch,
