@@ -303,7 +303,11 @@ function progress(p: Pass, r: RolloutStatus): StageOutcome {
     default: {
       // A gate waits for a promote request: no deadline, no verification (the stage before it was
       // verified); joining members are still brought to the step (the actions follow targetFor).
-      if (r.gateStep !== undefined) return { r, again: false, phase: 'Paused' };
+      if (r.gateStep !== undefined) {
+        if (spec.rollout.steps[r.gateStep - 1] === PAUSE_STEP) return { r, again: false, phase: 'Paused' };
+        // The gate was edited out of spec.rollout.steps: go on as if it had not been there.
+        return { r: advance(p, r), again: true };
+      }
       if (unsynced.length > 0) {
         const pending: RolloutStatus = { ...r };
         delete pending.verificationStartedAt;

@@ -252,6 +252,15 @@ describe('control requests through the planner', () => {
     expect(w.members.every((m) => m.activeEpoch === epoch)).to.equal(true);
   });
 
+  it('a gate edited out of spec.rollout.steps while waiting there no longer holds the switch', () => {
+    const w = established({ steps: [50, 'pause', 100] });
+    w.edit((s) => (s.topology = 'HyParView'));
+    w.runUntil((x) => x.status.rollout?.gateStep !== undefined, 40);
+    w.edit((s) => (s.rollout = { ...s.rollout, steps: [50, 100] }));
+    w.runUntil((x) => x.status.currentTopology === 'HyParView' && x.status.phase === 'Ready', 40);
+    expect(w.status.history!.at(-1)).to.deep.include({ to: 'HyParView', result: 'Succeeded' });
+  });
+
   it('abort at a gate rolls back; requests wait while spec.paused and are consumed on resume', () => {
     const w = established({ steps: [50, 'pause', 100] });
     w.edit((s) => (s.topology = 'HyParView'));
