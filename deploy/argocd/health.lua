@@ -2,7 +2,8 @@
 -- Install: the argocd-cm key resource.customizations.health.topology.foundation.dev_ClusterTopology
 -- (argocd-cm-patch.yaml in this directory holds this script verbatim).
 --
---   Suspended   spec.paused: rollouts and automatic switching are frozen on purpose
+--   Suspended   spec.paused: rollouts and automatic switching are frozen on purpose; or a switch
+--               waits at a gate ("pause" in spec.rollout.steps) for a promote request
 --   Progressing no status yet, the operator has not observed the latest generation, or a switch
 --               is in flight (phase Pending, Progressing, Verifying, RollingBack)
 --   Degraded    condition Stalled=True, phase Degraded or Failed, or a switch stopped (stage Failed)
@@ -85,7 +86,12 @@ end
 
 if phase == "Paused" then
   hs.status = "Suspended"
-  hs.message = "Paused"
+  if rollout ~= nil and rollout.gateStep ~= nil then
+    -- A gate ("pause" in spec.rollout.steps): the switch waits for a promote request.
+    hs.message = "AwaitingPromotion: " .. tostring(rollout.message or "waiting at a gate for a promote request")
+  else
+    hs.message = "Paused"
+  end
   return hs
 end
 

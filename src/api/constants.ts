@@ -45,6 +45,8 @@ export const FINALIZER = `${GROUP}/finalizer`;
 export const ANNOTATIONS = {
   /** On a member pod: the sidecar's Control/Peer gRPC port, overriding `spec.sidecar.port`. */
   sidecarPort: `${GROUP}/sidecar-port`,
+  /** On a ClusterTopology: abort, retry or promote requests (src/api/control-request.ts). */
+  control: `${GROUP}/control`,
 } as const;
 
 /**
@@ -137,6 +139,22 @@ export const REASONS = {
    * resource's: it is left out of the rollout until it reports a sane one.
    */
   untrustedEpoch: 'UntrustedEpoch',
+  /**
+   * The switch waits at a gate (`pause` in spec.rollout.steps) for a promote request (phase
+   * Paused), or a promote request was applied.
+   */
+  awaitingPromotion: 'AwaitingPromotion',
+  /** A promote request took the switch past its gate. */
+  promoted: 'Promoted',
+  /**
+   * An abort request rolled the switch back; it is not started again until a retry request or a
+   * spec change (phase Degraded, Stalled=True).
+   */
+  aborted: 'Aborted',
+  /** A retry request started the rolled-back or failed switch again. */
+  retrying: 'Retrying',
+  /** A control request was not acted on: unparsable, stale (another epoch), or nothing to act on. */
+  controlRequestIgnored: 'ControlRequestIgnored',
   /** The rule engine recommends a different topology. */
   recommendation: 'Recommendation',
 } as const;

@@ -13,7 +13,9 @@
 import { OVERLAY_KINDS } from '../overlays/types.js';
 import { AUTO_SWITCH_DEFAULTS, OVERLAY_DEFAULTS, ROLLOUT_DEFAULTS, SIDECAR_DEFAULTS, SPEC_DEFAULTS } from './defaults.js';
 import type { JsonValue, SchemaProps } from './schema-types.js';
-import { MODES, PHASES, RESULTS, SELECTOR_OPERATORS, STAGES, TRIGGERS, WORKLOADS } from './types.js';
+import { CONTROL_RESULTS, MODES, PAUSE_STEP, PHASES, RESULTS, SELECTOR_OPERATORS, STAGES, TRIGGERS, WORKLOADS } from './types.js';
+import { ANNOTATIONS } from './constants.js';
+import { CONTROL_ACTIONS, MAX_CONTROL_VALUE_LENGTH } from './control-request.js';
 import { MAX_LABEL_VALUE_LENGTH } from './label-syntax.js';
 import { RULES, cel } from './validation-rules.js';
 
@@ -257,12 +259,16 @@ const specSchema: SchemaProps = object(
       {
         steps: {
           type: 'array',
-          description:
-            'Percentages of ready members routing over the new overlay, one step at a time; strictly increasing, each 1..100, ending at 100. Members are taken in name order.',
+          description: `Percentages of ready members routing over the new overlay, one step at a time; strictly increasing, each 1..100, the last one 100. Members are taken in name order. An item "${PAUSE_STEP}" is a manual gate (Argo Rollouts' pause step): once the step before it is verified (or the new overlay prepared, when it comes first), the switch waits, phase Paused reason AwaitingPromotion, until a promote request (annotation ${ANNOTATIONS.control}: action=promote, or kubectl topology promote); after the last percentage it holds the commit.`,
           default: [...ro.steps],
           minItems: 1,
           maxItems: 10,
-          items: integer('Percentage of ready members routing over the new overlay at this step.', { minimum: 1, maximum: 100 }),
+          items: {
+            description: `Percentage of ready members routing over the new overlay at this step (1..100), or "${PAUSE_STEP}": wait for a promote request.`,
+            'x-kubernetes-int-or-string': true,
+            anyOf: [{ type: 'integer' }, { type: 'string' }],
+            'x-kubernetes-validations': [cel(RULES.stepIsPercentOrPause)],
+          },
           'x-kubernetes-list-type': 'atomic',
           'x-kubernetes-validations': [cel(RULES.stepsIncreasing), cel(RULES.stepsEndAt100)],
         },
@@ -364,6 +370,13 @@ const statusSchema: SchemaProps = object('Observed state, written by the operato
     baselineLatencyP99Ms: number('p99 latency of the old overlay when the switch started: the yardstick of maxLatencyFactor.', { minimum: 0 }),
     reason: string('Why the switch started; once it failed, was rolled back or was superseded, why that happened.', { maxLength: 1024 }),
     message: string('Human-readable progress.', { maxLength: 1024 }),
+    gateStep: integer(
+      `1-based index in spec.rollout.steps of the gate ("${PAUSE_STEP}") the switch waits at for a promote request; absent when it waits at none.`,
+      {
+        minimum: 1,
+      },
+    ),
+    promotedStep: integer('1-based index in spec.rollout.steps of the last gate a promote request passed in this switch.', { minimum: 0 }),
   }),
   metrics: object('Overlay health sampled from the sidecars (seed §5).', {
     nodeCount: integer('Ready members.', { minimum: 0 }),
@@ -404,6 +417,28 @@ const statusSchema: SchemaProps = object('Observed state, written by the operato
       { required: ['time', 'to', 'trigger', 'result'] },
     ),
   },
+  lastControlRequest: object(
+    `The control request (annotation ${ANNOTATIONS.control}) consumed last. A value of the annotation equal to this value is not acted on again; write a new one (a new id) to repeat a request.`,
+    {
+      value: string('The annotation value, verbatim.', { maxLength: MAX_CONTROL_VALUE_LENGTH }),
+      action: enumOf('The action it asked for, when the value parsed.', CONTROL_ACTIONS),
+      epoch: integer('The epoch of the switch it applied to (Applied) or was meant for (target-epoch).', { minimum: 0 }, 'int64'),
+      result: enumOf('Applied, or Ignored (unparsable, meant for another epoch, or nothing to act on; message says which).', CONTROL_RESULTS),
+      message: string('What the operator did with it, or why it did nothing.', { maxLength: 1024 }),
+      time: time('When it was consumed.'),
+    },
+    { required: ['value', 'result', 'message', 'time'] },
+  ),
+  abortedTarget: object(
+    'A switch an abort request rolled back: it is not started again (phase Degraded, reason Aborted) while metadata.generation stays at generation, until a retry request. Cleared by a retry or any spec change.',
+    {
+      topology: topologyEnum('Overlay the aborted switch moved to.'),
+      epoch: integer('Epoch staged for the aborted switch.', { minimum: 0 }, 'int64'),
+      generation: integer('metadata.generation when it was aborted.', {}, 'int64'),
+      time: time('When the abort request was applied.'),
+    },
+    { required: ['topology', 'epoch', 'generation', 'time'] },
+  ),
   conditions: {
     type: 'array',
     description: 'Ready, Reconciling and Stalled, kstatus-compatible.',

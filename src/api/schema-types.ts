@@ -42,4 +42,7 @@ export interface SchemaProps {
   'x-kubernetes-list-map-keys'?: string[];
   'x-kubernetes-map-type'?: 'atomic' | 'granular';
   'x-kubernetes-preserve-unknown-fields'?: boolean;
+  /** An integer or a string (then `type` is absent and `anyOf` names both, as the API server requires). */
+  'x-kubernetes-int-or-string'?: boolean;
+  anyOf?: SchemaProps[];
 }

@@ -42,6 +42,8 @@ export function applySchemaDefaults(value: unknown, schema: SchemaProps): unknow
 }
 
 function typeError(value: unknown, schema: SchemaProps): string | undefined {
+  if (schema['x-kubernetes-int-or-string'] === true)
+    return (typeof value === 'number' && Number.isInteger(value)) || typeof value === 'string' ? undefined : 'must be of type integer or string';
   switch (schema.type) {
     case 'object':
       return isObject(value) ? undefined : 'must be of type object';

@@ -111,9 +111,20 @@ export interface AutoSwitchSettings {
   thresholds: AutoSwitchThresholds;
 }
 
+/**
+ * A manual gate in `spec.rollout.steps`: the switch waits there for a `promote` control request
+ * (src/api/control-request.ts), like Argo Rollouts' `pause: {}` step. A string, because a
+ * structural CRD schema lets a list item be an integer or a string (`x-kubernetes-int-or-string`)
+ * but not an integer or an object.
+ */
+export const PAUSE_STEP = 'pause';
+
+/** One item of `spec.rollout.steps`: a percentage of members routed over the new overlay, or a gate. */
+export type RolloutStep = number | typeof PAUSE_STEP;
+
 /** The phased switch. */
 export interface RolloutSettings {
-  steps: number[];
+  steps: RolloutStep[];
   stepVerificationSeconds: number;
   progressDeadlineSeconds: number;
   autoRollback: boolean;
@@ -198,6 +209,13 @@ export interface RolloutStatus {
   baselineLatencyP99Ms?: number;
   reason?: string;
   message?: string;
+  /**
+   * 1-based index in `spec.rollout.steps` of the gate (`pause`) the switch waits at for a
+   * promote; absent when it waits at none.
+   */
+  gateStep?: number;
+  /** 1-based index in `spec.rollout.steps` of the last gate promoted in this switch (0: none yet). */
+  promotedStep?: number;
 }
 
 /** Overlay health sampled from the sidecars (the seed's performance_metrics). */
@@ -234,6 +252,39 @@ export interface HistoryEntry {
   epoch: number;
 }
 
+/** How the operator disposed of a control request. */
+export const CONTROL_RESULTS = ['Applied', 'Ignored'] as const;
+/** One of {@link CONTROL_RESULTS}. */
+export type ControlResult = (typeof CONTROL_RESULTS)[number];
+
+/**
+ * The control request the operator consumed last (`status.lastControlRequest`): a value of the
+ * control annotation equal to `value` is not acted on again.
+ */
+export interface ControlRequestStatus {
+  /** The annotation's value, verbatim. */
+  value: string;
+  /** Its action, when the value parsed. */
+  action?: 'abort' | 'retry' | 'promote';
+  /** The epoch it applied to (Applied), or was meant for. */
+  epoch?: number;
+  result: ControlResult;
+  message: string;
+  time: string;
+}
+
+/**
+ * A switch aborted by a control request (`status.abortedTarget`): it is not started again while
+ * `spec` stays at `generation`, until a retry clears it.
+ */
+export interface AbortedTarget {
+  topology: OverlayKind;
+  epoch: number;
+  /** metadata.generation when it was aborted: any later spec change clears the memory. */
+  generation: number;
+  time: string;
+}
+
 /** `status` of a ClusterTopology. */
 export interface ClusterTopologyStatus {
   observedGeneration?: number;
@@ -248,6 +299,8 @@ export interface ClusterTopologyStatus {
   lastSwitchTime?: string;
   lastEvaluationTime?: string;
   history?: HistoryEntry[];
+  lastControlRequest?: ControlRequestStatus;
+  abortedTarget?: AbortedTarget;
   conditions?: Condition[];
 }
 

@@ -165,21 +165,33 @@ export const RULES = {
     fieldPath: '.clientServerMinNodes',
     holds: (self) => cmp(num(obj(self), 'largeClusterMinNodes'), num(obj(self), 'clientServerMinNodes'), (l, c) => l <= c),
   },
-  /** On `spec.rollout.steps`. */
+  /**
+   * On every item of `spec.rollout.steps` (an int-or-string): a percentage, or the gate "pause"
+   * (PAUSE_STEP in types.ts).
+   */
+  stepIsPercentOrPause: {
+    rule: "type(self) == int ? (self >= 1 && self <= 100) : self == 'pause'",
+    message: 'must be a percentage, greater than or equal to 1 and less than or equal to 100, or "pause" (a gate that waits for a promote request)',
+    holds: (self) => (typeof self === 'number' ? Number.isInteger(self) && self >= 1 && self <= 100 : self === 'pause'),
+  },
+  /** On `spec.rollout.steps`: the percentages (gates aside) strictly increase. */
   stepsIncreasing: {
-    rule: 'self.isSorted() && self.all(s, self.indexOf(s) == self.lastIndexOf(s))',
-    message: 'steps must be strictly increasing percentages, e.g. [10, 50, 100]',
+    rule:
+      'self.all(a, type(a) != int || self.indexOf(a) == self.lastIndexOf(a)) && ' +
+      'self.all(a, type(a) != int || self.all(b, type(b) != int || self.indexOf(b) <= self.indexOf(a) || int(b) > int(a)))',
+    message: 'steps must be strictly increasing percentages, e.g. [10, 50, 100] (gates "pause" may stand between them)',
     holds: (self) => {
       if (!Array.isArray(self)) return true;
-      for (let i = 1; i < self.length; i++) if (!((self[i] as number) > (self[i - 1] as number))) return false;
+      const percents = self.filter((x): x is number => typeof x === 'number');
+      for (let i = 1; i < percents.length; i++) if (!(percents[i]! > percents[i - 1]!)) return false;
       return true;
     },
   },
-  /** On `spec.rollout.steps`. */
+  /** On `spec.rollout.steps`: with increasing percentages of at most 100, holding 100 means the last percentage is 100. */
   stepsEndAt100: {
-    rule: 'size(self) == 0 || self[size(self) - 1] == 100',
-    message: 'steps must end at 100 (every member routes over the new overlay before the commit): append 100',
-    holds: (self) => !Array.isArray(self) || self.length === 0 || self[self.length - 1] === 100,
+    rule: 'self.exists(s, type(s) == int && s == 100)',
+    message: 'steps must end at 100 (every member routes over the new overlay before the commit; a "pause" may follow it): append 100',
+    holds: (self) => !Array.isArray(self) || self.some((x) => x === 100),
   },
   /** On `spec.rollout`. */
   deadlineAfterVerification: {

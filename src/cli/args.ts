@@ -11,7 +11,7 @@ import { OVERLAY_KINDS, type OverlayKind } from '../overlays/types.js';
 import { WORKLOADS, type Workload } from '../api/types.js';
 
 /** Subcommands that act on one ClusterTopology named by the first positional argument. */
-export const RESOURCE_COMMANDS = ['status', 'history', 'switch', 'pause', 'resume', 'abort', 'analyze', 'watch'] as const;
+export const RESOURCE_COMMANDS = ['status', 'history', 'switch', 'pause', 'resume', 'abort', 'retry', 'promote', 'analyze', 'watch'] as const;
 /** Every subcommand. */
 export const COMMANDS = [...RESOURCE_COMMANDS, 'list', 'doctor', 'simulate', 'help', 'version'] as const;
 /** One of {@link COMMANDS}. */
@@ -86,7 +86,11 @@ Usage:
                                                  set spec.topology (and mode Manual)
   kubectl topology pause    NAME                 freeze rollouts and auto-switching (spec.paused)
   kubectl topology resume   NAME                 unfreeze
-  kubectl topology abort    NAME                 roll back the switch in flight
+  kubectl topology abort    NAME                 roll back the switch in flight, and do not restart it
+  kubectl topology retry    NAME                 start the rolled-back (or failed) switch again
+  kubectl topology promote  NAME                 continue a switch waiting at a gate ("pause" step)
+                                                 (abort/retry/promote write the annotation
+                                                 topology.foundation.dev/control, never spec)
   kubectl topology analyze  NAME                 the rule engine's recommendation and the metrics
   kubectl topology watch    NAME [--follow] [--timeout 5m]
                                                  live phase/step/members until Ready
@@ -138,6 +142,8 @@ const COMMAND_FLAGS: Record<Command, readonly string[]> = {
   pause: [],
   resume: [],
   abort: [],
+  retry: [],
+  promote: [],
   analyze: [],
   help: [],
   version: [],

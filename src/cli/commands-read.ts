@@ -31,6 +31,12 @@ export function renderStatus(ct: ClusterTopology, output: OutputFormat, now: Dat
     if (r.message) fields.push(['Rollout message', r.message]);
   }
   if (s.lastSwitchTime !== undefined) fields.push(['Last switch', `${s.lastSwitchTime} (${ageOf(s.lastSwitchTime, now)} ago)`]);
+  const aborted = ct.status?.abortedTarget;
+  if (aborted !== undefined)
+    fields.push(['Aborted', `${aborted.topology} (epoch ${aborted.epoch}): not restarted until kubectl topology retry or a spec change`]);
+  const control = ct.status?.lastControlRequest;
+  if (control !== undefined)
+    fields.push(['Last control request', `${control.action ?? '?'} ${control.result} ${ageOf(control.time, now)} ago: ${control.message}`]);
   const conds =
     s.conditions.length === 0
       ? '  <none>'

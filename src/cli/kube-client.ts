@@ -2,7 +2,7 @@
  * The plugin's connection to the API server: a KubeConfig chosen by kubectl's rules
  * (`--kubeconfig`, else `$KUBECONFIG`, else `~/.kube/config`, else in-cluster), the `--context`
  * override, the namespace (`-n`, else the context's, else `default`) and the few ClusterTopology
- * calls the commands need (get, merge patch of the spec). The plugin never writes status.
+ * calls the commands need (get, merge patch of the spec or of annotations). The plugin never writes status.
  */
 import { ApiException, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION } from '../api/constants.js';
@@ -28,6 +28,8 @@ export interface TopologyClient {
   list(all: boolean): Promise<ClusterTopology[]>;
   /** JSON merge patch (RFC 7386) of `spec`. */
   patchSpec(name: string, spec: Partial<ClusterTopologySpec>): Promise<ClusterTopology>;
+  /** JSON merge patch of `metadata.annotations` (the control annotation). */
+  patchAnnotations(name: string, annotations: Record<string, string>): Promise<ClusterTopology>;
 }
 
 /**
@@ -113,14 +115,18 @@ export function topologyClient(kc: KubeConfig, namespace: string): TopologyClien
       }
     },
     async patchSpec(name, spec) {
-      try {
-        return (await api.patchNamespacedCustomObject(
-          { ...base, name, body: { spec } },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        )) as ClusterTopology;
-      } catch (err) {
-        throw describeApiError(err, `clustertopology "${name}" in namespace "${namespace}"`);
-      }
+      return patch(name, { spec });
+    },
+    async patchAnnotations(name, annotations) {
+      return patch(name, { metadata: { annotations } });
     },
   };
+
+  async function patch(name: string, body: object): Promise<ClusterTopology> {
+    try {
+      return (await api.patchNamespacedCustomObject({ ...base, name, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))) as ClusterTopology;
+    } catch (err) {
+      throw describeApiError(err, `clustertopology "${name}" in namespace "${namespace}"`);
+    }
+  }
 }

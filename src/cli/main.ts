@@ -7,7 +7,7 @@
  */
 import { parseCliArgs, type ParsedCommand } from './args.js';
 import { renderAnalyze, renderHistory, renderStatus } from './commands-read.js';
-import { abortSwitch, setPaused, switchTopology, type WriteResult } from './commands-write.js';
+import { abortSwitch, promoteSwitch, retrySwitch, setPaused, switchTopology, type WriteResult } from './commands-write.js';
 import { watchTopology } from './command-watch.js';
 import { doctor, renderChecks, renderList } from './command-doctor.js';
 import { renderStructured, renderTable, num } from './format.js';
@@ -128,7 +128,11 @@ export async function run(p: ParsedCommand): Promise<number> {
     case 'resume':
       return runWrite(p, client, () => setPaused(client, name, false));
     case 'abort':
-      return runWrite(p, client, () => abortSwitch(client, name));
+      return runWrite(p, client, () => abortSwitch(client, name, now));
+    case 'retry':
+      return runWrite(p, client, () => retrySwitch(client, name, now));
+    case 'promote':
+      return runWrite(p, client, () => promoteSwitch(client, name, now));
     case 'watch': {
       const w = await watchTopology(client, name, process.stdout, {
         timeoutSeconds: p.timeoutSeconds,

@@ -80,6 +80,8 @@ export function stepLabel(ct: ClusterTopology): string {
   const r = switchInFlight(ct);
   if (r === undefined) return ct.status?.rollout ? `${ct.status.rollout.stage}` : '-';
   const steps = ct.spec.rollout?.steps ?? [10, 50, 100];
+  if (r.gateStep !== undefined)
+    return `AwaitingPromotion at step ${r.gateStep}/${steps.length} (${r.stage === 'Preparing' ? 'prepared' : `${r.stepPercent}%`})`;
   if (r.stage === 'Routing') return `Routing ${r.stepIndex}/${steps.length} (${r.stepPercent}%)`;
   return r.stage;
 }

@@ -23,6 +23,7 @@ function typeOf(s: SchemaProps): string {
   if (s.type === 'array') return `[]${s.items !== undefined ? typeOf(s.items) : 'any'}`;
   if (s.type === 'object' && s.additionalProperties !== undefined) return `map[string]${typeOf(s.additionalProperties)}`;
   if (s.format === 'date-time') return 'time';
+  if (s['x-kubernetes-int-or-string'] === true) return 'int-or-string';
   return s.type ?? 'any';
 }
 

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { CRD_NAME } from '../../src/api/constants.js';
+import { ANNOTATIONS, CRD_NAME } from '../../src/api/constants.js';
 import { CRD_FILE } from '../../src/api/crd.js';
 import { buildRoot, packageRoot } from '../../src/paths.js';
 import { createTestNamespace, deleteTestNamespace, getCluster, type CommandResult, type TestCluster } from './support/cluster.js';
@@ -57,6 +57,10 @@ describe('e2e: kubectl-topology plugin', function () {
   async function spec(name: string): Promise<Record<string, unknown>> {
     return (JSON.parse((await cluster.kubectl(['get', 'ctopo', name, '-n', ns, '-o', 'json'])).stdout) as { spec: Record<string, unknown> }).spec;
   }
+
+  const annotation = async (name: string): Promise<string | undefined> =>
+    (JSON.parse((await cluster.kubectl(['get', 'ctopo', name, '-n', ns, '-o', 'json'])).stdout) as { metadata: { annotations?: Record<string, string> } })
+      .metadata.annotations?.[ANNOTATIONS.control];
 
   const generation = async (name: string): Promise<number> =>
     (JSON.parse((await cluster.kubectl(['get', 'ctopo', name, '-n', ns, '-o', 'json'])).stdout) as { metadata: { generation: number } }).metadata.generation;
@@ -126,20 +130,47 @@ describe('e2e: kubectl-topology plugin', function () {
     expect(a.stdout).to.match(/latencyP99\s+4.2 ms/);
   });
 
-  it('pause and resume set spec.paused; abort sets spec.topology back to the committed topology', async () => {
+  it('pause and resume set spec.paused; abort writes the control annotation and leaves spec alone', async () => {
     expect((await plugin(['pause', 'chat', '-n', ns])).stdout).to.match(/paused/);
     expect((await spec('chat')).paused).to.equal(true);
     expect((await plugin(['pause', 'chat', '-n', ns])).stdout).to.match(/already paused/);
     expect((await plugin(['resume', 'chat', '-n', ns])).code).to.equal(0);
     expect((await spec('chat')).paused).to.equal(false);
 
+    const gen = await generation('chat');
     const ab = await plugin(['abort', 'chat', '-n', ns]);
     expect(ab.code, ab.stderr).to.equal(0);
-    expect(ab.stdout).to.match(/rolling back to FullMesh/);
-    expect(await spec('chat')).to.deep.include({ mode: 'Manual', topology: 'FullMesh' });
+    expect(ab.stdout).to.match(/abort of the switch to HyParView \(epoch 2\) requested: rolling back to FullMesh/);
+    expect(await spec('chat')).to.deep.include({ mode: 'Manual', topology: 'HyParView' });
+    expect(await generation('chat')).to.equal(gen);
+    expect(await annotation('chat')).to.match(/^action=abort,target-epoch=2,id=\d{4}-\d\d-\d\dT/);
   });
 
-  it('abort refuses when nothing is in flight and when the switch is committing', async () => {
+  it('promote writes the control annotation for a switch waiting at a gate, and refuses otherwise', async () => {
+    const refused = await plugin(['promote', 'chat', '-n', ns]);
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.match(/nothing to promote: the switch to HyParView is Routing, not waiting at a gate/);
+    await setStatus('chat', { phase: 'Paused', rollout: { gateStep: 2 } });
+    const st = await plugin(['status', 'chat', '-n', ns]);
+    expect(st.stdout).to.match(/AwaitingPromotion at step 2\/3 \(50%\)/);
+    const ok = await plugin(['promote', 'chat', '-n', ns]);
+    expect(ok.code, ok.stderr).to.equal(0);
+    expect(ok.stdout).to.match(/promote of the switch to HyParView \(epoch 2\) past the gate at step 2 requested/);
+    expect(await annotation('chat')).to.match(/^action=promote,target-epoch=2,id=/);
+    await cluster.kubectl([
+      'patch',
+      'ctopo',
+      'chat',
+      '-n',
+      ns,
+      '--subresource=status',
+      '--type=json',
+      '-p',
+      '[{"op":"remove","path":"/status/rollout/gateStep"}]',
+    ]);
+  });
+
+  it('abort refuses when nothing is in flight (retry then applies) and when the switch is committing', async () => {
     const gen = await generation('chat');
     await setStatus('chat', {
       observedGeneration: gen,
@@ -160,6 +191,11 @@ describe('e2e: kubectl-topology plugin', function () {
     const none = await plugin(['abort', 'chat', '-n', ns]);
     expect(none.code).to.equal(1);
     expect(none.stderr).to.match(/no switch in flight/);
+    // A rolled-back switch can be retried: the request names its epoch.
+    const retry = await plugin(['retry', 'chat', '-n', ns]);
+    expect(retry.code, retry.stderr).to.equal(0);
+    expect(retry.stdout).to.match(/retry of the switch to HyParView \(epoch 2\) requested: the switch to HyParView starts again with a new epoch/);
+    expect(await annotation('chat')).to.match(/^action=retry,target-epoch=2,id=/);
     await setStatus('chat', { phase: 'Progressing', rollout: { stage: 'Committing' } });
     const late = await plugin(['abort', 'chat', '-n', ns]);
     expect(late.code).to.equal(1);
@@ -167,6 +203,8 @@ describe('e2e: kubectl-topology plugin', function () {
   });
 
   it('switch --to sets spec.topology; --wait returns 0 once the operator reports it established', async () => {
+    // Git (or the user) sets the spec back: abort above left spec.topology at HyParView.
+    await cluster.kubectl(['patch', 'ctopo', 'chat', '-n', ns, '--type', 'merge', '-p', JSON.stringify({ spec: { topology: 'FullMesh' } })]);
     await setStatus('chat', { phase: 'Ready', currentTopology: 'FullMesh', rollout: { stage: 'Succeeded' } });
     const same = await plugin(['switch', 'chat', '--to', 'FullMesh', '-n', ns]);
     expect(same.stdout).to.match(/already_current_topology/);

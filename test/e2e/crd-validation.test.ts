@@ -99,6 +99,21 @@ const INVALID: { name: string; spec: Record<string, unknown>; says: string[] }[]
     says: ['spec.rollout.steps[1]', 'less than or equal to 100'],
   },
   {
+    name: 'step-unknown-word',
+    spec: { selector: sel, topology: 'FullMesh', rollout: { steps: [10, 'wait', 100] } },
+    says: ['spec.rollout.steps[1]', 'must be a percentage', 'or "pause"'],
+  },
+  {
+    name: 'steps-around-gate-decreasing',
+    spec: { selector: sel, topology: 'FullMesh', rollout: { steps: [50, 'pause', 10, 100] } },
+    says: ['spec.rollout.steps', 'strictly increasing'],
+  },
+  {
+    name: 'steps-gate-only',
+    spec: { selector: sel, topology: 'FullMesh', rollout: { steps: ['pause'] } },
+    says: ['spec.rollout.steps', 'must end at 100'],
+  },
+  {
     name: 'thresholds-inverted',
     spec: { selector: sel, mode: 'Auto', autoSwitch: { thresholds: { smallClusterMaxNodes: 30 } } },
     says: ['smallClusterMaxNodes', 'must be less than largeClusterMinNodes'],
@@ -196,6 +211,20 @@ describe('e2e: ClusterTopology CRD validation on a real API server', function ()
     expect(r.code, r.stderr).to.equal(0);
   });
 
+  it('accepts gates ("pause") anywhere in spec.rollout.steps and stores them as written', async () => {
+    const spec = { selector: sel, topology: 'FullMesh', rollout: { steps: ['pause', 10, 'pause', 50, 100, 'pause'] } };
+    expect(validateSpec(spec)).to.deep.equal([]);
+    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: manifest('gates', spec) });
+    const stored = JSON.parse((await cluster.kubectl(['get', 'ctopo', 'gates', '-n', ns, '-o', 'json'])).stdout) as { spec: { rollout: { steps: unknown[] } } };
+    expect(stored.spec.rollout.steps).to.deep.equal(['pause', 10, 'pause', 50, 100, 'pause']);
+    const obj = await cluster.kubectl(['apply', '-n', ns, '--dry-run=server', '-f', '-'], {
+      input: manifest('gate-object', { ...spec, rollout: { steps: [10, { pause: {} }, 100] } }),
+      allowFail: true,
+    });
+    expect(obj.code).to.not.equal(0);
+    expect(obj.stderr).to.include('spec.rollout.steps[1]');
+  });
+
   it('accepts every sample in deploy/samples', async () => {
     const dir = join(packageRoot(), 'deploy', 'samples');
     for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
@@ -283,7 +312,7 @@ describe('e2e: the API server and validateSpec agree, and accept every status th
         topology: fc.constantFrom('FullMesh', 'HyParView', 'ClientServer', 'PubSub'),
         rollout: fc.record(
           {
-            steps: fc.array(fc.integer({ min: 0, max: 101 }), { minLength: 1, maxLength: 4 }),
+            steps: fc.array(fc.oneof(fc.integer({ min: 0, max: 101 }), fc.constantFrom('pause', 'wait')), { minLength: 1, maxLength: 4 }),
             stepVerificationSeconds: fc.integer({ min: 1, max: 40 }),
             progressDeadlineSeconds: fc.integer({ min: 2, max: 60 }),
           },
@@ -391,5 +420,43 @@ describe('e2e: the API server and validateSpec agree, and accept every status th
       status: { phase: string; currentTopology: string };
     };
     expect(got.status).to.deep.include({ phase: 'Ready', currentTopology: 'ClientServer' });
+  });
+  it('accepts every status the rollout engine writes through a gate, an abort, a retry and a promote', async function () {
+    this.timeout(180_000);
+    const spec = {
+      selector: sel,
+      topology: 'FullMesh' as const,
+      rollout: { steps: [50, 'pause' as const, 100], stepVerificationSeconds: 2, progressDeadlineSeconds: 30 },
+    };
+    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: manifest('control', spec) });
+    const w = new World(spec, pods(4));
+    const statuses: unknown[] = [];
+    const step = (done: (x: World) => boolean): void => {
+      for (let i = 0; i < 100 && !done(w); i++) {
+        const plan = w.reconcile();
+        statuses.push(plan.status);
+        w.tick(plan);
+      }
+      expect(done(w), JSON.stringify(w.status.rollout)).to.equal(true);
+    };
+    step((x) => x.status.phase === 'Ready');
+    w.edit((s) => (s.topology = 'HyParView'));
+    step((x) => x.status.rollout?.gateStep !== undefined);
+    w.control = `action=abort,target-epoch=${w.status.rollout!.epoch},id=1`;
+    step((x) => x.status.rollout?.stage === 'RolledBack' && x.status.abortedTarget !== undefined);
+    w.control = `action=retry,target-epoch=${w.status.rollout!.epoch},id=2`;
+    step((x) => x.status.rollout?.gateStep !== undefined);
+    w.control = 'action=promote,id=3';
+    step((x) => x.status.currentTopology === 'HyParView' && x.status.phase === 'Ready');
+    w.control = 'action=explode';
+    step((x) => x.status.lastControlRequest?.result === 'Ignored');
+    const distinct = [...new Set(statuses.map((s) => JSON.stringify(s)))];
+    for (const s of distinct) {
+      const r = await cluster.kubectl(
+        ['patch', 'ctopo', 'control', '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: JSON.parse(s) })],
+        { allowFail: true },
+      );
+      expect(r.code, `${r.stderr}\n${s}`).to.equal(0);
+    }
   });
 });

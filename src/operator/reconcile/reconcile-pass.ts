@@ -38,6 +38,8 @@ export interface PassInput {
   pods: readonly MemberPod[];
   /** Selected pods left to earlier ClusterTopologies (not in `pods`), for the conditions. */
   shared?: readonly SharedPods[];
+  /** The control annotation's value (abort, retry, promote: src/api/control-request.ts), if any. */
+  control?: string;
   now: Date;
   logger: winston.Logger;
   /** The sidecar connections for this resource (its own token); defaults to the pass's pool. */
@@ -140,6 +142,7 @@ export class ReconcilePass {
       ...(sample !== undefined ? { metrics: sample } : {}),
       ...(verification !== undefined ? { verification } : {}),
       ...(input.shared !== undefined ? { shared: input.shared } : {}),
+      ...(input.control !== undefined ? { control: input.control } : {}),
     });
     return { input, plan, observations, lost, states, requeueAfterSeconds: plan.requeueAfterSeconds ?? 0 };
   }

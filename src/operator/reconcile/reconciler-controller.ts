@@ -20,7 +20,7 @@
 import type { KubeConfig, KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
-import { API_VERSION, KIND, PLURAL } from '../../api/constants.js';
+import { ANNOTATIONS, API_VERSION, KIND, PLURAL } from '../../api/constants.js';
 import type { ClusterTopology } from '../../api/types.js';
 import { Controller } from '../controller/controller.js';
 import type { Request } from '../controller/reconcile.js';
@@ -59,7 +59,10 @@ export const CONTROLLER_NAME = 'clustertopology';
  */
 export const EVENT_BURST_PER_OBJECT = 64;
 
-/** Predicate: ClusterTopology changes the reconciler must see (not its own status writes). */
+/**
+ * Predicate: ClusterTopology changes the reconciler must see (not its own status writes): the
+ * spec, deletion, finalizers, and the control annotation (abort, retry, promote requests).
+ */
 export function topologyChanged(): Predicate<KubernetesObject> {
   return (event) => {
     if (event.type !== 'update' || event.oldObject === undefined) return true;
@@ -67,6 +70,7 @@ export function topologyChanged(): Predicate<KubernetesObject> {
     const b = event.object.metadata ?? {};
     return (
       a.generation !== b.generation ||
+      a.annotations?.[ANNOTATIONS.control] !== b.annotations?.[ANNOTATIONS.control] ||
       String(a.deletionTimestamp ?? '') !== String(b.deletionTimestamp ?? '') ||
       JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? [])
     );

@@ -31,7 +31,7 @@
  * the metrics sampling round. Losing all of it costs at most one extra verification.
  */
 import type winston from 'winston';
-import { FINALIZER, GROUP, PLURAL, REASONS, VERSION } from '../../api/constants.js';
+import { ANNOTATIONS, FINALIZER, GROUP, PLURAL, REASONS, VERSION } from '../../api/constants.js';
 import type { ClusterTopology, ClusterTopologyStatus } from '../../api/types.js';
 import { isNotFound } from '../controller/api-errors.js';
 import type { EventRecorder } from '../controller/event-recorder.js';
@@ -170,6 +170,7 @@ export class TopologyReconciler {
     }
     const spec = resolved.spec;
     // Pods an earlier ClusterTopology also selects are its own: not observed, configured or counted here.
+    const control = object.metadata.annotations?.[ANNOTATIONS.control];
     const claim = claimMembers(object, memberPods(spec, this.options.pods.list(namespace)), this.options.topologies?.list(namespace) ?? []);
     const planned = await this.pass.plan({
       uid,
@@ -178,6 +179,7 @@ export class TopologyReconciler {
       status,
       pods: claim.own,
       shared: claim.shared,
+      ...(control !== undefined ? { control } : {}),
       now,
       logger: log,
       pool,

@@ -22,6 +22,7 @@ import { recommendTopology } from '../rules/recommend-topology.js';
 import type { Recommendation } from '../rules/recommendation.js';
 import { setCondition } from './conditions.js';
 import { readyMembers } from './member-sync.js';
+import { acceptControl } from './control.js';
 import { planRollout } from './plan-rollout.js';
 import { untrustedMembers } from './epoch-trust.js';
 import type { ObservedMember, RolloutPlan, SharedPods, VerificationResult } from './types.js';
@@ -79,6 +80,8 @@ export interface ReconcileInput {
   verification?: VerificationResult;
   /** Selected pods left to earlier ClusterTopologies that select them too (src/operator/reconcile/claims.ts). */
   shared?: readonly SharedPods[];
+  /** The control annotation's value (src/api/control-request.ts), when the resource has one. */
+  control?: string;
   now: Date;
 }
 
@@ -129,6 +132,9 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
     };
     if (input.metrics !== undefined) status.metrics = { ...input.metrics, sampledAt: input.metrics.sampledAt ?? isoSeconds(now) };
   }
+  // Abort, retry and promote requests first: the decision and the rollout plan from what they leave (control.ts).
+  const control = acceptControl({ value: input.control, spec, generation, status, now });
+  status = control.status;
   const stored = status.recommendation;
   const rec: Recommendation | undefined =
     recommendation ??
@@ -144,9 +150,10 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
     ...(input.metrics !== undefined ? { metrics: input.metrics } : {}),
     ...(input.verification !== undefined ? { verification: input.verification } : {}),
     ...(input.shared !== undefined ? { shared: input.shared } : {}),
+    ...(control.promote ? { promote: true } : {}),
   };
   const plan = planRollout(rolloutInput);
-  const events = [...plan.events];
+  const events = [...control.events, ...plan.events];
   let requeue = plan.requeueAfterSeconds;
   const soonest = (s: number): void => {
     requeue = requeue === undefined ? s : Math.min(requeue, s);

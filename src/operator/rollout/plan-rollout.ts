@@ -23,20 +23,24 @@
  * after the window ended is healthy; a failed verification at any time in the window fails the
  * step. Committing is the point of no return: it is never rolled back, only retried (Stalled when
  * late), and so is RollingBack. Setting spec.topology back to the committed topology while in flight
- * rolls back (history trigger Rollback). While `spec.paused`, nothing moves except new pods joining
+ * rolls back (history trigger Rollback); so does an abort request (control.ts, which also takes
+ * retry requests). A gate (`pause` in `rollout.steps`, rollout-steps.ts) holds a verified stage,
+ * without deadline, until a promote request (`input.promote`). While `spec.paused`, nothing moves except new pods joining
  * the committed epoch, and the stage's clocks restart when it is resumed.
  *
  * Everything is derived from (spec, status, observed members, verification, now): a restarted
  * operator resumes from status, a pod that joins mid-switch is prepared and routed like the others
  * (see member-sync.ts), and the same input always yields the same output.
  */
-import { CONDITION_TYPES, REASONS } from '../../api/constants.js';
+import { ANNOTATIONS, CONDITION_TYPES, REASONS } from '../../api/constants.js';
+import { PAUSE_STEP } from '../../api/types.js';
 import type { ClusterTopologyStatus, HistoryEntry, OverlayKind, RolloutStatus, SwitchResult } from '../../api/types.js';
 import { IN_FLIGHT_STAGES, inFlight, isoSeconds } from '../../api/status.js';
 import { setCondition, type ConditionUpdate } from './conditions.js';
 import { untrustedMembers } from './epoch-trust.js';
 import { applyExclusions, exclusionsOf } from './exclusions.js';
 import { isSynced, readyMembers, routedMembers, syncActions, type MemberTarget } from './member-sync.js';
+import { nextStep } from './rollout-steps.js';
 import type { MemberAction, ObservedMember, PlannedEvent, RolloutInput, RolloutPlan, VerificationResult } from './types.js';
 
 /**
@@ -231,21 +235,31 @@ function fail(p: Pass, r: RolloutStatus, reason: string, why: string): RolloutSt
   return next;
 }
 
-/** Moves past a verified Preparing/Routing stage: the next larger step, or Committing after 100 %. */
+/**
+ * Moves past a verified Preparing/Routing stage (or a promoted gate): the next larger step, a gate
+ * that waits for a promote request, or Committing after the last one (rollout-steps.ts).
+ */
 function advance(p: Pass, r: RolloutStatus): RolloutStatus {
   const steps = p.input.spec.rollout.steps;
-  const idx = steps.findIndex((x) => x > r.stepPercent);
   const next: RolloutStatus = { ...r, stepStartedAt: p.nowIso };
   delete next.verificationStartedAt;
-  if (r.stepPercent >= 100 || idx < 0) {
+  delete next.gateStep;
+  const step = nextStep(steps, r.stepPercent, r.promotedStep ?? 0);
+  if (step.kind === 'gate') {
+    next.gateStep = step.index + 1;
+    next.message = `waiting at step ${step.index + 1}/${steps.length} (${PAUSE_STEP}) for a promote request, ${stageLabel(r)} verified: kubectl topology promote, or annotate ${ANNOTATIONS.control}=action=promote,target-epoch=${r.epoch}`;
+    p.events.push({ type: 'Normal', reason: REASONS.awaitingPromotion, message: next.message });
+    return next;
+  }
+  if (step.kind === 'commit') {
     next.stage = 'Committing';
     next.stepPercent = 100;
     next.message = `committing epoch ${r.epoch} (${r.to}) on every member`;
   } else {
     next.stage = 'Routing';
-    next.stepIndex = idx + 1;
-    next.stepPercent = steps[idx]!;
-    next.message = `step ${idx + 1}/${steps.length}: ${steps[idx]}% of members route over ${r.to}`;
+    next.stepIndex = step.index + 1;
+    next.stepPercent = step.percent;
+    next.message = `step ${step.index + 1}/${steps.length}: ${step.percent}% of members route over ${r.to}`;
   }
   p.events.push({ type: 'Normal', reason: next.stage === 'Committing' ? REASONS.committing : REASONS.routing, message: next.message });
   return next;
@@ -287,6 +301,13 @@ function progress(p: Pass, r: RolloutStatus): StageOutcome {
       return { r, again: false, phase: r.stage === 'Committing' ? 'Progressing' : 'RollingBack', requeue: ackPoll };
     }
     default: {
+      // A gate waits for a promote request: no deadline, no verification (the stage before it was
+      // verified); joining members are still brought to the step (the actions follow targetFor).
+      if (r.gateStep !== undefined) {
+        if (spec.rollout.steps[r.gateStep - 1] === PAUSE_STEP) return { r, again: false, phase: 'Paused' };
+        // The gate was edited out of spec.rollout.steps: go on as if it had not been there.
+        return { r: advance(p, r), again: true };
+      }
       if (unsynced.length > 0) {
         const pending: RolloutStatus = { ...r };
         delete pending.verificationStartedAt;
@@ -345,7 +366,13 @@ function joinTarget(p: Pass): string {
   return t !== undefined ? `the ${t} overlay` : 'the overlay Auto mode picks for their number';
 }
 
-function conditionsFor(p: Pass, phase: Phase, r: RolloutStatus | undefined, awaiting: string | undefined): ConditionUpdate[] {
+/** A rolled-back or aborted switch that waits for the user: the reason and message of its conditions. */
+interface Awaiting {
+  reason: string;
+  message: string;
+}
+
+function conditionsFor(p: Pass, phase: Phase, r: RolloutStatus | undefined, awaiting: Awaiting | undefined): ConditionUpdate[] {
   const s = p.status;
   const T = CONDITION_TYPES;
   const cond = (type: string, ok: boolean, reason: string, message: string): ConditionUpdate => ({ type, status: ok ? 'True' : 'False', reason, message });
@@ -370,6 +397,14 @@ function conditionsFor(p: Pass, phase: Phase, r: RolloutStatus | undefined, awai
       ];
     }
     case 'Paused': {
+      if (!p.input.spec.paused && r?.gateStep !== undefined) {
+        const msg = r.message ?? `waiting at step ${r.gateStep} for a promote request`;
+        return [
+          cond(T.ready, false, REASONS.awaitingPromotion, msg),
+          cond(T.reconciling, false, REASONS.awaitingPromotion, msg),
+          cond(T.stalled, false, REASONS.awaitingPromotion, msg),
+        ];
+      }
       const msg = `spec.paused is true${r !== undefined ? `: frozen at ${stageLabel(r)} of the switch to ${r.to}` : ''}`;
       return [
         cond(T.ready, r === undefined && s.currentTopology !== undefined, REASONS.paused, msg),
@@ -388,9 +423,9 @@ function conditionsFor(p: Pass, phase: Phase, r: RolloutStatus | undefined, awai
     case 'Degraded': {
       if (awaiting !== undefined) {
         return [
-          cond(T.ready, false, REASONS.rolledBack, awaiting),
-          cond(T.reconciling, false, REASONS.rolledBack, awaiting),
-          cond(T.stalled, true, REASONS.rolledBack, awaiting),
+          cond(T.ready, false, awaiting.reason, awaiting.message),
+          cond(T.reconciling, false, awaiting.reason, awaiting.message),
+          cond(T.stalled, true, awaiting.reason, awaiting.message),
         ];
       }
       const msg = `${s.currentTopology} serving ${members}; ${(s.members?.total ?? 0) - p.ready.length} selected pods not ready`;
@@ -456,6 +491,9 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   const s = p.status;
   s.observedGeneration = input.generation;
   let r = inFlight(s) !== undefined ? s.rollout : undefined;
+
+  // A promote request (control.ts accepted it): past the gate, to whatever follows it.
+  if (!spec.paused && input.promote === true && r !== undefined && r.gateStep !== undefined) r = advance(p, { ...r, promotedStep: r.gateStep });
 
   if (!spec.paused) {
     if (decision.kind === 'switch') {
@@ -535,7 +573,10 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   s.members = { total: input.members.length, ready: p.ready.length, onTarget: p.ready.filter((m) => (m.routingEpoch ?? m.activeEpoch) === onEpoch).length };
   if (r !== undefined) s.targetTopology = r.stage === 'RollingBack' ? (s.currentTopology ?? r.to) : r.to;
   else delete s.targetTopology;
-  const awaiting = decision.kind === 'none' && decision.reason === 'AwaitingSpecChange' ? decision.message : undefined;
+  const awaiting: Awaiting | undefined =
+    decision.kind === 'none' && (decision.reason === 'AwaitingSpecChange' || decision.reason === 'Aborted')
+      ? { reason: decision.reason === 'Aborted' ? REASONS.aborted : REASONS.rolledBack, message: decision.message }
+      : undefined;
   if (phase === undefined) {
     // No pod selected at all and nothing in flight: nothing to configure, so the resource is Ready
     // (reason NoMembers). Selected pods that are not ready yet keep it Pending.

@@ -93,6 +93,8 @@ export interface RolloutInput {
   metrics?: TopologyMetrics;
   /** Selected pods left to earlier ClusterTopologies (absent: none). */
   shared?: readonly SharedPods[];
+  /** A promote request was accepted (control.ts): a switch waiting at a gate moves past it. */
+  promote?: boolean;
   now: Date;
 }
 

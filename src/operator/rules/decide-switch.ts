@@ -16,7 +16,7 @@ import type { Recommendation } from './recommendation.js';
 import { consecutiveAutoRollbacks, ROLLBACK_BACKOFF_BASE_SECONDS, ROLLBACK_BACKOFF_MAX_SECONDS, rollbackBackoffSeconds } from './rollback-backoff.js';
 
 /** Why nothing is started. */
-export type NoSwitchReason = 'Paused' | 'NoRecommendation' | 'RolloutInProgress' | 'AlreadyCurrent' | 'AwaitingSpecChange';
+export type NoSwitchReason = 'Paused' | 'NoRecommendation' | 'RolloutInProgress' | 'AlreadyCurrent' | 'AwaitingSpecChange' | 'Aborted';
 
 /** The outcome of {@link decideSwitch}. */
 export type SwitchDecision =
@@ -33,6 +33,17 @@ export type SwitchDecision =
       rolledBack: number;
     }
   | { kind: 'none'; reason: NoSwitchReason; message: string };
+
+/**
+ * True when the last switch was rolled back and a retry request of it was applied since
+ * (src/operator/rollout/control.ts records it in `status.lastControlRequest`): the same target
+ * then starts again, though the spec has not changed.
+ */
+export function retryRequested(status: ClusterTopologyStatus): boolean {
+  const last = status.rollout;
+  const req = status.lastControlRequest;
+  return last !== undefined && last.stage === 'RolledBack' && req?.action === 'retry' && req.result === 'Applied' && req.epoch === last.epoch;
+}
 
 /** The target the spec asks for, before any guard. */
 function desired(
@@ -80,6 +91,18 @@ export function decideSwitch(
   }
   if (want.to === current) return { kind: 'none', reason: 'AlreadyCurrent', message: `${current} is already the committed topology` };
   const last = status.rollout;
+  const aborted = status.abortedTarget;
+  if (aborted !== undefined && aborted.topology === want.to && generation !== undefined && aborted.generation === generation) {
+    return {
+      kind: 'none',
+      reason: 'Aborted',
+      message: `the switch to ${want.to} (epoch ${aborted.epoch}) was aborted by a control request; it starts again after a retry request (kubectl topology retry) or a spec change`,
+    };
+  }
+  // A retry request (control.ts) starts the rolled-back target again at once: no spec change, no cooldown.
+  if (last !== undefined && last.to === want.to && retryRequested(status)) {
+    return { kind: 'switch', to: want.to, trigger: want.trigger, reasons: [...want.reasons, `retry of epoch ${last.epoch} requested`] };
+  }
   if (
     last !== undefined &&
     want.trigger !== 'Auto' &&
@@ -118,6 +141,8 @@ export const SWITCH_DECISION_TABLE = `
 | in flight, committing or rolling back                  | none (RolloutInProgress): finish first      |
 | in flight (preparing/routing/failed), new Manual or Workload target | switch, superseding the in-flight one (back to the committed one: a rollback) |
 | target already committed                               | none (AlreadyCurrent)                       |
+| target aborted by a control request at this generation (status.abortedTarget) | none (Aborted), any trigger |
+| target rolled back, a retry request applied since      | switch at once (no cooldown, no spec change) |
 | same target rolled back/failed at this generation      | none (AwaitingSpecChange) unless Auto       |
 | Auto trigger within cooldownSeconds of lastSwitchTime  | hold until the cooldown ends                |
 | Auto trigger after n Auto switches rolled back in a row | hold for max(cooldownSeconds, min(${ROLLBACK_BACKOFF_MAX_SECONDS}, ${ROLLBACK_BACKOFF_BASE_SECONDS} × 2^(n−1))) s after lastSwitchTime (RollbackBackoff), even with cooldownSeconds 0 |

@@ -3,6 +3,7 @@
  * `npm run docs:crd` appends to docs/crd-reference.md. They are the same constants the rule
  * modules document themselves with, so the reference cannot drift from the code either.
  */
+import { ANNOTATIONS } from '../../api/constants.js';
 import { MAX_EPOCH_JUMP } from '../../api/epoch-bound.js';
 import { SWITCH_DECISION_TABLE } from './decide-switch.js';
 import { ROLLBACK_BACKOFF_BASE_SECONDS, ROLLBACK_BACKOFF_MAX_SECONDS } from './rollback-backoff.js';
@@ -53,9 +54,29 @@ Each switch stages a new epoch (never reused). Stages of status.rollout.stage:
 | Routing (step i) | the first ceil(steps[i] × n / 100) ready members **by pod name** send over the new overlay | as Preparing, plus p99 latency ≤ maxLatencyFactor × the p99 measured before the switch |
 | Committing | every member commits the new epoch; the old one drains | all acknowledged (never rolled back; Stalled if later than progressDeadlineSeconds) |
 | RollingBack | every member routes back to the committed epoch and drops the new one | all acknowledged; history result RolledBack |
-| Failed | a step failed with autoRollback false: frozen at that step (Stalled) | a spec change retries the step, or reverts / supersedes it |
+| Failed | a step failed with autoRollback false: frozen at that step (Stalled) | a spec change or a retry request retries the step; a revert, a new target or an abort request ends it |
 
 Each stage must pass within progressDeadlineSeconds of its start. A pod that joins mid-switch is first given the committed epoch, then prepared and routed by its place in name order. A new Manual or Workload target during Preparing, Routing or Failed supersedes the switch (history result Superseded) and starts a new one from the committed topology; setting spec.topology back to the committed one rolls back (history trigger Rollback). While spec.paused, nothing moves except new pods joining the committed epoch.
+
+A gate, an item "pause" of spec.rollout.steps (Argo Rollouts' \`pause: {}\`), stops the switch once the stage before it passed: phase Paused, conditions Ready/Reconciling/Stalled False with reason AwaitingPromotion, status.rollout.gateStep its 1-based index. It has no deadline and no health window; members that join are still brought to the step. A promote request moves past it (status.rollout.promotedStep). First in the list it waits with the new overlay prepared and no traffic moved; after 100 it holds the commit.
+`,
+  },
+  {
+    title: 'Control requests: abort, retry, promote (GitOps-safe)',
+    body: `
+They are written to the annotation ${ANNOTATIONS.control} (by \`kubectl topology abort|retry|promote\`, an Argo CD resource action, or \`kubectl annotate\`), never to spec, so a GitOps sync of the spec cannot undo them. The value is \`action=abort|retry|promote[,target-epoch=N][,id=TEXT]\`; target-epoch names the switch meant (status.rollout.epoch), and a request for another epoch is ignored. The operator acts on each value once and records it in status.lastControlRequest (value, action, epoch, result Applied or Ignored, message, time); an equal value is not acted on again, so write a new id to repeat a request. While spec.paused, requests wait and are consumed on resume.
+
+| request | state of status.rollout | effect |
+|---|---|---|
+| abort | Preparing, Routing (also at a gate), Failed | RollingBack at once, then RolledBack; status.abortedTarget {topology, epoch, generation, time} keeps it from starting again (phase Degraded, Stalled=True reason Aborted), whatever the mode or trigger |
+| abort | RollingBack, or already RolledBack | status.abortedTarget is set: not started again |
+| abort | Committing | Ignored: past the point of no return |
+| retry | RolledBack | status.abortedTarget cleared; the same target starts again at once with a new epoch (no spec change, no cooldown). In Manual mode only while spec.topology still names it |
+| retry | Failed | the failed stage starts again |
+| promote | waiting at a gate | the next step (or Committing) |
+| any | anything else, or an unparsable value | Ignored; a Warning Event ControlRequestIgnored says why |
+
+status.abortedTarget is also cleared by any spec change (metadata.generation), as a rolled-back Manual switch is retried after one.
 `,
   },
 ];

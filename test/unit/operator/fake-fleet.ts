@@ -63,6 +63,8 @@ export class World {
   plans: ReconcilePlan[] = [];
   /** Selected pods left to earlier ClusterTopologies (the reconciler's claims.ts), if any. */
   shared: SharedPods[] | undefined;
+  /** The control annotation's value (abort, retry, promote requests), if any. */
+  control: string | undefined;
 
   constructor(
     public spec: ClusterTopologySpec,
@@ -94,6 +96,7 @@ export class World {
       ...(this.metrics !== undefined ? { metrics: this.metrics } : {}),
       ...(this.verification !== undefined ? { verification: this.verification } : {}),
       ...(this.shared !== undefined ? { shared: this.shared } : {}),
+      ...(this.control !== undefined ? { control: this.control } : {}),
     });
     for (const a of plan.actions) {
       applyAction(this.members, a, this.refuse);

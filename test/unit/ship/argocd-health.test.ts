@@ -1,54 +1,21 @@
 /**
  * The Argo CD health check (deploy/argocd/health.lua) run in fengari, a Lua VM in JavaScript,
  * against the fixtures of deploy/argocd/health_test.yaml (Argo CD's own test layout): Healthy,
- * Progressing, Degraded, Suspended. Resources are handed to Lua as Argo CD does: JSON objects as
- * tables, arrays 1-based, whole numbers as integers.
+ * Progressing, Degraded, Suspended. Resources are handed to Lua as Argo CD does (lua-vm.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { lauxlib, lua, lualib, to_luastring, type LuaState } from 'fengari';
 import { parse } from 'yaml';
 import { packageRoot } from '../../../src/paths.js';
+import { runLua } from './lua-vm.js';
 
 const DIR = join(packageRoot(), 'deploy', 'argocd');
 
-function push(L: LuaState, v: unknown): void {
-  if (v === null || v === undefined) lua.lua_pushnil(L);
-  else if (typeof v === 'boolean') lua.lua_pushboolean(L, v);
-  else if (typeof v === 'number') (Number.isInteger(v) ? lua.lua_pushinteger : lua.lua_pushnumber)(L, v);
-  else if (typeof v === 'string') lua.lua_pushstring(L, to_luastring(v));
-  else if (Array.isArray(v)) {
-    lua.lua_newtable(L);
-    v.forEach((item, i) => {
-      push(L, item);
-      lua.lua_rawseti(L, -2, i + 1);
-    });
-  } else {
-    lua.lua_newtable(L);
-    for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
-      if (item === null || item === undefined) continue;
-      push(L, item);
-      lua.lua_setfield(L, -2, to_luastring(k));
-    }
-  }
-}
-
 /** Runs the script with `obj` set, as Argo CD does; returns hs.status and hs.message. */
 function health(script: string, obj: unknown): { status: string; message: string } {
-  const L = lauxlib.luaL_newstate();
-  lualib.luaL_openlibs(L);
-  push(L, obj);
-  lua.lua_setglobal(L, to_luastring('obj'));
-  if (lauxlib.luaL_loadstring(L, to_luastring(script)) !== lua.LUA_OK) throw new Error(`lua syntax: ${lua.lua_tojsstring(L, -1)}`);
-  if (lua.lua_pcall(L, 0, 1, 0) !== lua.LUA_OK) throw new Error(`lua error: ${lua.lua_tojsstring(L, -1)}`);
-  if (lua.lua_type(L, -1) !== lua.LUA_TTABLE) throw new Error('the script did not return a table');
-  lua.lua_getfield(L, -1, to_luastring('status'));
-  const status = lua.lua_tojsstring(L, -1);
-  lua.lua_pop(L, 1);
-  lua.lua_getfield(L, -1, to_luastring('message'));
-  const message = lua.lua_tojsstring(L, -1);
-  return { status, message };
+  const hs = runLua(script, obj) as { status: string; message: string };
+  return { status: hs.status, message: hs.message };
 }
 
 interface HealthTest {

@@ -1,13 +1,22 @@
 /**
- * The few fengari (Lua 5.3 VM in JavaScript) entry points the Argo CD health test uses; fengari
- * ships no type declarations.
+ * The few fengari (Lua 5.3 VM in JavaScript) entry points the Argo CD health and action tests use
+ * (lua-vm.ts); fengari ships no type declarations.
  */
 declare module 'fengari' {
   /** An opaque Lua state. */
   export type LuaState = { readonly __luaState: unique symbol };
   export const lua: {
     LUA_OK: number;
+    LUA_TNIL: number;
+    LUA_TBOOLEAN: number;
+    LUA_TNUMBER: number;
+    LUA_TSTRING: number;
     LUA_TTABLE: number;
+    lua_absindex(L: LuaState, index: number): number;
+    lua_next(L: LuaState, index: number): number;
+    lua_toboolean(L: LuaState, index: number): boolean;
+    lua_tonumber(L: LuaState, index: number): number;
+    lua_rawlen(L: LuaState, index: number): number;
     lua_newtable(L: LuaState): void;
     lua_pushnil(L: LuaState): void;
     lua_pushboolean(L: LuaState, b: boolean): void;

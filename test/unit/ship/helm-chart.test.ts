@@ -223,6 +223,26 @@ describe('helm chart topology-operator', function () {
     }
   });
 
+  it('deploy/samples/chat runs the sidecar exactly as the named templates render it for topology chat', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ship-app-chart-'));
+    try {
+      writeAppChart(dir);
+      const [rendered] = find(
+        render(['name=chat', 'replicas=3', 'appImage=topology-demo:0.1.0', 'sidecar.appHost=127.0.0.1', 'sidecar.topology=chat'], dir),
+        'StatefulSet',
+      ) as any[];
+      const sample = parseAllDocuments(readFileSync(join(packageRoot(), 'deploy', 'samples', 'chat', 'statefulset.yaml'), 'utf8')).map((d) =>
+        d.toJS(),
+      ) as any[];
+      const sts = sample.find((o) => o.kind === 'StatefulSet');
+      expect(sts.spec.template.spec).to.deep.equal(rendered.spec.template.spec);
+      expect(sts.spec.selector).to.deep.equal({ matchLabels: { app: 'chat' } });
+      expect(sample.find((o) => o.kind === 'Service')?.spec.clusterIP).to.equal('None');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('adds the sidecar to a workload with the named template topology-operator.sidecar', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ship-app-chart-'));
     try {
