@@ -42,6 +42,7 @@ import { applyExclusions, exclusionsOf } from './exclusions.js';
 import { isSynced, readyMembers, routedMembers, syncActions, type MemberTarget } from './member-sync.js';
 import { nextStep } from './rollout-steps.js';
 import type { MemberAction, ObservedMember, PlannedEvent, RolloutInput, RolloutPlan, VerificationResult } from './types.js';
+import { clipStrings } from './status-text.js';
 
 /**
  * Seconds between polls while waiting for sidecars to acknowledge, at most: the Control.State
@@ -102,23 +103,6 @@ function problemsOf(v: VerificationResult, r: RolloutStatus, maxLatencyFactor: n
  */
 export function verificationWindowSeconds(stepVerificationSeconds: number, stage: RolloutStatus['stage']): number {
   return stage === 'Preparing' ? 0 : stepVerificationSeconds;
-}
-
-/** The schema's maxLength of free-text status fields: longer text would make the status write fail. */
-export const MAX_STATUS_TEXT = 1024;
-
-function clip(text: string | undefined): string | undefined {
-  return text === undefined || text.length <= MAX_STATUS_TEXT ? text : `${text.slice(0, MAX_STATUS_TEXT - 1)}…`;
-}
-
-/** Shortens every free-text field of `s` to what the CRD's status schema accepts. */
-function clipStrings(s: ClusterTopologyStatus): void {
-  if (s.rollout !== undefined) {
-    if (s.rollout.reason !== undefined) s.rollout.reason = clip(s.rollout.reason)!;
-    if (s.rollout.message !== undefined) s.rollout.message = clip(s.rollout.message)!;
-  }
-  for (const h of s.history ?? []) h.reason = clip(h.reason)!;
-  if (s.recommendation !== undefined) s.recommendation.reasons = s.recommendation.reasons.slice(0, 16).map((x) => clip(x)!);
 }
 
 /** Mutable working state of one planning pass. */
