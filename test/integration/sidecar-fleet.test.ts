@@ -178,6 +178,9 @@ describe('sidecar loopback fleet (integration)', function () {
     // Every failed send is accounted for: its status code, which apps, when (matched with the marks).
     const sendErrors = apps.reduce((n, a) => n + a.sendErrors, 0);
     const lag = traffic.loopDelay();
+    process.stdout.write(
+      `      12 switches in ${Date.now() - t0} ms: ${audit.sent} sent, ${audit.lost} lost, ${audit.duplicated} duplicated, ${sendErrors} send errors; this process's event-loop delay p99 ${lag.p99Ms} ms, max ${lag.maxMs} ms\n`,
+    );
     expect(
       sendErrors,
       `send errors:\n${describeSendErrors(apps, t0)}\nthis process's event-loop delay: p99 ${lag.p99Ms} ms, max ${lag.maxMs} ms\nswitches: ${marks.join('; ')}`,
