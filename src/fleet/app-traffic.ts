@@ -152,13 +152,16 @@ export const MIN_TICK_MS = 5;
 const LOOP_DELAY_RESOLUTION_MS = 10;
 
 /**
- * How late this process's own event loop ran while traffic was on (ms). The apps, their Subscribe
- * streams and the generator share one process: when it is starved, its deadline timers fire late
- * and replies sit unread, so a DEADLINE_EXCEEDED says the client was slow, not that a sidecar was.
+ * How loaded this process was while traffic was on. The apps, their Subscribe streams and the
+ * generator share one process: when it is starved, its deadline timers fire late and replies sit
+ * unread, so a DEADLINE_EXCEEDED with a large delay here says the client was slow, not a sidecar.
  */
-export interface LoopDelay {
-  readonly p99Ms: number;
-  readonly maxMs: number;
+export interface ClientLoad {
+  /** Event-loop delay (ms): how late timers and I/O callbacks ran. */
+  readonly loopDelayP99Ms: number;
+  readonly loopDelayMaxMs: number;
+  /** CPU this process used per second of traffic (ms/s; 1000 is one whole core). */
+  readonly cpuMsPerSecond: number;
 }
 
 /**
@@ -173,6 +176,8 @@ export class TrafficGenerator {
   /** Sends issued so far; the next one is from apps[issued % apps.length]. */
   private issued = 0;
   private loopDelayHistogram: IntervalHistogram | undefined;
+  private started: { readonly at: number; readonly cpu: NodeJS.CpuUsage } | undefined;
+  private stopped: { readonly at: number; readonly cpu: NodeJS.CpuUsage } | undefined;
 
   constructor(
     private readonly apps: readonly AppClient[],
@@ -188,6 +193,8 @@ export class TrafficGenerator {
     const periodMs = 1000 / this.options.ratePerMember;
     this.loopDelayHistogram = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
     this.loopDelayHistogram.enable();
+    this.started = { at: performance.now(), cpu: process.cpuUsage() };
+    this.stopped = undefined;
     const t0 = performance.now();
     const tick = (): void => {
       // Sends due by now at n per period; a late timer catches up rather than lowering the rate.
@@ -211,16 +218,22 @@ export class TrafficGenerator {
     this.timer = setInterval(tick, Math.max(MIN_TICK_MS, periodMs / n));
   }
 
-  /** This process's event-loop delay since {@link start} (until {@link stop}): see {@link LoopDelay}. */
-  loopDelay(): LoopDelay {
+  /** This process's load from {@link start} to {@link stop} (or now): see {@link ClientLoad}. */
+  clientLoad(): ClientLoad {
     const h = this.loopDelayHistogram;
-    if (h === undefined || h.count === 0) return { p99Ms: 0, maxMs: 0 };
-    return { p99Ms: Math.round(h.percentile(99) / 1e6), maxMs: Math.round(h.max / 1e6) };
+    const from = this.started;
+    if (h === undefined || from === undefined) return { loopDelayP99Ms: 0, loopDelayMaxMs: 0, cpuMsPerSecond: 0 };
+    const to = this.stopped ?? { at: performance.now(), cpu: process.cpuUsage() };
+    const cpuMs = (to.cpu.user + to.cpu.system - from.cpu.user - from.cpu.system) / 1000;
+    const seconds = Math.max(1e-3, (to.at - from.at) / 1000);
+    const ms = (ns: number): number => (h.count === 0 ? 0 : Math.round(ns / 1e6));
+    return { loopDelayP99Ms: ms(h.percentile(99)), loopDelayMaxMs: ms(h.max), cpuMsPerSecond: Math.round(cpuMs / seconds) };
   }
 
   /** Stops sending and waits for sends in flight to be acknowledged. */
   async stop(): Promise<void> {
     this.loopDelayHistogram?.disable();
+    if (this.started !== undefined && this.stopped === undefined) this.stopped = { at: performance.now(), cpu: process.cpuUsage() };
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     await Promise.all([...this.inflight]);
