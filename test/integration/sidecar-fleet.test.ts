@@ -178,7 +178,7 @@ describe('sidecar loopback fleet (integration)', function () {
     // Every failed send is accounted for: its status code, which apps, when (matched with the marks).
     const sendErrors = apps.reduce((n, a) => n + a.sendErrors, 0);
     const load = traffic.clientLoad();
-    const client = `this process (the 20 apps and the operator): event-loop delay p99 ${load.loopDelayP99Ms} ms, max ${load.loopDelayMaxMs} ms, CPU ${load.cpuMsPerSecond} ms/s`;
+    const client = `this process (the ${apps.length} apps and the operator): event-loop delay p99 ${load.loopDelayP99Ms} ms, max ${load.loopDelayMaxMs} ms, CPU ${load.cpuMsPerSecond} ms/s`;
     process.stdout.write(
       `      12 switches in ${Date.now() - t0} ms: ${audit.sent} sent, ${audit.lost} lost, ${audit.duplicated} duplicated, ${sendErrors} send errors; ${client}\n`,
     );

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import { createServer } from 'node:net';
-import { AppClient, SEND_ERROR_SAMPLES, describeSendErrors } from '../../../src/fleet/app-traffic.js';
+import { AppClient, SEND_ERROR_SAMPLES, TrafficGenerator, describeSendErrors, waitUntil } from '../../../src/fleet/app-traffic.js';
 
 /** A loopback port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {
@@ -51,5 +51,22 @@ describe('AppClient send errors', () => {
     app.clearSendErrors();
     expect(app.sendErrors).to.equal(0);
     expect(describeSendErrors([app], t0)).to.equal('');
+  });
+
+  it('TrafficGenerator reports the load of its own process while traffic ran, frozen at stop', async () => {
+    const other = new AppClient('127.0.0.2:7070', `127.0.0.1:${await closedPort()}`);
+    const traffic = new TrafficGenerator([app, other], { ratePerMember: 200, seed: 1 });
+    try {
+      expect(traffic.clientLoad()).to.deep.equal({ loopDelayP99Ms: 0, loopDelayMaxMs: 0, cpuMsPerSecond: 0 });
+      traffic.start();
+      await waitUntil('20 failed sends', () => app.sendErrors + other.sendErrors >= 20, 10_000);
+    } finally {
+      await traffic.stop();
+      other.close();
+    }
+    const load = traffic.clientLoad();
+    expect(load.cpuMsPerSecond).to.be.greaterThan(0);
+    expect(load.loopDelayMaxMs).to.be.at.least(load.loopDelayP99Ms);
+    expect(traffic.clientLoad()).to.deep.equal(load);
   });
 });
