@@ -2,9 +2,12 @@
  * Test applications for the loopback fleet: one Overlay API client per member that subscribes to
  * its deliveries and records them, plus a steady traffic generator (broadcasts and point-to-point
  * sends at a fixed rate, destinations drawn from a seeded generator). `auditDeliveries` then says,
- * from what each receiver recorded, which messages were lost or delivered twice.
+ * from what each receiver recorded, which messages were lost or delivered twice, and every send
+ * the sidecar refused (or that timed out) is tallied by gRPC status with a few examples, so a test
+ * that sees send errors can say which they were and when they happened.
  */
 import * as grpc from '@grpc/grpc-js';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { loadProto } from '../rpc/proto.js';
 import type { OverlayClient } from '../rpc/generated/topology/v1/Overlay.js';
 import type { Delivery__Output } from '../rpc/generated/topology/v1/Delivery.js';
@@ -20,6 +23,32 @@ export interface SentRecord {
   readonly sentAt: number;
 }
 
+/**
+ * Deadline of an app's Send and Broadcast (ms). A sidecar answers from its own event loop without
+ * waiting on the network, so a reply takes milliseconds; 5 s is for a machine so loaded that its
+ * processes get a sliver of a core. Wild guess.
+ */
+export const APP_SEND_DEADLINE_MS = 5_000;
+/** Failed sends kept as examples per status code and app: enough to see a pattern, bounded. */
+export const SEND_ERROR_SAMPLES = 3;
+
+/** One failed send, as an example for failure messages. */
+export interface SendErrorSample {
+  readonly method: 'Send' | 'Broadcast';
+  /** When the call was made (ms since the Unix epoch). */
+  readonly startedAt: number;
+  /** How long it took to fail (ms). */
+  readonly waitedMs: number;
+  /** The status details (grpc-js puts timings of a deadline in them). */
+  readonly details: string;
+}
+
+/** Failed sends of one gRPC status code: how many, and the first few. */
+export interface SendErrorTally {
+  count: number;
+  readonly samples: SendErrorSample[];
+}
+
 /** One member's app: Overlay API client and delivery log. */
 export class AppClient {
   private readonly client: OverlayClient;
@@ -29,7 +58,8 @@ export class AppClient {
   /** Origin-to-delivery latency samples (ms). */
   readonly latencies: number[] = [];
   readonly sent: SentRecord[] = [];
-  sendErrors = 0;
+  /** Sends that failed, by gRPC status code: every error is accounted for, not only counted. */
+  readonly sendErrorsByCode = new Map<grpc.status, SendErrorTally>();
 
   constructor(
     readonly member: string,
@@ -62,12 +92,26 @@ export class AppClient {
     );
   }
 
-  /** Broadcast (`to` undefined) or send; records the id on success. */
+  /** Failed sends, all codes together. */
+  get sendErrors(): number {
+    let n = 0;
+    for (const t of this.sendErrorsByCode.values()) n += t.count;
+    return n;
+  }
+
+  /** Forgets the failed sends (a test starting a new ledger). */
+  clearSendErrors(): void {
+    this.sendErrorsByCode.clear();
+  }
+
+  /** Broadcast (`to` undefined) or send; records the id on success, the status on failure. */
   send(to: string | undefined, payload: Buffer): Promise<SentRecord | undefined> {
+    const method = to === undefined ? 'Broadcast' : 'Send';
+    const startedAt = Date.now();
     return new Promise((resolve) => {
       const cb = (err: grpc.ServiceError | null, r?: { id: string; epoch: number }): void => {
         if (err || !r) {
-          this.sendErrors++;
+          this.recordSendError(err?.code ?? grpc.status.UNKNOWN, { method, startedAt, waitedMs: Date.now() - startedAt, details: err?.details ?? 'no reply' });
           resolve(undefined);
           return;
         }
@@ -75,9 +119,17 @@ export class AppClient {
         this.sent.push(rec);
         resolve(rec);
       };
-      if (to === undefined) this.client.Broadcast({ payload }, { deadline: Date.now() + 5000 }, cb);
-      else this.client.Send({ to, payload }, { deadline: Date.now() + 5000 }, cb);
+      const options = { deadline: startedAt + APP_SEND_DEADLINE_MS };
+      if (to === undefined) this.client.Broadcast({ payload }, options, cb);
+      else this.client.Send({ to, payload }, options, cb);
     });
+  }
+
+  private recordSendError(code: grpc.status, sample: SendErrorSample): void {
+    let tally = this.sendErrorsByCode.get(code);
+    if (tally === undefined) this.sendErrorsByCode.set(code, (tally = { count: 0, samples: [] }));
+    tally.count++;
+    if (tally.samples.length < SEND_ERROR_SAMPLES) tally.samples.push(sample);
   }
 
   close(): void {
@@ -96,6 +148,21 @@ export interface TrafficOptions {
 
 /** Shortest interval between generator ticks (ms): finer spreading costs timer wake-ups for nothing. */
 export const MIN_TICK_MS = 5;
+/** Sampling resolution of the generator's event-loop delay histogram (ms): Node's default. */
+const LOOP_DELAY_RESOLUTION_MS = 10;
+
+/**
+ * How loaded this process was while traffic was on. The apps, their Subscribe streams and the
+ * generator share one process: when it is starved, its deadline timers fire late and replies sit
+ * unread, so a DEADLINE_EXCEEDED with a large delay here says the client was slow, not a sidecar.
+ */
+export interface ClientLoad {
+  /** Event-loop delay (ms): how late timers and I/O callbacks ran. */
+  readonly loopDelayP99Ms: number;
+  readonly loopDelayMaxMs: number;
+  /** CPU this process used per second of traffic (ms/s; 1000 is one whole core). */
+  readonly cpuMsPerSecond: number;
+}
 
 /**
  * Sends steady traffic from every app until stopped. The apps take turns, spread evenly over each
@@ -108,6 +175,9 @@ export class TrafficGenerator {
   private readonly inflight = new Set<Promise<unknown>>();
   /** Sends issued so far; the next one is from apps[issued % apps.length]. */
   private issued = 0;
+  private loopDelayHistogram: IntervalHistogram | undefined;
+  private started: { readonly at: number; readonly cpu: NodeJS.CpuUsage } | undefined;
+  private stopped: { readonly at: number; readonly cpu: NodeJS.CpuUsage } | undefined;
 
   constructor(
     private readonly apps: readonly AppClient[],
@@ -121,6 +191,10 @@ export class TrafficGenerator {
     const n = this.apps.length;
     if (n === 0) return;
     const periodMs = 1000 / this.options.ratePerMember;
+    this.loopDelayHistogram = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+    this.loopDelayHistogram.enable();
+    this.started = { at: performance.now(), cpu: process.cpuUsage() };
+    this.stopped = undefined;
     const t0 = performance.now();
     const tick = (): void => {
       // Sends due by now at n per period; a late timer catches up rather than lowering the rate.
@@ -144,12 +218,51 @@ export class TrafficGenerator {
     this.timer = setInterval(tick, Math.max(MIN_TICK_MS, periodMs / n));
   }
 
+  /** This process's load from {@link start} to {@link stop} (or now): see {@link ClientLoad}. */
+  clientLoad(): ClientLoad {
+    const h = this.loopDelayHistogram;
+    const from = this.started;
+    if (h === undefined || from === undefined) return { loopDelayP99Ms: 0, loopDelayMaxMs: 0, cpuMsPerSecond: 0 };
+    const to = this.stopped ?? { at: performance.now(), cpu: process.cpuUsage() };
+    const cpuMs = (to.cpu.user + to.cpu.system - from.cpu.user - from.cpu.system) / 1000;
+    const seconds = Math.max(1e-3, (to.at - from.at) / 1000);
+    const ms = (ns: number): number => (h.count === 0 ? 0 : Math.round(ns / 1e6));
+    return { loopDelayP99Ms: ms(h.percentile(99)), loopDelayMaxMs: ms(h.max), cpuMsPerSecond: Math.round(cpuMs / seconds) };
+  }
+
   /** Stops sending and waits for sends in flight to be acknowledged. */
   async stop(): Promise<void> {
+    this.loopDelayHistogram?.disable();
+    if (this.started !== undefined && this.stopped === undefined) this.stopped = { at: performance.now(), cpu: process.cpuUsage() };
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     await Promise.all([...this.inflight]);
   }
+}
+
+/**
+ * The failed sends of `apps`, for a failure message: per gRPC status code, the count and which
+ * apps, then the first examples with their time relative to `t0` (ms since the Unix epoch, say
+ * when traffic started, so they can be matched with the switches' marks). Empty when none failed.
+ */
+export function describeSendErrors(apps: readonly AppClient[], t0: number, examples = 5): string {
+  const byCode = new Map<grpc.status, { count: number; apps: Map<string, number>; samples: string[] }>();
+  for (const app of apps) {
+    for (const [code, tally] of app.sendErrorsByCode) {
+      let entry = byCode.get(code);
+      if (entry === undefined) byCode.set(code, (entry = { count: 0, apps: new Map(), samples: [] }));
+      entry.count += tally.count;
+      entry.apps.set(app.member, tally.count);
+      for (const s of tally.samples) entry.samples.push(`${app.member} ${s.method} at +${s.startedAt - t0} ms failed after ${s.waitedMs} ms: ${s.details}`);
+    }
+  }
+  const lines: string[] = [];
+  for (const [code, e] of [...byCode].sort((a, b) => b[1].count - a[1].count)) {
+    const who = [...e.apps].map(([m, n]) => `${m} ×${n}`).join(', ');
+    lines.push(`${grpc.status[code] ?? code} ×${e.count} (${who})`);
+    for (const s of e.samples.slice(0, examples)) lines.push(`  ${s}`);
+  }
+  return lines.join('\n');
 }
 
 /** Result of checking deliveries against what was sent. */

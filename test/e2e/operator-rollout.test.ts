@@ -22,7 +22,7 @@ import { expect } from 'chai';
 import { tokenFingerprint } from '../../src/rpc/cluster-token.js';
 import type { ControlSigner } from '../../src/rpc/control-credential.js';
 import { ControlClient } from '../../src/rpc/control-client.js';
-import { AppClient, TrafficGenerator, auditDeliveries } from '../../src/fleet/app-traffic.js';
+import { AppClient, TrafficGenerator, auditDeliveries, describeSendErrors } from '../../src/fleet/app-traffic.js';
 import { createTestNamespace, deleteTestNamespace, getCluster, type TestCluster } from './support/cluster.js';
 import { skipWhenExternalCluster } from './support/local-cluster-only.js';
 import { listPods } from './support/pods.js';
@@ -222,7 +222,10 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     expect(audit.sent).to.be.greaterThan(50);
     expect(audit.lost, `lost: ${audit.lostExamples.join(', ')}`).to.equal(0);
     expect(audit.duplicated, `duplicated: ${audit.duplicateExamples.join(', ')}`).to.equal(0);
-    expect(apps.reduce((n, a) => n + a.sendErrors, 0)).to.equal(0);
+    expect(
+      apps.reduce((n, a) => n + a.sendErrors, 0),
+      `send errors:\n${describeSendErrors(apps, t)}\nsteps: ${steps.join(' → ')}`,
+    ).to.equal(0);
     const s = await status();
     const last = s.history![s.history!.length - 1]!;
     expect(last).to.include({ from: 'FullMesh', to: 'HyParView', trigger: 'Manual', result: 'Succeeded' });
