@@ -9,7 +9,7 @@
  * given yet (what arrived while none was subscribed). The log keeps at most `maxBytes` and
  * `maxEvents`; an event it drops before some reader got it becomes, for that reader, a GAP
  * (SUBSCRIBER_LAGGED) naming the messages by channel and seq from a compact index of what was
- * dropped. A reader resuming from another session (the sidecar restarted) gets
+ * dropped (a dropped message's seq, a dropped GAP's ranges). A reader resuming from another session (the sidecar restarted) gets
  * SIDECAR_RESTARTED first. Pure: no IO, no clock.
  */
 import type { AppEvent, GapNotice, GapRange } from './app-events.js';
@@ -151,10 +151,9 @@ export class AppLog {
     if (e.cursor > this.claimed) this.droppedUnread++;
     if (e.event.kind === 'message') {
       const m = e.event.message;
-      const range: GapRange = { origin: m.origin, session: m.session ?? '', direct: m.to !== undefined, fromSeq: m.seq ?? 0, toSeq: m.seq ?? 0 };
-      this.dropped.push({ cursor: e.cursor, range });
-      if (this.dropped.length - this.droppedHead > DROPPED_INDEX_ENTRIES) this.droppedHead++;
-    }
+      this.remember(e.cursor, { origin: m.origin, session: m.session ?? '', direct: m.to !== undefined, fromSeq: m.seq ?? 0, toSeq: m.seq ?? 0 });
+      // A GAP dropped unread names messages too: a reader that lags past it must still be told them.
+    } else for (const range of e.event.gap.ranges) this.remember(e.cursor, range);
     if (this.head > 1024 && this.head * 2 > this.entries.length) {
       this.entries.splice(0, this.head);
       this.head = 0;
@@ -163,6 +162,12 @@ export class AppLog {
       this.dropped.splice(0, this.droppedHead);
       this.droppedHead = 0;
     }
+  }
+
+  /** Records that the event at `cursor`, now dropped, named the messages of `range`. */
+  private remember(cursor: number, range: GapRange): void {
+    this.dropped.push({ cursor, range });
+    if (this.dropped.length - this.droppedHead > DROPPED_INDEX_ENTRIES) this.droppedHead++;
   }
 
   /** The GAP of a reader that missed cursors `from..to`, naming the messages the index still knows. */
@@ -175,7 +180,15 @@ export class AppLog {
       named++;
       const last = ranges[ranges.length - 1];
       const r = d.range;
-      if (last !== undefined && last.origin === r.origin && last.session === r.session && last.direct === r.direct && last.toSeq + 1 === r.fromSeq)
+      // Adjacent seqs of one channel merge; an open range (toSeq 0) already holds everything after it.
+      if (
+        last !== undefined &&
+        last.origin === r.origin &&
+        last.session === r.session &&
+        last.direct === r.direct &&
+        last.toSeq !== 0 &&
+        last.toSeq + 1 === r.fromSeq
+      )
         ranges[ranges.length - 1] = { ...last, toSeq: r.toSeq };
       else ranges.push(r);
     }
