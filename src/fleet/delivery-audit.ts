@@ -200,6 +200,8 @@ export function auditContract(accepted: readonly AcceptedSend[], receivers: read
   // The origin's sentAt of each message, from any delivery of it.
   const sentAtById = new Map<string, number>();
   for (const r of receivers) for (const e of r.events) if (e.kind === 'message' && !sentAtById.has(e.id)) sentAtById.set(e.id, e.sentAt);
+  /** How many receivers got each message, for the examples. */
+  const receiversOf = (id: string): number => receivers.filter((r) => indexes.get(r.member)?.deliveries.has(id) === true).length;
   let expected = 0;
   let delivered = 0;
   let lost = 0;
@@ -235,7 +237,10 @@ export function auditContract(accepted: readonly AcceptedSend[], receivers: read
         const gaps = [...idx.gapsByOrigin.values()].flat().filter((g) => g.range.origin === s.origin);
         const told = gaps.length === 0 ? 'no GAP of that origin' : `GAPs of that origin: ${gaps.map((g) => describeRange(g.gap.reason, g.range)).join(', ')}`;
         const sessions = [...new Set(idx.sessions)].join(' → ') || 'nothing received';
-        examples.push(`untold loss: ${kind} ${s.origin} session ${s.session} seq ${s.seq} → ${member}: not delivered; ${told}; receiver sessions ${sessions}`);
+        const sent = Number.isNaN(sentAt) ? `requested at ${s.requestedAt}` : `sent at ${sentAt}`;
+        examples.push(
+          `untold loss: ${kind} ${s.origin} session ${s.session} seq ${s.seq} (${sent}, delivered to ${receiversOf(s.id)} receivers) → ${member}: not delivered; ${told}; receiver sessions ${sessions}`,
+        );
       }
     }
   }

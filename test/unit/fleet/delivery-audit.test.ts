@@ -63,7 +63,7 @@ describe('auditContract', () => {
     );
     expect(audit).to.deep.include({ expected: 2, delivered: 1, lost: 0, untold: 1, contractViolations: 1 });
     expect(audit.examples).to.deep.equal([
-      `untold loss: broadcast ${A} session ${SA} seq 2 → ${B}: not delivered; GAPs of that origin: REPAIR_FAILED ${SA} b5..6; receiver sessions ${SB}`,
+      `untold loss: broadcast ${A} session ${SA} seq 2 (requested at 10000, delivered to 0 receivers) → ${B}: not delivered; GAPs of that origin: REPAIR_FAILED ${SA} b5..6; receiver sessions ${SB}`,
     ]);
   });
 
