@@ -113,6 +113,11 @@ export class AppClient {
     });
   }
 
+  /** Whether the app wants a stream open: subscribed, and neither disconnected nor closed since. */
+  get subscribed(): boolean {
+    return this.wanted;
+  }
+
   /** Ends the stream, as an app that goes away; {@link subscribe} later resumes where it left off. */
   disconnect(): void {
     this.wanted = false;

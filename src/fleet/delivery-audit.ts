@@ -15,7 +15,10 @@
  * delivery of a message to an app is always a violation, whatever was told.
  *
  * The send time the receiver's sidecar judges by is the origin sidecar's clock at acceptance,
- * which only the deliveries carry (`sent_at_ms`). When no receiver got the message, the auditor
+ * which only the deliveries carry (`sent_at_ms`). A message's id names it only together with its
+ * destination: a send's id (`origin/session/d<seq>`) repeats across destinations, since each
+ * destination is a channel of its own, so sends are told apart by (id, `to`). When no receiver
+ * got the message (always, for an undelivered send), the auditor
  * knows only that it lies between the app's request and the reply; a message whose interval
  * straddles a receiver's restart is counted as {@link ContractAudit.ambiguous} and judged as
  * covered by SIDECAR_RESTARTED when its request came first (the loopback fleet shares one clock,
@@ -106,6 +109,8 @@ export interface ContractAudit {
   readonly lostByReason: Readonly<Record<string, number>>;
   /** Pairs delivered although a GAP had covered them (allowed; a GAP says "may be lost"). */
   readonly deliveredAfterGap: number;
+  /** The same, by the reason of the first covering GAP. */
+  readonly deliveredAfterGapByReason: Readonly<Record<string, number>>;
   /** Deliveries of messages no accepted send names (a reply lost on the way: allowed, not audited). */
   readonly unaccounted: number;
   /** Pairs judged by the request time because no delivery revealed the send time (see the file comment). */
@@ -197,11 +202,14 @@ function coveringGap(idx: ReceiverIndex, s: AcceptedSend, sentAt: number): { rea
  */
 export function auditContract(accepted: readonly AcceptedSend[], receivers: readonly AuditedReceiver[]): ContractAudit {
   const indexes = new Map(receivers.map((r) => [r.member, index(r)]));
-  // The origin's sentAt of each message, from any delivery of it.
+  // The origin's sentAt of each broadcast, from any delivery of it. Not of sends: their ids
+  // (`origin/session/d<seq>`) repeat across destinations, each of which has its own channel, so
+  // only the destination's delivery would tell, and a delivered message needs no GAP.
   const sentAtById = new Map<string, number>();
-  for (const r of receivers) for (const e of r.events) if (e.kind === 'message' && !sentAtById.has(e.id)) sentAtById.set(e.id, e.sentAt);
-  /** How many receivers got each message, for the examples. */
-  const receiversOf = (id: string): number => receivers.filter((r) => indexes.get(r.member)?.deliveries.has(id) === true).length;
+  for (const r of receivers) for (const e of r.events) if (e.kind === 'message' && !e.direct && !sentAtById.has(e.id)) sentAtById.set(e.id, e.sentAt);
+  /** How many of its receivers got a message, for the examples. */
+  const receiversOf = (s: AcceptedSend): number =>
+    receivers.filter((r) => (s.to === undefined || s.to === r.member) && indexes.get(r.member)?.deliveries.has(s.id) === true).length;
   let expected = 0;
   let delivered = 0;
   let lost = 0;
@@ -209,12 +217,13 @@ export function auditContract(accepted: readonly AcceptedSend[], receivers: read
   let deliveredAfterGap = 0;
   let ambiguous = 0;
   const lostByReason: Record<string, number> = {};
+  const deliveredAfterGapByReason: Record<string, number> = {};
   const examples: string[] = [];
   const acceptedIds = new Set<string>();
   for (const s of accepted) {
     acceptedIds.add(s.id);
     const targets = s.to === undefined ? receivers.map((r) => r.member).filter((m) => m !== s.origin) : indexes.has(s.to) ? [s.to] : [];
-    const sentAt = sentAtById.get(s.id) ?? NaN;
+    const sentAt = s.to === undefined ? (sentAtById.get(s.id) ?? NaN) : NaN;
     for (const member of targets) {
       const idx = indexes.get(member) as ReceiverIndex;
       expected++;
@@ -223,7 +232,10 @@ export function auditContract(accepted: readonly AcceptedSend[], receivers: read
       if (gap?.ambiguous === true) ambiguous++;
       if (d !== undefined) {
         delivered++;
-        if (gap !== undefined && gap.at < d.first) deliveredAfterGap++;
+        if (gap !== undefined && gap.at < d.first) {
+          deliveredAfterGap++;
+          deliveredAfterGapByReason[gap.reason] = (deliveredAfterGapByReason[gap.reason] ?? 0) + 1;
+        }
         continue;
       }
       if (gap !== undefined) {
@@ -239,7 +251,7 @@ export function auditContract(accepted: readonly AcceptedSend[], receivers: read
         const sessions = [...new Set(idx.sessions)].join(' → ') || 'nothing received';
         const sent = Number.isNaN(sentAt) ? `requested at ${s.requestedAt}` : `sent at ${sentAt}`;
         examples.push(
-          `untold loss: ${kind} ${s.origin} session ${s.session} seq ${s.seq} (${sent}, delivered to ${receiversOf(s.id)} receivers) → ${member}: not delivered; ${told}; receiver sessions ${sessions}`,
+          `untold loss: ${kind} ${s.origin} session ${s.session} seq ${s.seq} (${sent}, delivered to ${receiversOf(s)} receivers) → ${member}: not delivered; ${told}; receiver sessions ${sessions}`,
         );
       }
     }
@@ -268,6 +280,7 @@ export function auditContract(accepted: readonly AcceptedSend[], receivers: read
     contractViolations: untold + duplicated,
     lostByReason,
     deliveredAfterGap,
+    deliveredAfterGapByReason,
     unaccounted,
     ambiguous,
     examples,

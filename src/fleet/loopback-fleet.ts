@@ -10,7 +10,7 @@
  * same flags, as a kubelet restarts a container.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -242,12 +242,13 @@ export class LoopbackFleet {
         const client = new Health(m.id, readiness?.credentials ?? grpc.credentials.createInsecure(), readiness?.channelOptions ?? {});
         try {
           for (;;) {
-            if (m.proc.exited) throw new Error(`sidecar ${m.pod} exited during start; see ${m.proc.logFile}`);
+            if (m.proc.exited) throw new Error(`sidecar ${m.pod} exited during start; see ${m.proc.logFile}:\n${logTail(m.proc.logFile)}`);
             const status = await new Promise<string>((resolve) => {
-              client.Check({ service: '' }, { deadline: Date.now() + 1000 }, (err, res) => resolve(err || !res ? 'DOWN' : String(res.status)));
+              client.Check({ service: '' }, { deadline: Date.now() + 1000 }, (err, res) => resolve(err ? `DOWN (${err.message})` : String(res?.status)));
             });
             if (status === 'SERVING') return;
-            if (Date.now() > deadline) throw new Error(`sidecar ${m.pod} not serving after ${timeoutMs} ms; see ${m.proc.logFile}`);
+            if (Date.now() > deadline)
+              throw new Error(`sidecar ${m.pod} not serving after ${timeoutMs} ms (last check: ${status}); see ${m.proc.logFile}:\n${logTail(m.proc.logFile)}`);
             await new Promise((r) => setTimeout(r, 100));
           }
         } finally {
@@ -255,6 +256,18 @@ export class LoopbackFleet {
         }
       }),
     );
+  }
+}
+
+/** Lines of a process log shown in a start failure: the error is usually at the end. */
+const LOG_TAIL_LINES = 20;
+
+/** The last {@link LOG_TAIL_LINES} lines of `file`, or why it could not be read. */
+function logTail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
+  } catch (err) {
+    return `(log unreadable: ${(err as Error).message})`;
   }
 }
 

@@ -12,7 +12,10 @@ import { expect } from 'chai';
 import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
 import { FleetOperator } from '../../src/fleet/fleet-operator.js';
 import { AppClient, TrafficGenerator, waitUntil, type SentRecord } from '../../src/fleet/app-traffic.js';
-import { auditContract, type AcceptedSend, type ContractAudit } from '../../src/fleet/delivery-audit.js';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { auditContract, type AcceptedSend, type AuditedReceiver, type ContractAudit } from '../../src/fleet/delivery-audit.js';
 import { SeededRandom } from '../../src/overlays/random.js';
 import type { OverlayKind } from '../../src/overlays/types.js';
 import { SwitchLoop, describeSwitches } from './support/switch-loop.js';
@@ -86,6 +89,18 @@ describe('sidecar fault matrix under switching (integration)', function () {
     while (order.length > 0) victims.push(order.splice(random.int(order.length), 1)[0] as number);
   });
 
+  // A scenario that failed half-way must not fail the next ones: thaw, restart and re-admit what it left behind.
+  beforeEach(async () => {
+    for (const i of frozen) fleet.signal(i, 'SIGCONT');
+    frozen.clear();
+    for (const m of fleet.members) {
+      if (m.proc.exited) await fleet.restart(m.index, REJOIN_MS);
+      operator.setPodReady(m.id, true);
+    }
+    for (const a of apps) if (!a.subscribed) await a.subscribe();
+    for (const a of apps) a.resumeReading();
+  });
+
   after(async () => {
     for (const i of frozen) fleet.signal(i, 'SIGCONT');
     printTable(rows);
@@ -97,6 +112,8 @@ describe('sidecar fault matrix under switching (integration)', function () {
   /** Sends accepted since `marks` (per app). */
   const acceptedSince = (marks: readonly number[]): AcceptedSend[] =>
     apps.flatMap((a, i) => a.sent.slice(marks[i]).map((s: SentRecord) => ({ ...s, repliedAt: s.sentAt })));
+  /** Every app as an audited receiver, its events before `marks` (per app) counted as history. */
+  const receiversSince = (marks: readonly number[]): AuditedReceiver[] => apps.map((a, i) => ({ member: a.member, events: a.events, from: marks[i] ?? 0 }));
   /** Messages accepted since `marks` that are meant for member `i`. */
   const meantFor = (i: number, marks: readonly number[]): number =>
     acceptedSince(marks).filter((s) => (s.to === undefined ? s.origin !== apps[i]!.member : s.to === apps[i]!.member)).length;
@@ -131,6 +148,12 @@ describe('sidecar fault matrix under switching (integration)', function () {
     console.log(
       `      ${name}: ${faults.join('; ')}\n      switches: ${describeSwitches(reports)}\n      ${JSON.stringify({ ...audit, examples: undefined, sendErrors })}`,
     );
+    if (audit.contractViolations > 0) {
+      // Everything the audit read, to replay it offline (auditContract over the same records).
+      const file = join(tmpdir(), `sidecar-faults-${name}-${process.pid}.json`);
+      writeFileSync(file, JSON.stringify({ accepted: acceptedSince(sentMarks), receivers: receiversSince(eventMarks) }));
+      console.log(`      audit input written to ${file}`);
+    }
     expect(reports.length, 'switches during the scenario').to.be.greaterThan(0);
     expect(audit.accepted).to.be.greaterThan(FLEET_SIZE * 5);
     expect(audit.contractViolations, `violations:\n${audit.examples.join('\n')}`).to.equal(0);
@@ -141,10 +164,7 @@ describe('sidecar fault matrix under switching (integration)', function () {
   async function settle(sentMarks: readonly number[], eventMarks: readonly number[]): Promise<ContractAudit> {
     const deadline = Date.now() + SETTLE_MS;
     for (;;) {
-      const audit = auditContract(
-        acceptedSince(sentMarks),
-        apps.map((a, i) => ({ member: a.member, events: a.events, from: eventMarks[i] ?? 0 })),
-      );
+      const audit = auditContract(acceptedSince(sentMarks), receiversSince(eventMarks));
       if (audit.untold === 0 || Date.now() > deadline) return audit;
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -159,7 +179,7 @@ describe('sidecar fault matrix under switching (integration)', function () {
     await fleet.kill(i, 'SIGKILL');
     // The kubelet sees the container die and marks the pod NotReady until it serves again.
     operator.setPodReady(m.id, false);
-    await fleet.restart(i);
+    await fleet.restart(i, REJOIN_MS);
     operator.setPodReady(m.id, true);
     await waitUntil(
       `${m.pod}'s app resumed and was told SIDECAR_RESTARTED`,
@@ -276,7 +296,7 @@ function printTable(rows: readonly Row[]): void {
   const out = [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)];
   for (const r of rows)
     out.push(
-      `${r.scenario}: expected ${r.audit.expected} deliveries; lost by reason ${JSON.stringify(r.audit.lostByReason)}; delivered after a GAP ${r.audit.deliveredAfterGap}; ambiguous ${r.audit.ambiguous}; unaccounted ${r.audit.unaccounted}; app send errors ${r.sendErrors}; faults: ${r.faults}; switches: ${r.switches}`,
+      `${r.scenario}: expected ${r.audit.expected} deliveries; lost by reason ${JSON.stringify(r.audit.lostByReason)}; delivered after a GAP ${r.audit.deliveredAfterGap} ${JSON.stringify(r.audit.deliveredAfterGapByReason)}; ambiguous ${r.audit.ambiguous}; unaccounted ${r.audit.unaccounted}; app send errors ${r.sendErrors}; faults: ${r.faults}; switches: ${r.switches}`,
     );
   console.log(`\n${out.join('\n')}\n`);
 }

@@ -132,6 +132,21 @@ describe('auditContract', () => {
     expect(audit.examples[0]).to.match(new RegExp(`seq 2 \\(sent at 10001, delivered to 1 receivers\\) → ${B}`));
   });
 
+  it("a send's id repeats across destinations: another destination's delivery does not reveal its send time", () => {
+    const SB2 = session(10_000, 'b2');
+    const toB = sent(1, B, 9_990);
+    const toC = sent(1, C, 10_500);
+    expect(toB.id).to.equal(toC.id);
+    const audit = auditContract(
+      [toB, toC],
+      [
+        { member: B, events: [gap('SIDECAR_RESTARTED', SB2, 0)] },
+        { member: C, events: [got(toC, SC, 1, 10_501)] },
+      ],
+    );
+    expect(audit).to.deep.include({ expected: 2, delivered: 1, lost: 1, untold: 0, ambiguous: 0, contractViolations: 0 });
+  });
+
   it('a send whose reply came after the restart and that nobody received is judged by its request time, and counted ambiguous', () => {
     const SB2 = session(10_001, 'b2');
     const straddling = sent(1, B, 10_000);
