@@ -178,6 +178,7 @@ export class AppClient {
         ranges: (gap?.ranges ?? []).map((r) => ({ origin: r.origin, originSession: r.originSession, direct: r.direct, fromSeq: r.fromSeq, toSeq: r.toSeq })),
         session: d.session,
         cursor: d.cursor,
+        deliveredAt: d.deliveredAtMs,
       });
       return;
     }

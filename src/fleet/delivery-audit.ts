@@ -72,6 +72,8 @@ export interface ReceivedGap {
   readonly ranges: readonly AuditGapRange[];
   readonly session: string;
   readonly cursor: number;
+  /** The receiving sidecar's clock when it was delivered (Delivery.delivered_at_ms), when known. */
+  readonly deliveredAt?: number;
 }
 
 /** What an app received, in the order it received it. */
@@ -115,6 +117,14 @@ export interface ContractAudit {
   readonly unaccounted: number;
   /** Pairs judged by the request time because no delivery revealed the send time (see the file comment). */
   readonly ambiguous: number;
+  /**
+   * Told losses whose covering GAP was delivered before the message was even sent: an open range
+   * (`toSeq` 0, or session '') reaching past the notice. The contract as written allows it; a
+   * notice cannot be about a message not yet sent, so these are reported, with {@link notes}.
+   */
+  readonly toldBeforeSent: number;
+  /** Up to {@link EXAMPLES} of {@link toldBeforeSent}. */
+  readonly notes: readonly string[];
   /** Up to {@link EXAMPLES} violations, each naming origin, session, seq, receiver and what it got. */
   readonly examples: readonly string[];
 }
@@ -168,10 +178,22 @@ function index(r: AuditedReceiver): ReceiverIndex {
   return idx;
 }
 
+/** A GAP that covers a message: its reason and position, and how the audit judged it. */
+interface Cover {
+  readonly reason: string;
+  readonly at: number;
+  readonly ambiguous: boolean;
+  /** Delivered before the message was sent (by the send time, or the request time when unknown). */
+  readonly beforeSent: boolean;
+  readonly range?: AuditGapRange;
+  readonly deliveredAt?: number;
+}
+
 /** The first GAP of `idx` covering `s` (see the file comment), or undefined; `sentAt` NaN: unknown, judged by the request time. */
-function coveringGap(idx: ReceiverIndex, s: AcceptedSend, sentAt: number): { reason: string; at: number; ambiguous: boolean } | undefined {
+function coveringGap(idx: ReceiverIndex, s: AcceptedSend, sentAt: number): Cover | undefined {
   const direct = s.to !== undefined;
-  let best: { reason: string; at: number; ambiguous: boolean } | undefined;
+  const earliest = Number.isNaN(sentAt) ? s.requestedAt : sentAt;
+  let best: Cover | undefined;
   for (const g of idx.gapsByOrigin.get(s.origin) ?? []) {
     const r = g.range;
     if (r.direct !== direct || s.seq < r.fromSeq || (r.toSeq !== 0 && s.seq > r.toSeq)) continue;
@@ -181,14 +203,22 @@ function coveringGap(idx: ReceiverIndex, s: AcceptedSend, sentAt: number): { rea
       if (first !== undefined && first < g.at) continue;
     }
     // Positions ascend: the first match is the earliest.
-    best = { reason: g.gap.reason, at: g.at, ambiguous: false };
+    const deliveredAt = g.gap.deliveredAt;
+    best = {
+      reason: g.gap.reason,
+      at: g.at,
+      ambiguous: false,
+      beforeSent: deliveredAt !== undefined && deliveredAt < earliest,
+      range: r,
+      ...(deliveredAt !== undefined ? { deliveredAt } : {}),
+    };
     break;
   }
   for (const rs of idx.restarts) {
     if (best !== undefined && best.at <= rs.at) break;
     const known = !Number.isNaN(sentAt);
     if (known ? sentAt < rs.startedAt : s.requestedAt < rs.startedAt) {
-      best = { reason: rs.reason, at: rs.at, ambiguous: !known && s.repliedAt >= rs.startedAt };
+      best = { reason: rs.reason, at: rs.at, ambiguous: !known && s.repliedAt >= rs.startedAt, beforeSent: false };
       break;
     }
   }
@@ -216,6 +246,8 @@ export function auditContract(accepted: readonly AcceptedSend[], receivers: read
   let untold = 0;
   let deliveredAfterGap = 0;
   let ambiguous = 0;
+  let toldBeforeSent = 0;
+  const notes: string[] = [];
   const lostByReason: Record<string, number> = {};
   const deliveredAfterGapByReason: Record<string, number> = {};
   const examples: string[] = [];
@@ -241,6 +273,13 @@ export function auditContract(accepted: readonly AcceptedSend[], receivers: read
       if (gap !== undefined) {
         lost++;
         lostByReason[gap.reason] = (lostByReason[gap.reason] ?? 0) + 1;
+        if (gap.beforeSent) {
+          toldBeforeSent++;
+          if (notes.length < EXAMPLES && gap.range !== undefined)
+            notes.push(
+              `told before sent: ${s.to === undefined ? 'broadcast' : 'send'} ${s.origin} session ${s.session} seq ${s.seq} (${Number.isNaN(sentAt) ? `requested at ${s.requestedAt}` : `sent at ${sentAt}`}) → ${member}: covered only by ${describeRange(gap.reason, gap.range)} delivered at ${gap.deliveredAt}`,
+            );
+        }
         continue;
       }
       untold++;
@@ -283,6 +322,8 @@ export function auditContract(accepted: readonly AcceptedSend[], receivers: read
     deliveredAfterGapByReason,
     unaccounted,
     ambiguous,
+    toldBeforeSent,
+    notes,
     examples,
   };
 }

@@ -32,6 +32,11 @@ function gap(reason: string, rs: string, cursor: number, ...ranges: AuditGapRang
   return { kind: 'gap', reason, ranges, session: rs, cursor };
 }
 
+/** A GAP delivered at `deliveredAt`. */
+function gapAt(deliveredAt: number, reason: string, rs: string, cursor: number, ...ranges: AuditGapRange[]): ReceivedEvent {
+  return { kind: 'gap', reason, ranges, session: rs, cursor, deliveredAt };
+}
+
 function range(fromSeq: number, toSeq: number, originSession = SA, direct = false, origin = A): AuditGapRange {
   return { origin, originSession, direct, fromSeq, toSeq };
 }
@@ -152,6 +157,16 @@ describe('auditContract', () => {
     const straddling = sent(1, B, 10_000);
     const audit = auditContract([straddling], [{ member: B, events: [gap('SIDECAR_RESTARTED', SB2, 0)] }]);
     expect(audit).to.deep.include({ expected: 1, lost: 1, untold: 0, ambiguous: 1 });
+  });
+
+  it('an open range delivered before a message was sent covers it, as the contract says, and is reported as told before sent', () => {
+    const early = sent(1, undefined, 9_000);
+    const late = sent(2, undefined, 12_000);
+    const audit = auditContract([early, late], [{ member: B, events: [gapAt(10_000, 'ORIGIN_LEFT', SB, 1, range(1, 0, ''))] }]);
+    expect(audit).to.deep.include({ expected: 2, lost: 2, untold: 0, contractViolations: 0, toldBeforeSent: 1 });
+    expect(audit.notes).to.deep.equal([
+      `told before sent: broadcast ${A} session ${SA} seq 2 (requested at 12000) → ${B}: covered only by ORIGIN_LEFT (any unseen session) b1.. delivered at 10000`,
+    ]);
   });
 
   it('a second delivery is a violation even when a GAP covered the message', () => {
