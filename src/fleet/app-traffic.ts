@@ -2,16 +2,18 @@
  * Test applications for the loopback fleet: one Overlay API client per member that subscribes to
  * its deliveries and records them, plus a steady traffic generator (broadcasts and point-to-point
  * sends at a fixed rate, destinations drawn from a seeded generator). `auditDeliveries` then says,
- * from what each receiver recorded, which messages were lost or delivered twice, and every send
- * the sidecar refused (or that timed out) is tallied by gRPC status with a few examples, so a test
- * that sees send errors can say which they were and when they happened.
+ * from what each receiver recorded, which messages were lost or delivered twice (the fault matrix
+ * audits the full contract, GAPs included, with src/fleet/delivery-audit.ts from `events`), and
+ * every send the sidecar refused (or that timed out) is tallied by gRPC status with a few examples.
  */
 import * as grpc from '@grpc/grpc-js';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { loadProto } from '../rpc/proto.js';
 import type { OverlayClient } from '../rpc/generated/topology/v1/Overlay.js';
 import type { Delivery__Output } from '../rpc/generated/topology/v1/Delivery.js';
+import type { SendReply__Output } from '../rpc/generated/topology/v1/SendReply.js';
 import { SeededRandom } from '../overlays/random.js';
+import type { ReceivedEvent } from './delivery-audit.js';
 
 /** A message the generator sent, as its sidecar acknowledged it. */
 export interface SentRecord {
@@ -20,7 +22,13 @@ export interface SentRecord {
   /** Undefined for broadcasts. */
   readonly to: string | undefined;
   readonly epoch: number;
+  /** When the reply came (ms, this process's clock). */
   readonly sentAt: number;
+  /** When the call was made: the sidecar accepted the message between this and `sentAt`. */
+  readonly requestedAt: number;
+  /** The origin sidecar's session and the message's seq in its channel (SendReply). */
+  readonly session: string;
+  readonly seq: number;
 }
 
 /**
@@ -49,40 +57,113 @@ export interface SendErrorTally {
   readonly samples: SendErrorSample[];
 }
 
+/** Options of {@link AppClient}. */
+export interface AppClientOptions {
+  /**
+   * Subscribe again, resuming after the last delivery, whenever the stream ends without
+   * {@link AppClient.disconnect} or {@link AppClient.close} (its sidecar restarted, say).
+   * Default false: a stream that ends stays ended.
+   */
+  readonly resubscribe?: boolean;
+}
+
+/** Wait before subscribing again after a stream ended (ms); the channel's own reconnect backoff does the rest. Wild guess. */
+export const RESUBSCRIBE_DELAY_MS = 100;
+/**
+ * Reconnect backoff of an app that resubscribes (ms): its sidecar is on the same host and back
+ * within seconds, so it retries at once and at most every second, not grpc-js's default of up to
+ * 120 s. Wild guess.
+ */
+export const RESUBSCRIBE_BACKOFF_MS = { initial: 100, max: 1_000 } as const;
+
+/** `Delivery.kind` of a GAP, and the prefix of `Gap.reason` names (overlay.proto). */
+const GAP_KIND = 'DELIVERY_KIND_GAP';
+const GAP_REASON_PREFIX = 'GAP_REASON_';
+
 /** One member's app: Overlay API client and delivery log. */
 export class AppClient {
   private readonly client: OverlayClient;
   private stream: grpc.ClientReadableStream<Delivery__Output> | undefined;
-  /** Delivery count per message id. */
+  /** Whether a stream should be open (subscribed and neither disconnected nor closed). */
+  private wanted = false;
+  private retry: NodeJS.Timeout | undefined;
+  /** Delivery count per message id (GAPs are not messages and are not counted here). */
   readonly received = new Map<string, number>();
   /** Origin-to-delivery latency samples (ms). */
   readonly latencies: number[] = [];
   readonly sent: SentRecord[] = [];
   /** Sends that failed, by gRPC status code: every error is accounted for, not only counted. */
   readonly sendErrorsByCode = new Map<grpc.status, SendErrorTally>();
+  /** Everything delivered, messages and GAPs, in arrival order (what the contract audit reads). */
+  readonly events: ReceivedEvent[] = [];
+  /** The session and cursor of the last delivery processed: where a new stream resumes. */
+  resumePoint: { readonly session: string; readonly after: number } | undefined;
+  /** Subscribe streams opened so far. */
+  subscriptions = 0;
 
   constructor(
     readonly member: string,
     appAddress: string,
+    private readonly options: AppClientOptions = {},
   ) {
     const Ctor = loadProto().topology.v1.Overlay;
-    this.client = new Ctor(appAddress, grpc.credentials.createInsecure());
+    const channelOptions: grpc.ChannelOptions =
+      options.resubscribe === true
+        ? { 'grpc.initial_reconnect_backoff_ms': RESUBSCRIBE_BACKOFF_MS.initial, 'grpc.max_reconnect_backoff_ms': RESUBSCRIBE_BACKOFF_MS.max }
+        : {};
+    this.client = new Ctor(appAddress, grpc.credentials.createInsecure(), channelOptions);
   }
 
-  /** Opens the Subscribe stream and resolves once the sidecar has it. */
+  /**
+   * Opens the Subscribe stream, resuming after {@link resumePoint} when there is one, and resolves
+   * once the sidecar has it (or could not be reached).
+   */
   subscribe(): Promise<void> {
-    const stream = this.client.Subscribe({});
+    this.wanted = true;
+    clearTimeout(this.retry);
+    this.stream?.cancel();
+    const stream = this.client.Subscribe(
+      this.resumePoint === undefined ? {} : { resumeSession: this.resumePoint.session, resumeAfter: this.resumePoint.after },
+    );
     this.stream = stream;
-    stream.on('data', (d: Delivery__Output) => {
-      this.received.set(d.id, (this.received.get(d.id) ?? 0) + 1);
-      this.latencies.push(d.deliveredAtMs - d.sentAtMs);
-    });
-    stream.on('error', () => undefined);
+    this.subscriptions++;
+    stream.on('data', (d: Delivery__Output) => this.record(d));
+    const ended = (): void => {
+      if (this.stream !== stream) return;
+      this.stream = undefined;
+      if (this.wanted && this.options.resubscribe === true) this.retry = setTimeout(() => void this.subscribe(), RESUBSCRIBE_DELAY_MS);
+    };
+    stream.on('error', ended);
+    stream.on('end', ended);
     return new Promise((resolve) => {
       stream.on('metadata', () => resolve());
       // Servers send headers on first write; a Members round trip orders us after registration.
       this.client.Members({}, () => resolve());
     });
+  }
+
+  /** Whether the app wants a stream open: subscribed, and neither disconnected nor closed since. */
+  get subscribed(): boolean {
+    return this.wanted;
+  }
+
+  /** Ends the stream, as an app that goes away; {@link subscribe} later resumes where it left off. */
+  disconnect(): void {
+    this.wanted = false;
+    clearTimeout(this.retry);
+    const stream = this.stream;
+    this.stream = undefined;
+    stream?.cancel();
+  }
+
+  /** Stops reading the stream (gRPC flow control then holds the sidecar back): a slow app. */
+  pauseReading(): void {
+    this.stream?.pause();
+  }
+
+  /** Reads the stream again after {@link pauseReading}. */
+  resumeReading(): void {
+    this.stream?.resume();
   }
 
   /** Members the routed overlay knows. */
@@ -108,14 +189,15 @@ export class AppClient {
   send(to: string | undefined, payload: Buffer): Promise<SentRecord | undefined> {
     const method = to === undefined ? 'Broadcast' : 'Send';
     const startedAt = Date.now();
+    const requestedAt = startedAt;
     return new Promise((resolve) => {
-      const cb = (err: grpc.ServiceError | null, r?: { id: string; epoch: number }): void => {
+      const cb = (err: grpc.ServiceError | null, r?: SendReply__Output): void => {
         if (err || !r) {
           this.recordSendError(err?.code ?? grpc.status.UNKNOWN, { method, startedAt, waitedMs: Date.now() - startedAt, details: err?.details ?? 'no reply' });
           resolve(undefined);
           return;
         }
-        const rec: SentRecord = { id: r.id, origin: this.member, to, epoch: r.epoch, sentAt: Date.now() };
+        const rec: SentRecord = { id: r.id, origin: this.member, to, epoch: r.epoch, sentAt: Date.now(), requestedAt, session: r.session, seq: r.seq };
         this.sent.push(rec);
         resolve(rec);
       };
@@ -133,8 +215,37 @@ export class AppClient {
   }
 
   close(): void {
-    this.stream?.cancel();
+    this.disconnect();
     this.client.close();
+  }
+
+  private record(d: Delivery__Output): void {
+    this.resumePoint = { session: d.session, after: d.cursor };
+    if (d.kind === GAP_KIND) {
+      const gap = d.gap;
+      this.events.push({
+        kind: 'gap',
+        reason: (gap?.reason ?? '').replace(GAP_REASON_PREFIX, ''),
+        ranges: (gap?.ranges ?? []).map((r) => ({ origin: r.origin, originSession: r.originSession, direct: r.direct, fromSeq: r.fromSeq, toSeq: r.toSeq })),
+        session: d.session,
+        cursor: d.cursor,
+        deliveredAt: d.deliveredAtMs,
+      });
+      return;
+    }
+    this.received.set(d.id, (this.received.get(d.id) ?? 0) + 1);
+    this.latencies.push(d.deliveredAtMs - d.sentAtMs);
+    this.events.push({
+      kind: 'message',
+      id: d.id,
+      origin: d.origin,
+      originSession: d.originSession,
+      seq: d.seq,
+      direct: d.to !== '',
+      sentAt: d.sentAtMs,
+      session: d.session,
+      cursor: d.cursor,
+    });
   }
 }
 
@@ -282,7 +393,10 @@ export interface DeliveryAudit {
  * origin exactly once; every point-to-point message its destination exactly once (if that is a
  * receiver). Pure.
  */
-export function auditDeliveries(sent: readonly SentRecord[], receivers: ReadonlyMap<string, ReadonlyMap<string, number>>): DeliveryAudit {
+export function auditDeliveries(
+  sent: readonly Pick<SentRecord, 'id' | 'origin' | 'to' | 'epoch'>[],
+  receivers: ReadonlyMap<string, ReadonlyMap<string, number>>,
+): DeliveryAudit {
   let expected = 0;
   let delivered = 0;
   let lost = 0;

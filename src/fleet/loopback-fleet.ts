@@ -5,10 +5,12 @@
  * Addresses come from a /16 of loopback picked from the runner's pid, so concurrent fleets (other
  * test runs, the local node agent's pod IPs in 127.0.0.x) do not collide; every sidecar uses the
  * fixed ports below on its own address. Processes are stopped by pid only: SIGTERM, then SIGKILL
- * after a deadline. Logs go to files in the fleet's temp directory.
+ * after a deadline. Logs go to files in the fleet's temp directory. A fault test signals one
+ * member's process by pid (SIGKILL, SIGSTOP/SIGCONT) and restarts it on the same address with the
+ * same flags, as a kubelet restarts a container.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -48,6 +50,8 @@ export interface FleetProcess {
   readonly child: ChildProcess;
   readonly logFile: string;
   exited: boolean;
+  /** The command it runs (Node.js flags, entry, arguments), to restart it; set for the fleet's own processes. */
+  readonly argv?: readonly string[];
 }
 
 /** Options of {@link LoopbackFleet.start}. */
@@ -68,6 +72,8 @@ export interface FleetOptions {
   readonly startTimeoutMs?: number;
   /** Extra flags for every sidecar (say, `--tls-cert`, `--tls-key`, `--tls-ca`, `--tls-server-name`). */
   readonly extraArgs?: readonly string[];
+  /** Extra flags for the sidecar of member `index`, after `extraArgs` (say, a small `--subscriber-buffer-bytes` for one slow app). */
+  readonly memberArgs?: (index: number) => readonly string[];
   /**
    * How the readiness check (gRPC Health on each sidecar's Peer address) connects. Default:
    * plaintext, which sidecars started with TLS flags in `extraArgs` refuse, so a TLS fleet passes
@@ -142,26 +148,16 @@ export class LoopbackFleet {
           ];
           if (options.drainQuietMs !== undefined) args.push('--drain-quiet-ms', String(options.drainQuietMs));
           if (options.pingIntervalMs !== undefined) args.push('--ping-interval-ms', String(options.pingIntervalMs));
-          args.push(...(options.extraArgs ?? []));
+          args.push(...(options.extraArgs ?? []), ...(options.memberArgs?.(i) ?? []));
           argvs.push(args);
         }
         const logFile = join(dir, `proc-${hosts[0] ?? first}.log`);
-        const fd = openSync(logFile, 'a');
         first += count;
         const entry =
           argvs.length === 1
             ? [join(buildRoot(), 'src', 'sidecar', 'main.js'), ...(argvs[0] as string[])]
             : [join(buildRoot(), 'src', 'fleet', 'fleet-host.js'), JSON.stringify(argvs)];
-        const child = spawn(process.execPath, [...(options.nodeArgs ?? (argvs.length === 1 ? SIDECAR_NODE_FLAGS : ['--max-semi-space-size=2'])), ...entry], {
-          stdio: ['ignore', fd, fd],
-          env: { ...process.env },
-        });
-        closeSync(fd);
-        if (child.pid === undefined) throw new Error('failed to spawn a sidecar process');
-        const proc: FleetProcess = { pid: child.pid, child, logFile, exited: false };
-        child.once('exit', () => {
-          proc.exited = true;
-        });
+        const proc = spawnProcess([...(options.nodeArgs ?? (argvs.length === 1 ? SIDECAR_NODE_FLAGS : ['--max-semi-space-size=2'])), ...entry], logFile);
         processes.push(proc);
         for (const i of hosts) {
           const host = fleetHost(block, i);
@@ -201,6 +197,37 @@ export class LoopbackFleet {
     await stopProcess(m.proc, signal, DEFAULT_STOP_TIMEOUT_MS);
   }
 
+  /** Sends `signal` to the process of member `index` by pid (SIGSTOP freezes it, SIGCONT thaws it); false when it is not running. */
+  signal(index: number, signal: NodeJS.Signals): boolean {
+    const m = this.members[index];
+    if (m === undefined || m.proc.exited) return false;
+    try {
+      process.kill(m.proc.pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Starts the exited process of member `index` again with the same command, on the same address
+   * (a sidecar restarted in place: new session, state lost), and waits until it serves. Only for
+   * a member that runs alone in its process.
+   */
+  async restart(index: number, timeoutMs = DEFAULT_START_TIMEOUT_MS, readiness?: FleetReadinessClient): Promise<void> {
+    const m = this.members[index];
+    if (m === undefined) throw new Error(`no member ${index}`);
+    if (!m.proc.exited) throw new Error(`${m.pod} is still running (pid ${m.proc.pid}); kill it first`);
+    const sharing = this.members.filter((x) => x.proc === m.proc);
+    if (sharing.length !== 1) throw new Error(`${m.pod} shares its process with ${sharing.length - 1} other sidecars`);
+    if (m.proc.argv === undefined) throw new Error(`${m.pod} was not started by this fleet`);
+    const proc = spawnProcess(m.proc.argv, m.proc.logFile);
+    this.processes[this.processes.indexOf(m.proc)] = proc;
+    const restarted: FleetMember = { ...m, proc };
+    this.members[index] = restarted;
+    await this.waitServing([restarted], timeoutMs, readiness);
+  }
+
   /** Stops every process: SIGTERM, then SIGKILL after the deadline. Removes the temp dir. */
   async stop(keepLogs = process.env.KEEP_FLEET_LOGS === '1'): Promise<void> {
     await Promise.all(this.processes.map((p) => stopProcess(p, 'SIGTERM', DEFAULT_STOP_TIMEOUT_MS)));
@@ -215,12 +242,13 @@ export class LoopbackFleet {
         const client = new Health(m.id, readiness?.credentials ?? grpc.credentials.createInsecure(), readiness?.channelOptions ?? {});
         try {
           for (;;) {
-            if (m.proc.exited) throw new Error(`sidecar ${m.pod} exited during start; see ${m.proc.logFile}`);
+            if (m.proc.exited) throw new Error(`sidecar ${m.pod} exited during start; see ${m.proc.logFile}:\n${logTail(m.proc.logFile)}`);
             const status = await new Promise<string>((resolve) => {
-              client.Check({ service: '' }, { deadline: Date.now() + 1000 }, (err, res) => resolve(err || !res ? 'DOWN' : String(res.status)));
+              client.Check({ service: '' }, { deadline: Date.now() + 1000 }, (err, res) => resolve(err ? `DOWN (${err.message})` : String(res?.status)));
             });
             if (status === 'SERVING') return;
-            if (Date.now() > deadline) throw new Error(`sidecar ${m.pod} not serving after ${timeoutMs} ms; see ${m.proc.logFile}`);
+            if (Date.now() > deadline)
+              throw new Error(`sidecar ${m.pod} not serving after ${timeoutMs} ms (last check: ${status}); see ${m.proc.logFile}:\n${logTail(m.proc.logFile)}`);
             await new Promise((r) => setTimeout(r, 100));
           }
         } finally {
@@ -229,6 +257,31 @@ export class LoopbackFleet {
       }),
     );
   }
+}
+
+/** Lines of a process log shown in a start failure: the error is usually at the end. */
+const LOG_TAIL_LINES = 20;
+
+/** The last {@link LOG_TAIL_LINES} lines of `file`, or why it could not be read. */
+function logTail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
+  } catch (err) {
+    return `(log unreadable: ${(err as Error).message})`;
+  }
+}
+
+/** Spawns `node argv…` with its output appended to `logFile`. */
+function spawnProcess(argv: readonly string[], logFile: string): FleetProcess {
+  const fd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [...argv], { stdio: ['ignore', fd, fd], env: { ...process.env } });
+  closeSync(fd);
+  if (child.pid === undefined) throw new Error('failed to spawn a sidecar process');
+  const proc: FleetProcess = { pid: child.pid, child, logFile, exited: false, argv };
+  child.once('exit', () => {
+    proc.exited = true;
+  });
+  return proc;
 }
 
 /** Signals one process by pid and waits for it to exit; escalates to SIGKILL at the deadline. */
