@@ -81,6 +81,10 @@ export interface SidecarTlsFiles {
 /** The sidecar injection webhook's settings (src/operator/inject/). */
 export interface WebhookConfig {
   readonly port: number;
+  /** Address it binds to (default `--bind-address`). */
+  readonly bindAddress: string | undefined;
+  /** Extra subject alternative names of the serving certificate (DNS names or IPv4 addresses), for a configuration that calls a `url`. */
+  readonly extraSans: readonly string[];
   /** Service the API server calls, in {@link OperatorConfig.credentialsNamespace}: the certificate's DNS names. */
   readonly service: string;
   readonly certSecret: string;
@@ -140,6 +144,9 @@ export const USAGE = `usage: topology-operator [flags]
                                  default ${DEFAULT_TLS_REFRESH_MS})
   --log-level LEVEL              error|warn|info|debug (env LOG_LEVEL; default info)
   --webhook-port PORT            serve the sidecar injection webhook (HTTPS) on PORT (default 0: off)
+  --webhook-bind-address IP      address of the webhook (default --bind-address)
+  --webhook-cert-extra-sans A[,B] extra DNS names or IPv4 addresses of the serving certificate, for
+                                 a webhook configuration that calls a url (e.g. 127.0.0.1)
   --webhook-service NAME         its Service in --credentials-namespace: the serving certificate is
                                  for NAME.<namespace>.svc (default ${DEFAULT_WEBHOOK_SERVICE})
   --webhook-cert-secret NAME     Secret holding the CA and serving certificate, made and renewed by
@@ -178,6 +185,8 @@ const FLAGS = new Set([
   'sidecar-tls-server-name',
   'sidecar-tls-refresh-ms',
   'webhook-port',
+  'webhook-bind-address',
+  'webhook-cert-extra-sans',
   'webhook-service',
   'webhook-cert-secret',
   'webhook-configuration',
@@ -328,8 +337,17 @@ export function parseOperatorConfig(argv: readonly string[], env: Readonly<Recor
     if (external !== 'true' && external !== 'false') return fail(`--webhook-cert-managed-externally must be true or false, got "${external}"`);
     const defaults = sidecarDefaults(flags.get('sidecar-defaults'));
     if (typeof defaults === 'string') return fail(defaults);
+    const extraSans = (flags.get('webhook-cert-extra-sans') ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+    for (const san of extraSans)
+      if (!DNS_SUBDOMAIN.test(san) && !/^\d{1,3}(\.\d{1,3}){3}$/.test(san))
+        return fail(`--webhook-cert-extra-sans: "${san}" is neither a DNS name nor an IPv4 address`);
     webhook = {
       port: webhookPort,
+      bindAddress: flags.get('webhook-bind-address'),
+      extraSans,
       service: names['webhook-service']!,
       certSecret: names['webhook-cert-secret']!,
       configuration: names['webhook-configuration']!,

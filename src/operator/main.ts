@@ -87,12 +87,12 @@ async function main(): Promise<void> {
     const w = config.webhook;
     webhook = startInjectionWebhook({
       port: w.port,
-      bindAddress: config.bindAddress,
+      bindAddress: w.bindAddress ?? config.bindAddress,
       defaults: w.sidecarDefaults,
       cert: {
         namespace: config.credentialsNamespace,
         secretName: w.certSecret,
-        dnsNames: serviceDnsNames(w.service, config.credentialsNamespace),
+        dnsNames: [...serviceDnsNames(w.service, config.credentialsNamespace), ...w.extraSans],
         webhookConfiguration: w.configuration,
         managedExternally: w.certManagedExternally,
       },

@@ -23,6 +23,7 @@ export const RENEW_FRACTION = 1 / 3;
 export const BACKDATE_MS = 5 * 60_000;
 /** RSA key size (2048: the CA/Browser Forum minimum; fast to generate). */
 const RSA_BITS = 2048;
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /** The Secret's data, PEM text: `ca.crt` (one or more CAs, newest first), `ca.key`, `tls.crt`, `tls.key`. */
 export interface ServingCertData {
@@ -91,7 +92,8 @@ function makeServing(caCertPem: string, caKeyPem: string, dnsNames: readonly str
     { name: 'basicConstraints', cA: false, critical: true },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth: true },
-    { name: 'subjectAltName', altNames: dnsNames.map((value) => ({ type: 2, value })) },
+    // type 2: dNSName, 7: iPAddress (RFC 5280 GeneralName).
+    { name: 'subjectAltName', altNames: dnsNames.map((value) => (IPV4.test(value) ? { type: 7, ip: value } : { type: 2, value })) },
   ]);
   cert.sign(caKey, forge.md.sha256.create());
   return { certPem: forge.pki.certificateToPem(cert), keyPem: key.pem };
@@ -116,7 +118,8 @@ export function renewalReason(data: Partial<ServingCertData> | undefined, dnsNam
     const tls = new X509Certificate(tlsCrt);
     if (!tls.checkPrivateKey(createPrivateKey(tlsKey))) return 'tls.key does not match tls.crt';
     if (!tls.checkIssued(ca) || !tls.verify(ca.publicKey)) return 'tls.crt is not signed by the current CA';
-    for (const name of dnsNames) if (tls.checkHost(name, { wildcards: false }) === undefined) return `tls.crt does not cover ${name}`;
+    for (const name of dnsNames)
+      if ((IPV4.test(name) ? tls.checkIP(name) : tls.checkHost(name, { wildcards: false })) === undefined) return `tls.crt does not cover ${name}`;
     if (needsRenewal(tls, now)) return 'the serving certificate is due for renewal';
     return undefined;
   } catch (err) {
