@@ -53,9 +53,14 @@ function serial(): string {
   return b.toString('hex');
 }
 
-/** Splits a PEM bundle into its certificates. */
+/** One PEM block with LF line ends and one final newline (node-forge writes CRLF), so a bundle rebuilt from its parts is byte-identical. */
+function normalizePem(pem: string): string {
+  return `${pem.replace(/\r\n/g, '\n').trim()}\n`;
+}
+
+/** Splits a PEM bundle into its certificates (normalized, see normalizePem). */
 export function splitPemBundle(bundle: string): string[] {
-  return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)?.map((s) => `${s}\n`) ?? [];
+  return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)?.map(normalizePem) ?? [];
 }
 
 function makeCa(now: number): { certPem: string; keyPem: string } {
@@ -74,7 +79,7 @@ function makeCa(now: number): { certPem: string; keyPem: string } {
     { name: 'subjectKeyIdentifier' },
   ]);
   cert.sign(key.forgeKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: key.pem };
+  return { certPem: normalizePem(forge.pki.certificateToPem(cert)), keyPem: key.pem };
 }
 
 function makeServing(caCertPem: string, caKeyPem: string, dnsNames: readonly string[], now: number): { certPem: string; keyPem: string } {
@@ -96,7 +101,7 @@ function makeServing(caCertPem: string, caKeyPem: string, dnsNames: readonly str
     { name: 'subjectAltName', altNames: dnsNames.map((value) => (IPV4.test(value) ? { type: 7, ip: value } : { type: 2, value })) },
   ]);
   cert.sign(caKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: key.pem };
+  return { certPem: normalizePem(forge.pki.certificateToPem(cert)), keyPem: key.pem };
 }
 
 /** True when less than {@link RENEW_FRACTION} of the certificate's lifetime is left at `now` (or it is not yet valid). */
