@@ -70,7 +70,7 @@ function makeCa(now: number): { certPem: string; keyPem: string } {
   cert.serialNumber = serial();
   cert.validity.notBefore = new Date(now - BACKDATE_MS);
   cert.validity.notAfter = new Date(now + CA_LIFETIME_MS);
-  const subject = [{ name: 'commonName', value: `topology-operator-webhook-ca@${Math.floor(now / 1000)}` }];
+  const subject = [{ name: 'commonName', value: `topology-operator-webhook-ca-${Math.floor(now / 1000)}` }];
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.setExtensions([
