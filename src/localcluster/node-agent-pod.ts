@@ -71,6 +71,7 @@ export class PodWorker {
   private readonly containers: ContainerRunner[] = [];
   private blocked: { reason: string; message: string } | undefined;
   private terminating = false;
+  private sidecarsStopping = false;
   private conditions: V1PodCondition[] | undefined;
   private flushScheduled = false;
   private flushing: Promise<void> | undefined;
@@ -241,6 +242,21 @@ export class PodWorker {
     );
   }
 
+  /**
+   * The kubelet's rule for a pod whose app containers all finished for good (restartPolicy Never
+   * or OnFailure, e.g. a Job): its native sidecars are stopped, in reverse order, so the pod can
+   * complete.
+   */
+  private stopSidecarsWhenAppsDone(): void {
+    if (this.sidecarsStopping || this.terminating || this.containers.length === 0 || this.init.length === 0) return;
+    if (!this.containers.every((r) => r.snapshot().done)) return;
+    this.sidecarsStopping = true;
+    const grace = (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+    void (async () => {
+      for (const r of [...this.init].reverse()) await r.stop(grace);
+    })();
+  }
+
   private block(reason: string, message: string): void {
     if (this.blocked?.reason !== reason || this.blocked.message !== message) this.log.warn('pod cannot start', { reason, detail: message });
     this.blocked = { reason, message };
@@ -274,6 +290,7 @@ export class PodWorker {
 
   private changed(): void {
     this.dirty = true;
+    this.stopSidecarsWhenAppsDone();
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setTimeout(() => {

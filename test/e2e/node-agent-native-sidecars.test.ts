@@ -100,4 +100,27 @@ describe('local node agent: native sidecars', function () {
     expect(await getPod('ordered')).to.equal(undefined);
     expect(await events()).to.deep.equal(['sidecar-start', 'app-start', 'app-stop', 'sidecar-stop']);
   });
+
+  it('stops the sidecar once the app containers of a run-to-completion pod finished, so the pod Succeeds', async () => {
+    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'job-like' },
+        spec: {
+          restartPolicy: 'Never',
+          terminationGracePeriodSeconds: 5,
+          initContainers: [
+            { name: 'sidecar', image: 'topology-test-shell', restartPolicy: 'Always', args: ["trap 'exit 0' TERM; while true; do sleep 0.2; done"] },
+          ],
+          containers: [{ name: 'work', image: 'topology-test-shell', args: ['exit 0'] }],
+        },
+      }),
+    });
+    const done = await waitFor('job-like Succeeded with its sidecar terminated', async () => {
+      const p = await getPod('job-like');
+      return p?.status?.phase === 'Succeeded' && p.status.initContainerStatuses?.[0]?.state?.terminated !== undefined ? p : undefined;
+    });
+    expect(done.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).to.equal(0);
+  });
 });
