@@ -31,6 +31,9 @@ import { CLUSTER_TAG_ENV } from './cluster-state.js';
  */
 export const VOLUME_REFRESH_MS = 10_000;
 
+/** A native sidecar's least grace period once the app containers have used up the pod's: the kubelet's 2 s (kuberuntime). */
+export const SIDECAR_MIN_GRACE_MS = 2_000;
+
 /** The annotation naming the directory of a pod's container log files. */
 export const LOG_DIR_ANNOTATION = 'topology.foundation.dev/log-dir';
 
@@ -68,6 +71,7 @@ export class PodWorker {
   private readonly containers: ContainerRunner[] = [];
   private blocked: { reason: string; message: string } | undefined;
   private terminating = false;
+  private sidecarsStopping = false;
   private conditions: V1PodCondition[] | undefined;
   private flushScheduled = false;
   private flushing: Promise<void> | undefined;
@@ -126,7 +130,8 @@ export class PodWorker {
       if (runner === undefined || this.terminating) return;
       this.init.push(runner);
       runner.start();
-      // A restartable init container (native sidecar) only needs to have started; others must succeed.
+      // A restartable init container (native sidecar) only needs to have started (its startup
+      // probe passed, when it has one: the kubelet's rule); others must succeed.
       const ok = await this.waitFor(() => {
         const s = runner.snapshot();
         if (c.restartPolicy === 'Always') return s.started ? true : undefined;
@@ -237,6 +242,21 @@ export class PodWorker {
     );
   }
 
+  /**
+   * The kubelet's rule for a pod whose app containers all finished for good (restartPolicy Never
+   * or OnFailure, e.g. a Job): its native sidecars are stopped, in reverse order, so the pod can
+   * complete.
+   */
+  private stopSidecarsWhenAppsDone(): void {
+    if (this.sidecarsStopping || this.terminating || this.containers.length === 0 || this.init.length === 0) return;
+    if (!this.containers.every((r) => r.snapshot().done)) return;
+    this.sidecarsStopping = true;
+    const grace = (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+    void (async () => {
+      for (const r of [...this.init].reverse()) await r.stop(grace);
+    })();
+  }
+
   private block(reason: string, message: string): void {
     if (this.blocked?.reason !== reason || this.blocked.message !== message) this.log.warn('pod cannot start', { reason, detail: message });
     this.blocked = { reason, message };
@@ -248,11 +268,17 @@ export class PodWorker {
     return this.containers.map((r) => r.snapshot());
   }
 
-  /** Stops every container (SIGTERM, SIGKILL after `graceSeconds`) and writes the final status. */
+  /**
+   * Stops every container (SIGTERM, SIGKILL after `graceSeconds`) and writes the final status. As
+   * the kubelet does: the app containers first, then the native sidecars one by one in reverse
+   * order, each with what is left of the grace period but at least {@link SIDECAR_MIN_GRACE_MS}.
+   */
   async terminate(graceSeconds: number): Promise<void> {
     this.terminating = true;
     clearInterval(this.refreshTimer);
-    await Promise.all([...this.containers, ...this.init].map((r) => r.stop(graceSeconds * 1000)));
+    const deadline = Date.now() + graceSeconds * 1000;
+    await Promise.all(this.containers.map((r) => r.stop(graceSeconds * 1000)));
+    for (const r of [...this.init].reverse()) await r.stop(Math.max(deadline - Date.now(), SIDECAR_MIN_GRACE_MS));
     this.changed();
     await this.flushNow();
   }
@@ -264,6 +290,7 @@ export class PodWorker {
 
   private changed(): void {
     this.dirty = true;
+    this.stopSidecarsWhenAppsDone();
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setTimeout(() => {
@@ -288,6 +315,7 @@ export class PodWorker {
       startTime: this.startTime,
       init: this.init.map((r) => r.snapshot()),
       initCount: spec.initContainers?.length ?? 0,
+      initRestartable: (spec.initContainers ?? []).map((c) => c.restartPolicy === 'Always'),
       containers: this.containers.map((r) => r.snapshot()),
       ...(this.blocked ? { blocked: { ...this.blocked, containers: spec.containers.map((c) => ({ name: c.name, image: c.image ?? '' })) } } : {}),
       previous: this.conditions,

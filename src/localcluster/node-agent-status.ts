@@ -7,6 +7,10 @@
  * good (all exit 0 → Succeeded); otherwise Running. Conditions: PodScheduled,
  * PodReadyToStartContainers (the pod IP exists), Initialized (init containers done),
  * ContainersReady and Ready (every container ready).
+ *
+ * Native sidecars (init containers with `restartPolicy: Always`) count as the kubelet counts them:
+ * an init container that is done once it has started (not exited), whose exits never fail the pod
+ * (it is restarted), and whose readiness is part of the pod's Ready.
  */
 import type { V1ContainerStatus, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
 import type { ContainerSnapshot } from './node-agent-container.js';
@@ -19,6 +23,8 @@ export interface PodStatusInput {
   /** Snapshots of init containers, in order; those not yet created are absent. */
   init: ContainerSnapshot[];
   initCount: number;
+  /** Per init container (index-aligned with the spec): true for a native sidecar (`restartPolicy: Always`). */
+  initRestartable?: readonly boolean[];
   containers: ContainerSnapshot[];
   /** Waiting reason/message for every app container while the pod cannot start (e.g. ErrImagePull). */
   blocked?: { reason: string; message: string; containers: { name: string; image: string }[] };
@@ -46,8 +52,10 @@ function hasExitedZero(s: ContainerSnapshot): boolean {
 
 /** Computes the pod's status (see the file comment). */
 export function buildPodStatus(input: PodStatusInput): V1PodStatus {
-  const initDone = input.init.length === input.initCount && input.init.every(hasExitedZero);
-  const initFailed = input.init.some((s) => s.done && !hasExitedZero(s));
+  const sidecar = (i: number): boolean => input.initRestartable?.[i] === true;
+  const initDone = input.init.length === input.initCount && input.init.every((s, i) => (sidecar(i) ? s.started : hasExitedZero(s)));
+  const initFailed = input.init.some((s, i) => !sidecar(i) && s.done && !hasExitedZero(s));
+  const sidecarsReady = input.init.every((s, i) => !sidecar(i) || s.ready);
   const containerStatuses: V1ContainerStatus[] = input.blocked
     ? input.blocked.containers.map((c) => ({
         name: c.name,
@@ -69,7 +77,7 @@ export function buildPodStatus(input: PodStatusInput): V1PodStatus {
   else if (input.blocked || !initDone || !started) phase = 'Pending';
   else if (allDone) phase = all.every(hasExitedZero) ? 'Succeeded' : 'Failed';
   else phase = 'Running';
-  const ready = !input.blocked && initDone && all.length > 0 && all.every((s) => s.ready);
+  const ready = !input.blocked && initDone && sidecarsReady && all.length > 0 && all.every((s) => s.ready);
   const now = new Date();
   const condition = (type: string, ok: boolean, reason?: string): V1PodCondition => {
     const status = ok ? 'True' : 'False';

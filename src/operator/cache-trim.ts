@@ -42,6 +42,8 @@ export function trimPod(pod: V1Pod): V1Pod {
     if (s.podIP !== undefined) kept.podIP = s.podIP;
     if (s.conditions !== undefined) kept.conditions = s.conditions.filter((c) => c.type === 'Ready');
     if (s.containerStatuses !== undefined) kept.containerStatuses = s.containerStatuses;
+    // A native sidecar (injected by the webhook) reports its restarts here.
+    if (s.initContainerStatuses !== undefined) kept.initContainerStatuses = s.initContainerStatuses;
     pod.status = kept;
   }
   return pod;

@@ -16,6 +16,7 @@
  */
 import { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS } from './controller/leader-election.js';
 import { DEFAULT_TLS_REFRESH_MS } from '../rpc/tls-files.js';
+import { TEMPLATE_SIDECAR_DEFAULTS, type SidecarDefaults } from './inject/sidecar-spec.js';
 
 /** kubebuilder's default metrics port. */
 export const DEFAULT_METRICS_PORT = 8080;
@@ -56,6 +57,8 @@ export interface OperatorConfig {
   /** TLS of the Control calls to sidecars that serve it (their `--tls-cert`); undefined: plaintext. */
   readonly sidecarTls: SidecarTlsFiles | undefined;
   readonly logLevel: string;
+  /** The sidecar injection webhook; undefined: off (`--webhook-port 0`, the default). */
+  readonly webhook: WebhookConfig | undefined;
   /** Leader-election identity and Event reportingInstance (POD_NAME, else the hostname). */
   readonly identity: string;
 }
@@ -74,6 +77,31 @@ export interface SidecarTlsFiles {
   /** How often the files are re-read (ms), so a renewed certificate or CA is used without a restart. */
   readonly refreshMs: number;
 }
+
+/** The sidecar injection webhook's settings (src/operator/inject/). */
+export interface WebhookConfig {
+  readonly port: number;
+  /** Address it binds to (default `--bind-address`). */
+  readonly bindAddress: string | undefined;
+  /** Extra subject alternative names of the serving certificate (DNS names or IPv4 addresses), for a configuration that calls a `url`. */
+  readonly extraSans: readonly string[];
+  /** Service the API server calls, in {@link OperatorConfig.credentialsNamespace}: the certificate's DNS names. */
+  readonly service: string;
+  readonly certSecret: string;
+  /** MutatingWebhookConfiguration whose caBundle the operator keeps. */
+  readonly configuration: string;
+  /** cert-manager writes the Secret and the caBundle. */
+  readonly certManagedExternally: boolean;
+  /** The injected sidecar's settings unless a pod's annotations override them. */
+  readonly sidecarDefaults: SidecarDefaults;
+}
+
+/** Default `--webhook-service`. */
+export const DEFAULT_WEBHOOK_SERVICE = 'topology-operator-webhook';
+/** Default `--webhook-cert-secret`. */
+export const DEFAULT_WEBHOOK_CERT_SECRET = 'topology-operator-webhook-cert';
+/** Default `--webhook-configuration`. */
+export const DEFAULT_WEBHOOK_CONFIGURATION = 'topology-operator-sidecar-injector';
 
 /** Parse result: a config, a request for help, or an error message. */
 export type OperatorConfigResult =
@@ -114,7 +142,24 @@ export const USAGE = `usage: topology-operator [flags]
   --sidecar-tls-refresh-ms MS    re-read the --sidecar-tls-* files this often, so a renewed
                                  certificate is used without a restart (env SIDECAR_TLS_REFRESH_MS;
                                  default ${DEFAULT_TLS_REFRESH_MS})
-  --log-level LEVEL              error|warn|info|debug (env LOG_LEVEL; default info)`;
+  --log-level LEVEL              error|warn|info|debug (env LOG_LEVEL; default info)
+  --webhook-port PORT            serve the sidecar injection webhook (HTTPS) on PORT (default 0: off)
+  --webhook-bind-address IP      address of the webhook (default --bind-address)
+  --webhook-cert-extra-sans A[,B] extra DNS names or IPv4 addresses of the serving certificate, for
+                                 a webhook configuration that calls a url (e.g. 127.0.0.1)
+  --webhook-service NAME         its Service in --credentials-namespace: the serving certificate is
+                                 for NAME.<namespace>.svc (default ${DEFAULT_WEBHOOK_SERVICE})
+  --webhook-cert-secret NAME     Secret holding the CA and serving certificate, made and renewed by
+                                 the operator (default ${DEFAULT_WEBHOOK_CERT_SECRET})
+  --webhook-configuration NAME   MutatingWebhookConfiguration whose caBundle the operator keeps
+                                 (default ${DEFAULT_WEBHOOK_CONFIGURATION})
+  --webhook-cert-managed-externally true|false
+                                 cert-manager writes the Secret and the caBundle; the operator only
+                                 reads tls.crt/tls.key (default false)
+  --sidecar-defaults JSON        the injected sidecar's settings, the keys of the chart's
+                                 topology-operator.sidecarSettings: image, pullPolicy, peerPort,
+                                 appPort, appHost, healthPort, metricsPort, logLevel, resources
+                                 (default: the named template's defaults)`;
 
 const FLAGS = new Set([
   'kubeconfig',
@@ -139,6 +184,14 @@ const FLAGS = new Set([
   'sidecar-tls-key-file',
   'sidecar-tls-server-name',
   'sidecar-tls-refresh-ms',
+  'webhook-port',
+  'webhook-bind-address',
+  'webhook-cert-extra-sans',
+  'webhook-service',
+  'webhook-cert-secret',
+  'webhook-configuration',
+  'webhook-cert-managed-externally',
+  'sidecar-defaults',
 ]);
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'];
@@ -179,6 +232,29 @@ function sidecarTls(flags: ReadonlyMap<string, string>, env: Readonly<Record<str
   if (serverName !== undefined && (serverName.length > 253 || !DNS_SUBDOMAIN.test(serverName)))
     return `--sidecar-tls-server-name must be a DNS name such as topology-sidecar.default.svc, got "${serverName}"`;
   return { caFile, certFile, keyFile, serverName, refreshMs };
+}
+
+/** `--sidecar-defaults`: a JSON object whose keys replace the named template's defaults. */
+function sidecarDefaults(text: string | undefined): SidecarDefaults | string {
+  if (text === undefined) return TEMPLATE_SIDECAR_DEFAULTS;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    return `--sidecar-defaults must be a JSON object: ${(err as Error).message}`;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return '--sidecar-defaults must be a JSON object';
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...TEMPLATE_SIDECAR_DEFAULTS };
+  for (const key of Object.keys(TEMPLATE_SIDECAR_DEFAULTS) as (keyof SidecarDefaults)[]) {
+    if (o[key] === undefined) continue;
+    const want = typeof TEMPLATE_SIDECAR_DEFAULTS[key];
+    if (typeof o[key] !== want) return `--sidecar-defaults: ${key} must be a ${want}, got ${JSON.stringify(o[key])}`;
+    if (want === 'number' && (!Number.isInteger(o[key]) || (o[key] as number) < 1 || (o[key] as number) > 65535))
+      return `--sidecar-defaults: ${key} must be a port number (1-65535), got ${String(o[key])}`;
+    out[key] = o[key];
+  }
+  return out as unknown as SidecarDefaults;
 }
 
 /** Parses `argv` (without node and script) and `env`; `hostname` is the identity fallback. */
@@ -243,6 +319,42 @@ export function parseOperatorConfig(argv: readonly string[], env: Readonly<Recor
   if (!DNS_LABEL.test(credentialsNamespace)) return fail(`--credentials-namespace: "${credentialsNamespace}" is not a valid namespace name`);
   const tls = sidecarTls(flags, env);
   if (typeof tls === 'string') return fail(tls);
+  const webhookPort = num('webhook-port', 0, port);
+  if (typeof webhookPort === 'string') return fail(webhookPort);
+  let webhook: WebhookConfig | undefined;
+  if (webhookPort !== 0) {
+    const names: Record<string, string> = {};
+    for (const [flag, def] of [
+      ['webhook-service', DEFAULT_WEBHOOK_SERVICE],
+      ['webhook-cert-secret', DEFAULT_WEBHOOK_CERT_SECRET],
+      ['webhook-configuration', DEFAULT_WEBHOOK_CONFIGURATION],
+    ] as const) {
+      const v = flags.get(flag) ?? def;
+      if (!(flag === 'webhook-service' ? DNS_LABEL : DNS_SUBDOMAIN).test(v)) return fail(`--${flag}: "${v}" is not a valid object name`);
+      names[flag] = v;
+    }
+    const external = (flags.get('webhook-cert-managed-externally') ?? 'false').toLowerCase();
+    if (external !== 'true' && external !== 'false') return fail(`--webhook-cert-managed-externally must be true or false, got "${external}"`);
+    const defaults = sidecarDefaults(flags.get('sidecar-defaults'));
+    if (typeof defaults === 'string') return fail(defaults);
+    const extraSans = (flags.get('webhook-cert-extra-sans') ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+    for (const san of extraSans)
+      if (!DNS_SUBDOMAIN.test(san) && !/^\d{1,3}(\.\d{1,3}){3}$/.test(san))
+        return fail(`--webhook-cert-extra-sans: "${san}" is neither a DNS name nor an IPv4 address`);
+    webhook = {
+      port: webhookPort,
+      bindAddress: flags.get('webhook-bind-address'),
+      extraSans,
+      service: names['webhook-service']!,
+      certSecret: names['webhook-cert-secret']!,
+      configuration: names['webhook-configuration']!,
+      certManagedExternally: external === 'true',
+      sidecarDefaults: defaults,
+    };
+  }
   return {
     ok: true,
     config: {
@@ -264,6 +376,7 @@ export function parseOperatorConfig(argv: readonly string[], env: Readonly<Recor
       sidecarTimeoutMs,
       sidecarTls: tls,
       logLevel,
+      webhook,
       identity: env['POD_NAME'] ?? hostname,
     },
   };

@@ -17,6 +17,10 @@ import { loadSidecarTransport, type SidecarTransport } from './sidecars/tls.js';
 import { onCertificateChange } from '../rpc/tls-files.js';
 import { PooledKubeConfig } from './controller/pooled-kube-config.js';
 import { buildOperator } from './reconcile/reconciler-controller.js';
+import { startInjectionWebhook, type InjectionWebhook } from './inject/webhook-server.js';
+import { apiWebhookConfigStore } from './inject/webhook-cert-reconciler.js';
+import { serviceDnsNames } from './inject/serving-cert.js';
+import { apiSecretStore } from './sidecars/secret-store.js';
 
 /** Exit code for invalid flags (the usage-error convention of getopt tools). */
 export const EXIT_USAGE = 2;
@@ -77,6 +81,31 @@ async function main(): Promise<void> {
     logger.error('operator failed to start', { error: (err as Error).message });
     process.exit(1);
   }
+  // The webhook serves on every replica (not only the leader): the Service spreads the API server's calls.
+  let webhook: Promise<InjectionWebhook> | undefined;
+  if (config.webhook !== undefined) {
+    const w = config.webhook;
+    webhook = startInjectionWebhook({
+      port: w.port,
+      bindAddress: w.bindAddress ?? config.bindAddress,
+      defaults: w.sidecarDefaults,
+      cert: {
+        namespace: config.credentialsNamespace,
+        secretName: w.certSecret,
+        dnsNames: [...serviceDnsNames(w.service, config.credentialsNamespace), ...w.extraSans],
+        webhookConfiguration: w.configuration,
+        managedExternally: w.certManagedExternally,
+      },
+      secrets: apiSecretStore(kubeConfig),
+      configs: apiWebhookConfigStore(kubeConfig),
+      logger,
+      registry,
+    });
+    webhook.catch((err: unknown) => {
+      logger.error('sidecar injection webhook failed to start', { error: (err as Error).message, port: w.port });
+      process.exit(1);
+    });
+  }
   logger.info('operator started', {
     namespaces: config.namespaces.length > 0 ? config.namespaces : 'all',
     leaderElect: config.leaderElect,
@@ -95,6 +124,7 @@ async function main(): Promise<void> {
   const exit = await replica.manager.done();
   if (!stopping) await replica.stop();
   stopWatchingCertificate?.();
+  if (webhook !== undefined) await (await webhook).stop();
   logger.info('operator stopped', { reason: exit.reason });
   process.exit(exit.reason === 'stopped' ? 0 : 1);
 }

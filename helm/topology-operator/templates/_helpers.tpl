@@ -159,7 +159,7 @@ read-only root filesystem.
   "healthPort" ($o.healthPort | default ($v.healthPort | default 7071))
   "peerPort" ($o.peerPort | default ($v.peerPort | default 7070))
   "appPort" ($o.appPort | default ($v.appPort | default 7947))
-  "appHost" ($o.appHost | default "127.0.0.1")
+  "appHost" ($o.appHost | default ($v.appHost | default "127.0.0.1"))
   "metricsPort" ($o.metricsPort | default ($v.metricsPort | default 9464))
   "logLevel" ($o.logLevel | default ($v.logLevel | default "info"))
   "resources" ($o.resources | default $res)
@@ -252,4 +252,32 @@ Secret), for the pod template's `volumes:`. Takes the same dict as topology-oper
       - key: control-public-key
         path: control-public-key
     {{- end }}
+{{- end }}
+
+{{/*
+Names of the injection webhook's objects: its Service (the serving certificate is for
+<service>.<namespace>.svc), the Secret holding its CA and serving certificate, and the
+MutatingWebhookConfiguration whose caBundle the operator keeps.
+*/}}
+{{- define "topology-operator.webhookService" -}}
+{{- printf "%s-webhook" (include "topology-operator.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- define "topology-operator.webhookCertSecret" -}}
+{{- default (printf "%s-webhook-cert" (include "topology-operator.fullname" .)) .Values.webhook.certSecretName }}
+{{- end }}
+{{- define "topology-operator.webhookConfiguration" -}}
+{{- printf "%s-sidecar-injector" (include "topology-operator.fullname" .) }}
+{{- end }}
+
+{{/*
+The injected sidecar's defaults for the operator (`--sidecar-defaults`): the same settings the
+named template uses, from .Values.sidecar, so injected and templated sidecars are alike. `$(` is
+doubled so the kubelet does not expand a `$(POD_IP)` appHost in the operator's own args.
+*/}}
+{{- define "topology-operator.sidecarDefaultsJson" -}}
+{{- $s := include "topology-operator.sidecarSettings" (dict "root" . "topology" "defaults" "appHost" .Values.sidecar.appHost) | fromJson -}}
+{{- $_ := unset $s "secret" -}}
+{{- $_ := unset $s "shared" -}}
+{{- $_ := unset $s "tokenKey" -}}
+{{- toJson $s | replace "$(" "$$(" -}}
 {{- end }}

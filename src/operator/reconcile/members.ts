@@ -95,6 +95,8 @@ export function memberRelevantChange(oldPod: V1Pod | undefined, pod: V1Pod): boo
       p.metadata?.deletionTimestamp !== undefined && p.metadata?.deletionTimestamp !== null,
       p.metadata?.uid ?? '',
       (p.status?.containerStatuses ?? []).map((c) => c.restartCount),
+      // Restarts of a native sidecar (an init container with restartPolicy Always).
+      (p.status?.initContainerStatuses ?? []).map((c) => c.restartCount),
     ]);
   return sig(oldPod) !== sig(pod);
 }

@@ -84,3 +84,26 @@ describe('node agent pod IP pool', () => {
     expect(() => new IpPool(256)).to.throw(/0-255/);
   });
 });
+
+describe('node agent pod status: native sidecars', () => {
+  const sidecar = (over: Partial<ContainerSnapshot>): ContainerSnapshot => snap({ name: 'topology-sidecar', ...over });
+
+  it('a started native sidecar counts as an initialized init container; its readiness is part of Ready', () => {
+    const running = buildPodStatus({ ...base, init: [sidecar({})], initCount: 1, initRestartable: [true], containers: [snap({})] });
+    expect(running.phase).to.equal('Running');
+    expect(cond(running, 'Initialized')).to.equal('True');
+    expect(cond(running, 'Ready')).to.equal('True');
+    const notReady = buildPodStatus({ ...base, init: [sidecar({ ready: false })], initCount: 1, initRestartable: [true], containers: [snap({})] });
+    expect(cond(notReady, 'Ready')).to.equal('False');
+    const notStarted = buildPodStatus({ ...base, init: [sidecar({ started: false, ready: false })], initCount: 1, initRestartable: [true], containers: [] });
+    expect(notStarted.phase).to.equal('Pending');
+    expect(cond(notStarted, 'Initialized')).to.equal('False');
+  });
+
+  it('a crashed native sidecar does not fail the pod (it is restarted); a plain init container does', () => {
+    const crashed = sidecar({ state: { terminated: { exitCode: 1, reason: 'Error' } }, done: false, ready: false, restartCount: 1 });
+    expect(buildPodStatus({ ...base, init: [crashed], initCount: 1, initRestartable: [true], containers: [snap({})] }).phase).to.not.equal('Failed');
+    const failed = snap({ name: 'init', state: { terminated: { exitCode: 1, reason: 'Error' } }, done: true, ready: false });
+    expect(buildPodStatus({ ...base, init: [failed], initCount: 1, initRestartable: [false], containers: [] }).phase).to.equal('Failed');
+  });
+});
