@@ -37,11 +37,30 @@ const flag = (name, def) => {
 const runs = flag('runs', 1);
 const hogs = flag('hogs', availableParallelism());
 
+let stopping = false;
+let hogsLost = 0;
 /** One busy loop per hog, each its own process, ended by pid. */
 const hogProcs = Array.from({ length: hogs }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
 const stopHogs = () => {
-  for (const h of hogProcs) if (h.exitCode === null && h.pid !== undefined) process.kill(h.pid, 'SIGKILL');
+  stopping = true;
+  for (const h of hogProcs) {
+    if (h.exitCode !== null || h.signalCode !== null || h.pid === undefined) continue;
+    try {
+      process.kill(h.pid, 'SIGKILL');
+    } catch (err) {
+      // ESRCH: the hog already exited (e.g. killed by the OOM killer); nothing left to end.
+      if (err.code !== 'ESRCH') throw err;
+    }
+  }
 };
+/** A hog that ends early means the runs after it were not under full load: reported, and the check fails. */
+for (const h of hogProcs) {
+  h.on('exit', (code, signal) => {
+    if (stopping) return;
+    hogsLost++;
+    process.stderr.write(`[under-load] CPU hog ${h.pid} ended early (${signal ?? `exit ${code}`}); later runs are not fully loaded\n`);
+  });
+}
 process.on('exit', stopHogs);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 process.stderr.write(`[under-load] ${hogs} CPU hog(s) started (pids ${hogProcs.map((h) => h.pid).join(', ')}); ${runs} run(s) of: ${command.join(' ')}\n`);
@@ -64,5 +83,5 @@ for (let i = 1; i <= runs; i++) {
   process.stderr.write(`[under-load] run ${i}/${runs}: exit ${code} in ${seconds} s\n`);
 }
 stopHogs();
-process.stdout.write(`under-load: ${passed} passed, ${failed} failed\n`);
-process.exit(failed === 0 ? 0 : 1);
+process.stdout.write(`under-load: ${passed} passed, ${failed} failed${hogsLost > 0 ? `; ${hogsLost} hog(s) ended early` : ''}\n`);
+process.exit(failed === 0 && hogsLost === 0 ? 0 : 1);
