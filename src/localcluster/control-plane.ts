@@ -240,6 +240,36 @@ interface StartOnce {
   ownerPid: number | undefined;
 }
 
+/** The Unix socket of the node agent's service proxy (service-proxy.ts) in a cluster directory. */
+export function serviceProxySocket(dir: string): string {
+  return join(dir, 'service-proxy.sock');
+}
+
+/**
+ * Writes the API server's EgressSelectorConfiguration: its "cluster" egress (calls to Services:
+ * webhooks, aggregated APIs) as HTTP CONNECT over the service proxy's Unix socket; control plane
+ * and etcd traffic stay direct. Returns the file's path.
+ */
+function writeEgressConfig(dir: string): string {
+  const file = join(dir, 'egress-selector.yaml');
+  writeFileSync(
+    file,
+    [
+      'apiVersion: apiserver.k8s.io/v1beta1',
+      'kind: EgressSelectorConfiguration',
+      'egressSelections:',
+      '  - name: cluster',
+      '    connection:',
+      '      proxyProtocol: HTTPConnect',
+      '      transport:',
+      '        uds:',
+      `          udsName: ${serviceProxySocket(dir)}`,
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
 /** One start attempt; on failure everything it started is stopped and only the logs are kept. */
 async function startOnce({ name, nodeName, dir, bin, progress, timeout, ownerPid: owner }: StartOnce): Promise<ClusterState> {
   const t0 = Date.now();
@@ -314,6 +344,12 @@ async function startOnce({ name, nodeName, dir, bin, progress, timeout, ownerPid
           // The "kubernetes" Service cannot point at a loopback address; pods get the apiserver's
           // address through KUBERNETES_SERVICE_HOST/PORT from the node agent instead.
           '--endpoint-reconciler-type=none',
+          // No kube-proxy here, so a Service's ClusterIP leads nowhere (and --enable-aggregator-routing
+          // cannot help: EndpointSlices refuse the loopback pod IPs). What the API server itself
+          // sends to Services (admission webhooks, aggregated APIs: its "cluster" egress) goes
+          // through the node agent's CONNECT proxy instead, which routes a ClusterIP to a Ready pod
+          // like kube-proxy (service-proxy.ts). TLS stays end to end (<service>.<namespace>.svc).
+          `--egress-selector-config-file=${writeEgressConfig(dir)}`,
           '--profiling=false',
         ],
         log('kube-apiserver'),
@@ -362,6 +398,7 @@ async function startOnce({ name, nodeName, dir, bin, progress, timeout, ownerPid
           `--state-dir=${join(dir, 'node')}`,
           `--cluster-id=${state.id}`,
           `--pod-network=${state.podNetwork ?? 0}`,
+          `--service-proxy-socket=${serviceProxySocket(dir)}`,
         ],
         log('node-agent'),
       ),

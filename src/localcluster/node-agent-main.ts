@@ -5,6 +5,7 @@
  *   node <buildRoot>/src/localcluster/node-agent-main.js --kubeconfig=<file> [--node-name=local-node]
  *        [--state-dir=<dir>] [--cluster-id=<id>] [--images=<json>] [--restart-backoff-ms=10000]
  *        [--pod-network=N]   (pod IPs 127.N.1.1 upward)
+ *        [--service-proxy-socket=<path>]  (the API server's way into Services: service-proxy.ts)
  *
  * SIGTERM/SIGINT stop every pod process (each with its grace period, capped at 10 s) and exit.
  */
@@ -18,6 +19,7 @@ import { createLogger } from './logger.js';
 import { KUBELET_BACKOFF } from './node-agent-container.js';
 import { loadImageMap } from './node-agent-images.js';
 import { NodeAgent } from './node-agent.js';
+import { startServiceProxy, type ServiceProxy } from './service-proxy.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
       images: { type: 'string', default: process.env.TOPOLOGY_NODE_AGENT_IMAGES },
       'restart-backoff-ms': { type: 'string', default: String(KUBELET_BACKOFF.baseMs) },
       'pod-network': { type: 'string', default: '0' },
+      'service-proxy-socket': { type: 'string' },
     },
   });
   const log = createLogger('node-agent');
@@ -49,12 +52,14 @@ async function main(): Promise<void> {
     kubeletVersion: controlPlaneVersions().kubernetes,
     log,
   });
+  const socket = values['service-proxy-socket'];
+  const proxy: ServiceProxy | undefined = socket !== undefined ? await startServiceProxy(kc, socket, log) : undefined;
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     log.info('stopping', { signal });
-    void agent.stop().finally(() => process.exit(0));
+    void Promise.all([agent.stop(), proxy?.close()]).finally(() => process.exit(0));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

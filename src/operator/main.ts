@@ -22,6 +22,14 @@ import { apiWebhookConfigStore } from './inject/webhook-cert-reconciler.js';
 import { serviceDnsNames } from './inject/serving-cert.js';
 import { apiSecretStore } from './sidecars/secret-store.js';
 
+/**
+ * How long the injection webhook keeps serving after SIGTERM: the EndpointSlice controller marks
+ * the pod not ready and the API server's informer sees it within a second on an idle cluster;
+ * 3 s leaves margin and stays far below the chart's terminationGracePeriodSeconds (30). Wild guess
+ * (the same idea as kube-apiserver's --shutdown-delay-duration).
+ */
+export const WEBHOOK_DRAIN_MS = 3_000;
+
 /** Exit code for invalid flags (the usage-error convention of getopt tools). */
 export const EXIT_USAGE = 2;
 
@@ -74,7 +82,10 @@ async function main(): Promise<void> {
   if (kubeConfig.getCurrentCluster() === null) fatalUsage('no cluster configured: run in a pod, set $KUBECONFIG, or pass --kubeconfig');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const replica = buildOperator(config, kubeConfig, registry, logger, transport);
+  // Set once the webhook serves with a published certificate (below); gates /readyz when it is on.
+  let webhookHandle: InjectionWebhook | undefined;
+  const readyChecks = config.webhook === undefined ? [] : [{ name: 'injection-webhook', check: (): boolean => webhookHandle?.ready() ?? false }];
+  const replica = buildOperator(config, kubeConfig, registry, logger, transport, readyChecks);
   try {
     await replica.start();
   } catch (err) {
@@ -101,6 +112,10 @@ async function main(): Promise<void> {
       logger,
       registry,
     });
+    webhook.then(
+      (w) => (webhookHandle = w),
+      () => undefined,
+    );
     webhook.catch((err: unknown) => {
       logger.error('sidecar injection webhook failed to start', { error: (err as Error).message, port: w.port });
       process.exit(1);
@@ -113,9 +128,12 @@ async function main(): Promise<void> {
   });
 
   let stopping = false;
+  let stoppingAt = 0;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
+    stoppingAt = Date.now();
+    webhookHandle?.drain();
     logger.info('signal received, shutting down', { signal });
     void replica.stop();
   };
@@ -124,7 +142,13 @@ async function main(): Promise<void> {
   const exit = await replica.manager.done();
   if (!stopping) await replica.stop();
   stopWatchingCertificate?.();
-  if (webhook !== undefined) await (await webhook).stop();
+  if (webhook !== undefined) {
+    // Keep answering admission a little after SIGTERM (draining: each answer closes its
+    // connection): calls already routed here still succeed while the Service stops sending more.
+    const drain = stoppingAt + WEBHOOK_DRAIN_MS - Date.now();
+    if (stopping && drain > 0) await new Promise((r) => setTimeout(r, drain));
+    await (await webhook).stop();
+  }
   logger.info('operator stopped', { reason: exit.reason });
   process.exit(exit.reason === 'stopped' ? 0 : 1);
 }

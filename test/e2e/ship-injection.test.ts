@@ -1,17 +1,21 @@
 /**
- * Sidecar injection on the local control plane: the chart installed with the webhook on, the
- * operator makes its serving certificate and patches the caBundle of both webhooks, the real API
- * server calls the webhook when a plain Deployment's pods are created, the pods get the native
- * sidecar (first init container, restartPolicy Always) and TOPOLOGY_APP_ADDRESS, join a Manual
- * FullMesh ClusterTopology, and it reaches Ready with its members; a namespace labelled for
- * injection gets it without the pod annotation; a malformed override annotation is refused at
- * admission with a message naming it.
+ * Sidecar injection on the local control plane, the way a user installs it: the chart with its
+ * defaults (webhook on, 2 replicas, the API server calling the webhook through its Service). The
+ * local API server runs with --enable-aggregator-routing, so it resolves the Service to a Ready
+ * endpoint's pod IP, as a real cluster's API server would reach the ClusterIP through kube-proxy.
  *
- * The local control plane has no Service routing, so the webhook configuration calls the operator
- * at a `url` on 127.0.0.1 (chart value webhook.url) with one replica; the Service form is the
- * same server and certificate (the certificate also names <service>.<namespace>.svc).
+ * Checked: both replicas become Ready once their webhook serves with the same serving certificate
+ * (one Secret, issued once) and the caBundle of both webhooks is patched; both answer admission;
+ * a plain Deployment's pods get the native sidecar (first init container, restartPolicy Always)
+ * and TOPOLOGY_APP_ADDRESS, join a Manual FullMesh ClusterTopology, and it reaches Ready with its
+ * members; a namespace labelled for injection gets it without the pod annotation; a malformed
+ * override annotation is refused at admission with a message naming it; and admission keeps
+ * working (failurePolicy Fail) while one replica is deleted and replaced, with a
+ * PodDisruptionBudget keeping one.
  */
-import { createServer } from 'node:net';
+import { X509Certificate, createHash } from 'node:crypto';
+import { request as httpsRequest } from 'node:https';
+import { connect } from 'node:tls';
 import { expect } from 'chai';
 import type { V1Pod } from '@kubernetes/client-node';
 import { CRD_NAME } from '../../src/api/constants.js';
@@ -26,15 +30,58 @@ import { waitFor } from './support/wait.js';
 const RELEASE = 'inj';
 const FULLNAME = 'inj-topology-operator';
 const CONFIGURATION = `${FULLNAME}-sidecar-injector`;
+const SERVICE = `${FULLNAME}-webhook`;
+const OPERATOR_PODS = `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=operator`;
+/** The chart's default webhook.port. */
+const WEBHOOK_PORT = 9443;
 
-function freePort(): Promise<number> {
+/** SHA-256 of the DER certificate a TLS server at ip:port presents for `servername`, trusting only `ca`. */
+function servedCertificate(ip: string, port: number, servername: string, ca: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
+    const socket = connect({ host: ip, port, servername, ca }, () => {
+      const der = socket.getPeerCertificate().raw;
+      socket.end();
+      resolve(createHash('sha256').update(der).digest('hex'));
     });
+    socket.once('error', reject);
+    socket.setTimeout(5000, () => socket.destroy(new Error(`no TLS handshake with ${ip}:${port} in 5 s`)));
+  });
+}
+
+/** POSTs an AdmissionReview for an annotated pod straight to one replica (TLS verified like the API server does); its response. */
+function reviewAt(ip: string, servername: string, ca: string): Promise<{ allowed?: boolean; patch?: string }> {
+  const body = JSON.stringify({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid: 'direct',
+      operation: 'CREATE',
+      kind: { group: '', version: 'v1', kind: 'Pod' },
+      namespace: 'direct',
+      object: { metadata: { name: 'p', annotations: { [INJECT_ANNOTATION]: 'true', [TOPOLOGY_ANNOTATION]: 'chat' } }, spec: { containers: [{ name: 'a' }] } },
+    },
+  });
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      { host: ip, port: WEBHOOK_PORT, path: '/inject', method: 'POST', ca, servername, headers: { 'content-type': 'application/json' }, timeout: 5000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve((JSON.parse(Buffer.concat(chunks).toString()) as { response: { allowed?: boolean; patch?: string } }).response));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A bare pod manifest for the labelled namespace (injected there without the inject annotation). */
+function memberPod(name: string, annotations: Record<string, string>): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, annotations },
+    spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'topology-test-shell', args: ['sleep infinity'] }] },
   });
 }
 
@@ -69,50 +116,45 @@ describe('e2e: sidecar injection webhook on the local cluster', function () {
     if (!crdBefore) await cluster.kubectl(['delete', 'crd', CRD_NAME, '--ignore-not-found', '--wait=false'], { allowFail: true });
   });
 
-  it('the operator issues its serving certificate and patches the caBundle of both webhooks', async () => {
-    const port = await freePort();
-    await cluster.helm([
-      'install',
-      RELEASE,
-      operatorChartDir(),
-      '-n',
-      ops,
-      '--set',
-      'replicaCount=1',
-      '--set',
-      'webhook.enabled=true',
-      '--set',
-      `webhook.port=${port}`,
-      '--set',
-      'webhook.bindAddress=127.0.0.1',
-      '--set',
-      `webhook.url=https://127.0.0.1:${port}`,
-      '--set',
-      'webhook.extraCertSans={127.0.0.1}',
-      '--set',
-      'sidecar.appHost=$(POD_IP)',
-    ]);
+  it('two replicas become Ready serving one certificate; the caBundle of both webhooks is patched; both answer admission through the Service', async () => {
     const t0 = Date.now();
-    const bundles = await waitFor(
-      'caBundle on both webhooks',
-      async () => {
-        const r = await cluster.kubectl(['get', 'mutatingwebhookconfiguration', CONFIGURATION, '-o', 'jsonpath={.webhooks[*].clientConfig.caBundle}']);
-        const b = r.stdout
-          .trim()
-          .split(/\s+/)
-          .filter((x) => x !== '');
-        return b.length === 2 ? b : undefined;
-      },
-      { timeoutMs: 120_000 },
-    );
-    process.stderr.write(`      [measure] helm install → caBundle patched in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    await cluster.helm(['install', RELEASE, operatorChartDir(), '-n', ops, '--set', 'sidecar.appHost=$(POD_IP)']);
+    const operators = await waitFor('2 operator replicas Ready (webhook serving)', () => readyPods(cluster, ops, OPERATOR_PODS, 2), { timeoutMs: 120_000 });
+    process.stderr.write(`      [measure] helm install → 2 replicas Ready with the webhook serving in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    const config = JSON.parse((await cluster.kubectl(['get', 'mutatingwebhookconfiguration', CONFIGURATION, '-o', 'json'])).stdout) as {
+      webhooks: { clientConfig: { caBundle?: string; url?: string; service?: { name: string; namespace: string; port: number } } }[];
+    };
     const secret = JSON.parse((await cluster.kubectl(['get', 'secret', `${FULLNAME}-webhook-cert`, '-n', ops, '-o', 'json'])).stdout) as {
       type: string;
       data: Record<string, string>;
     };
     expect(secret.type).to.equal('kubernetes.io/tls');
-    expect(bundles[0]).to.equal(secret.data['ca.crt']);
-    expect(bundles[1]).to.equal(secret.data['ca.crt']);
+    expect(config.webhooks).to.have.length(2);
+    for (const w of config.webhooks) {
+      expect(w.clientConfig.url).to.equal(undefined);
+      expect(w.clientConfig.service).to.deep.include({ name: SERVICE, namespace: ops, port: 443 });
+      expect(w.clientConfig.caBundle).to.equal(secret.data['ca.crt']);
+    }
+    // Both replicas serve the Secret's certificate, for the name the API server verifies.
+    const ca = Buffer.from(secret.data['ca.crt']!, 'base64').toString('utf8');
+    const want = createHash('sha256')
+      .update(new X509Certificate(Buffer.from(secret.data['tls.crt']!, 'base64')).raw)
+      .digest('hex');
+    for (const p of operators) expect(await servedCertificate(p.status!.podIP!, WEBHOOK_PORT, `${SERVICE}.${ops}.svc`, ca), p.metadata!.name).to.equal(want);
+    const [pdb] = (JSON.parse((await cluster.kubectl(['get', 'pdb', '-n', ops, '-o', 'json'])).stdout) as { items: { spec: { minAvailable: number } }[] })
+      .items;
+    expect(pdb?.spec.minAvailable).to.equal(1);
+    // Each replica answers admission itself (the Service sends a call to either).
+    for (const p of operators) {
+      const response = await reviewAt(p.status!.podIP!, `${SERVICE}.${ops}.svc`, ca);
+      expect(response.allowed, p.metadata!.name).to.equal(true);
+      expect(response.patch, p.metadata!.name).to.be.a('string');
+    }
+    // And the API server reaches the webhook through the Service (failurePolicy Fail here).
+    const r = await cluster.kubectl(['create', '--dry-run=server', '-n', labelled, '-o', 'json', '-f', '-'], {
+      input: memberPod('probe', { [TOPOLOGY_ANNOTATION]: 'chat' }),
+    });
+    expect((JSON.parse(r.stdout) as V1Pod).spec!.initContainers?.[0]?.name).to.equal('topology-sidecar');
   });
 
   it('a plain annotated Deployment gets the native sidecar, joins its ClusterTopology, and it reaches Ready with 2 members', async () => {
@@ -171,20 +213,13 @@ describe('e2e: sidecar injection webhook on the local cluster', function () {
   });
 
   it('a namespace labelled injection=enabled injects without the inject annotation; inject: "false" opts out', async () => {
-    const pod = (name: string, annotations: Record<string, string>): string =>
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name, annotations },
-        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: 'topology-test-shell', args: ['sleep infinity'] }] },
-      });
-    await cluster.kubectl(['apply', '-n', labelled, '-f', '-'], { input: pod('member', { [TOPOLOGY_ANNOTATION]: 'chat' }) });
-    await cluster.kubectl(['apply', '-n', labelled, '-f', '-'], { input: pod('plain', { [INJECT_ANNOTATION]: 'false' }) });
+    await cluster.kubectl(['apply', '-n', labelled, '-f', '-'], { input: memberPod('member', { [TOPOLOGY_ANNOTATION]: 'chat' }) });
+    await cluster.kubectl(['apply', '-n', labelled, '-f', '-'], { input: memberPod('plain', { [INJECT_ANNOTATION]: 'false' }) });
     const get = async (name: string): Promise<V1Pod> => JSON.parse((await cluster.kubectl(['get', 'pod', name, '-n', labelled, '-o', 'json'])).stdout) as V1Pod;
     expect((await get('member')).spec!.initContainers?.map((c) => c.name)).to.deep.equal(['topology-sidecar']);
     expect((await get('plain')).spec!.initContainers).to.equal(undefined);
     // Without a ClusterTopology name the labelled namespace refuses the pod, naming the annotation.
-    const r = await cluster.kubectl(['apply', '-n', labelled, '-f', '-'], { input: pod('nameless', {}), allowFail: true });
+    const r = await cluster.kubectl(['apply', '-n', labelled, '-f', '-'], { input: memberPod('nameless', {}), allowFail: true });
     expect(r.code).to.not.equal(0);
     expect(r.stderr).to.contain(TOPOLOGY_ANNOTATION);
   });
@@ -205,5 +240,32 @@ describe('e2e: sidecar injection webhook on the local cluster', function () {
     expect(r.stderr).to.contain(bad);
     expect(r.stderr).to.contain('"lots"');
     expect(await listPods(cluster, app, 'app!=chat')).to.have.length(0);
+  });
+  it('admission keeps working (failurePolicy Fail) while one replica is deleted and replaced', async () => {
+    const [victim] = await listPods(cluster, ops, OPERATOR_PODS);
+    const name = victim!.metadata!.name!;
+    const t0 = Date.now();
+    await cluster.kubectl(['delete', 'pod', name, '-n', ops, '--wait=false']);
+    // Admit pods (server-side dry runs: through every webhook, nothing stored) back to back until
+    // the deleted replica is gone and its replacement is Ready; every one must get the sidecar.
+    let admitted = 0;
+    let replaced: V1Pod[] | undefined;
+    for (;;) {
+      const r = await cluster.kubectl(['create', '--dry-run=server', '-n', labelled, '-o', 'json', '-f', '-'], {
+        input: memberPod(`during-${admitted}`, { [TOPOLOGY_ANNOTATION]: 'chat' }),
+        allowFail: true,
+      });
+      expect(r.code, `admission ${admitted} after deleting ${name}: ${r.stderr}`).to.equal(0);
+      expect((JSON.parse(r.stdout) as V1Pod).spec!.initContainers?.[0]?.name, `admission ${admitted}`).to.equal('topology-sidecar');
+      admitted++;
+      const pods = await readyPods(cluster, ops, OPERATOR_PODS, 2);
+      replaced = pods?.some((p) => p.metadata!.name === name) === false ? pods : undefined;
+      if (replaced !== undefined && admitted >= 10) break;
+      expect(Date.now() - t0, 'the replacement replica became Ready within 120 s').to.be.below(120_000);
+    }
+    process.stderr.write(
+      `      [measure] replica ${name} deleted → replacement Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${admitted} admissions meanwhile, none failed\n`,
+    );
+    expect(replaced.map((p) => p.metadata!.name)).to.not.include(name);
   });
 });

@@ -1,11 +1,12 @@
 /**
  * The runnable sample on a fresh install of the chart, on the local control plane: `helm install`
- * the operator (one replica, through the local node agent), then `kubectl apply -k` the chat
- * sample (deploy/samples/chat, through its local-cluster variant deploy/samples/chat-local, which
- * only binds the Overlay API to the pod IP: every pod shares the host loopback there). Nothing
- * else is created by hand: the credentials Secret comes from the operator. The sample reaches
- * Ready with its three members, the demo apps see each other over the overlay, and the chart's
- * NOTES point at the sample. Every other sample says in its first line what it expects.
+ * the operator with its defaults but one replica (the injection webhook on, called through its
+ * Service), then `kubectl apply -k` the chat sample (deploy/samples/chat, through its local-cluster
+ * variant deploy/samples/chat-local, which only adds the annotation binding the injected sidecar's
+ * Overlay API to the pod IP: every pod shares the host loopback there). Nothing else is created by
+ * hand: the sidecars come from the webhook, the credentials Secret from the operator. The sample
+ * reaches Ready with its three members, the demo apps see each other over the overlay, and the
+ * chart's NOTES point at the sample. Every other sample says in its first line what it expects.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,7 +54,7 @@ describe('e2e: deploy/samples/chat on a fresh install of the chart', function ()
     if (!crdBefore) await cluster.kubectl(['delete', 'crd', CRD_NAME, '--ignore-not-found', '--wait=false'], { allowFail: true });
   });
 
-  it('helm install: the operator is Ready, and the NOTES point at the sample', async () => {
+  it('helm install: the operator is Ready (its webhook serving), and the NOTES point at the sample', async () => {
     const r = await cluster.helm(['install', RELEASE, operatorChartDir(), '-n', ops, '--set', 'replicaCount=1']);
     notes = r.stdout;
     await waitFor('the operator pod Ready', () => readyPods(cluster, ops, `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=operator`, 1), {
@@ -86,6 +87,12 @@ describe('e2e: deploy/samples/chat on a fresh install of the chart', function ()
     };
     expect(secret.metadata.ownerReferences?.map((o) => `${o.kind}/${o.name}`)).to.deep.equal(['ClusterTopology/chat']);
     await waitFor('3 Ready pods (app and sidecar)', () => readyPods(cluster, app, 'app=chat', 3), { timeoutMs: 60_000 });
+    // The sidecar is the webhook's: a native sidecar, with the app's address set for the app.
+    for (const pod of await listPods(cluster, app, 'app=chat')) {
+      expect(pod.spec!.containers.map((c) => c.name)).to.deep.equal(['app']);
+      expect(pod.spec!.initContainers?.map((c) => [c.name, c.restartPolicy])).to.deep.equal([['topology-sidecar', 'Always']]);
+      expect(pod.spec!.containers[0]!.env!.find((e) => e.name === 'TOPOLOGY_APP_ADDRESS')?.value).to.equal('$(POD_IP):7947');
+    }
     // Each demo app lists the three members and receives the others' heartbeats over the overlay.
     const pods = await listPods(cluster, app, 'app=chat');
     for (const pod of pods) {

@@ -32,6 +32,13 @@ export const CERT_RETRY_MS = 5_000;
 /** The Secret's type: a TLS Secret (tls.crt, tls.key) with the CA beside it, as cert-manager writes. */
 export const SERVING_SECRET_TYPE = 'kubernetes.io/tls';
 
+/**
+ * The field manager of the operator's caBundle patches, so the API server records that field as
+ * the operator's (managedFields): a GitOps tool told to trust it (Argo CD's
+ * `ignoreDifferences[].managedFieldsManagers`) then shows no drift. docs/helm.md, "GitOps".
+ */
+export const CA_BUNDLE_FIELD_MANAGER = 'topology-operator';
+
 /** The MutatingWebhookConfiguration operations the reconciler needs: get by name, set caBundles. */
 export interface WebhookConfigStore {
   get(name: string): Promise<V1MutatingWebhookConfiguration | undefined>;
@@ -54,7 +61,7 @@ export function apiWebhookConfigStore(kubeConfig: KubeConfig): WebhookConfigStor
     async setCaBundle(name, webhooks, caBundle) {
       // Strategic merge: `webhooks` merges by `name`, so only caBundle changes.
       await api.patchMutatingWebhookConfiguration(
-        { name, body: { webhooks: webhooks.map((w) => ({ name: w, clientConfig: { caBundle } })) } },
+        { name, fieldManager: CA_BUNDLE_FIELD_MANAGER, body: { webhooks: webhooks.map((w) => ({ name: w, clientConfig: { caBundle } })) } },
         setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
       );
     },

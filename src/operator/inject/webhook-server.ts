@@ -38,6 +38,20 @@ export interface InjectionWebhookOptions {
 export interface InjectionWebhook {
   /** The port listened on (useful with `--webhook-port 0` in tests). */
   readonly port: number;
+  /**
+   * True once a certificate pass completed with nothing left waiting (the Secret current and,
+   * unless cert-manager publishes it, the caBundle patched): the API server can now verify this
+   * replica. The operator's `/readyz` includes it, so a Service's EndpointSlice lists the replica
+   * only from then on and `helm install --wait` returns when injection works. Stays true: a later
+   * failed pass leaves the served certificate valid.
+   */
+  ready(): boolean;
+  /**
+   * From now on every answer carries `Connection: close`, so the API server's kept-alive
+   * connections end after their current call and the next call reconnects, through the Service,
+   * to a replica that is not terminating. Called on SIGTERM, some time before {@link stop}.
+   */
+  drain(): void;
   stop(): Promise<void>;
 }
 
@@ -70,6 +84,8 @@ export async function startInjectionWebhook(o: InjectionWebhookOptions): Promise
   const live: { server: Server | undefined } = { server: undefined };
   let current: ServingKeyPair | undefined;
   let stopped = false;
+  let published = false;
+  let draining = false;
   let timer: NodeJS.Timeout | undefined;
   let firstPair: (pair: ServingKeyPair) => void = () => undefined;
   const havePair = new Promise<ServingKeyPair>((resolve) => (firstPair = resolve));
@@ -91,6 +107,7 @@ export async function startInjectionWebhook(o: InjectionWebhookOptions): Promise
       if (pass.issued) log.info('webhook serving certificate issued', { reason: pass.issued, secret: `${o.cert.namespace}/${o.cert.secretName}` });
       if (pass.caBundlePatched) log.info('webhook caBundle patched', { configuration: o.cert.webhookConfiguration, webhooks: pass.caBundlePatched });
       if (pass.waiting) log.info('webhook certificate waiting', { for: pass.waiting });
+      else published = true;
     } catch (err) {
       log.warn('webhook certificate pass failed; retrying', { error: (err as Error).message });
     }
@@ -102,7 +119,7 @@ export async function startInjectionWebhook(o: InjectionWebhookOptions): Promise
     const path = (req.url ?? '').split('?')[0] ?? '';
     const scope = INJECT_PATHS[path];
     const answer = (code: number, body: unknown): void => {
-      res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      res.writeHead(code, { 'content-type': 'application/json', ...(draining ? { connection: 'close' } : {}) }).end(JSON.stringify(body));
     };
     if (scope === undefined || req.method !== 'POST') {
       reviews.inc({ decision: 'bad_request' });
@@ -154,6 +171,11 @@ export async function startInjectionWebhook(o: InjectionWebhookOptions): Promise
   log.info('sidecar injection webhook serving', { port, paths: Object.keys(INJECT_PATHS) });
   return {
     port,
+    ready: () => published,
+    drain: () => {
+      draining = true;
+      server.closeIdleConnections();
+    },
     async stop() {
       stopped = true;
       clearTimeout(timer);

@@ -25,7 +25,7 @@ import type { ClusterTopology } from '../../api/types.js';
 import { Controller } from '../controller/controller.js';
 import type { Request } from '../controller/reconcile.js';
 import { EventRecorder } from '../controller/event-recorder.js';
-import { startHealthServer, type HealthServer } from '../controller/health.js';
+import { startHealthServer, type HealthCheck, type HealthServer } from '../controller/health.js';
 import { defaultIdentity, kubernetesLeaseStore, type LeadershipGrant } from '../controller/leader-election.js';
 import { Manager } from '../controller/manager.js';
 import { StatusWriter } from '../controller/status-writer.js';
@@ -114,13 +114,18 @@ export interface OperatorReplica {
   stop(): Promise<void>;
 }
 
-/** Builds one operator replica from its configuration. */
+/**
+ * Builds one operator replica from its configuration. `readyChecks` gate `/readyz` beside the
+ * informers' sync (main.ts adds the injection webhook's, so a replica is Ready, and in its Service's
+ * endpoints, only once it can serve admission).
+ */
 export function buildOperator(
   config: OperatorConfig,
   kubeConfig: KubeConfig,
   registry: Registry,
   logger: winston.Logger,
   transport: SidecarTransport = PLAINTEXT_TRANSPORT,
+  readyChecks: HealthCheck[] = [],
 ): OperatorReplica {
   const controllerMetrics = new ControllerMetrics(registry);
   const metrics = new OperatorMetrics(registry);
@@ -191,6 +196,7 @@ export function buildOperator(
     metrics: controllerMetrics,
     logger,
     health: { port: config.healthPort, host: config.bindAddress },
+    readyChecks,
     ...(config.leaderElect
       ? {
           leaderElection: {

@@ -4,54 +4,27 @@
  * deploy/crds/, the values schema, and the `topology-operator.sidecar` named template rendered
  * through a member-app chart. helm comes from the local control-plane build (built on first use).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
+import type { V1Pod } from '@kubernetes/client-node';
 import { CRD_FILE } from '../../../src/api/crd.js';
-import { ensureBinaries } from '../../../src/localcluster/binaries.js';
 import { operatorChartDir, writeAppChart } from '../../../src/demo/app-chart.js';
+import { INJECT_ANNOTATION, TOPOLOGY_ANNOTATION } from '../../../src/operator/inject/inject-annotations.js';
+import { decideInjection } from '../../../src/operator/inject/inject-patch.js';
+import { TEMPLATE_SIDECAR_DEFAULTS, credentialsSecretName } from '../../../src/operator/inject/sidecar-spec.js';
 import { packageRoot } from '../../../src/paths.js';
-
-interface K8sObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  [key: string]: unknown;
-}
+import { find, helm, render, useBuiltHelm } from './helm-render.js';
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
-
-let helmBin = '';
-
-function helm(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(helmBin, args, {
-    encoding: 'utf8',
-    env: { ...process.env, HELM_CACHE_HOME: join(tmpdir(), 'ship-helm-cache'), HELM_CONFIG_HOME: join(tmpdir(), 'ship-helm-config') },
-  });
-  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
-}
-
-function render(set: string[] = [], chart = operatorChartDir()): K8sObject[] {
-  const r = helm(['template', 'topo', chart, '--namespace', 'ops', ...set.flatMap((s) => ['--set', s])]);
-  if (r.code !== 0) throw new Error(`helm template failed: ${r.stderr}`);
-  return parseAllDocuments(r.stdout)
-    .map((d) => d.toJS() as K8sObject)
-    .filter((o) => o !== null);
-}
-
-const find = (objs: K8sObject[], kind: string, name?: string): K8sObject[] =>
-  objs.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are walked as plain JSON */
 describe('helm chart topology-operator', function () {
   this.timeout(30 * 60_000);
 
-  before(async () => {
-    helmBin = join(await ensureBinaries(), 'helm');
-  });
+  before(useBuiltHelm);
 
   it('passes helm lint --strict', () => {
     const r = helm(['lint', '--strict', operatorChartDir()]);
@@ -113,7 +86,7 @@ describe('helm chart topology-operator', function () {
 
   it('grants least privilege: a ClusterRole for all namespaces, leases and the key Secret only in the release namespace, secrets only by name', () => {
     const objs = render();
-    const [role] = find(objs, 'ClusterRole') as any[];
+    const [role] = find(objs, 'ClusterRole', 'topo-topology-operator') as any[];
     const rules = role.rules as Rule[];
     expect(rules).to.deep.equal([
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
@@ -129,7 +102,7 @@ describe('helm chart topology-operator', function () {
       if (r.resources.includes('secrets')) expect(r.verbs).to.not.include.members(['list', 'watch']);
       expect(r.verbs).to.not.include('delete');
     }
-    const [binding] = find(objs, 'ClusterRoleBinding') as any[];
+    const [binding] = find(objs, 'ClusterRoleBinding', 'topo-topology-operator') as any[];
     expect(binding.subjects).to.deep.equal([{ kind: 'ServiceAccount', name: 'topo-topology-operator', namespace: 'ops' }]);
     const [le] = find(objs, 'Role', 'topo-topology-operator-leader-election') as any[];
     expect(le.metadata.namespace).to.equal('ops');
@@ -142,7 +115,8 @@ describe('helm chart topology-operator', function () {
 
   it('uses a Role per namespace when watchNamespaces is set, and passes --namespaces', () => {
     const objs = render(['watchNamespaces={apps,web}']);
-    expect(find(objs, 'ClusterRole')).to.have.length(0);
+    // Only the webhook's caBundle role stays cluster-wide (helm-webhook.test.ts).
+    expect(find(objs, 'ClusterRole').map((r) => r.metadata.name)).to.deep.equal(['topo-topology-operator-webhook']);
     const roles = find(objs, 'Role', 'topo-topology-operator');
     expect(roles.map((r) => r.metadata.namespace)).to.deep.equal(['apps', 'web']);
     expect(find(objs, 'RoleBinding', 'topo-topology-operator').map((r) => r.metadata.namespace)).to.deep.equal(['apps', 'web']);
@@ -186,7 +160,7 @@ describe('helm chart topology-operator', function () {
 
   it('renders the metrics Service, the PDB and the helm test; the ServiceMonitor only on request', () => {
     const objs = render();
-    const [svc] = find(objs, 'Service') as any[];
+    const [svc] = find(objs, 'Service', 'topo-topology-operator-metrics') as any[];
     expect(svc.spec.ports).to.deep.equal([{ name: 'metrics', port: 8080, targetPort: 'metrics', protocol: 'TCP' }]);
     expect(find(objs, 'ServiceMonitor')).to.have.length(0);
     const [pdb] = find(objs, 'PodDisruptionBudget') as any[];
@@ -223,24 +197,22 @@ describe('helm chart topology-operator', function () {
     }
   });
 
-  it('deploy/samples/chat runs the sidecar exactly as the named templates render it for topology chat', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ship-app-chart-'));
-    try {
-      writeAppChart(dir);
-      const [rendered] = find(
-        render(['name=chat', 'replicas=3', 'appImage=topology-demo:0.1.0', 'sidecar.appHost=127.0.0.1', 'sidecar.topology=chat'], dir),
-        'StatefulSet',
-      ) as any[];
-      const sample = parseAllDocuments(readFileSync(join(packageRoot(), 'deploy', 'samples', 'chat', 'statefulset.yaml'), 'utf8')).map((d) =>
-        d.toJS(),
-      ) as any[];
-      const sts = sample.find((o) => o.kind === 'StatefulSet');
-      expect(sts.spec.template.spec).to.deep.equal(rendered.spec.template.spec);
-      expect(sts.spec.selector).to.deep.equal({ matchLabels: { app: 'chat' } });
-      expect(sample.find((o) => o.kind === 'Service')?.spec.clusterIP).to.equal('None');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it('deploy/samples/chat asks the webhook for the sidecar: annotated, none written out, the injected one mounting chat-sidecar-credentials', () => {
+    const sample = parseAllDocuments(readFileSync(join(packageRoot(), 'deploy', 'samples', 'chat', 'statefulset.yaml'), 'utf8')).map((d) => d.toJS()) as any[];
+    const sts = sample.find((o) => o.kind === 'StatefulSet');
+    expect(sts.spec.selector).to.deep.equal({ matchLabels: { app: 'chat' } });
+    const template = sts.spec.template;
+    expect(template.metadata.annotations).to.deep.equal({ [INJECT_ANNOTATION]: 'true', [TOPOLOGY_ANNOTATION]: 'chat' });
+    expect(template.spec.containers.map((c: any) => c.name)).to.deep.equal(['app']);
+    expect(template.spec.volumes).to.equal(undefined);
+    expect(sample.find((o) => o.kind === 'Service')?.spec.clusterIP).to.equal('None');
+    // What the webhook does to a pod of it (the chart's defaults are the named template's).
+    const decision = decideInjection(template as V1Pod, 'pod', TEMPLATE_SIDECAR_DEFAULTS);
+    if (decision.kind !== 'patch') throw new Error(`expected a patch, got ${JSON.stringify(decision)}`);
+    const byPath = new Map(decision.patch.map((op) => [op.path, op.value as any]));
+    expect(byPath.get('/spec/initContainers')[0]).to.include({ name: 'topology-sidecar', restartPolicy: 'Always' });
+    expect(byPath.get('/spec/volumes')[0].secret.secretName).to.equal(credentialsSecretName('chat'));
+    expect(byPath.get('/spec/containers/0/env/-')).to.deep.equal({ name: 'TOPOLOGY_APP_ADDRESS', value: '127.0.0.1:7947' });
   });
 
   it('adds the sidecar to a workload with the named template topology-operator.sidecar', () => {

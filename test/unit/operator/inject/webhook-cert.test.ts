@@ -219,4 +219,43 @@ describe('webhook serving certificate', function () {
       await webhook.stop();
     }
   });
+  it('is ready() only once the caBundle is published (it gates /readyz, so the Service sends no call before)', async () => {
+    const configs = memoryConfigs(['a']);
+    let asked: () => void = () => undefined;
+    const configAsked = new Promise<void>((r) => (asked = r));
+    const start = (configuration: string) =>
+      startInjectionWebhook({
+        port: 0,
+        bindAddress: '127.0.0.1',
+        defaults: TEMPLATE_SIDECAR_DEFAULTS,
+        cert: { namespace: 'ops', secretName: 'cert', dnsNames: NAMES, webhookConfiguration: configuration, managedExternally: false },
+        secrets: memorySecrets(),
+        configs: {
+          ...configs,
+          get: async (name) => {
+            const c = await configs.get(name);
+            setImmediate(asked);
+            return c;
+          },
+        },
+        logger: winston.createLogger({ silent: true }),
+        registry: new Registry(),
+      });
+    // No such configuration yet: serving, but not ready.
+    const waiting = await start('not-yet');
+    await configAsked;
+    await new Promise((r) => setImmediate(r));
+    expect(waiting.ready()).to.equal(false);
+    await waiting.stop();
+    const published = await start('inj');
+    try {
+      for (let i = 0; !published.ready(); i++) {
+        expect(i, 'ready within 10 s').to.be.below(1000);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(configs.config.webhooks![0]!.clientConfig.caBundle).to.be.a('string');
+    } finally {
+      await published.stop();
+    }
+  });
 });
