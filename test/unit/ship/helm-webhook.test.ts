@@ -3,10 +3,15 @@
  * through its Service; `webhook.url` for an operator outside the cluster; off leaves nothing of it;
  * the cert-manager mode renders the Issuer/Certificate and the CA-injector annotation and tells the
  * operator to keep its hands off the caBundle (no flag to issue, no RBAC to patch); the PDB keeps
- * one webhook-serving replica through a drain.
+ * one webhook-serving replica through a drain; the chart README (`helm show readme`) carries the
+ * Argo CD snippet of docs/helm.md.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
-import { find, render, useBuiltHelm, type K8sObject } from './helm-render.js';
+import { operatorChartDir } from '../../../src/demo/app-chart.js';
+import { packageRoot } from '../../../src/paths.js';
+import { find, helm, render, useBuiltHelm, type K8sObject } from './helm-render.js';
 
 const CONFIG = 'topo-topology-operator-sidecar-injector';
 const SERVICE = 'topo-topology-operator-webhook';
@@ -110,5 +115,14 @@ describe('helm chart topology-operator: the injection webhook', function () {
 
   it('one replica renders no PodDisruptionBudget (it could never be satisfied)', () => {
     expect(find(render(['replicaCount=1']), 'PodDisruptionBudget')).to.have.length(0);
+  });
+  it('helm show readme gives the chart README, whose Argo CD ignoreDifferences snippet is the one docs/helm.md has', () => {
+    const r = helm(['show', 'readme', operatorChartDir()]);
+    expect(r.code, r.stderr).to.equal(0);
+    const snippet = (text: string): string | undefined => /```yaml\n(spec:\n {2}ignoreDifferences:[\s\S]*?)```/.exec(text)?.[1];
+    const fromChart = snippet(r.stdout);
+    expect(fromChart).to.include('.webhooks[]?.clientConfig.caBundle');
+    expect(fromChart).to.include('name: topology-operator-sidecar-injector');
+    expect(snippet(readFileSync(join(packageRoot(), 'docs', 'helm.md'), 'utf8'))).to.equal(fromChart);
   });
 });
