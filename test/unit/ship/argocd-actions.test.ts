@@ -4,12 +4,15 @@
  * own test layout: which actions each resource offers, and the exact resource each action returns.
  * The clock is fixed (os.date at 2026-01-01T00:00:00Z), as Argo CD's tests stub it too. The
  * annotation an action writes must parse as the operator parses it (src/api/control-request.ts).
+ * The action files are generated from deploy/argocd/actions/templates/ (npm run gen:argocd): the
+ * committed ones must be what the generator renders.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { CONTROL_ANNOTATION, parseControlRequest } from '../../../src/api/control-request.js';
+import { renderArgoActions } from '../../../src/codegen/argocd-actions.js';
 import { packageRoot } from '../../../src/paths.js';
 import { runLua } from './lua-vm.js';
 
@@ -92,5 +95,10 @@ describe('Argo CD resource actions for ClusterTopology', () => {
     expect(actions['discovery.lua']).to.equal(discovery);
     expect(actions.definitions.map((d) => d.name)).to.deep.equal(ACTIONS);
     for (const d of actions.definitions) expect(d['action.lua'], d.name).to.equal(read(join(d.name, 'action.lua')));
+  });
+  it('the committed action.lua files and argocd-cm-patch.yaml are what npm run gen:argocd renders from the templates', () => {
+    const rendered = renderArgoActions();
+    expect([...rendered.keys()].filter((p) => p.endsWith('action.lua'))).to.have.length(ACTIONS.length);
+    for (const [path, text] of rendered) expect(readFileSync(join(packageRoot(), path), 'utf8'), `${path}: run npm run gen:argocd`).to.equal(text);
   });
 });

@@ -1,0 +1,6 @@
+-- {{summary}}
+if obj.spec == nil then
+  obj.spec = {}
+end
+obj.spec.paused = {{paused}}
+return obj
