@@ -20,23 +20,20 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { ANNOTATIONS, REASONS } from '../../src/api/constants.js';
 import type { ClusterTopologySpec, ClusterTopologyStatus } from '../../src/api/types.js';
 import { buildRoot } from '../../src/paths.js';
-import { createTestNamespace, deleteTestNamespace, getCluster, type CommandResult, type TestCluster } from './support/cluster.js';
-import { skipWhenExternalCluster } from './support/local-cluster-only.js';
+import type { CommandResult, TestCluster } from './support/cluster.js';
 import { waitFor } from './support/wait.js';
 import {
   OperatorProcess,
   SIDECAR_PORT,
   StatusRecorder,
   conditionOf,
-  dumpLogs,
   eventsOf,
-  installCrd,
-  readStatus,
   readTopology,
   sidecarStatefulSet,
   topologyManifest,
   waitForReadyPods,
 } from './fixtures/operator-harness.js';
+import { operatorSuite } from './fixtures/operator-suite.js';
 
 const APP = 'ctl';
 const NAME = 'ctl';
@@ -49,16 +46,21 @@ function log(line: string): void {
 
 describe('e2e operator: abort, retry and promote through the control annotation, spec unchanged', function () {
   this.timeout(180_000);
-  before(function () {
-    skipWhenExternalCluster(this, 'the topology-sidecar image is mapped by the local node agent');
-  });
-
   let cluster: TestCluster;
   let kc: KubeConfig;
   let ns: string;
   let operator: OperatorProcess;
   let recorder: StatusRecorder | undefined;
   let abortedEpoch = 0;
+  const suite = operatorSuite({
+    namespace: 'op-control',
+    async setUp(s) {
+      ({ cluster, kc, ns } = s);
+      await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet(APP, REPLICAS, { topology: NAME }) });
+      operator = await startOperator('operator-a');
+      recorder = await s.record(NAME);
+    },
+  });
 
   const base: ClusterTopologySpec = {
     selector: { matchLabels: { app: APP } },
@@ -69,7 +71,7 @@ describe('e2e operator: abort, retry and promote through the control annotation,
   };
   /** What Git holds after the switch was decided: applied with kubectl apply, as a sync would. */
   const gitSpec: ClusterTopologySpec = { ...base, topology: 'HyParView' };
-  const status = (): Promise<ClusterTopologyStatus> => readStatus(kc, ns, NAME);
+  const status = (): Promise<ClusterTopologyStatus> => suite.status(NAME);
   const apply = (spec: ClusterTopologySpec): Promise<unknown> => cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: topologyManifest(NAME, spec) });
   const atGate = (s: ClusterTopologyStatus): boolean =>
     s.rollout?.gateStep === 2 && s.phase === 'Paused' && s.conditions?.find((c) => c.type === 'Ready')?.reason === REASONS.awaitingPromotion;
@@ -89,35 +91,7 @@ describe('e2e operator: abort, retry and promote through the control annotation,
     });
   }
 
-  async function startOperator(id: string): Promise<OperatorProcess> {
-    const op = await OperatorProcess.start(id, cluster.kubeconfig, ns);
-    await waitFor(`${id} leading`, () => op.leads(), { timeoutMs: 60_000 });
-    return op;
-  }
-
-  before(async function () {
-    this.timeout(240_000);
-    cluster = await getCluster();
-    kc = cluster.kubeConfig();
-    await installCrd(cluster);
-    ns = await createTestNamespace('op-control');
-    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet(APP, REPLICAS, { topology: NAME }) });
-    operator = await startOperator('operator-a');
-    recorder = new StatusRecorder(kc, ns, NAME);
-    await recorder.start();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') dumpLogs([operator]);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    recorder?.stop();
-    if (ns) await cluster.kubectl(['delete', 'ctopo', '--all', '-n', ns, '--wait=true', '--timeout=20s'], { allowFail: true });
-    await operator?.stop();
-    if (ns) await deleteTestNamespace(ns);
-  });
+  const startOperator = (id: string): Promise<OperatorProcess> => suite.startOperator(id, { lead: true });
 
   it('(a) FullMesh becomes Ready on 3 members', async () => {
     await apply(base);

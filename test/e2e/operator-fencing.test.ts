@@ -19,13 +19,11 @@
  */
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { ControlSigner } from '../../src/rpc/control-credential.js';
 import { ControlClient, type CallAuthority, type SidecarState } from '../../src/rpc/control-client.js';
 import type { ClusterTopologyStatus, OverlayKind } from '../../src/api/types.js';
 import type { FencingToken } from '../../src/rpc/fencing.js';
-import { createTestNamespace, deleteTestNamespace, getCluster, type TestCluster } from './support/cluster.js';
-import { skipWhenExternalCluster } from './support/local-cluster-only.js';
+import type { TestCluster } from './support/cluster.js';
 import { listPods } from './support/pods.js';
 import { waitFor } from './support/wait.js';
 import {
@@ -34,13 +32,12 @@ import {
   StatusRecorder,
   conditionOf,
   controlSignerOf,
-  dumpLogs,
-  installCrd,
-  readStatus,
   sidecarStatefulSet,
   topologyManifest,
+  manualFullMesh,
   waitForReadyPods,
 } from './fixtures/operator-harness.js';
+import { operatorSuite } from './fixtures/operator-suite.js';
 
 const APP = 'fenced';
 const NAME = 'fenced';
@@ -63,29 +60,40 @@ function log(line: string): void {
 
 describe('e2e operator fencing: two leaders overlapping mid-switch end with every member on one epoch', function () {
   this.timeout(240_000);
-  before(function () {
-    skipWhenExternalCluster(this, 'the topology-sidecar image is mapped by the local node agent');
-  });
-
   let cluster: TestCluster;
-  let kc: KubeConfig;
   let ns: string;
   /** The operator's Control signer for the resource (managed credentials; known once the resource exists). */
   let SIGNER: ControlSigner | undefined;
   let recorder: StatusRecorder | undefined;
-  const operators: OperatorProcess[] = [];
   const clients: ControlClient[] = [];
   let started = 0;
+  const suite = operatorSuite({
+    namespace: 'op-fencing',
+    async setUp(s) {
+      ({ cluster, ns } = s);
+      // The pods mount the resource's managed credentials: they start once the resource exists.
+      await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet(APP, REPLICAS, { topology: NAME }) });
+      await startOperator();
+      await startOperator();
+      recorder = await s.record(NAME);
+      await cluster.kubectl(['apply', '-n', ns, '-f', '-'], {
+        input: topologyManifest(NAME, manualFullMesh(APP, { steps: [25, 50, 100], stepVerificationSeconds: 4, progressDeadlineSeconds: 90 })),
+      });
+      await waitForReadyPods(cluster, ns, APP, REPLICAS, 180_000);
+      SIGNER = await controlSignerOf(cluster, ns, NAME);
+      await waitFor('FullMesh Ready on every member', async () => settled(await status(), 'FullMesh'), { timeoutMs: 90_000 });
+    },
+    tearDown: () => {
+      for (const c of clients) c.close();
+    },
+  });
+  const operators = suite.operators;
 
-  const status = (): Promise<ClusterTopologyStatus> => readStatus(kc, ns, NAME);
-  const patch = (spec: object): Promise<unknown> => cluster.kubectl(['patch', 'ctopo', NAME, '-n', ns, '--type', 'merge', '-p', JSON.stringify({ spec })]);
+  const status = (): Promise<ClusterTopologyStatus> => suite.status(NAME);
+  const patch = (spec: object): Promise<unknown> => suite.patchSpec(NAME, spec);
   const settled = (s: ClusterTopologyStatus, topology: string): boolean =>
     s.phase === 'Ready' && s.currentTopology === topology && conditionOf(s, 'Ready') === 'True' && s.members?.ready === REPLICAS;
-  const startOperator = async (): Promise<OperatorProcess> => {
-    const op = await OperatorProcess.start(`operator-${String.fromCharCode(97 + started++)}`, cluster.kubeconfig, ns);
-    operators.push(op);
-    return op;
-  };
+  const startOperator = (): Promise<OperatorProcess> => suite.startOperator(`operator-${String.fromCharCode(97 + started++)}`);
 
   /** The Lease as the API server has it. */
   async function lease(): Promise<FencingToken> {
@@ -122,45 +130,6 @@ describe('e2e operator fencing: two leaders overlapping mid-switch end with ever
     );
     return counts.reduce((a, b) => a + b, 0);
   }
-
-  before(async function () {
-    this.timeout(240_000);
-    cluster = await getCluster();
-    kc = cluster.kubeConfig();
-    await installCrd(cluster);
-    ns = await createTestNamespace('op-fencing');
-    // The pods mount the resource's managed credentials: they start once the resource exists.
-    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet(APP, REPLICAS, { topology: NAME }) });
-    await startOperator();
-    await startOperator();
-    recorder = new StatusRecorder(kc, ns, NAME);
-    await recorder.start();
-    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], {
-      input: topologyManifest(NAME, {
-        selector: { matchLabels: { app: APP } },
-        mode: 'Manual',
-        topology: 'FullMesh',
-        sidecar: { port: SIDECAR_PORT },
-        rollout: { steps: [25, 50, 100], stepVerificationSeconds: 4, progressDeadlineSeconds: 90 },
-      }),
-    });
-    await waitForReadyPods(cluster, ns, APP, REPLICAS, 180_000);
-    SIGNER = await controlSignerOf(cluster, ns, NAME);
-    await waitFor('FullMesh Ready on every member', async () => settled(await status(), 'FullMesh'), { timeoutMs: 90_000 });
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') dumpLogs(operators);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    recorder?.stop();
-    for (const c of clients) c.close();
-    if (ns) await cluster.kubectl(['delete', 'ctopo', '--all', '-n', ns, '--wait=true', '--timeout=20s'], { allowFail: true });
-    for (const op of operators) await op.stop();
-    if (ns) await deleteTestNamespace(ns);
-  });
 
   /**
    * Switches to `to`, freezes the leader once the status shows `stage`, lets the standby take

@@ -12,26 +12,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterTopologyStatus } from '../../src/api/types.js';
 import { ControlClient, type SidecarState } from '../../src/rpc/control-client.js';
 import { SIDECAR_TOKEN_SECRET_TYPE } from '../../src/operator/sidecars/token.js';
-import { createTestNamespace, deleteTestNamespace, getCluster, type TestCluster } from './support/cluster.js';
-import { skipWhenExternalCluster } from './support/local-cluster-only.js';
+import type { TestCluster } from './support/cluster.js';
 import { listPods } from './support/pods.js';
 import { waitFor } from './support/wait.js';
-import {
-  OperatorProcess,
-  SIDECAR_PORT,
-  conditionOf,
-  dumpLogs,
-  eventsOf,
-  installCrd,
-  readStatus,
-  sidecarStatefulSet,
-  topologyManifest,
-  waitForReadyPods,
-} from './fixtures/operator-harness.js';
+import { SIDECAR_PORT, conditionOf, eventsOf, sidecarStatefulSet, topologyManifest, waitForReadyPods } from './fixtures/operator-harness.js';
+import { operatorSuite } from './fixtures/operator-suite.js';
 
 const TOKEN = randomBytes(16).toString('hex');
 const rollout = { steps: [100], stepVerificationSeconds: 1, progressDeadlineSeconds: 40 };
@@ -42,16 +30,24 @@ function log(line: string): void {
 
 describe('e2e operator: two ClusterTopologies selecting the same pods', function () {
   this.timeout(180_000);
-  before(function () {
-    skipWhenExternalCluster(this, 'the topology-sidecar image is mapped by the local node agent');
+  let cluster: TestCluster;
+  let ns: string;
+  const suite = operatorSuite({
+    namespace: 'op-overlap',
+    async setUp(s) {
+      ({ cluster, ns } = s);
+      // Both resources name one shared token (shared-token mode), so the shared pods can be handed
+      // from one to the other: managed credentials belong to one resource.
+      await cluster.kubectl(['create', 'secret', 'generic', 'cluster-token', '-n', ns, '--type', SIDECAR_TOKEN_SECRET_TYPE, `--from-literal=token=${TOKEN}`]);
+      await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet('chat', 3, { tokenSecret: 'cluster-token' }, { group: 'ab' }) });
+      await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet('extra', 1, { tokenSecret: 'cluster-token' }, { group: 'ab' }) });
+      await s.startOperator('operator-overlap');
+      await waitForReadyPods(cluster, ns, 'chat', 3, 180_000);
+      await waitForReadyPods(cluster, ns, 'extra', 1, 180_000);
+    },
   });
 
-  let cluster: TestCluster;
-  let kc: KubeConfig;
-  let ns: string;
-  let operator: OperatorProcess | undefined;
-
-  const status = (name: string): Promise<ClusterTopologyStatus> => readStatus(kc, ns, name);
+  const status = (name: string): Promise<ClusterTopologyStatus> => suite.status(name);
   /** Control.State of every pod matching `selector`, by pod name. */
   async function states(selector: string): Promise<Map<string, SidecarState>> {
     const out = new Map<string, SidecarState>();
@@ -67,33 +63,6 @@ describe('e2e operator: two ClusterTopologies selecting the same pods', function
   async function addresses(selector: string): Promise<string[]> {
     return (await listPods(cluster, ns, selector)).map((p) => `${p.status!.podIP!}:${SIDECAR_PORT}`).sort();
   }
-
-  before(async function () {
-    this.timeout(240_000);
-    cluster = await getCluster();
-    kc = cluster.kubeConfig();
-    await installCrd(cluster);
-    ns = await createTestNamespace('op-overlap');
-    // Both resources name one shared token (shared-token mode), so the shared pods can be handed
-    // from one to the other: managed credentials belong to one resource.
-    await cluster.kubectl(['create', 'secret', 'generic', 'cluster-token', '-n', ns, '--type', SIDECAR_TOKEN_SECRET_TYPE, `--from-literal=token=${TOKEN}`]);
-    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet('chat', 3, { tokenSecret: 'cluster-token' }, { group: 'ab' }) });
-    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet('extra', 1, { tokenSecret: 'cluster-token' }, { group: 'ab' }) });
-    operator = await OperatorProcess.start('operator-overlap', cluster.kubeconfig, ns);
-    await waitForReadyPods(cluster, ns, 'chat', 3, 180_000);
-    await waitForReadyPods(cluster, ns, 'extra', 1, 180_000);
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed' && operator !== undefined) dumpLogs([operator]);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    if (ns) await cluster.kubectl(['delete', 'ctopo', '--all', '-n', ns, '--wait=true', '--timeout=20s'], { allowFail: true });
-    await operator?.stop();
-    if (ns) await deleteTestNamespace(ns);
-  });
 
   it('the later resource reports SelectorOverlap, leaves the shared pods alone and switches only its own', async () => {
     const t = Date.now();

@@ -23,8 +23,7 @@ import { tokenFingerprint } from '../../src/rpc/cluster-token.js';
 import type { ControlSigner } from '../../src/rpc/control-credential.js';
 import { ControlClient } from '../../src/rpc/control-client.js';
 import { AppClient, TrafficGenerator, auditDeliveries, describeSendErrors } from '../../src/fleet/app-traffic.js';
-import { createTestNamespace, deleteTestNamespace, getCluster, type TestCluster } from './support/cluster.js';
-import { skipWhenExternalCluster } from './support/local-cluster-only.js';
+import type { TestCluster } from './support/cluster.js';
 import { listPods } from './support/pods.js';
 import { waitFor } from './support/wait.js';
 import {
@@ -36,14 +35,13 @@ import {
   StatusRecorder,
   waitForReadyPods,
   conditionOf,
-  dumpLogs,
   eventsOf,
-  installCrd,
-  readStatus,
   readTopology,
   sidecarStatefulSet,
   topologyManifest,
+  manualFullMesh,
 } from './fixtures/operator-harness.js';
+import { operatorSuite } from './fixtures/operator-suite.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterTopologyStatus } from '../../src/api/types.js';
 
@@ -57,21 +55,30 @@ function log(line: string): void {
 
 describe('e2e operator: Manual switches with two replicas and five sidecars', function () {
   this.timeout(180_000);
-  before(function () {
-    skipWhenExternalCluster(this, 'the topology-sidecar image is mapped by the local node agent');
-  });
-
   let cluster: TestCluster;
   let kc: KubeConfig;
   let ns: string;
-  const operators: OperatorProcess[] = [];
   let recorder: StatusRecorder | undefined;
   let t0 = Date.now();
   /** The operator's Control signer for the resource (managed credentials; known once the resource exists). */
   let SIGNER: ControlSigner | undefined;
+  before(() => (t0 = Date.now()));
+  const suite = operatorSuite({
+    namespace: 'op-rollout',
+    async setUp(s) {
+      ({ cluster, kc, ns } = s);
+      // The pods mount the resource's credentials Secret: they start once (a) created the resource.
+      await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet(APP, REPLICAS, { topology: NAME }) });
+      await s.startOperator('operator-a');
+      await s.startOperator('operator-b');
+      await waitFor('one operator replica leading', async () => (await leader()) !== undefined, { timeoutMs: 60_000 });
+      recorder = await s.record(NAME);
+    },
+  });
+  const operators = suite.operators;
 
-  const status = (): Promise<ClusterTopologyStatus> => readStatus(kc, ns, NAME);
-  const patch = (spec: object): Promise<unknown> => cluster.kubectl(['patch', 'ctopo', NAME, '-n', ns, '--type', 'merge', '-p', JSON.stringify({ spec })]);
+  const status = (): Promise<ClusterTopologyStatus> => suite.status(NAME);
+  const patch = (spec: object): Promise<unknown> => suite.patchSpec(NAME, spec);
   const settled = (s: ClusterTopologyStatus, topology: string): boolean =>
     s.phase === 'Ready' &&
     s.currentTopology === topology &&
@@ -87,47 +94,14 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     return undefined;
   }
 
-  before(async function () {
-    this.timeout(240_000);
-    t0 = Date.now();
-    cluster = await getCluster();
-    kc = cluster.kubeConfig();
-    await installCrd(cluster);
-    ns = await createTestNamespace('op-rollout');
-    // The pods mount the resource's credentials Secret: they start once (a) created the resource.
-    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet(APP, REPLICAS, { topology: NAME }) });
-    operators.push(await OperatorProcess.start('operator-a', cluster.kubeconfig, ns), await OperatorProcess.start('operator-b', cluster.kubeconfig, ns));
-    await waitFor('one operator replica leading', async () => (await leader()) !== undefined, { timeoutMs: 60_000 });
-    recorder = new StatusRecorder(kc, ns, NAME);
-    await recorder.start();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') dumpLogs(operators);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    recorder?.stop();
-    if (ns) {
-      // Delete the resource while an operator still runs, so its finalizer does not hold the namespace.
-      await cluster.kubectl(['delete', 'ctopo', '--all', '-n', ns, '--wait=true', '--timeout=20s'], { allowFail: true });
-    }
-    for (const op of operators) await op.stop();
-    if (ns) await deleteTestNamespace(ns);
+  after(() => {
     if (ns) log(`suite wall time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 
   it('(a) a Manual FullMesh resource becomes Ready with 5 members, finalizer and observedGeneration', async () => {
     const t = Date.now();
     await cluster.kubectl(['apply', '-n', ns, '-f', '-'], {
-      input: topologyManifest(NAME, {
-        selector: { matchLabels: { app: APP } },
-        mode: 'Manual',
-        topology: 'FullMesh',
-        sidecar: { port: SIDECAR_PORT },
-        rollout: { steps: [20, 60, 100], stepVerificationSeconds: 2, progressDeadlineSeconds: 40 },
-      }),
+      input: topologyManifest(NAME, manualFullMesh(APP, { steps: [20, 60, 100], stepVerificationSeconds: 2, progressDeadlineSeconds: 40 })),
     });
     await waitForReadyPods(cluster, ns, APP, REPLICAS, 180_000);
     SIGNER = await controlSignerOf(cluster, ns, NAME);
@@ -322,7 +296,7 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     const last = s.history![s.history!.length - 1]!;
     expect(last).to.include({ from: 'HyParView', to: 'FullMesh', result: 'Succeeded' });
     // Keep two replicas: the killed one comes back as a standby.
-    operators.push(await OperatorProcess.start('operator-c', cluster.kubeconfig, ns));
+    await suite.startOperator('operator-c');
   });
 
   it('(h) the Peer token rotates in three edits of the credentials Secret: no restart, no call refused, the old token refused at the end', async function () {
