@@ -3,7 +3,7 @@
  * its deliveries and records them, plus a steady traffic generator (broadcasts and point-to-point
  * sends at a fixed rate, destinations drawn from a seeded generator). `auditDeliveries` then says,
  * from what each receiver recorded, which messages were lost or delivered twice (the fault matrix
- * audits the full contract, GAPs included, with src/fleet/delivery-audit.ts from `events`), and
+ * audits the full contract, GAPs included, with src/member/delivery-audit.ts from `events`), and
  * every send the sidecar refused (or that timed out) is tallied by gRPC status with a few examples.
  */
 import * as grpc from '@grpc/grpc-js';
@@ -13,7 +13,7 @@ import type { OverlayClient } from '../rpc/generated/topology/v1/Overlay.js';
 import type { Delivery__Output } from '../rpc/generated/topology/v1/Delivery.js';
 import type { SendReply__Output } from '../rpc/generated/topology/v1/SendReply.js';
 import { SeededRandom } from '../overlays/random.js';
-import type { ReceivedEvent } from './delivery-audit.js';
+import type { ReceivedEvent } from '../member/delivery-audit.js';
 
 /** A message the generator sent, as its sidecar acknowledged it. */
 export interface SentRecord {
@@ -391,7 +391,9 @@ export interface DeliveryAudit {
 /**
  * Audits deliveries: every broadcast must reach each receiver in `receivers` other than its
  * origin exactly once; every point-to-point message its destination exactly once (if that is a
- * receiver). Pure.
+ * receiver). Pure. The happy-path audit: with no fault injected, docs/delivery.md promises every
+ * message exactly once with no GAP, so a loss is a loss here even when a GAP told of it; runs
+ * with faults, where a told loss keeps the contract, are audited by src/member/delivery-audit.ts.
  */
 export function auditDeliveries(
   sent: readonly Pick<SentRecord, 'id' | 'origin' | 'to' | 'epoch'>[],

@@ -113,7 +113,7 @@ export class DeliveryLedger {
     if (ch === undefined) {
       if (!this.noteSession(m.origin, session, now, out)) return this.count('endedSession', 'ended-session');
       if (m.sentAt < this.startedAt) return this.count('beforeSession', 'before-session');
-      ch = this.open(m.origin, session, kind === 'd', seq - 1, now);
+      ch = this.open(m.origin, session, kind === 'd', seq - 1);
       if (seq > 1 && (m.prevSentAt ?? 0) >= this.startedAt) this.askSince(ch, seq, now, out);
     }
     if (ch.endedAt !== undefined) return this.count('endedSession', 'ended-session');
@@ -141,7 +141,7 @@ export class DeliveryLedger {
       if (!this.noteSession(origin, session, now, out)) return;
       if (seq < 1 || lastSentAt < this.startedAt) return;
       // Everything up to `seq` may be ours: ask the origin where this session's part begins.
-      ch = this.open(origin, session, direct, seq, now);
+      ch = this.open(origin, session, direct, seq);
       this.askSince(ch, seq + 1, now, out);
       return;
     }
@@ -247,7 +247,7 @@ export class DeliveryLedger {
     return verdict;
   }
 
-  private open(origin: NodeId, session: SessionId, direct: boolean, floor: number, now: number): InChannel {
+  private open(origin: NodeId, session: SessionId, direct: boolean, floor: number): InChannel {
     const ch: InChannel = {
       origin,
       session,
@@ -264,7 +264,6 @@ export class DeliveryLedger {
     const key = channelKey(origin, session, direct ? 'd' : 'b');
     this.channels.set(key, ch);
     this.origins.get(origin)?.channels.add(key);
-    void now;
     return ch;
   }
 

@@ -5,7 +5,7 @@
 // restarted on its address (its app reconnects and resumes with its last session and cursor), a
 // sidecar frozen by SIGSTOP and thawed by SIGCONT, an app that disconnects and resumes, and an app
 // too slow for the rate (its sidecar's delivery log overflows). Every delivery and every GAP each
-// app got is audited against the delivery contract (src/fleet/delivery-audit.ts): 0 violations —
+// app got is audited against the delivery contract (src/member/delivery-audit.ts): 0 violations —
 // no message accepted and neither delivered nor told, none delivered twice. A table of the
 // results is printed at the end.
 import { expect } from 'chai';
@@ -15,7 +15,7 @@ import { AppClient, TrafficGenerator, waitUntil, type SentRecord } from '../../s
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { auditContract, type AcceptedSend, type AuditedReceiver, type ContractAudit } from '../../src/fleet/delivery-audit.js';
+import { auditContract, type AcceptedSend, type AuditedReceiver, type ContractAudit } from '../../src/member/delivery-audit.js';
 import { SeededRandom } from '../../src/overlays/random.js';
 import type { OverlayKind } from '../../src/overlays/types.js';
 import { SWITCH_LOOP_TIMEOUT_MS, SwitchLoop, describeSwitches } from './support/switch-loop.js';

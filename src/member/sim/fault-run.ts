@@ -19,9 +19,9 @@ import { SeededRandom } from '../../overlays/random.js';
 import type { NodeId, OverlayKind } from '../../overlays/types.js';
 import type { CoreTimer, EpochSpec } from '../member-core.js';
 import type { LogReader } from '../app-log.js';
-import { sessionStartedAt } from '../session.js';
+import { messageId, sessionStartedAt } from '../session.js';
 import { CoreNode, type EpochFrame } from './core-node.js';
-import { auditDeliveries, ReceiverRecord, type AcceptedMessage, type AuditResult } from './delivery-audit.js';
+import { auditContract, type AcceptedSend, type AuditedReceiver, type ContractAudit, type ReceivedEvent } from '../delivery-audit.js';
 
 /** The scenarios, one fault kind each, then all together. */
 export const FAULT_SCENARIOS = [
@@ -63,7 +63,7 @@ export interface FaultRunOptions {
 }
 
 /** One row of the fault matrix. */
-export interface FaultRow extends Omit<AuditResult, 'examples'> {
+export interface FaultRow extends Pick<ContractAudit, 'accepted' | 'expected' | 'delivered' | 'lost' | 'duplicated' | 'contractViolations' | 'lostByReason'> {
   readonly scenario: FaultScenario;
   readonly members: number;
   /** What was injected, counted (e.g. "50 crashed"). */
@@ -82,7 +82,10 @@ interface App {
   reader: LogReader | undefined;
   session: string;
   cursor: number;
-  readonly record: ReceiverRecord;
+  /** Everything the app read, in order, for the audit. */
+  readonly events: ReceivedEvent[];
+  /** Start of the sidecar session of its first Subscribe (docs/delivery.md: the guarantee begins there). */
+  promisedFrom: number | undefined;
 }
 
 /** Runs one scenario; see the file comment. */
@@ -129,7 +132,8 @@ export function runFaultScenario(o: FaultRunOptions): FaultRow {
       reader: undefined,
       session: '',
       cursor: 0,
-      record: new ReceiverRecord(id),
+      events: [],
+      promisedFrom: undefined,
     });
   const read = (id: NodeId, max: number): void => {
     const app = apps.get(id) as App;
@@ -139,13 +143,28 @@ export function runFaultScenario(o: FaultRunOptions): FaultRow {
       if (app.mode === 'absent' && sim.now < app.absentUntil) return;
       app.reader = n.log.open(app.session === '' ? undefined : { session: app.session, after: app.cursor });
       app.session = n.log.session;
-      app.record.subscribe(sessionStartedAt(n.log.session));
+      app.promisedFrom ??= sessionStartedAt(n.log.session);
     }
-    const started = sessionStartedAt(n.log.session);
+    const session = n.log.session;
     for (const { cursor, event } of n.log.read(app.reader, max)) {
       app.cursor = cursor;
-      if (event.kind === 'gap') app.record.gap(event.gap, started);
-      else app.record.message(event.message.origin, event.message.session ?? '', event.message.seq ?? 0, event.message.to !== undefined);
+      if (event.kind === 'gap') {
+        const ranges = event.gap.ranges.map((r) => ({ origin: r.origin, originSession: r.session, direct: r.direct, fromSeq: r.fromSeq, toSeq: r.toSeq }));
+        app.events.push({ kind: 'gap', reason: event.gap.reason, ranges, session, cursor, deliveredAt: sim.now });
+      } else {
+        const m = event.message;
+        app.events.push({
+          kind: 'message',
+          id: m.id,
+          origin: m.origin,
+          originSession: m.session ?? '',
+          seq: m.seq ?? 0,
+          direct: m.to !== undefined,
+          sentAt: m.sentAt,
+          session,
+          cursor,
+        });
+      }
     }
   };
   const onAppEvent = (id: NodeId): void => {
@@ -210,7 +229,7 @@ export function runFaultScenario(o: FaultRunOptions): FaultRow {
   };
 
   // ---- traffic ----
-  const accepted: AcceptedMessage[] = [];
+  const accepted: AcceptedSend[] = [];
   const sendOne = (): void => {
     const live = alive();
     const from = live[random.int(live.length)] as NodeId;
@@ -224,8 +243,12 @@ export function runFaultScenario(o: FaultRunOptions): FaultRow {
     n.lastSend = undefined;
     sim.command(from, (x, now) => (x as CoreNode).call({ kind: 'appSend', to, payload: new Uint8Array(8) }, now));
     const r = n.lastSend as { ok: boolean; session?: string; seq?: number } | undefined;
-    if (r?.ok === true)
-      accepted.push({ origin: from, session: r.session as string, seq: r.seq as number, ...(to !== undefined ? { to } : {}), sentAt: sim.now });
+    if (r?.ok === true) {
+      const session = r.session as string;
+      const seq = r.seq as number;
+      const id = messageId(from, session, to === undefined ? 'b' : 'd', seq);
+      accepted.push({ id, origin: from, session, seq, to, requestedAt: sim.now, repliedAt: sim.now, sentAt: sim.now });
+    }
   };
   const traffic = (): void => {
     sendOne();
@@ -300,10 +323,31 @@ export function runFaultScenario(o: FaultRunOptions): FaultRow {
   sim.runFor(TRAFFIC_END_MS + SETTLE_MS);
   for (const id of ids) read(id, Number.MAX_SAFE_INTEGER);
 
-  const receivers = new Map<NodeId, ReceiverRecord>();
-  for (const id of ids) if (!dead.has(id)) receivers.set(id, (apps.get(id) as App).record);
-  const audit = auditDeliveries(accepted, receivers, Number(process.env.FAULT_EXAMPLES ?? 5));
+  const receivers: AuditedReceiver[] = [];
   let gaps = 0;
-  for (const r of receivers.values()) gaps += r.gaps.length;
-  return { scenario: s, members: o.nodes, faults: faults.join('; '), switches, gaps, ...audit, virtualSeconds: sim.now / 1000, events: sim.stats().events };
+  for (const id of ids) {
+    if (dead.has(id)) continue;
+    const app = apps.get(id) as App;
+    receivers.push({ member: id, events: app.events, ...(app.promisedFrom !== undefined ? { promisedFrom: app.promisedFrom } : {}) });
+    // SIDECAR_RESTARTED tells of the app's own sidecar, not of lost ranges: not counted as a GAP of the matrix.
+    for (const e of app.events) if (e.kind === 'gap' && e.reason !== 'SIDECAR_RESTARTED') gaps++;
+  }
+  const a = auditContract(accepted, receivers);
+  return {
+    scenario: s,
+    members: o.nodes,
+    faults: faults.join('; '),
+    switches,
+    gaps,
+    accepted: a.accepted,
+    expected: a.expected,
+    delivered: a.delivered,
+    lost: a.lost,
+    duplicated: a.duplicated,
+    contractViolations: a.contractViolations,
+    lostByReason: a.lostByReason,
+    examples: a.examples.slice(0, Number(process.env.FAULT_EXAMPLES ?? 5)),
+    virtualSeconds: sim.now / 1000,
+    events: sim.stats().events,
+  };
 }

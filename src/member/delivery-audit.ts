@@ -1,8 +1,10 @@
 /**
  * The delivery contract's auditor (issue #14, docs/delivery.md): from every send a sidecar
  * accepted and everything each receiver's app was handed, counts what was delivered, what was
- * lost and told, and what broke the contract. Pure: no clock, no IO; the fault-matrix tests
- * (test/integration/sidecar-faults.test.ts) feed it what their apps recorded.
+ * lost and told, and what broke the contract. Pure: no clock, no IO. The one auditor of the
+ * contract: the fault simulator (sim/fault-run.ts) feeds it what its in-process apps read, the
+ * real-sidecar fault matrix (test/integration/sidecar-faults.test.ts) what its apps recorded over
+ * gRPC.
  *
  * The contract, as audited here: every message a sender's sidecar accepted (Send/Broadcast
  * returned OK with session S and seq n) reaches each intended receiver's app exactly once, or that
@@ -38,6 +40,8 @@ export interface AcceptedSend {
   /** The app's clock just before the call and when the reply came (ms): the sidecar's sentAt lies between. */
   readonly requestedAt: number;
   readonly repliedAt: number;
+  /** The origin sidecar's clock at acceptance, when the caller knows it (the simulator does). */
+  readonly sentAt?: number;
 }
 
 /** One message delivery an app received. */
@@ -89,6 +93,12 @@ export interface AuditedReceiver {
   readonly member: string;
   readonly events: readonly ReceivedEvent[];
   readonly from?: number;
+  /**
+   * Start (ms) of the sidecar session the app first subscribed to: messages sent before it are
+   * not promised to this app (docs/delivery.md: an app's guarantee begins with its first
+   * Subscribe). Default: everything accepted is promised.
+   */
+  readonly promisedFrom?: number;
 }
 
 /** What the audit found. */
@@ -144,6 +154,8 @@ interface ReceiverIndex {
   readonly firstOf: Map<string, number>;
   /** Receiving sidecar session of each position. */
   readonly sessions: string[];
+  /** {@link AuditedReceiver.promisedFrom}. */
+  readonly promisedFrom: number;
 }
 
 /** When `session` started (ms), or NaN: `<start ms base 36>.<hex>` (src/member/session.ts). */
@@ -153,7 +165,14 @@ function startedAt(session: string): number {
 }
 
 function index(r: AuditedReceiver): ReceiverIndex {
-  const idx: ReceiverIndex = { deliveries: new Map(), gapsByOrigin: new Map(), restarts: [], firstOf: new Map(), sessions: [] };
+  const idx: ReceiverIndex = {
+    deliveries: new Map(),
+    gapsByOrigin: new Map(),
+    restarts: [],
+    firstOf: new Map(),
+    sessions: [],
+    promisedFrom: r.promisedFrom ?? -Infinity,
+  };
   r.events.forEach((e, at) => {
     idx.sessions.push(e.session);
     if (e.kind === 'message') {
@@ -255,9 +274,10 @@ export function auditContract(accepted: readonly AcceptedSend[], receivers: read
   for (const s of accepted) {
     acceptedIds.add(s.id);
     const targets = s.to === undefined ? receivers.map((r) => r.member).filter((m) => m !== s.origin) : indexes.has(s.to) ? [s.to] : [];
-    const sentAt = s.to === undefined ? (sentAtById.get(s.id) ?? NaN) : NaN;
+    const sentAt = s.sentAt ?? (s.to === undefined ? (sentAtById.get(s.id) ?? NaN) : NaN);
     for (const member of targets) {
       const idx = indexes.get(member) as ReceiverIndex;
+      if ((Number.isNaN(sentAt) ? s.requestedAt : sentAt) < idx.promisedFrom) continue;
       expected++;
       const d = idx.deliveries.get(s.id);
       const gap = coveringGap(idx, s, sentAt);

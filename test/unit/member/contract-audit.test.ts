@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { auditContract, type AcceptedSend, type AuditGapRange, type ReceivedEvent } from '../../../src/fleet/delivery-audit.js';
+import { auditContract, type AcceptedSend, type AuditGapRange, type ReceivedEvent } from '../../../src/member/delivery-audit.js';
 
 /** A sidecar session id that started at `ms` (src/member/session.ts). */
 const session = (ms: number, nonce = 'aa'): string => `${ms.toString(36)}.${nonce}`;
@@ -188,5 +188,13 @@ describe('auditContract', () => {
   it('a send to a member that is not audited (crashed for good) is not expected anywhere', () => {
     const audit = auditContract([sent(1, C)], [{ member: B, events: [] }]);
     expect(audit).to.deep.include({ accepted: 1, expected: 0, contractViolations: 0 });
+  });
+
+  it('messages sent before an app first subscribed are not promised to it; the known send time is judged, not the request time', () => {
+    const before = { ...sent(1, B, 10_000), sentAt: 10_001 };
+    const after = { ...sent(2, B, 10_000), sentAt: 20_001 };
+    const audit = auditContract([before, after], [{ member: B, events: [], promisedFrom: 20_000 }]);
+    expect(audit).to.deep.include({ accepted: 2, expected: 1, untold: 1, contractViolations: 1 });
+    expect(audit.examples[0]).to.include('seq 2');
   });
 });
