@@ -40,8 +40,11 @@ export interface AcceptedSend {
   /** The app's clock just before the call and when the reply came (ms): the sidecar's sentAt lies between. */
   readonly requestedAt: number;
   readonly repliedAt: number;
-  /** The origin sidecar's clock at acceptance, when the caller knows it (the simulator does). */
-  readonly sentAt?: number;
+  /**
+   * The origin sidecar's clock at acceptance, when the caller knows it (the simulator does); a
+   * real app knows only {@link requestedAt}..{@link repliedAt}.
+   */
+  readonly acceptedAt?: number;
 }
 
 /** One message delivery an app received. */
@@ -274,7 +277,7 @@ export function auditContract(accepted: readonly AcceptedSend[], receivers: read
   for (const s of accepted) {
     acceptedIds.add(s.id);
     const targets = s.to === undefined ? receivers.map((r) => r.member).filter((m) => m !== s.origin) : indexes.has(s.to) ? [s.to] : [];
-    const sentAt = s.sentAt ?? (s.to === undefined ? (sentAtById.get(s.id) ?? NaN) : NaN);
+    const sentAt = s.acceptedAt ?? (s.to === undefined ? (sentAtById.get(s.id) ?? NaN) : NaN);
     for (const member of targets) {
       const idx = indexes.get(member) as ReceiverIndex;
       if ((Number.isNaN(sentAt) ? s.requestedAt : sentAt) < idx.promisedFrom) continue;

@@ -9,6 +9,7 @@
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
+import { auditContract } from '../../src/member/delivery-audit.js';
 import { FleetControl } from '../../src/fleet/fleet-control.js';
 import { FLEET_ROLLOUT, FleetOperator } from '../../src/fleet/fleet-operator.js';
 import {
@@ -142,6 +143,7 @@ describe('sidecar loopback fleet (integration)', function () {
     expect(boot.ok, boot.reason).to.equal(true);
     operator.spec.rollout = { ...operator.spec.rollout, steps: [10, 50, 100] };
     clearLedgers();
+    const eventMarks = apps.map((a) => a.events.length);
     const traffic = new TrafficGenerator(apps, { ratePerMember: RATE, seed: SEED });
     traffic.start();
     const pairs: string[] = [];
@@ -178,8 +180,14 @@ describe('sidecar loopback fleet (integration)', function () {
           ? `${ids[i]}: malformed ${r.value.malformedTotal}, ${r.value.overlays.map((o) => `e${o.epoch} sendFail ${o.sendFailures} nLoss ${o.neighborLossEvents}`).join(' ')}`
           : `${ids[i]}: ${r.message}`,
       );
+      // No fault was injected, so any loss fails; the contract audit says whether the apps were told (GAPs).
+      const contract = auditContract(
+        allSent().map((r) => ({ ...r, repliedAt: r.sentAt })),
+        apps.map((a, i) => ({ member: a.member, events: a.events, from: eventMarks[i] ?? 0 })),
+      );
+      const told = `contract audit: ${contract.lost} told ${JSON.stringify(contract.lostByReason)}, ${contract.untold} untold${contract.examples.length > 0 ? `: ${contract.examples.slice(0, 3).join('; ')}` : ''}`;
       expect.fail(
-        `lost ${audit.lost}: ${lost.join(', ')}\nswitches: ${marks.join('; ')}\n${counters.join('\n')}\nsend errors:\n${describeSendErrors(apps, t0)}`,
+        `lost ${audit.lost}: ${lost.join(', ')}\n${told}\nswitches: ${marks.join('; ')}\n${counters.join('\n')}\nsend errors:\n${describeSendErrors(apps, t0)}`,
       );
     }
     expect(audit.duplicated, `duplicated: ${audit.duplicateExamples.join(', ')}`).to.equal(0);

@@ -247,7 +247,7 @@ export function runFaultScenario(o: FaultRunOptions): FaultRow {
       const session = r.session as string;
       const seq = r.seq as number;
       const id = messageId(from, session, to === undefined ? 'b' : 'd', seq);
-      accepted.push({ id, origin: from, session, seq, to, requestedAt: sim.now, repliedAt: sim.now, sentAt: sim.now });
+      accepted.push({ id, origin: from, session, seq, to, requestedAt: sim.now, repliedAt: sim.now, acceptedAt: sim.now });
     }
   };
   const traffic = (): void => {

@@ -191,8 +191,8 @@ describe('auditContract', () => {
   });
 
   it('messages sent before an app first subscribed are not promised to it; the known send time is judged, not the request time', () => {
-    const before = { ...sent(1, B, 10_000), sentAt: 10_001 };
-    const after = { ...sent(2, B, 10_000), sentAt: 20_001 };
+    const before = { ...sent(1, B, 10_000), acceptedAt: 10_001 };
+    const after = { ...sent(2, B, 10_000), acceptedAt: 20_001 };
     const audit = auditContract([before, after], [{ member: B, events: [], promisedFrom: 20_000 }]);
     expect(audit).to.deep.include({ accepted: 2, expected: 1, untold: 1, contractViolations: 1 });
     expect(audit.examples[0]).to.include('seq 2');
