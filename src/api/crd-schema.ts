@@ -11,7 +11,7 @@
  * list-map keyed by `type` (metav1.Condition, as kubebuilder generates it).
  */
 import { OVERLAY_KINDS } from '../overlays/types.js';
-import { AUTO_SWITCH_DEFAULTS, OVERLAY_DEFAULTS, ROLLOUT_DEFAULTS, SIDECAR_DEFAULTS, SPEC_DEFAULTS } from './defaults.js';
+import { AUTO_SWITCH_DEFAULTS, MEMBER_READINESS_DEFAULTS, OVERLAY_DEFAULTS, ROLLOUT_DEFAULTS, SIDECAR_DEFAULTS, SPEC_DEFAULTS } from './defaults.js';
 import type { JsonValue, SchemaProps } from './schema-types.js';
 import { CONTROL_RESULTS, MODES, PAUSE_STEP, PHASES, RESULTS, SELECTOR_OPERATORS, STAGES, TRIGGERS, WORKLOADS } from './types.js';
 import { ANNOTATIONS } from './constants.js';
@@ -309,6 +309,15 @@ const specSchema: SchemaProps = object(
         { required: ['name'] },
       ),
     }),
+    memberReadiness: settings(
+      'How pod readiness maps to overlay membership. A pod joins the overlay once it is Ready and its sidecar answers; it leaves once its sidecar stops answering, or once it has been NotReady for longer than notReadyGraceSeconds — a readiness probe that flaps on a loaded node moves no member (like an EndpointSlice endpoint that stays serving while it terminates).',
+      {
+        notReadyGraceSeconds: integer(
+          'Seconds a member whose pod turned NotReady (Ready condition False since its lastTransitionTime) stays in the overlay while its sidecar still answers Control calls and runs the current epoch. 0: it leaves at once.',
+          { default: MEMBER_READINESS_DEFAULTS.notReadyGraceSeconds, minimum: 0, maximum: 3600 },
+        ),
+      },
+    ),
     historyLimit: integer('Number of switches kept in status.history (oldest dropped first).', {
       default: SPEC_DEFAULTS.historyLimit,
       minimum: 1,

@@ -102,6 +102,16 @@ export const ROLLOUT_DEFAULTS: RolloutSettings = {
 /** The sidecar's Control/Peer gRPC port: the CRD's `spec.sidecar.port` default and the sidecar's own `--peer-port` default. */
 export const DEFAULT_SIDECAR_PORT = 7070;
 
+/**
+ * Member readiness defaults. 30 s: long enough to ride out a readiness probe that fails for
+ * seconds on a loaded node (the chart's probe: every 2 s, NotReady after 3 misses), shorter than
+ * the kube-controller-manager's node-monitor-grace-period (40–50 s) before a silent node's pods
+ * are marked NotReady. A member whose sidecar stops answering leaves at once, whatever the grace.
+ */
+export const MEMBER_READINESS_DEFAULTS: { notReadyGraceSeconds: number } = {
+  notReadyGraceSeconds: 30,
+};
+
 /** Sidecar defaults. */
 export const SIDECAR_DEFAULTS: { port: number; tokenKey: string } = {
   /** The sidecar's Control/Peer gRPC port; a pod annotation overrides it (ANNOTATIONS.sidecarPort). */

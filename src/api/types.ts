@@ -143,6 +143,12 @@ export interface SidecarSettings {
   tokenSecretRef?: SecretKeyRef;
 }
 
+/** How pod readiness maps to overlay membership (src/operator/reconcile/members.ts). */
+export interface MemberReadinessSettings {
+  /** How long a member whose pod turned NotReady stays in the overlay while its sidecar still answers. */
+  notReadyGraceSeconds: number;
+}
+
 /** The spec after defaulting: what the API server stores and the engines consume. */
 export interface ResolvedSpec {
   selector: LabelSelector;
@@ -154,6 +160,7 @@ export interface ResolvedSpec {
   autoSwitch: AutoSwitchSettings;
   rollout: RolloutSettings;
   sidecar: SidecarSettings;
+  memberReadiness: MemberReadinessSettings;
   historyLimit: number;
 }
 
@@ -172,6 +179,7 @@ export interface ClusterTopologySpec {
   autoSwitch?: Partial<Omit<AutoSwitchSettings, 'thresholds'>> & { thresholds?: Partial<AutoSwitchThresholds> };
   rollout?: Partial<RolloutSettings>;
   sidecar?: { port?: number; tokenSecretRef?: { name: string; key?: string } };
+  memberReadiness?: Partial<MemberReadinessSettings>;
   historyLimit?: number;
 }
 

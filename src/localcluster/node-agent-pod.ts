@@ -89,9 +89,13 @@ export class PodWorker {
     this.log = env.log.child({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, podIP });
   }
 
-  /** The latest pod object seen (for grace periods and status conditions). */
+  /** The latest pod object seen (for grace periods and status conditions); a readiness gate that changed recomputes Ready. */
   update(pod: V1Pod): void {
+    const gates = (p: V1Pod): string =>
+      JSON.stringify((p.spec?.readinessGates ?? []).map((g) => p.status?.conditions?.find((c) => c.type === g.conditionType)?.status ?? ''));
+    const gatesChanged = gates(pod) !== gates(this.pod);
     this.pod = pod;
+    if (gatesChanged && this.conditions !== undefined) this.changed();
   }
 
   get isTerminating(): boolean {
@@ -319,12 +323,16 @@ export class PodWorker {
       containers: this.containers.map((r) => r.snapshot()),
       ...(this.blocked ? { blocked: { ...this.blocked, containers: spec.containers.map((c) => ({ name: c.name, image: c.image ?? '' })) } } : {}),
       previous: this.conditions,
+      readinessGates: (spec.readinessGates ?? []).map((g) => g.conditionType),
+      podConditions: this.pod.status?.conditions ?? [],
     });
     this.conditions = status.conditions;
     try {
+      // A strategic merge patch, as the kubelet sends: conditions merge by type, so a readiness
+      // gate's condition that another controller set is left alone.
       await this.env.core.patchNamespacedPodStatus(
         { name: this.pod.metadata!.name!, namespace: this.pod.metadata!.namespace!, body: { status } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
       );
     } catch (err) {
       if (isNotFound(err)) return;

@@ -6,7 +6,8 @@
  * (or an init container is still to finish); Succeeded / Failed when every container is done for
  * good (all exit 0 → Succeeded); otherwise Running. Conditions: PodScheduled,
  * PodReadyToStartContainers (the pod IP exists), Initialized (init containers done),
- * ContainersReady and Ready (every container ready).
+ * ContainersReady (every container ready) and Ready (containers ready and every readiness gate's
+ * condition True: `spec.readinessGates`, whose conditions other controllers set).
  *
  * Native sidecars (init containers with `restartPolicy: Always`) count as the kubelet counts them:
  * an init container that is done once it has started (not exited), whose exits never fail the pod
@@ -30,6 +31,9 @@ export interface PodStatusInput {
   blocked?: { reason: string; message: string; containers: { name: string; image: string }[] };
   /** Previous conditions, to keep lastTransitionTime stable when a status does not change. */
   previous?: V1PodCondition[];
+  /** `spec.readinessGates` condition types, and the pod's conditions as last read (where others set them). */
+  readinessGates?: readonly string[];
+  podConditions?: readonly V1PodCondition[];
 }
 
 function toStatus(s: ContainerSnapshot): V1ContainerStatus {
@@ -77,7 +81,9 @@ export function buildPodStatus(input: PodStatusInput): V1PodStatus {
   else if (input.blocked || !initDone || !started) phase = 'Pending';
   else if (allDone) phase = all.every(hasExitedZero) ? 'Succeeded' : 'Failed';
   else phase = 'Running';
-  const ready = !input.blocked && initDone && sidecarsReady && all.length > 0 && all.every((s) => s.ready);
+  const containersReady = !input.blocked && initDone && sidecarsReady && all.length > 0 && all.every((s) => s.ready);
+  const gatesOpen = (input.readinessGates ?? []).every((g) => input.podConditions?.some((c) => c.type === g && c.status === 'True') === true);
+  const ready = containersReady && gatesOpen;
   const now = new Date();
   const condition = (type: string, ok: boolean, reason?: string): V1PodCondition => {
     const status = ok ? 'True' : 'False';
@@ -91,8 +97,8 @@ export function buildPodStatus(input: PodStatusInput): V1PodStatus {
     conditions: [
       condition('PodReadyToStartContainers', input.podIP !== ''),
       condition('Initialized', initDone, 'ContainersNotInitialized'),
-      condition('Ready', ready, 'ContainersNotReady'),
-      condition('ContainersReady', ready, 'ContainersNotReady'),
+      condition('Ready', ready, containersReady ? 'ReadinessGatesNotReady' : 'ContainersNotReady'),
+      condition('ContainersReady', containersReady, 'ContainersNotReady'),
       condition('PodScheduled', true),
     ],
     hostIP: input.hostIP,

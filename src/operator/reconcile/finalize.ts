@@ -36,6 +36,8 @@ export interface FinalizeDeps {
   topologies?: TopologyLister;
   pool: SidecarPool;
   logger: winston.Logger;
+  /** The clock (members within their NotReady grace are aborted too). */
+  now: () => Date;
 }
 
 /** Runs the finalizer of a ClusterTopology being deleted; a no-op once the finalizer is gone. */
@@ -46,7 +48,7 @@ export async function finalizeTopology(deps: FinalizeDeps, object: ClusterTopolo
   let stagedEpochs = new Set<number>();
   if (validateSpec(object.spec).length === 0) {
     const spec = applyDefaults(object.spec);
-    const own = claimMembers(object, memberPods(spec, deps.pods.list(ref.namespace)), deps.topologies?.list(ref.namespace) ?? []).own;
+    const own = claimMembers(object, memberPods(spec, deps.pods.list(ref.namespace), deps.now()), deps.topologies?.list(ref.namespace) ?? []).own;
     const observations = await observeMembers(deps.pool, own);
     const staged = observations.filter((o) => o.observed.ready && o.observed.stagedEpoch !== undefined);
     stagedEpochs = new Set(staged.map((o) => o.observed.stagedEpoch!));

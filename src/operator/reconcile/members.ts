@@ -7,6 +7,16 @@
  * pod IP. Whether its sidecar actually answers is found out later (../sidecars/observe.ts): only then
  * is it `ready` for the rollout engine.
  *
+ * Readiness with hysteresis: a pod whose Ready condition turned False less than
+ * `spec.memberReadiness.notReadyGraceSeconds` ago (by the condition's `lastTransitionTime`, so the
+ * rule is level-based: no memory between passes) is still asked; it stays a member if its sidecar
+ * answers and runs the current epoch (it had joined: a pod never Ready was never prepared). So a
+ * readiness probe that flaps or is late on a loaded node does not drop the member from every
+ * other member's view, nor turn a switch into a rollback; a member whose sidecar stops answering
+ * leaves at once. Kubernetes does the same in two places: an EndpointSlice endpoint stays
+ * `serving` while it terminates, and the node lifecycle controller waits
+ * node-monitor-grace-period before it marks a silent node's pods NotReady.
+ *
  * The sidecar address is `podIP:port` with the port from `spec.sidecar.port`, overridden per pod
  * by the `topology.foundation.dev/sidecar-port` annotation (src/api/sidecar-port.ts).
  */
@@ -29,6 +39,11 @@ export interface MemberPod {
   address?: string;
   /** Pod Ready condition True, with an IP. */
   podReady: boolean;
+  /**
+   * Set when the pod is not Ready but turned NotReady within the grace (with an IP): until when
+   * (ms) it may stay a member while its sidecar answers.
+   */
+  graceUntilMs?: number;
   /** The Pod object (for Event `related` references). */
   pod: V1Pod;
 }
@@ -44,10 +59,22 @@ export function podSelected(selector: LabelSelector | undefined, pod: V1Pod): bo
 }
 
 /**
- * The member pods of `spec` among `pods` (one namespace), ordered by name. Terminating pods and
- * finished pods (Succeeded/Failed) are left out: they will not serve the overlay again.
+ * Until when (ms) a pod that is not Ready may stay a member: its Ready condition's
+ * lastTransitionTime plus the grace, if that is still ahead of `nowMs`; undefined otherwise.
  */
-export function memberPods(spec: ResolvedSpec, pods: readonly V1Pod[]): MemberPod[] {
+export function notReadyGraceUntil(pod: V1Pod, graceSeconds: number, nowMs: number): number | undefined {
+  if (graceSeconds <= 0) return undefined;
+  const ready = (pod.status?.conditions ?? []).find((c) => c.type === 'Ready');
+  if (ready === undefined || ready.status === 'True' || ready.lastTransitionTime === undefined) return undefined;
+  const until = new Date(ready.lastTransitionTime).getTime() + graceSeconds * 1000;
+  return Number.isFinite(until) && until > nowMs ? until : undefined;
+}
+
+/**
+ * The member pods of `spec` among `pods` (one namespace) at `now`, ordered by name. Terminating
+ * pods and finished pods (Succeeded/Failed) are left out: they will not serve the overlay again.
+ */
+export function memberPods(spec: ResolvedSpec, pods: readonly V1Pod[], now: Date): MemberPod[] {
   const out: MemberPod[] = [];
   for (const pod of pods) {
     if (!podSelected(spec.selector, pod)) continue;
@@ -62,7 +89,13 @@ export function memberPods(spec: ResolvedSpec, pods: readonly V1Pod[]): MemberPo
       podReady: ip !== undefined && ip !== '' && podIsReady(pod),
       pod,
     };
-    if (ip !== undefined && ip !== '') m.address = sidecarAddress(ip, sidecarPort(spec, pod.metadata?.annotations));
+    if (ip !== undefined && ip !== '') {
+      m.address = sidecarAddress(ip, sidecarPort(spec, pod.metadata?.annotations));
+      if (!m.podReady) {
+        const until = notReadyGraceUntil(pod, spec.memberReadiness.notReadyGraceSeconds, now.getTime());
+        if (until !== undefined) m.graceUntilMs = until;
+      }
+    }
     out.push(m);
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

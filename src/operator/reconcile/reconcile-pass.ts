@@ -23,10 +23,13 @@ import { metricsDue, planReconcile, type ReconcilePlan } from '../rollout/plan-r
 import type { SharedPods } from '../rollout/types.js';
 import { runMemberActions, type ActionOutcome as ActOutcome } from '../sidecars/actions.js';
 import { SidecarMetricsCollector } from '../sidecars/metrics-sampling.js';
-import { observeMembers, syncMemberLists, type MemberObservation } from '../sidecars/observe.js';
+import { graceRequeueSeconds, observeMembers, syncMemberLists, type MemberObservation } from '../sidecars/observe.js';
 import type { SidecarPool } from '../sidecars/pool.js';
 import type { SidecarState } from '../../rpc/control-client.js';
 import { EpochVerifier } from '../sidecars/verify.js';
+
+/** Past a grace's end before the pass looks again, so the pod's condition is judged after it ran out. */
+const GRACE_REQUEUE_SLACK_SECONDS = 0.1;
 
 /** Input of one pass: the spec as `resolveSpec` resolved it, the status read, and the member pods. */
 export interface PassInput {
@@ -144,7 +147,24 @@ export class ReconcilePass {
       ...(input.shared !== undefined ? { shared: input.shared } : {}),
       ...(input.control !== undefined ? { control: input.control } : {}),
     });
-    return { input, plan, observations, lost, states, requeueAfterSeconds: plan.requeueAfterSeconds ?? 0 };
+    // A member kept by its NotReady grace is looked at again when the grace runs out (level-based: no timer of ours).
+    const graced = observations.filter((o) => o.graced === true).map((o) => o.pod.name);
+    const grace = graceRequeueSeconds(observations, now.getTime());
+    if (graced.length > 0)
+      log.info('members NotReady but serving: kept in the overlay within spec.memberReadiness.notReadyGraceSeconds', {
+        members: graced.slice(0, 10),
+        count: graced.length,
+        graceSeconds: spec.memberReadiness.notReadyGraceSeconds,
+      });
+    const requeue = plan.requeueAfterSeconds ?? 0;
+    return {
+      input,
+      plan,
+      observations,
+      lost,
+      states,
+      requeueAfterSeconds: grace === undefined ? requeue : Math.min(requeue, grace + GRACE_REQUEUE_SLACK_SECONDS),
+    };
   }
 
   /** Carries out a plan whose status is written: the member actions, and the verification it asks for. */

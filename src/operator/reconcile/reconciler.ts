@@ -141,7 +141,7 @@ export class TopologyReconciler {
       this.options.credentials.forget(uid);
       metrics.forget(namespace, name);
       // Without the resource's token the clean-up is tried without one (and refused); it never blocks deletion.
-      return finalizeTopology({ ...this.options, pool, logger: log }, object, ref);
+      return finalizeTopology({ ...this.options, pool, logger: log, now: this.now }, object, ref);
     }
     if (!(object.metadata.finalizers ?? []).includes(FINALIZER)) {
       // Continue from the object as written, so the status write below need not read it again.
@@ -171,7 +171,7 @@ export class TopologyReconciler {
     const spec = resolved.spec;
     // Pods an earlier ClusterTopology also selects are its own: not observed, configured or counted here.
     const control = object.metadata.annotations?.[ANNOTATIONS.control];
-    const claim = claimMembers(object, memberPods(spec, this.options.pods.list(namespace)), this.options.topologies?.list(namespace) ?? []);
+    const claim = claimMembers(object, memberPods(spec, this.options.pods.list(namespace), now), this.options.topologies?.list(namespace) ?? []);
     const planned = await this.pass.plan({
       uid,
       spec,

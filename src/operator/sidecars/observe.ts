@@ -4,6 +4,8 @@
  * Every candidate pod (Ready, with an IP) is asked for its Control.State, with bounded
  * concurrency. A pod whose sidecar does not answer is observed as not ready: the engine neither
  * targets nor counts it, and it joins (prepare + commit of the current epoch) once it answers.
+ * A pod within its NotReady grace (../reconcile/members.ts) is asked too, and stays ready if its
+ * sidecar answers and runs an active epoch: it had joined, and still serves.
  * Epoch 0 on the wire means "none" and becomes `undefined` here.
  *
  * The same pass keeps every ready sidecar's member list current (SetMembers): when a pod joins or
@@ -20,6 +22,8 @@ export interface MemberObservation {
   state?: SidecarState;
   /** Why the sidecar was not asked or did not answer. */
   unreachable?: string;
+  /** Ready for the engine only by the NotReady grace (the pod is NotReady, its sidecar serves). */
+  graced?: boolean;
   observed: ObservedMember;
 }
 
@@ -29,7 +33,8 @@ function epoch(n: number | undefined): number | undefined {
 
 /** Asks every candidate's sidecar for its state and builds the engine's observations. */
 export async function observeMembers(pool: SidecarPool, pods: readonly MemberPod[]): Promise<MemberObservation[]> {
-  const candidates = pods.filter((p) => p.podReady && p.address !== undefined);
+  const asked = (p: MemberPod): boolean => p.address !== undefined && (p.podReady || p.graceUntilMs !== undefined);
+  const candidates = pods.filter(asked);
   const replies = await pool.each(
     'GetState',
     candidates.map((p) => p.address!),
@@ -39,22 +44,33 @@ export async function observeMembers(pool: SidecarPool, pods: readonly MemberPod
   return pods.map((pod) => {
     const observed: ObservedMember = { name: pod.name, ready: false, labels: pod.labels };
     if (pod.address !== undefined) observed.address = pod.address;
-    const reply = pod.address !== undefined && pod.podReady ? byAddress.get(pod.address) : undefined;
+    const reply = asked(pod) ? byAddress.get(pod.address!) : undefined;
     if (reply === undefined) return { pod, observed, unreachable: pod.address === undefined ? 'no pod IP yet' : 'pod not Ready' };
     if (!reply.ok) {
       observed.unreachable = true;
       return { pod, observed, unreachable: `sidecar did not answer: ${reply.message}` };
     }
     const s = reply.value;
-    observed.ready = true;
     const active = epoch(s.activeEpoch);
+    if (!pod.podReady && active === undefined) return { pod, observed, state: s, unreachable: 'pod not Ready (and its sidecar runs no epoch yet)' };
+    observed.ready = true;
     const staged = epoch(s.stagedEpoch);
     const routing = epoch(s.routeEpoch);
     if (active !== undefined) observed.activeEpoch = active;
     if (staged !== undefined) observed.stagedEpoch = staged;
     if (routing !== undefined) observed.routingEpoch = routing;
-    return { pod, observed, state: s };
+    return { pod, observed, state: s, ...(pod.podReady ? {} : { graced: true }) };
   });
+}
+
+/**
+ * Seconds until the first NotReady grace among `observations` runs out (when the pass must look
+ * again, to drop that member if its pod is still NotReady); undefined when no member is graced.
+ */
+export function graceRequeueSeconds(observations: readonly MemberObservation[], nowMs: number): number | undefined {
+  let first: number | undefined;
+  for (const o of observations) if (o.graced === true && o.pod.graceUntilMs !== undefined) first = Math.min(first ?? Infinity, o.pod.graceUntilMs);
+  return first === undefined ? undefined : Math.max(0, (first - nowMs) / 1000);
 }
 
 /** Addresses of the members whose sidecar answered, in name order. */

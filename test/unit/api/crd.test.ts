@@ -6,7 +6,7 @@ import { packageRoot } from '../../../src/paths.js';
 import { CRD_FILE, renderCrdYaml, type CustomResourceDefinition } from '../../../src/api/crd.js';
 import { CRD_DOC_FILE, renderCrdDoc } from '../../../src/codegen/crd-docs.js';
 import { applyDefaults } from '../../../src/api/apply-defaults.js';
-import { AUTO_SWITCH_DEFAULTS, OVERLAY_DEFAULTS, ROLLOUT_DEFAULTS, SIDECAR_DEFAULTS, SPEC_DEFAULTS } from '../../../src/api/defaults.js';
+import { AUTO_SWITCH_DEFAULTS, MEMBER_READINESS_DEFAULTS, OVERLAY_DEFAULTS, ROLLOUT_DEFAULTS, SIDECAR_DEFAULTS, SPEC_DEFAULTS } from '../../../src/api/defaults.js';
 import type { SchemaProps } from '../../../src/api/schema-types.js';
 import type { ResolvedSpec } from '../../../src/api/types.js';
 import { mirrorOf, RULES } from '../../../src/api/validation-rules.js';
@@ -122,6 +122,7 @@ describe('ClusterTopology CRD', () => {
       autoSwitch: AUTO_SWITCH_DEFAULTS,
       rollout: ROLLOUT_DEFAULTS,
       sidecar: { port: SIDECAR_DEFAULTS.port },
+      memberReadiness: MEMBER_READINESS_DEFAULTS,
     };
     expect(applyDefaults({ selector: { matchLabels: { app: 'x' } } })).to.deep.equal(expected);
     expect(expected.autoSwitch.cooldownSeconds).to.equal(300);

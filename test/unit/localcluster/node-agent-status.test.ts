@@ -20,6 +20,22 @@ describe('node agent pod status', () => {
     expect(s.podIPs).to.deep.equal([{ ip: '127.0.1.1' }]);
   });
 
+  it('is Ready only while every readiness gate condition is True (ContainersReady stays True), as the kubelet computes it', () => {
+    const gated = (status?: string): ReturnType<typeof buildPodStatus> =>
+      buildPodStatus({
+        ...base,
+        containers: [snap({})],
+        readinessGates: ['example.com/gate'],
+        podConditions: status === undefined ? [] : [{ type: 'example.com/gate', status }],
+      });
+    expect(cond(gated('True'), 'Ready')).to.equal('True');
+    for (const closed of [gated('False'), gated(undefined)]) {
+      expect(cond(closed, 'Ready')).to.equal('False');
+      expect(cond(closed, 'ContainersReady')).to.equal('True');
+      expect(closed.conditions?.find((c) => c.type === 'Ready')?.reason).to.equal('ReadinessGatesNotReady');
+    }
+  });
+
   it('is Running but not Ready while a readiness probe fails', () => {
     const s = buildPodStatus({ ...base, containers: [snap({ ready: false })] });
     expect(s.phase).to.equal('Running');

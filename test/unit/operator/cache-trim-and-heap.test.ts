@@ -48,7 +48,7 @@ describe('cache-trim: what the informer caches keep', () => {
 
   it('keeps of a Pod exactly what membership and change detection read', () => {
     const spec = applyDefaults({ selector: { matchLabels: { app: 'chat' } }, mode: 'Manual', topology: 'FullMesh' });
-    const before = memberPods(spec, [fullPod()]).map(({ pod: _pod, ...m }) => m);
+    const before = memberPods(spec, [fullPod()], new Date()).map(({ pod: _pod, ...m }) => m);
     const trimmed = trimPod(fullPod());
     expect(trimmed.spec).to.equal(undefined);
     expect(trimmed.status).to.deep.equal({
@@ -57,7 +57,7 @@ describe('cache-trim: what the informer caches keep', () => {
       conditions: [{ type: 'Ready', status: 'True' }],
       containerStatuses: [{ name: 'app', ready: true, restartCount: 2, image: 'chat:1', imageID: 'sha', started: true }],
     });
-    expect(memberPods(spec, [trimmed]).map(({ pod: _pod, ...m }) => m)).to.deep.equal(before);
+    expect(memberPods(spec, [trimmed], new Date()).map(({ pod: _pod, ...m }) => m)).to.deep.equal(before);
     expect(before[0]).to.deep.include({ address: '127.0.1.5:7171', podReady: true });
     // A restart or a readiness change is still seen between two trimmed pods.
     const restarted = fullPod();

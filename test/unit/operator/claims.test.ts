@@ -37,7 +37,7 @@ const world = [
 ];
 
 function members(t: ClusterTopology) {
-  return memberPods(applyDefaults(t.spec), world);
+  return memberPods(applyDefaults(t.spec), world, new Date());
 }
 
 describe('claims: one ClusterTopology per pod', () => {

@@ -9,7 +9,16 @@ import { DEFAULT_TLS_REFRESH_MS } from '../../../src/rpc/tls-files.js';
 /** A pod of app `chat` in namespace `ns`, Ready with an IP unless told otherwise. */
 function pod(
   name: string,
-  opts: { ip?: string; ready?: boolean; labels?: Record<string, string>; annotations?: Record<string, string>; deleting?: boolean; phase?: string } = {},
+  opts: {
+    ip?: string;
+    ready?: boolean;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    deleting?: boolean;
+    phase?: string;
+    /** The Ready condition's lastTransitionTime. */
+    readyChangedAt?: Date;
+  } = {},
 ): V1Pod {
   return {
     metadata: {
@@ -23,37 +32,64 @@ function pod(
     status: {
       phase: opts.phase ?? 'Running',
       podIP: opts.ip === undefined ? `127.0.1.${name.length}` : opts.ip,
-      conditions: [{ type: 'Ready', status: opts.ready === false ? 'False' : 'True' }],
+      conditions: [
+        {
+          type: 'Ready',
+          status: opts.ready === false ? 'False' : 'True',
+          ...(opts.readyChangedAt !== undefined ? { lastTransitionTime: opts.readyChangedAt } : {}),
+        },
+      ],
     },
   };
 }
 
 const spec = applyDefaults({ selector: { matchLabels: { app: 'chat' } }, mode: 'Manual', topology: 'FullMesh' });
+const NOW = new Date('2026-12-02T12:00:00Z');
 
 describe('memberPods', () => {
   it('selects matching pods, sorted by name, with the sidecar address from the spec port', () => {
-    const members = memberPods(spec, [pod('chat-1', { ip: '127.0.1.2' }), pod('chat-0', { ip: '127.0.1.1' }), pod('other', { labels: { app: 'db' } })]);
+    const members = memberPods(spec, [pod('chat-1', { ip: '127.0.1.2' }), pod('chat-0', { ip: '127.0.1.1' }), pod('other', { labels: { app: 'db' } })], NOW);
     expect(members.map((m) => m.name)).to.deep.equal(['chat-0', 'chat-1']);
     expect(members[0]?.address).to.equal(`127.0.1.1:${spec.sidecar.port}`);
     expect(members.every((m) => m.podReady)).to.equal(true);
   });
 
   it('honours the per-pod sidecar port annotation', () => {
-    const [m] = memberPods(spec, [pod('chat-0', { ip: '127.0.1.1', annotations: { 'topology.foundation.dev/sidecar-port': '9000' } })]);
+    const [m] = memberPods(spec, [pod('chat-0', { ip: '127.0.1.1', annotations: { 'topology.foundation.dev/sidecar-port': '9000' } })], NOW);
     expect(m?.address).to.equal('127.0.1.1:9000');
   });
 
   it('leaves out terminating and finished pods, and marks pods without an IP or readiness as not ready', () => {
-    const members = memberPods(spec, [
-      pod('chat-0', { deleting: true }),
-      pod('chat-1', { phase: 'Failed' }),
-      pod('chat-2', { ip: '' }),
-      pod('chat-3', { ready: false }),
-    ]);
+    const members = memberPods(
+      spec,
+      [pod('chat-0', { deleting: true }), pod('chat-1', { phase: 'Failed' }), pod('chat-2', { ip: '' }), pod('chat-3', { ready: false })],
+      NOW,
+    );
     expect(members.map((m) => [m.name, m.podReady, m.address !== undefined])).to.deep.equal([
       ['chat-2', false, false],
       ['chat-3', false, true],
     ]);
+  });
+});
+
+describe('memberPods: the NotReady grace (spec.memberReadiness.notReadyGraceSeconds)', () => {
+  const at = (secondsAgo: number): Date => new Date(NOW.getTime() - secondsAgo * 1000);
+  it('keeps a pod that turned NotReady within the grace as a graced candidate, until the condition time plus the grace', () => {
+    const [m] = memberPods(spec, [pod('chat-0', { ready: false, readyChangedAt: at(5) })], NOW);
+    expect(m).to.deep.include({ podReady: false, graceUntilMs: at(5).getTime() + spec.memberReadiness.notReadyGraceSeconds * 1000 });
+  });
+
+  it('drops the grace once it ran out, when it is 0, and when the condition has no transition time', () => {
+    const grace = spec.memberReadiness.notReadyGraceSeconds;
+    const none = applyDefaults({ ...spec, memberReadiness: { notReadyGraceSeconds: 0 } });
+    expect(memberPods(spec, [pod('chat-0', { ready: false, readyChangedAt: at(grace + 1) })], NOW)[0]?.graceUntilMs).to.equal(undefined);
+    expect(memberPods(none, [pod('chat-0', { ready: false, readyChangedAt: at(1) })], NOW)[0]?.graceUntilMs).to.equal(undefined);
+    expect(memberPods(spec, [pod('chat-0', { ready: false })], NOW)[0]?.graceUntilMs).to.equal(undefined);
+  });
+
+  it('gives no grace to a Ready pod or one without an IP', () => {
+    const members = memberPods(spec, [pod('chat-0', { readyChangedAt: at(1) }), pod('chat-1', { ip: '', ready: false, readyChangedAt: at(1) })], NOW);
+    expect(members.map((m) => m.graceUntilMs)).to.deep.equal([undefined, undefined]);
   });
 });
 
