@@ -20,7 +20,7 @@ import type { Logger } from './logger.js';
 import { ContainerRunner, type BackoffConfig, type ContainerSnapshot } from './node-agent-container.js';
 import { containerEnv, expandVars, type ConfigSource, type PodRuntimeFacts } from './node-agent-env.js';
 import { localArgv, lookupImage, type ImageMap, type ImagePlaceholders } from './node-agent-images.js';
-import { buildPodStatus } from './node-agent-status.js';
+import { buildPodStatus, strategicStatusPatch } from './node-agent-status.js';
 import { containerRoot, materialiseVolumes, refreshVolumes, rewriteMountPaths, type TokenSource, type VolumeContext } from './node-agent-volumes.js';
 import { CLUSTER_TAG_ENV } from './cluster-state.js';
 
@@ -331,7 +331,7 @@ export class PodWorker {
       // A strategic merge patch, as the kubelet sends: conditions merge by type, so a readiness
       // gate's condition that another controller set is left alone.
       await this.env.core.patchNamespacedPodStatus(
-        { name: this.pod.metadata!.name!, namespace: this.pod.metadata!.namespace!, body: { status } },
+        { name: this.pod.metadata!.name!, namespace: this.pod.metadata!.namespace!, body: { status: strategicStatusPatch(status) } },
         setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
       );
     } catch (err) {

@@ -54,6 +54,26 @@ function hasExitedZero(s: ContainerSnapshot): boolean {
   return s.done && s.state.terminated?.exitCode === 0;
 }
 
+/**
+ * `status` as the body of a strategic merge patch that replaces what it describes: conditions and
+ * container statuses merge by key (a readiness gate's condition another controller set is left
+ * alone), so every field this agent owns but left unset is sent as null (deleted) instead of
+ * omitted (kept): a condition's reason, a container state it left, a containerID or pod IP it has
+ * no more.
+ */
+export function strategicStatusPatch(status: V1PodStatus): Record<string, unknown> {
+  const state = (s: V1ContainerStatus['state']): Record<string, unknown> => ({ waiting: null, running: null, terminated: null, ...(s ?? {}) });
+  const containers = (list: V1ContainerStatus[] | undefined): Record<string, unknown>[] | undefined =>
+    list?.map((c) => ({ ...c, containerID: c.containerID ?? null, state: state(c.state), lastState: state(c.lastState) }));
+  return {
+    ...status,
+    podIP: status.podIP ?? null,
+    conditions: status.conditions?.map((c) => ({ ...c, reason: c.reason ?? null, message: c.message ?? null })),
+    initContainerStatuses: containers(status.initContainerStatuses),
+    containerStatuses: containers(status.containerStatuses),
+  };
+}
+
 /** Computes the pod's status (see the file comment). */
 export function buildPodStatus(input: PodStatusInput): V1PodStatus {
   const sidecar = (i: number): boolean => input.initRestartable?.[i] === true;

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import type { ContainerSnapshot } from '../../../src/localcluster/node-agent-container.js';
 import { IpPool } from '../../../src/localcluster/node-agent-ip-pool.js';
-import { buildPodStatus } from '../../../src/localcluster/node-agent-status.js';
+import { buildPodStatus, strategicStatusPatch } from '../../../src/localcluster/node-agent-status.js';
 
 const t = new Date('2026-01-01T00:00:00Z');
 function snap(over: Partial<ContainerSnapshot>): ContainerSnapshot {
@@ -34,6 +34,14 @@ describe('node agent pod status', () => {
       expect(cond(closed, 'ContainersReady')).to.equal('True');
       expect(closed.conditions?.find((c) => c.type === 'Ready')?.reason).to.equal('ReadinessGatesNotReady');
     }
+  });
+
+  it('as a strategic merge patch, deletes what it left unset: a condition reason, a container state left, a containerID', () => {
+    const s = buildPodStatus({ ...base, containers: [snap({ state: { running: { startedAt: t } } })] });
+    const patch = strategicStatusPatch(s) as { conditions: Record<string, unknown>[]; containerStatuses: Record<string, unknown>[] };
+    expect(patch.conditions.find((c) => c['type'] === 'Ready')).to.include({ status: 'True', reason: null, message: null });
+    expect(patch.containerStatuses[0]!['state']).to.deep.equal({ waiting: null, running: { startedAt: t }, terminated: null });
+    expect(patch.containerStatuses[0]!['containerID']).to.equal(null);
   });
 
   it('is Running but not Ready while a readiness probe fails', () => {
