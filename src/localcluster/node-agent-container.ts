@@ -19,6 +19,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { V1ContainerPort, V1ContainerState, V1Probe } from '@kubernetes/client-node';
 import type { Logger } from './logger.js';
 import { probeTiming, runProbe, type ProbeTarget } from './node-agent-probes.js';
+import { HealthProber } from './grpc-health.js';
 
 /** What a container runner needs to run one container. */
 export interface ContainerSpec {
@@ -81,6 +82,9 @@ export class ContainerRunner {
   private startedAt = 0;
   private timers = new Set<NodeJS.Timeout>();
   private exitWaiters: (() => void)[] = [];
+
+  /** The grpc probes' kept channels. */
+  private readonly prober = new HealthProber();
 
   constructor(
     private readonly spec: ContainerSpec,
@@ -196,7 +200,14 @@ export class ContainerRunner {
 
   private startProbes(gen: number): void {
     const { startupProbe, readinessProbe, livenessProbe } = this.spec;
-    const target: ProbeTarget = { podIP: this.spec.podIP, ports: this.spec.ports, env: this.spec.env, cwd: this.spec.cwd, rewrite: this.spec.rewrite };
+    const target: ProbeTarget = {
+      podIP: this.spec.podIP,
+      ports: this.spec.ports,
+      env: this.spec.env,
+      cwd: this.spec.cwd,
+      rewrite: this.spec.rewrite,
+      grpc: this.prober,
+    };
     const afterStartup = (): void => {
       this.started = true;
       if (!readinessProbe) this.ready = true;
@@ -277,6 +288,7 @@ export class ContainerRunner {
   /** Stops the container for good: SIGTERM, SIGKILL after `graceMs`; resolves when it exited. */
   async stop(graceMs: number = this.spec.terminationGraceSeconds * 1000): Promise<void> {
     this.stopping = true;
+    this.prober.close();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     const child = this.child;

@@ -12,7 +12,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { IntOrString, V1ContainerPort, V1Probe } from '@kubernetes/client-node';
-import { checkHealth } from './grpc-health.js';
+import { checkHealth, type HealthProber } from './grpc-health.js';
 
 /** The outcome of one probe. */
 export type ProbeResult = { ok: true } | { ok: false; message: string };
@@ -25,6 +25,8 @@ export interface ProbeTarget {
   cwd: string;
   /** Rewrites container paths in exec probe commands to local paths. */
   rewrite: (s: string) => string;
+  /** Kept channels for grpc probes (one per container); without it every grpc probe dials afresh. */
+  grpc?: HealthProber;
 }
 
 /** The probe's timing with Kubernetes defaults filled in (all in milliseconds / counts). */
@@ -123,7 +125,9 @@ export async function runProbe(probe: V1Probe, target: ProbeTarget): Promise<Pro
     }
     if (probe.tcpSocket) return await tcpProbe(probe.tcpSocket.host || target.podIP, resolvePort(probe.tcpSocket.port, target.ports), timeoutMs);
     if (probe.grpc) {
-      const status = await checkHealth(`${target.podIP}:${probe.grpc.port}`, probe.grpc.service ?? '', timeoutMs);
+      const address = `${target.podIP}:${probe.grpc.port}`;
+      const service = probe.grpc.service ?? '';
+      const status = await (target.grpc !== undefined ? target.grpc.check(address, service, timeoutMs) : checkHealth(address, service, timeoutMs));
       return status === 'SERVING' ? { ok: true } : { ok: false, message: `service unhealthy (responded with "${status}")` };
     }
     if (probe.exec) return await execProbe(probe.exec.command ?? [], target, timeoutMs);
