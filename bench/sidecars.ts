@@ -44,6 +44,8 @@ interface Args {
   warmupSeconds: number;
   standalone: number;
   callTimeoutMs: number;
+  /** Directory for a V8 CPU profile of every sidecar process (`--cpu-prof DIR`), written when they stop. */
+  cpuProfDir?: string;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -66,6 +68,7 @@ function parseArgs(argv: readonly string[]): Args {
     standalone: Number(get('standalone') ?? (nodes > 50 ? 4 : 2)),
     // A 200-member FullMesh forms ~20,000 connections at once on two cores: Control calls wait.
     callTimeoutMs: Number(get('call-timeout-ms') ?? (nodes > 50 ? 60_000 : 30_000)),
+    ...(get('cpu-prof') !== undefined ? { cpuProfDir: get('cpu-prof') as string } : {}),
   };
 }
 
@@ -120,6 +123,7 @@ async function main(): Promise<void> {
     size: args.nodes,
     perProcess: args.perProcess,
     standalone: args.standalone,
+    ...(args.cpuProfDir !== undefined ? { extraNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${args.cpuProfDir}`] } : {}),
     drainQuietMs: 1000,
     pingIntervalMs: 5000,
     startTimeoutMs: 300_000,

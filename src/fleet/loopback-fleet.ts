@@ -86,6 +86,8 @@ export interface FleetOptions {
    * when several share a process (more allocation per process).
    */
   readonly nodeArgs?: readonly string[];
+  /** Node.js flags added to every process's (e.g. `--cpu-prof`, for bench:sidecars' profiles). */
+  readonly extraNodeArgs?: readonly string[];
 }
 
 /** Credentials and channel options of the fleet's readiness check ({@link FleetOptions.readinessClient}). */
@@ -157,7 +159,8 @@ export class LoopbackFleet {
           argvs.length === 1
             ? [join(buildRoot(), 'src', 'sidecar', 'main.js'), ...(argvs[0] as string[])]
             : [join(buildRoot(), 'src', 'fleet', 'fleet-host.js'), JSON.stringify(argvs)];
-        const proc = spawnProcess([...(options.nodeArgs ?? (argvs.length === 1 ? SIDECAR_NODE_FLAGS : ['--max-semi-space-size=2'])), ...entry], logFile);
+        const flags = options.nodeArgs ?? (argvs.length === 1 ? SIDECAR_NODE_FLAGS : ['--max-semi-space-size=2']);
+        const proc = spawnProcess([...flags, ...(options.extraNodeArgs ?? []), ...entry], logFile);
         processes.push(proc);
         for (const i of hosts) {
           const host = fleetHost(block, i);

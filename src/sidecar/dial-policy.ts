@@ -26,17 +26,29 @@ import type { Logger } from './logger.js';
  */
 export const MAX_LEARNED_PEERS = 4096;
 
-/** A bounded set of addresses learned from authenticated peers; re-learning refreshes an entry. */
+/**
+ * A bounded set of addresses learned from authenticated peers, the least recently learned
+ * forgotten first. Re-learning refreshes an entry only once it is in the older half (insertions
+ * since > capacity / 2): every frame names a few addresses, and moving each on every frame cost
+ * more than the check it guards (by the sidecars' CPU profile), while an address in use is still
+ * refreshed long before it could be forgotten.
+ */
 export class LearnedPeers {
-  private readonly peers = new Set<NodeId>();
+  /** Address → the insertion count when it was (re)learned; Map order is that order. */
+  private readonly peers = new Map<NodeId, number>();
+  private inserted = 0;
 
   constructor(private readonly capacity: number = MAX_LEARNED_PEERS) {}
 
-  /** Remembers `peer` (already checked to be a peer address), forgetting the oldest beyond capacity. */
+  /** Remembers `peer` (already checked to be a peer address), forgetting the least recently learned beyond capacity. */
   learn(peer: NodeId): void {
-    if (this.peers.has(peer)) this.peers.delete(peer);
-    this.peers.add(peer);
-    if (this.peers.size > this.capacity) this.peers.delete(this.peers.values().next().value as NodeId);
+    const at = this.peers.get(peer);
+    if (at !== undefined) {
+      if (this.inserted - at <= this.capacity / 2) return;
+      this.peers.delete(peer);
+    }
+    this.peers.set(peer, this.inserted++);
+    if (this.peers.size > this.capacity) this.peers.delete(this.peers.keys().next().value as NodeId);
   }
 
   has(peer: NodeId): boolean {
@@ -67,22 +79,27 @@ export function mayDialPeer(peer: NodeId, sources: MembershipSources): boolean {
   return false;
 }
 
-/** Every address a peer's overlay message names (the ones wire-codec.ts checked): its sender learned them from its own membership. */
-export function addressesIn(message: {
-  readonly peer?: NodeId;
-  readonly peers?: readonly NodeId[];
-  readonly route?: readonly NodeId[];
-  readonly app?: { readonly origin: NodeId; readonly to?: NodeId };
-}): NodeId[] {
-  const out: NodeId[] = [];
-  if (message.peer !== undefined) out.push(message.peer);
-  if (message.peers !== undefined) out.push(...message.peers);
-  if (message.route !== undefined) out.push(...message.route);
+/**
+ * Calls `visit` with every address a peer's overlay message names (the ones wire-codec.ts
+ * checked): its sender learned them from its own membership. A visitor, not a list: it runs for
+ * every frame, and the list's allocation showed in the sidecars' CPU profile.
+ */
+export function forEachAddressIn(
+  message: {
+    readonly peer?: NodeId;
+    readonly peers?: readonly NodeId[];
+    readonly route?: readonly NodeId[];
+    readonly app?: { readonly origin: NodeId; readonly to?: NodeId };
+  },
+  visit: (address: NodeId) => void,
+): void {
+  if (message.peer !== undefined) visit(message.peer);
+  if (message.peers !== undefined) for (const a of message.peers) visit(a);
+  if (message.route !== undefined) for (const a of message.route) visit(a);
   if (message.app !== undefined) {
-    out.push(message.app.origin);
-    if (message.app.to !== undefined) out.push(message.app.to);
+    visit(message.app.origin);
+    if (message.app.to !== undefined) visit(message.app.to);
   }
-  return out;
 }
 
 /**
@@ -127,9 +144,11 @@ export class MemberBook {
   }
 
   /** A frame arrived over an authenticated stream from `from`: its dialer and every address it names become dialable. */
-  learnFrame(from: NodeId, message: Parameters<typeof addressesIn>[0], self: NodeId): void {
+  learnFrame(from: NodeId, message: Parameters<typeof forEachAddressIn>[0], self: NodeId): void {
     this.learned.learn(from);
-    for (const a of addressesIn(message)) if (a !== self) this.learned.learn(a);
+    forEachAddressIn(message, (a) => {
+      if (a !== self) this.learned.learn(a);
+    });
   }
 
   /** Whether `peer` may be dialed (see {@link mayDialPeer}). */

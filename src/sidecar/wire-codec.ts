@@ -148,9 +148,23 @@ function badText(field: string, s: string, max: number): Decoded<never> | undefi
   return undefined;
 }
 
+/**
+ * Addresses that passed the grammar check, remembered so the next frame naming them skips it: a
+ * fleet names a bounded set of members in every frame, and the check was 2 % of a loaded
+ * sidecar's CPU (bench:sidecars --cpu-prof). Bounded; cleared when full. Only accepted addresses
+ * are remembered, so a refusal always says why.
+ */
+const checkedAddresses = new Set<string>();
+/** Entries of {@link checkedAddresses}: the members of a large fleet. Wild guess. */
+const MAX_CHECKED_ADDRESSES = 8192;
+
 function badAddress(field: string, s: string): Decoded<never> | undefined {
+  if (checkedAddresses.has(s)) return undefined;
   const r = parsePeerAddress(s);
-  return r.ok ? undefined : { ok: false, reason: addressRefusal(field, s, r.reason), counted: 'bad-address' };
+  if (!r.ok) return { ok: false, reason: addressRefusal(field, s, r.reason), counted: 'bad-address' };
+  if (checkedAddresses.size >= MAX_CHECKED_ADDRESSES) checkedAddresses.clear();
+  checkedAddresses.add(s);
+  return undefined;
 }
 
 function badAddressList(field: string, list: readonly string[]): Decoded<never> | undefined {

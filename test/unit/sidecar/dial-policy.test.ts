@@ -1,7 +1,7 @@
 // Whom a sidecar may dial: only addresses learned from its own membership (the operator's lists,
 // the live overlays' state, addresses from authenticated Peer frames, bounded).
 import { expect } from 'chai';
-import { LearnedPeers, addressesIn, mayDialPeer, MAX_LEARNED_PEERS } from '../../../src/sidecar/dial-policy.js';
+import { LearnedPeers, forEachAddressIn, mayDialPeer, MAX_LEARNED_PEERS } from '../../../src/sidecar/dial-policy.js';
 import { createOverlay, SeededRandom } from '../../../src/overlays/index.js';
 
 describe('dial policy', () => {
@@ -30,7 +30,12 @@ describe('dial policy', () => {
   });
 
   it('collects every address an overlay message names', () => {
-    expect(addressesIn({ peer: 'p:1', peers: ['q:1'], route: ['r:1'], app: { origin: 'o:1', to: 't:1' } })).to.deep.equal(['p:1', 'q:1', 'r:1', 'o:1', 't:1']);
-    expect(addressesIn({})).to.deep.equal([]);
+    const seen = (m: Parameters<typeof forEachAddressIn>[0]): string[] => {
+      const out: string[] = [];
+      forEachAddressIn(m, (a) => out.push(a));
+      return out;
+    };
+    expect(seen({ peer: 'p:1', peers: ['q:1'], route: ['r:1'], app: { origin: 'o:1', to: 't:1' } })).to.deep.equal(['p:1', 'q:1', 'r:1', 'o:1', 't:1']);
+    expect(seen({})).to.deep.equal([]);
   });
 });
