@@ -115,8 +115,13 @@ describe('helm chart topology-operator', function () {
 
   it('uses a Role per namespace when watchNamespaces is set, and passes --namespaces', () => {
     const objs = render(['watchNamespaces={apps,web}']);
-    // Only the webhook's caBundle role stays cluster-wide (helm-webhook.test.ts).
-    expect(find(objs, 'ClusterRole').map((r) => r.metadata.name)).to.deep.equal(['topo-topology-operator-webhook']);
+    // Only the webhook's caBundle role (helm-webhook.test.ts) and the aggregated user roles
+    // (helm-images-rbac.test.ts) stay cluster-wide.
+    expect(
+      find(objs, 'ClusterRole')
+        .map((r) => r.metadata.name)
+        .sort(),
+    ).to.deep.equal(['topo-topology-operator-edit', 'topo-topology-operator-view', 'topo-topology-operator-webhook']);
     const roles = find(objs, 'Role', 'topo-topology-operator');
     expect(roles.map((r) => r.metadata.namespace)).to.deep.equal(['apps', 'web']);
     expect(find(objs, 'RoleBinding', 'topo-topology-operator').map((r) => r.metadata.namespace)).to.deep.equal(['apps', 'web']);
