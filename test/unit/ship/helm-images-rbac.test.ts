@@ -43,7 +43,10 @@ function namedTemplateImage(set: string[]): string {
     mkdirSync(join(dir, 'templates'));
     mkdirSync(join(dir, 'charts'));
     symlinkSync(operatorChartDir(), join(dir, 'charts', 'topology-operator'));
-    writeFileSync(join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: probe\nversion: 0.0.1\nappVersion: "0.1.0"\ndependencies:\n  - name: topology-operator\n    version: "*"\n');
+    writeFileSync(
+      join(dir, 'Chart.yaml'),
+      'apiVersion: v2\nname: probe\nversion: 0.0.1\nappVersion: "0.1.0"\ndependencies:\n  - name: topology-operator\n    version: "*"\n',
+    );
     writeFileSync(join(dir, 'values.yaml'), 'sidecar: {}\ntopology-operator:\n  webhook:\n    enabled: false\n');
     writeFileSync(
       join(dir, 'templates', 'pod.yaml'),
@@ -90,7 +93,12 @@ describe('helm chart topology-operator: image references and aggregated roles', 
   });
 
   it("a per-image registry, repository and tag override global's and the defaults", () => {
-    const set = ['global.imageRegistry=registry.example.com', 'sidecar.image.registry=mirror.local:5000/', 'sidecar.image.tag=9.9.9', 'image.repository=ops/op'];
+    const set = [
+      'global.imageRegistry=registry.example.com',
+      'sidecar.image.registry=mirror.local:5000/',
+      'sidecar.image.tag=9.9.9',
+      'image.repository=ops/op',
+    ];
     expect(images(set)).to.deep.equal({
       operator: `registry.example.com/ops/op:${APP_VERSION}`,
       helmTest: `registry.example.com/ops/op:${APP_VERSION}`,
@@ -110,7 +118,13 @@ describe('helm chart topology-operator: image references and aggregated roles', 
   });
 
   it('the schema refuses a digest that is not sha256:<64 hex> and a registry with whitespace or @', () => {
-    for (const bad of ['image.digest=sha256:abc', `sidecar.image.digest=${DIGEST.toUpperCase()}`, 'image.digest=latest', 'global.imageRegistry=a b', 'image.registry=reg@x']) {
+    for (const bad of [
+      'image.digest=sha256:abc',
+      `sidecar.image.digest=${DIGEST.toUpperCase()}`,
+      'image.digest=latest',
+      'global.imageRegistry=a b',
+      'image.registry=reg@x',
+    ]) {
       const r = helm(['template', 'topo', operatorChartDir(), '--set', bad]);
       expect(r.code, bad).to.not.equal(0);
       expect(r.stderr, bad).to.match(/values don't meet the specifications of the schema/);
