@@ -16,7 +16,7 @@ import { INJECT_ANNOTATION, TOPOLOGY_ANNOTATION } from '../../../src/operator/in
 import { decideInjection } from '../../../src/operator/inject/inject-patch.js';
 import { TEMPLATE_SIDECAR_DEFAULTS, credentialsSecretName } from '../../../src/operator/inject/sidecar-spec.js';
 import { packageRoot } from '../../../src/paths.js';
-import { find, helm, render, useBuiltHelm } from './helm-render.js';
+import { expectSchemaRejects, find, helm, render, useBuiltHelm } from './helm-render.js';
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 
@@ -187,7 +187,7 @@ describe('helm chart topology-operator', function () {
   });
 
   it('rejects values the schema does not allow', () => {
-    for (const bad of [
+    expectSchemaRejects([
       'replicaCount=0',
       'logLevel=verbose',
       'metrics.port=70000',
@@ -195,11 +195,7 @@ describe('helm chart topology-operator', function () {
       'watchNamespaces={Bad_NS}',
       'sidecarTLS.serverName=*.apps.svc',
       'clusterToken.namespaces={apps}',
-    ]) {
-      const r = helm(['template', 'topo', operatorChartDir(), '--set', bad]);
-      expect(r.code, bad).to.not.equal(0);
-      expect(r.stderr, bad).to.match(/values don't meet the specifications of the schema/);
-    }
+    ]);
   });
 
   it('deploy/samples/chat asks the webhook for the sidecar: annotated, none written out, the injected one mounting chat-sidecar-credentials', () => {
