@@ -15,7 +15,7 @@ import type { ClusterTopology } from '../api/types.js';
 import { isSettled, switchInFlight } from '../cli/view.js';
 import { runningCluster, startCluster, stopCluster } from '../localcluster/control-plane.js';
 import { buildRoot, packageRoot } from '../paths.js';
-import { operatorChartDir, writeAppChart } from './app-chart.js';
+import { clusterTopologyJson, operatorChartDir, writeAppChart } from './app-chart.js';
 import { mustRun as must, runWithKubeconfig as exec, waitUntil as waitFor } from './shell.js';
 
 /** Name of the local cluster this run starts (and stops). */
@@ -43,17 +43,12 @@ interface Example {
 const waitUntil = <T>(what: string, check: () => Promise<T | undefined>): Promise<T> => waitFor(what, STAGE_TIMEOUT_SECONDS, check);
 
 function clusterTopology(): string {
-  return JSON.stringify({
-    apiVersion: 'topology.foundation.dev/v1alpha1',
-    kind: 'ClusterTopology',
-    metadata: { name: APP },
-    spec: {
-      selector: { matchLabels: { app: APP } },
-      mode: 'Manual',
-      topology: 'FullMesh',
-      // A manual gate after the first step, so promote, abort and retry have a switch to act on.
-      rollout: { steps: [50, 'pause', 100], stepVerificationSeconds: 2, progressDeadlineSeconds: 120, autoRollback: true },
-    },
+  return clusterTopologyJson(APP, {
+    selector: { matchLabels: { app: APP } },
+    mode: 'Manual',
+    topology: 'FullMesh',
+    // A manual gate after the first step, so promote, abort and retry have a switch to act on.
+    rollout: { steps: [50, 'pause', 100], stepVerificationSeconds: 2, progressDeadlineSeconds: 120, autoRollback: true },
   });
 }
 

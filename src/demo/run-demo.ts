@@ -24,7 +24,7 @@ import { parseDuration } from '../cli/args.js';
 import { LiveView } from '../cli/live-view.js';
 import { isSettled, switchInFlight } from '../cli/view.js';
 import { runningCluster, startCluster, stopCluster } from '../localcluster/control-plane.js';
-import { operatorChartDir, writeAppChart } from './app-chart.js';
+import { clusterTopologyJson, operatorChartDir, writeAppChart } from './app-chart.js';
 import { mustRun as run, waitUntil } from './shell.js';
 
 /** Name of the demo's local cluster (`npm run cluster:down -- --name demo` stops a kept one). */
@@ -78,18 +78,13 @@ const PLAIN = '\u001b[0m';
 const say = (line: string): void => void process.stdout.write(process.stdout.isTTY ? `\n${BOLD}==> ${line}${PLAIN}\n` : `\n==> ${line}\n`);
 
 function clusterTopology(): string {
-  return JSON.stringify({
-    apiVersion: 'topology.foundation.dev/v1alpha1',
-    kind: 'ClusterTopology',
-    metadata: { name: APP },
-    spec: {
-      selector: { matchLabels: { app: APP } },
-      mode: 'Auto',
-      workload: 'Balanced',
-      // Quick for a demo (defaults: 60 s and 300 s): evaluate every 5 s, switch again after 10 s.
-      autoSwitch: { evaluationIntervalSeconds: 5, cooldownSeconds: 10 },
-      rollout: { steps: [25, 50, 100], stepVerificationSeconds: 3, progressDeadlineSeconds: 90, autoRollback: true },
-    },
+  return clusterTopologyJson(APP, {
+    selector: { matchLabels: { app: APP } },
+    mode: 'Auto',
+    workload: 'Balanced',
+    // Quick for a demo (defaults: 60 s and 300 s): evaluate every 5 s, switch again after 10 s.
+    autoSwitch: { evaluationIntervalSeconds: 5, cooldownSeconds: 10 },
+    rollout: { steps: [25, 50, 100], stepVerificationSeconds: 3, progressDeadlineSeconds: 90, autoRollback: true },
   });
 }
 
