@@ -13,9 +13,14 @@ import { WORKLOADS, type Workload } from '../api/types.js';
 /** Subcommands that act on one ClusterTopology named by the first positional argument. */
 export const RESOURCE_COMMANDS = ['status', 'history', 'switch', 'pause', 'resume', 'abort', 'retry', 'promote', 'analyze', 'watch'] as const;
 /** Every subcommand. */
-export const COMMANDS = [...RESOURCE_COMMANDS, 'list', 'doctor', 'simulate', 'help', 'version'] as const;
+export const COMMANDS = [...RESOURCE_COMMANDS, 'list', 'doctor', 'simulate', 'completion', 'help', 'version'] as const;
 /** One of {@link COMMANDS}. */
 export type Command = (typeof COMMANDS)[number];
+
+/** Shells `completion` writes a script for. */
+export const COMPLETION_SHELLS = ['bash', 'zsh', 'fish'] as const;
+/** One of {@link COMPLETION_SHELLS}. */
+export type CompletionShell = (typeof COMPLETION_SHELLS)[number];
 
 /** Output formats of `-o`. `table` is the human default. */
 export type OutputFormat = 'table' | 'json' | 'yaml';
@@ -52,6 +57,8 @@ export interface ParsedCommand {
   lease?: string;
   /** `simulate` settings. */
   simulate: SimulateFlags;
+  /** `completion SHELL`. */
+  shell?: CompletionShell;
 }
 
 /** `simulate` flags. */
@@ -99,6 +106,7 @@ Usage:
                                                  check API access (and that the operator holds its Lease)
   kubectl topology simulate --nodes N [--topology T] [--fail PERCENT] [--seed S] [--workload W]
                                                  predict each overlay at N members (no cluster)
+  kubectl topology completion bash|zsh|fish      print a shell completion script
 
 Topologies: ${OVERLAY_KINDS.join(', ')}
 
@@ -112,7 +120,8 @@ Flags:
 
 Exit codes: 0 ok; 1 failure (API error, not found, switch rolled back, timeout); 2 usage error.`;
 
-const OPTIONS = {
+/** Every flag, in node:util parseArgs form (shell completion offers them too: src/cli/completion.ts). */
+export const OPTIONS = {
   namespace: { type: 'string', short: 'n' },
   'all-namespaces': { type: 'boolean', short: 'A' },
   lease: { type: 'string' },
@@ -133,8 +142,11 @@ const OPTIONS = {
   workload: { type: 'string' },
 } as const;
 
-/** Which command-specific flags each command accepts (the connection/output flags are always accepted). */
-const COMMAND_FLAGS: Record<Command, readonly string[]> = {
+/** Flags every command accepts: connection, output and help. */
+export const COMMON_FLAGS = ['namespace', 'context', 'kubeconfig', 'output', 'help'] as const;
+
+/** Which command-specific flags each command accepts (besides {@link COMMON_FLAGS}). */
+export const COMMAND_FLAGS: Record<Command, readonly (keyof typeof OPTIONS)[]> = {
   list: ['all-namespaces'],
   doctor: ['all-namespaces', 'lease', 'timeout'],
   status: [],
@@ -147,6 +159,7 @@ const COMMAND_FLAGS: Record<Command, readonly string[]> = {
   analyze: [],
   help: [],
   version: [],
+  completion: [],
   switch: ['to', 'wait', 'timeout', 'interval'],
   watch: ['follow', 'timeout', 'interval'],
   simulate: ['nodes', 'topology', 'fail', 'seed', 'broadcasts', 'workload'],
@@ -196,8 +209,8 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
   const fail = (message: string): ParseResult => ({ ok: false, help: false, message: `${command}: ${message}` });
 
   for (const key of Object.keys(values)) {
-    if (['namespace', 'context', 'kubeconfig', 'output', 'help'].includes(key)) continue;
-    if (!COMMAND_FLAGS[command].includes(key)) return fail(`--${key} is not a flag of this command`);
+    if ((COMMON_FLAGS as readonly string[]).includes(key)) continue;
+    if (!(COMMAND_FLAGS[command] as readonly string[]).includes(key)) return fail(`--${key} is not a flag of this command`);
   }
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
 
@@ -232,6 +245,10 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
     if (rest.length === 0) return fail('needs the name of a ClusterTopology (kubectl get ctopo lists them)');
     if (rest.length > 1) return fail(`takes one name, got ${rest.join(' ')}`);
     parsed.name = rest[0];
+  } else if (command === 'completion') {
+    const shell = COMPLETION_SHELLS.find((s) => s === rest[0]);
+    if (rest.length !== 1 || shell === undefined) return fail(`takes one shell: ${COMPLETION_SHELLS.join(', ')}`);
+    parsed.shell = shell;
   } else if (rest.length > 0) {
     return fail(`unexpected argument "${rest[0]}"`);
   }

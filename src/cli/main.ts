@@ -14,6 +14,8 @@ import { renderStructured, renderTable, num } from './format.js';
 import { CliError, loadKubeConfig, resolveNamespace, topologyClient, type TopologyClient } from './kube-client.js';
 import { simulate, type SimulateReport } from './simulate.js';
 import { summarize } from './view.js';
+import { completionOutput } from './completion-run.js';
+import { completionScript } from './completion-scripts.js';
 
 /** The version printed by `kubectl topology version` (the package's). */
 export const CLI_VERSION = '0.1.0';
@@ -87,6 +89,10 @@ export async function run(p: ParsedCommand): Promise<number> {
     out(p.output === 'table' ? `kubectl-topology ${CLI_VERSION}` : renderStructured(p.output, { version: CLI_VERSION }));
     return 0;
   }
+  if (p.command === 'completion') {
+    process.stdout.write(completionScript(p.shell!));
+    return 0;
+  }
   if (p.command === 'simulate') {
     const report = simulate(p.simulate, (line) => process.stderr.write(`${line}\n`));
     out(p.output === 'table' ? renderSimulate(report) : renderStructured(p.output, report));
@@ -150,8 +156,16 @@ export async function run(p: ParsedCommand): Promise<number> {
   }
 }
 
+/** Cobra's hidden request of the completion scripts (src/cli/completion-scripts.ts). */
+const COMPLETE_REQUEST = '__complete';
+
 async function main(): Promise<number> {
-  const parsed = parseCliArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv[0] === COMPLETE_REQUEST) {
+    out(await completionOutput(argv.slice(1)));
+    return 0;
+  }
+  const parsed = parseCliArgs(argv);
   if (!parsed.ok) {
     if (parsed.help) {
       out(parsed.message);

@@ -116,3 +116,8 @@ export function writeAppChart(dir: string): string {
   copyFileSync(join(operatorChartDir(), 'templates', '_helpers.tpl'), join(dir, 'templates', '_topology-operator.tpl'));
   return dir;
 }
+
+/** A ClusterTopology named `name` with `spec`, as JSON for `kubectl apply -f -` (the demo and the docs generator). */
+export function clusterTopologyJson(name: string, spec: Record<string, unknown>): string {
+  return JSON.stringify({ apiVersion: 'topology.foundation.dev/v1alpha1', kind: 'ClusterTopology', metadata: { name }, spec });
+}

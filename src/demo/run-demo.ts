@@ -15,7 +15,6 @@
  *   npm run demo -- --keep            # keep the cluster (prints how to use and stop it)
  *   npm run demo -- --replicas 40 --timeout 10m
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +24,8 @@ import { parseDuration } from '../cli/args.js';
 import { LiveView } from '../cli/live-view.js';
 import { isSettled, switchInFlight } from '../cli/view.js';
 import { runningCluster, startCluster, stopCluster } from '../localcluster/control-plane.js';
-import { operatorChartDir, writeAppChart } from './app-chart.js';
+import { clusterTopologyJson, operatorChartDir, writeAppChart } from './app-chart.js';
+import { mustRun as run, waitUntil } from './shell.js';
 
 /** Name of the demo's local cluster (`npm run cluster:down -- --name demo` stops a kept one). */
 export const DEMO_CLUSTER = 'demo';
@@ -77,48 +77,14 @@ const PLAIN = '\u001b[0m';
 /** A stage heading: bold on a terminal, plain in logs. */
 const say = (line: string): void => void process.stdout.write(process.stdout.isTTY ? `\n${BOLD}==> ${line}${PLAIN}\n` : `\n==> ${line}\n`);
 
-/** Runs a command with KUBECONFIG; rejects with its stderr on a non-zero exit. */
-function run(cmd: string, args: string[], kubeconfig: string, input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${err.trim() || out.trim()}`))));
-    child.stdin.end(input ?? '');
-  });
-}
-
-async function waitUntil<T>(what: string, timeoutSeconds: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutSeconds}s waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
 function clusterTopology(): string {
-  return JSON.stringify({
-    apiVersion: 'topology.foundation.dev/v1alpha1',
-    kind: 'ClusterTopology',
-    metadata: { name: APP },
-    spec: {
-      selector: { matchLabels: { app: APP } },
-      mode: 'Auto',
-      workload: 'Balanced',
-      // Quick for a demo (defaults: 60 s and 300 s): evaluate every 5 s, switch again after 10 s.
-      autoSwitch: { evaluationIntervalSeconds: 5, cooldownSeconds: 10 },
-      rollout: { steps: [25, 50, 100], stepVerificationSeconds: 3, progressDeadlineSeconds: 90, autoRollback: true },
-    },
+  return clusterTopologyJson(APP, {
+    selector: { matchLabels: { app: APP } },
+    mode: 'Auto',
+    workload: 'Balanced',
+    // Quick for a demo (defaults: 60 s and 300 s): evaluate every 5 s, switch again after 10 s.
+    autoSwitch: { evaluationIntervalSeconds: 5, cooldownSeconds: 10 },
+    rollout: { steps: [25, 50, 100], stepVerificationSeconds: 3, progressDeadlineSeconds: 90, autoRollback: true },
   });
 }
 

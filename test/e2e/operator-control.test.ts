@@ -13,12 +13,12 @@
  *
  * Local cluster only (the sidecar image is mapped by the local node agent).
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ANNOTATIONS, REASONS } from '../../src/api/constants.js';
 import type { ClusterTopologySpec, ClusterTopologyStatus } from '../../src/api/types.js';
+import { runWithKubeconfig } from '../../src/demo/shell.js';
 import { buildRoot } from '../../src/paths.js';
 import type { CommandResult, TestCluster } from './support/cluster.js';
 import { waitFor } from './support/wait.js';
@@ -76,20 +76,7 @@ describe('e2e operator: abort, retry and promote through the control annotation,
   const atGate = (s: ClusterTopologyStatus): boolean =>
     s.rollout?.gateStep === 2 && s.phase === 'Paused' && s.conditions?.find((c) => c.type === 'Ready')?.reason === REASONS.awaitingPromotion;
 
-  function plugin(args: string[]): Promise<CommandResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [PLUGIN, ...args, '-n', ns], {
-        env: { ...process.env, KUBECONFIG: cluster.kubeconfig },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    });
-  }
+  const plugin = (args: string[]): Promise<CommandResult> => runWithKubeconfig(process.execPath, [PLUGIN, ...args, '-n', ns], cluster.kubeconfig);
 
   const startOperator = (id: string): Promise<OperatorProcess> => suite.startOperator(id, { lead: true });
 

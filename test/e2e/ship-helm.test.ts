@@ -1,7 +1,8 @@
 /**
  * The Helm chart on the local control plane: `helm install` runs two operator replicas through the
  * local node agent (image topology-operator), the chart's RBAC gives the operator's
- * ServiceAccount exactly what it needs (checked with `kubectl auth can-i --as`), the operator
+ * ServiceAccount exactly what it needs (checked with `kubectl auth can-i --as`), the aggregated
+ * user roles let the built-in view read and edit patch ClusterTopologies, the operator
  * reconciles a 3-replica StatefulSet that gets its sidecar from the `topology-operator.sidecar`
  * named template plus a Manual FullMesh ClusterTopology to phase Ready, `helm test` passes, and
  * `helm uninstall` leaves nothing of the release behind except the CRD (Helm's crds/ convention)
@@ -130,6 +131,53 @@ describe('e2e: helm chart topology-operator on the local cluster', function () {
     );
   });
 
+  it('aggregated roles: a ServiceAccount bound only to the built-in view may get ClusterTopologies but not patch them; one bound to edit may patch', async () => {
+    // The local API server authorizes with Node,RBAC (src/localcluster/control-plane.ts), so these are real decisions.
+    const subject = (name: string): string => `system:serviceaccount:${app}:${name}`;
+    for (const role of ['view', 'edit']) {
+      await cluster.kubectl(['create', 'serviceaccount', `${role}-user`, '-n', app]);
+      await cluster.kubectl(['create', 'rolebinding', `${role}-user`, `--clusterrole=${role}`, `--serviceaccount=${app}:${role}-user`, '-n', app]);
+    }
+    const resource = 'clustertopologies.topology.foundation.dev';
+    const can = async (who: string, args: string[]): Promise<string> =>
+      (await cluster.kubectl(['auth', 'can-i', ...args, '-n', app, '--as', subject(who)], { allowFail: true })).stdout.trim();
+    // The clusterrole-aggregation controller folds <fullname>-view/-edit into view/edit shortly after install.
+    await waitFor(
+      'view and edit aggregate the chart roles',
+      async () => (await can('view-user', ['list', resource])) === 'yes' && (await can('edit-user', ['patch', resource])) === 'yes',
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    expect(await can('view-user', ['watch', resource])).to.equal('yes');
+    expect(await can('view-user', ['get', resource, '--subresource=status'])).to.equal('yes');
+    expect(await can('view-user', ['patch', resource])).to.equal('no');
+    expect(await can('view-user', ['delete', resource])).to.equal('no');
+    expect(await can('edit-user', ['create', resource])).to.equal('yes');
+    expect(await can('edit-user', ['delete', resource])).to.equal('yes');
+    expect(await can('edit-user', ['patch', resource, '--subresource=status']), "status stays the operator's").to.equal('no');
+    // The same through real requests, impersonated: kubectl get ctopo, and the merge patch of the
+    // control annotation kubectl-topology abort sends (server-side dry run: nothing changes).
+    const asUser = (who: string, args: string[]) => cluster.kubectl([...args, '-n', app, '--as', subject(who)], { allowFail: true });
+    const got = await asUser('view-user', ['get', 'ctopo', 'members', '-o', 'name']);
+    expect(got.code, got.stderr).to.equal(0);
+    expect(got.stdout.trim()).to.equal(`clustertopology.topology.foundation.dev/members`);
+    const patch = [
+      'patch',
+      'ctopo',
+      'members',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ metadata: { annotations: { 'e2e.example/probe': 'x' } } }),
+      '--dry-run=server',
+    ];
+    const refused = await asUser('view-user', patch);
+    expect(refused.code).to.not.equal(0);
+    expect(refused.stderr).to.match(/forbidden/i);
+    const allowed = await asUser('edit-user', patch);
+    expect(allowed.code, allowed.stderr).to.equal(0);
+  });
+
   it('reconciles a 3-replica StatefulSet with the sidecar from the named template and a Manual FullMesh ClusterTopology to Ready', async () => {
     const t0 = Date.now();
     await cluster.helm([
@@ -199,6 +247,9 @@ describe('e2e: helm chart topology-operator on the local cluster', function () {
     expect(left).to.equal('none');
     for (const kind of ['clusterrole', 'clusterrolebinding']) {
       expect((await cluster.kubectl(['get', kind, FULLNAME], { allowFail: true })).code, kind).to.not.equal(0);
+    }
+    for (const role of [`${FULLNAME}-view`, `${FULLNAME}-edit`]) {
+      expect((await cluster.kubectl(['get', 'clusterrole', role], { allowFail: true })).code, role).to.not.equal(0);
     }
     expect((await cluster.kubectl(['get', 'crd', CRD_NAME])).code).to.equal(0);
   });

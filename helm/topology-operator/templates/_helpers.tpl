@@ -75,10 +75,34 @@ Name of the leader-election Lease (in the release namespace).
 {{- end }}
 
 {{/*
-Operator image reference; the tag defaults to the chart's appVersion.
+topology-operator.imageRef — the one builder of every image reference of the chart. Takes a dict:
+  image       a values map with registry, repository, tag, digest (each optional)
+  global      .Values.global (or nothing): its imageRegistry is used when image.registry is empty
+  repository  default repository
+  tag         default tag (the chart's appVersion)
+Gives <registry>/<repository>:<tag>, or <registry>/<repository>@<digest> when digest is set (the
+tag is then ignored: Bitnami's common.images.image convention, and what the kubelet pulls anyway);
+no registry: <repository>:<tag>, which the container runtime resolves against its default registry.
+*/}}
+{{- define "topology-operator.imageRef" -}}
+{{- $img := .image | default dict -}}
+{{- $global := .global | default dict -}}
+{{- $registry := $img.registry | default $global.imageRegistry | default "" | trimSuffix "/" -}}
+{{- $repository := $img.repository | default .repository -}}
+{{- $name := ternary (printf "%s/%s" $registry $repository) $repository (ne $registry "") -}}
+{{- if $img.digest -}}
+{{- printf "%s@%s" $name $img.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $name (toString ($img.tag | default .tag)) -}}
+{{- end -}}
+{{- end }}
+
+{{/*
+Operator image reference (the Deployment and the helm test pod); the tag defaults to the chart's
+appVersion.
 */}}
 {{- define "topology-operator.image" -}}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- include "topology-operator.imageRef" (dict "image" .Values.image "global" .Values.global "repository" "topology-operator" "tag" .Chart.AppVersion) }}
 {{- end }}
 
 {{/*
@@ -97,8 +121,11 @@ other key is optional:
                topology.foundation.dev/sidecar-token); weaker: members can drive Control
   tokenKey     key in that Secret (default token)
   root         the top-level context ($). When given and it has .Values.sidecar (this chart, or a
-               chart depending on it), those values are the defaults below.
-  image        sidecar image (default topology-sidecar:<appVersion>, or "0.1.0")
+               chart depending on it), those values are the defaults below, and
+               .Values.global.imageRegistry prefixes the image like every image of the chart.
+  image        sidecar image reference (default: built by topology-operator.imageRef from
+               .Values.sidecar.image and global.imageRegistry; topology-sidecar:<appVersion>, or
+               "0.1.0" without root)
   pullPolicy   image pull policy (default IfNotPresent)
   healthPort   plaintext gRPC Health port for the readiness probe (default 7071)
   peerPort     Peer + Control gRPC port (default 7070: the CRD's default spec.sidecar.port, which it
@@ -131,14 +158,18 @@ read-only root filesystem.
 {{- $o := . | default dict -}}
 {{- $v := dict -}}
 {{- $tag := "0.1.0" -}}
+{{- $global := dict -}}
 {{- if and (hasKey $o "root") $o.root -}}
 {{- $tag = $o.root.Chart.AppVersion | default $tag -}}
-{{- if and $o.root.Values (hasKey $o.root.Values "sidecar") -}}
+{{- if $o.root.Values -}}
+{{- $global = $o.root.Values.global | default dict -}}
+{{- if hasKey $o.root.Values "sidecar" -}}
 {{- $v = $o.root.Values.sidecar -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
 {{- $img := $v.image | default dict -}}
-{{- $image := printf "%s:%s" ($img.repository | default "topology-sidecar") ($img.tag | default $tag) -}}
+{{- $image := include "topology-operator.imageRef" (dict "image" $img "global" $global "repository" "topology-sidecar" "tag" $tag) -}}
 {{- $res := $v.resources | default (dict "requests" (dict "cpu" "20m" "memory" "64Mi") "limits" (dict "memory" "256Mi")) -}}
 {{- $secret := "" -}}
 {{- $shared := false -}}

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
 import { ensureBinaries } from '../../../src/localcluster/binaries.js';
 import { operatorChartDir } from '../../../src/demo/app-chart.js';
@@ -45,3 +46,12 @@ export function render(set: string[] = [], chart = operatorChartDir()): K8sObjec
 /** The objects of `kind` (and `name`). */
 export const find = (objs: K8sObject[], kind: string, name?: string): K8sObject[] =>
   objs.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+
+/** Asserts that `helm template` refuses each `--set` value of `bad` through values.schema.json. */
+export function expectSchemaRejects(bad: readonly string[], chart = operatorChartDir()): void {
+  for (const b of bad) {
+    const r = helm(['template', 'topo', chart, '--set', b]);
+    expect(r.code, b).to.not.equal(0);
+    expect(r.stderr, b).to.match(/values don't meet the specifications of the schema/);
+  }
+}
