@@ -184,12 +184,13 @@ export class DeliveryLedger {
       if (next.has(m) || m === this.self) continue;
       this.departed.set(m, now);
       const info = this.origins.get(m);
-      const open: GapRange[] = [];
+      const live: InChannel[] = [];
       for (const key of info?.channels ?? []) {
         const ch = this.channels.get(key) as InChannel;
-        if (ch.endedAt === undefined) open.push({ origin: m, session: ch.session, direct: ch.direct, fromSeq: ch.floor + 1, toSeq: 0 });
+        if (ch.endedAt === undefined) live.push(ch);
       }
-      open.push({ origin: m, session: '', direct: false, fromSeq: 1, toSeq: 0 }, { origin: m, session: '', direct: true, fromSeq: 1, toSeq: 0 });
+      const open = endedRanges(m, live);
+      open.push(...generic(m));
       this.tell(out, 'ORIGIN_LEFT', open, 0, `${m} left the member list; its messages after those delivered may be lost`);
     }
     for (const m of next.keys()) this.departed.delete(m);
@@ -290,16 +291,17 @@ export class DeliveryLedger {
     }
     if (info.latest === session) return true;
     if (!(startedAt > info.latestStartedAt)) return !this.isEnded(origin, session);
-    const open: GapRange[] = [];
+    const ending: InChannel[] = [];
     for (const key of info.channels) {
       const ch = this.channels.get(key) as InChannel;
       if (ch.endedAt !== undefined) continue;
-      open.push({ origin, session: ch.session, direct: ch.direct, fromSeq: ch.floor + 1, toSeq: 0 });
+      ending.push(ch);
       ch.endedAt = now;
       ch.resolved.clear();
       ch.bottom = undefined;
       this.stalled.delete(key);
     }
+    const open = endedRanges(origin, ending);
     info.latest = session;
     info.latestStartedAt = startedAt;
     open.push(...generic(origin));
@@ -390,6 +392,25 @@ function ranges(ch: InChannel, seqs: readonly number[]): GapRange[] {
 }
 
 /** "Every session of `origin` this member never heard from", both channels. */
+/**
+ * What may have been in flight on the sessions of `channels` as they end: each channel after its
+ * floor, and — for a session heard of on one channel only — its other channel from the first seq
+ * (a send to this member, say, of a session it knew only by its broadcasts). The '' ranges of
+ * {@link generic} do not cover those: they name only sessions never heard of.
+ */
+function endedRanges(origin: NodeId, channels: readonly InChannel[]): GapRange[] {
+  const out: GapRange[] = [];
+  const kinds = new Map<SessionId, Set<boolean>>();
+  for (const ch of channels) {
+    out.push({ origin, session: ch.session, direct: ch.direct, fromSeq: ch.floor + 1, toSeq: 0 });
+    const seen = kinds.get(ch.session) ?? new Set<boolean>();
+    seen.add(ch.direct);
+    kinds.set(ch.session, seen);
+  }
+  for (const [session, seen] of kinds) for (const direct of [false, true]) if (!seen.has(direct)) out.push({ origin, session, direct, fromSeq: 1, toSeq: 0 });
+  return out;
+}
+
 function generic(origin: NodeId): GapRange[] {
   return [
     { origin, session: '', direct: false, fromSeq: 1, toSeq: 0 },

@@ -102,6 +102,16 @@ describe('member/delivery-ledger', () => {
     expect(l.receive(msg(2, 20, 10), 5_001, out)).to.equal('ended-session');
   });
 
+  it('an ended session heard of by its broadcasts only also has its sends to this member named, from the first (found by the swarm, seed 10 of mixed)', () => {
+    const l = new DeliveryLedger(R, 0);
+    const out: LedgerOutput[] = [];
+    l.receive(msg(1, 10, 0), 10, out);
+    l.receive({ ...msg(1, 5_000, 0), session: '3ns.bbbb', id: 'x' }, 5_000, out);
+    const gap = out.find((o) => o.kind === 'gap') as Extract<LedgerOutput, { kind: 'gap' }>;
+    expect(gap.gap.ranges).to.deep.include({ origin: O, session: S, direct: true, fromSeq: 1, toSeq: 0 });
+    expect(l.receive(msg(1, 20, 0, R), 5_001, out), 'a late send of the ended session').to.equal('ended-session');
+  });
+
   it('an origin dropped from the member list gets ORIGIN_LEFT naming what may have been in flight', () => {
     const l = new DeliveryLedger(R, 0);
     const out: LedgerOutput[] = [];
