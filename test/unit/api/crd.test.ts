@@ -6,7 +6,14 @@ import { packageRoot } from '../../../src/paths.js';
 import { CRD_FILE, renderCrdYaml, type CustomResourceDefinition } from '../../../src/api/crd.js';
 import { CRD_DOC_FILE, renderCrdDoc } from '../../../src/codegen/crd-docs.js';
 import { applyDefaults } from '../../../src/api/apply-defaults.js';
-import { AUTO_SWITCH_DEFAULTS, MEMBER_READINESS_DEFAULTS, OVERLAY_DEFAULTS, ROLLOUT_DEFAULTS, SIDECAR_DEFAULTS, SPEC_DEFAULTS } from '../../../src/api/defaults.js';
+import {
+  AUTO_SWITCH_DEFAULTS,
+  MEMBER_READINESS_DEFAULTS,
+  OVERLAY_DEFAULTS,
+  ROLLOUT_DEFAULTS,
+  SIDECAR_DEFAULTS,
+  SPEC_DEFAULTS,
+} from '../../../src/api/defaults.js';
 import type { SchemaProps } from '../../../src/api/schema-types.js';
 import type { ResolvedSpec } from '../../../src/api/types.js';
 import { mirrorOf, RULES } from '../../../src/api/validation-rules.js';
