@@ -19,7 +19,7 @@
  * what a node's memory actually pays per sidecar). App traffic is spread evenly
  * over time (TrafficGenerator), at `--rate` messages per second per member.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadavg } from 'node:os';
 import { LoopbackFleet } from '../src/fleet/loopback-fleet.js';
@@ -28,6 +28,7 @@ import { FleetOperator, type FleetSwitchReport } from '../src/fleet/fleet-operat
 import { AppClient, TrafficGenerator, auditWhenSettled } from '../src/fleet/app-traffic.js';
 import { quantile } from '../src/sidecar/latency-window.js';
 import { packageRoot } from '../src/paths.js';
+import { cpuMs, pssMiB, statusMiB } from './support/proc-stats.js';
 import type { OverlayKind } from '../src/overlays/types.js';
 
 /** Topologies in benchmark order; each is reached by a switch from the previous one (the first by bootstrap), and a last switch returns to the first. */
@@ -70,48 +71,6 @@ function parseArgs(argv: readonly string[]): Args {
     callTimeoutMs: Number(get('call-timeout-ms') ?? (nodes > 50 ? 60_000 : 30_000)),
     ...(get('cpu-prof') !== undefined ? { cpuProfDir: get('cpu-prof') as string } : {}),
   };
-}
-
-/** Sum of a /proc/<pid>/status field (kB) over `pids`, in MiB. */
-function statusMiB(pids: readonly number[], field: 'VmRSS' | 'RssAnon'): number {
-  let kb = 0;
-  for (const pid of pids) {
-    try {
-      const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      kb += Number(m?.[1] ?? 0);
-    } catch {
-      // exited
-    }
-  }
-  return kb / 1024;
-}
-
-/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
-const USER_HZ = 100;
-
-/** CPU time (user + system, all threads) the processes `pids` used so far, in ms. */
-function cpuMs(pids: readonly number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
-    } catch {
-      // exited
-    }
-  }
-  return (ticks * 1000) / USER_HZ;
-}
-
-/** Proportional set size of `pid` in MiB (smaps_rollup), 0 once it exited. */
-function pssMiB(pid: number): number {
-  try {
-    const m = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return Number(m?.[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
 }
 
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
@@ -239,7 +198,7 @@ async function main(): Promise<void> {
         rssMiBPerMember: round(statusMiB(fleetPids, 'VmRSS') / args.nodes, 1),
         standaloneRssMiB: round(Math.max(0, ...alonePids.map((p) => statusMiB([p], 'VmRSS'))), 1),
         standalonePrivateMiB: round(Math.max(0, ...alonePids.map((p) => statusMiB([p], 'RssAnon'))), 1),
-        standalonePssMiB: round(Math.max(0, ...alonePids.map(pssMiB)), 1),
+        standalonePssMiB: round(Math.max(0, ...alonePids.map((p) => pssMiB([p]))), 1),
         sent: audit.sent,
         lost: audit.lost,
         duplicated: audit.duplicated,
