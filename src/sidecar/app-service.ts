@@ -112,5 +112,19 @@ export function overlayHandlers(node: SidecarNode): OverlayHandlers {
       call.sendMetadata(new grpc.Metadata());
       pump();
     },
+    // App API v2 (issue #16): declared in overlay.proto, served by the branch that implements it.
+    // TODO(app-api-v2): replace these four with the real handlers before merging to main.
+    WatchMembers(call) {
+      call.emit('error', grpcError(grpc.status.UNIMPLEMENTED, 'WatchMembers is not implemented yet'));
+    },
+    Request(_call, callback) {
+      callback(grpcError(grpc.status.UNIMPLEMENTED, 'Request is not implemented yet'));
+    },
+    Query(call) {
+      call.emit('error', grpcError(grpc.status.UNIMPLEMENTED, 'Query is not implemented yet'));
+    },
+    Respond(_call, callback) {
+      callback(grpcError(grpc.status.UNIMPLEMENTED, 'Respond is not implemented yet'));
+    },
   };
 }

@@ -14,6 +14,7 @@ export interface SidecarState {
   'startedAtMs'?: (number | string);
   'fencingGeneration'?: (number | string | Long);
   'fencingHolder'?: (string);
+  'tags'?: ({[key: string]: string});
 }
 
 export interface SidecarState__Output {
@@ -27,4 +28,5 @@ export interface SidecarState__Output {
   'startedAtMs': (number);
   'fencingGeneration': (number);
   'fencingHolder': (string);
+  'tags': ({[key: string]: string});
 }
