@@ -155,6 +155,8 @@ export interface ResolvedSpec {
   rollout: RolloutSettings;
   sidecar: SidecarSettings;
   historyLimit: number;
+  /** Pod label keys whose values every member carries as tags (App API v2: Members, WatchMembers). */
+  memberTags: string[];
 }
 
 /** The spec as a user writes it: everything but the selector may be omitted. */
@@ -173,6 +175,7 @@ export interface ClusterTopologySpec {
   rollout?: Partial<RolloutSettings>;
   sidecar?: { port?: number; tokenSecretRef?: { name: string; key?: string } };
   historyLimit?: number;
+  memberTags?: string[];
 }
 
 /** metav1.Condition. */

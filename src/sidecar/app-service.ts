@@ -20,6 +20,7 @@ import type { SidecarNode } from './sidecar-node.js';
 import { toDelivery } from './app-delivery.js';
 import { grpcError } from '../rpc/auth.js';
 import { addressRefusal, parsePeerAddress } from '../rpc/peer-address.js';
+import { toMember, watchMembersHandler } from './app-watch.js';
 
 /** Largest app payload accepted (bytes): well under the Peer frame limit. */
 export const MAX_APP_PAYLOAD_BYTES = 512 * 1024;
@@ -48,7 +49,7 @@ export function overlayHandlers(node: SidecarNode): OverlayHandlers {
   return {
     Members(_call, callback) {
       const m = node.appMembers();
-      callback(null, { self: node.self, members: [...m.members], epoch: m.epoch });
+      callback(null, { self: node.self, members: [...m.members], epoch: m.epoch, memberDetails: m.members.map((a) => toMember(node.membership.of(a))) });
     },
     Send(call, callback) {
       const to = call.request.to;
@@ -114,9 +115,7 @@ export function overlayHandlers(node: SidecarNode): OverlayHandlers {
     },
     // App API v2 (issue #16): declared in overlay.proto, served by the branch that implements it.
     // TODO(app-api-v2): replace these four with the real handlers before merging to main.
-    WatchMembers(call) {
-      call.emit('error', grpcError(grpc.status.UNIMPLEMENTED, 'WatchMembers is not implemented yet'));
-    },
+    WatchMembers: watchMembersHandler(node),
     Request(_call, callback) {
       callback(grpcError(grpc.status.UNIMPLEMENTED, 'Request is not implemented yet'));
     },

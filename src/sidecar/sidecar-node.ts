@@ -45,6 +45,8 @@ import { wireMessageBytes } from './wire-codec.js';
 import type { MalformedReason } from './refusals.js';
 import { quoteValue } from '../rpc/peer-address.js';
 import { appEventBytes } from './app-delivery.js';
+import { MembershipView, type MembershipChange } from '../member/membership-view.js';
+import { memberInfoDigest, type MemberDetails, type Tags } from '../rpc/member-tags.js';
 
 /**
  * How often the operator's member list is fed again to the overlays it drives (FullMesh,
@@ -85,7 +87,12 @@ export interface SidecarNodeOptions {
   readonly appLogBytes: number;
   /** Bytes of sent messages retained for repair (`--retain-bytes`). */
   readonly retainBytes?: number;
+  /** This member's own tags (`--tag key=value`), already validated. */
+  readonly tags?: Tags;
 }
+
+/** Called with the membership's changes, and when this sidecar learned of them (ms since the Unix epoch). */
+export type MembershipListener = (changes: readonly MembershipChange[], at: number) => void;
 
 /** A member's overlays, switch state and app-facing delivery: the executor of its {@link MemberCore}. */
 export class SidecarNode implements TransportHandler, MetricsSource {
@@ -99,6 +106,11 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   private readonly book = new MemberBook();
   private readonly refused: RefusedDials;
   private readonly appListeners = new Set<() => void>();
+  private readonly membershipListeners = new Set<MembershipListener>();
+  /** The operator's member list with pods and tags: what WatchMembers and `member_details` report. */
+  readonly membership: MembershipView;
+  /** Digest of the member_info last pushed ('' when none was): GetState reports it so the operator pushes level-based. */
+  memberInfoDigest = '';
   private readonly probes: ProbeRounds;
   private readonly overlayTimers = new Map<number, Set<NodeJS.Timeout>>();
   private readonly coreTimers = new Set<NodeJS.Timeout>();
@@ -120,6 +132,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     this.budget = new BufferBudget(options.bufferLimits);
     this.refused = new RefusedDials(options.logger);
     this.appLog = new AppLog(this.session, options.appLogBytes);
+    this.membership = new MembershipView(options.self, options.pod, options.tags ?? {});
     this.transport = new PeerTransport({
       self: options.self,
       pod: options.pod,
@@ -162,6 +175,11 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     return this.options.pod;
   }
 
+  /** This member's own tags (`--tag`), as GetState reports them. */
+  get ownTags(): Tags {
+    return this.options.tags ?? {};
+  }
+
   get appDelivered(): number {
     return this.core.appDelivered;
   }
@@ -197,10 +215,24 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     return this.switchCall({ kind: 'abort', epoch });
   }
 
-  /** The operator's list of ready members, fed to every live overlay that is not draining. */
-  setMembers(members: readonly NodeId[]): void {
+  /** The operator's list of ready members, fed to every live overlay that is not draining; `info`: their pods and tags. */
+  setMembers(members: readonly NodeId[], info?: readonly MemberDetails[]): void {
     this.book.setMembers(members, this.isLive);
     this.feed({ kind: 'members', members: this.book.members });
+    if (info !== undefined) this.memberInfoDigest = memberInfoDigest(info);
+    this.membershipChanged(this.membership.update(members, info));
+  }
+
+  /** Calls `listener` with every later change of the membership; returns its removal. */
+  onMembership(listener: MembershipListener): () => void {
+    this.membershipListeners.add(listener);
+    return () => this.membershipListeners.delete(listener);
+  }
+
+  private membershipChanged(changes: readonly MembershipChange[]): void {
+    if (changes.length === 0) return;
+    const at = Date.now();
+    for (const l of [...this.membershipListeners]) l(changes, at);
   }
 
   /** Switch state. */
@@ -431,6 +463,8 @@ export class SidecarNode implements TransportHandler, MetricsSource {
         if (a.call === 'prepare' && a.result.ok && a.result.changed && this.preparing !== undefined) {
           const spec = this.preparing;
           this.book.prepare(spec.epoch, spec.members, [...spec.contacts, ...(spec.params.clientServer?.servers ?? [])], this.isLive);
+          // The same members whatever overlay connects them: a switch changes nothing here unless the list did.
+          this.membershipChanged(this.membership.update(spec.members));
         }
         this.logSwitch(a.call, a.epoch, a.result);
         return undefined;

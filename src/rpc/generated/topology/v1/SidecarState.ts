@@ -15,6 +15,7 @@ export interface SidecarState {
   'fencingGeneration'?: (number | string | Long);
   'fencingHolder'?: (string);
   'tags'?: ({[key: string]: string});
+  'memberInfoDigest'?: (string);
 }
 
 export interface SidecarState__Output {
@@ -29,4 +30,5 @@ export interface SidecarState__Output {
   'fencingGeneration': (number);
   'fencingHolder': (string);
   'tags': ({[key: string]: string});
+  'memberInfoDigest': (string);
 }
