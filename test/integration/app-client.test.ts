@@ -15,6 +15,7 @@ import {
   TopologyError,
   UnavailableError,
   UnimplementedError,
+  type MembershipEvent,
   type TopologyClient,
 } from '../../src/client/index.js';
 import { waitUntil } from '../../src/fleet/app-traffic.js';
@@ -43,7 +44,7 @@ describe('app client on real sidecars (integration)', function () {
 
   before(async function () {
     this.timeout(120_000);
-    f = await startAppClientFleet(SIZE);
+    f = await startAppClientFleet(SIZE, { memberArgs: (i) => ['--tag', `zone=z${i}`], memberTags: ['rack'], podLabels: (i) => ({ rack: `r${i}` }) });
   });
   afterEach(async () => {
     for (const c of collectors.splice(0)) await c.stop();
@@ -165,22 +166,52 @@ describe('app client on real sidecars (integration)', function () {
       if (err !== undefined) throw new Error(`${call} failed: ${String(err)}`, { cause: err });
     };
 
-    it('watchMembers: one current event per member with pod and tags, then synced', async function () {
-      const events: unknown[] = [];
+    it('watchMembers: one current event per member with pod and tags, synced, then left and joined as a member goes and comes back', async function () {
+      const abort = new AbortController();
+      const events: MembershipEvent[] = [];
       let err: unknown;
-      try {
-        for await (const e of client(0).watchMembers({ signal: AbortSignal.timeout(10_000) })) {
-          events.push(e);
-          if (e.type === 'synced') break;
+      const watching = (async () => {
+        try {
+          for await (const e of client(0).watchMembers({ signal: abort.signal })) events.push(e);
+        } catch (e) {
+          if (!abort.signal.aborted) err = e;
         }
-      } catch (e) {
-        err = e;
+      })();
+      try {
+        await waitUntil('synced (or an error)', () => err !== undefined || events.some((e) => e.type === 'synced'), 10_000, 20);
+        skipIfUnimplemented(this, err, 'WatchMembers');
+        const current = events.flatMap((e) => (e.type === 'current' ? [e.member] : []));
+        expect(current.map((m) => m.address).sort()).to.deep.equal(f.fleet.ids().slice().sort());
+        expect(events.findIndex((e) => e.type === 'synced')).to.equal(SIZE);
+        for (const m of current) {
+          const i = f.fleet.ids().indexOf(m.address);
+          expect(m.pod, m.address).to.not.equal(''); // the pod name the operator pushed
+          await waitUntil(
+            `tags of ${m.address}`,
+            async () => (await client(0).members()).members.find((x) => x.address === m.address)?.tags['rack'] === `r${i}`,
+            20_000,
+          );
+        }
+        const one = (await client(0).members()).members.find((x) => x.address === address(1))!;
+        expect(one.tags).to.deep.equal({ zone: 'z1', rack: 'r1' });
+        // Member 1's pod goes unready (the operator drops it from the members it pushes) and comes back.
+        f.operator.setPodReady(address(1), false);
+        await f.operator.reconcile();
+        await waitUntil('left', () => events.some((e) => e.type === 'left' && e.member.address === address(1)), 20_000);
+        f.operator.setPodReady(address(1), true);
+        await f.operator.reconcile();
+        await waitUntil('joined', () => events.some((e) => e.type === 'joined' && e.member.address === address(1)), 20_000);
+        const joined = events.find((e) => e.type === 'joined');
+        expect(joined?.type === 'joined' ? joined.member.tags['zone'] : undefined).to.equal('z1');
+        await waitUntil(
+          'every member lists every member again',
+          async () => (await Promise.all(f.clients.map((c) => c.members()))).every((r) => r.members.length === SIZE),
+          20_000,
+        );
+      } finally {
+        abort.abort();
+        await watching;
       }
-      skipIfUnimplemented(this, err, 'WatchMembers');
-      const current = events.filter((e): e is { type: 'current'; member: { address: string; pod: string } } => (e as { type: string }).type === 'current');
-      expect(current.map((e) => e.member.address).sort()).to.deep.equal(f.fleet.ids().slice().sort());
-      expect(current.every((e) => e.member.pod !== '')).to.equal(true);
-      expect(events.at(-1)).to.have.property('type', 'synced');
     });
 
     it('request / respond: the answer of the destination app; respond to an unknown id is NOT_FOUND', async function () {

@@ -17,11 +17,25 @@ export interface AppClientFleet {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startAppClientFleet}. */
+export interface AppClientFleetOptions {
+  /** Extra sidecar flags of member `index` (say, `--tag zone=z1`). */
+  readonly memberArgs?: (index: number) => readonly string[];
+  /** `spec.memberTags` and the pod labels they read (FleetOperatorOptions). */
+  readonly memberTags?: string[];
+  readonly podLabels?: (index: number) => Record<string, string>;
+}
+
 /** Starts `size` sidecars, switches them to FullMesh and connects a client to each. */
-export async function startAppClientFleet(size: number, memberArgs?: (index: number) => readonly string[]): Promise<AppClientFleet> {
+export async function startAppClientFleet(size: number, options: AppClientFleetOptions = {}): Promise<AppClientFleet> {
   const token = `app-client-${process.pid}`;
-  const fleet = await LoopbackFleet.start({ size, token, ...(memberArgs !== undefined ? { memberArgs } : {}) });
-  const operator = new FleetOperator(fleet.ids(), { token, rollout: { steps: [100], stepVerificationSeconds: 1, progressDeadlineSeconds: 60 } });
+  const fleet = await LoopbackFleet.start({ size, token, ...(options.memberArgs !== undefined ? { memberArgs: options.memberArgs } : {}) });
+  const operator = new FleetOperator(fleet.ids(), {
+    token,
+    rollout: { steps: [100], stepVerificationSeconds: 1, progressDeadlineSeconds: 60 },
+    ...(options.memberTags !== undefined ? { memberTags: options.memberTags } : {}),
+    ...(options.podLabels !== undefined ? { podLabels: options.podLabels } : {}),
+  });
   const clients: TopologyClient[] = [];
   const stop = async (): Promise<void> => {
     for (const c of clients) c.close();
