@@ -13,10 +13,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
 source "$here/versions.env"
 
-log() { printf '[buf build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+LOG_PREFIX="buf build"
+# shellcheck source=cache.sh
+source "$here/cache.sh"
 
-cache_root="${TOPOLOGY_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/topology-operator}"
 dest="$cache_root/buf-${BUF_VERSION}"
 bin="$dest/bin"
 stamp="$dest/.complete"
@@ -28,13 +28,7 @@ fi
 
 command -v go >/dev/null 2>&1 || die "Go is not installed, and buf is built from source with it: install Go 1.24 or newer (https://go.dev/dl) and rerun."
 
-mkdir -p "$cache_root"
-# One build at a time per cache: a second caller waits for the first and then finds the stamp.
-exec 9>"$cache_root/.buf-build.lock"
-if ! flock -n 9; then
-  log "another build is running; waiting for it"
-  flock 9
-fi
+lock_cache "$cache_root/.buf-build.lock"
 if [[ -f "$stamp" && -x "$bin/buf" ]]; then echo "$bin/buf"; exit 0; fi
 
 rm -rf "$bin.partial"

@@ -13,23 +13,17 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 example="$root/examples/python"
-log() { printf '[python env %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+LOG_PREFIX="python env"
+# shellcheck source=cache.sh
+source "$here/cache.sh"
 
 command -v python3 >/dev/null 2>&1 || die "python3 is not installed: examples/python needs Python 3.10 or newer."
-cache_root="${TOPOLOGY_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/topology-operator}"
 key="$(sha256sum "$example/requirements.txt" | cut -c1-12)"
 venv="$cache_root/python/venv-$key"
 stamp="$venv/.complete"
 
 if [[ ! -f "$stamp" ]]; then
-  mkdir -p "$cache_root/python"
-  # One install at a time per cache: a second caller waits for the first and then finds the stamp.
-  exec 9>"$cache_root/python/.install.lock"
-  if ! flock -n 9; then
-    log "another install is running; waiting for it"
-    flock 9
-  fi
+  lock_cache "$cache_root/python/.install.lock"
   if [[ ! -f "$stamp" ]]; then
     start=$(date +%s)
     rm -rf "$venv"
