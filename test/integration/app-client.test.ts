@@ -9,6 +9,9 @@ import { expect } from 'chai';
 import {
   CancelledError,
   connect,
+  DEADLINE_GRACE_MS,
+  DeadlineExceededError,
+  FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
   ResourceExhaustedError,
@@ -234,6 +237,23 @@ describe('app client on real sidecars (integration)', function () {
         expect(reply!.payload.toString('utf8')).to.equal('pong:ping');
         const unknown = await thrown(() => client(0).respond('no-such-request', 'x'));
         expect(unknown).to.be.instanceOf(NotFoundError);
+        // No app subscribed at member 2 (the collectors of earlier tests are stopped): FAILED_PRECONDITION.
+        await waitUntil(
+          'FAILED_PRECONDITION from a member without an app',
+          async () => (await thrown(() => client(0).request(address(2), 'anyone?', { timeoutMs: 1000 }))) instanceof FailedPreconditionError,
+          10_000,
+        );
+        // An app that never answers: DEADLINE_EXCEEDED after timeoutMs, and its late Respond is refused.
+        const silent = await new Collector(client(2)).subscribed();
+        collectors.push(silent);
+        const t0 = Date.now();
+        const late = await thrown(() => client(0).request(address(2), 'answer me', { timeoutMs: 300 }));
+        expect(late).to.be.instanceOf(DeadlineExceededError);
+        expect(Date.now() - t0).to.be.lessThan(1_300 + DEADLINE_GRACE_MS);
+        const request = silent.items.find((i) => i.kind === 'request');
+        expect(request?.kind).to.equal('request');
+        if (request?.kind === 'request') expect(await thrown(() => client(2).respond(request.requestId, 'too late'))).to.be.instanceOf(TopologyError);
+        expect(await thrown(() => client(0).request('127.0.0.1:1', 'x'))).to.be.instanceOf(NotFoundError);
       } finally {
         answerer.abort();
         await answering;
@@ -298,7 +318,29 @@ describe('app client on real sidecars (integration)', function () {
     });
   });
 
-  describe('a sidecar that starts after its app', () => {
+  describe('a sidecar that restarts, or starts after its app', () => {
+    it('a resubscribing subscription resumes across a sidecar restart and is told: a SIDECAR_RESTARTED GAP with reset', async () => {
+      const s = await new Collector(client(2), { resubscribe: { backoff: { initialMs: 50, multiplier: 2, maxMs: 500, jitter: 0 } } }).subscribed();
+      collectors.push(s);
+      await client(0).send(address(2), 'before-restart');
+      await waitUntil('the message before the restart', () => s.payloads().includes('before-restart'), 20_000);
+      const before = s.items.find((i) => i.kind === 'message' && i.payload.toString() === 'before-restart');
+      await f.fleet.kill(2);
+      await f.fleet.restart(2);
+      await waitUntil('the GAP after the restart', () => s.items.some((i) => i.kind === 'gap'), 30_000, 20);
+      const kinds = s.items.map((i) => i.kind);
+      const resub = kinds.indexOf('resubscribing');
+      expect(resub, kinds.join(',')).to.be.greaterThan(0);
+      const again = s.items.slice(resub).find((i) => i.kind === 'subscribed');
+      expect(again?.kind === 'subscribed' ? again.resumedFrom : undefined).to.deep.equal(
+        before?.kind === 'message' ? { session: before.session, cursor: before.cursor } : 'no message',
+      );
+      const gap = s.items.find((i) => i.kind === 'gap');
+      expect(gap).to.include({ kind: 'gap', reason: 'SIDECAR_RESTARTED', reset: true });
+      expect(gap?.kind === 'gap' ? gap.session : '').to.not.equal(before?.kind === 'message' ? before.session : '');
+      expect(s.error).to.equal(undefined);
+    });
+
     it('connect retries with backoff until the sidecar answers', async () => {
       await f.fleet.kill(2);
       let retries = 0;
