@@ -250,6 +250,7 @@ describe('app client on real sidecars (integration)', function () {
         const late = await thrown(() => client(0).request(address(2), 'answer me', { timeoutMs: 300 }));
         expect(late).to.be.instanceOf(DeadlineExceededError);
         expect(Date.now() - t0).to.be.lessThan(1_300 + DEADLINE_GRACE_MS);
+        await waitUntil('the request at the silent app', () => silent.items.some((i) => i.kind === 'request'), 5_000);
         const request = silent.items.find((i) => i.kind === 'request');
         expect(request?.kind).to.equal('request');
         if (request?.kind === 'request') expect(await thrown(() => client(2).respond(request.requestId, 'too late'))).to.be.instanceOf(TopologyError);
