@@ -109,4 +109,33 @@ describe('Python example app on real sidecars (integration)', function () {
     expect(answers, failed(app(0))).to.include.members([`${f.fleet.ids()[1]}=answer-from-py-1`, `${f.fleet.ids()[2]}=answer-from-py-2`]);
     for (const i of [1, 2]) expect(app(i).of('answered'), failed(app(i))).to.have.length.greaterThan(0);
   });
+
+  it('a query with a tag filter, or on a topic, is answered by the matching members only', async function () {
+    const ids = f.fleet.ids();
+    const ask = async (cmd: Record<string, unknown>): Promise<string[]> => {
+      const before = app(0).of('query_done').length;
+      const answersBefore = app(0).of('query_answer').length;
+      app(0).command({ op: 'query', payload: 'which?', timeout_ms: 2000, ...cmd });
+      await waitUntil(
+        'query done',
+        () =>
+          app(0).of('query_done').length > before ||
+          app(0)
+            .of('unimplemented')
+            .some((e) => e['call'] === 'Query'),
+        WAIT_MS,
+      );
+      return app(0)
+        .of('query_answer')
+        .slice(answersBefore)
+        .map((e) => String(e['from']));
+    };
+    const byTag = await ask({ tag_filter: { zone: 'z2' } });
+    skipIfUnimplemented(this, 'Query');
+    expect(byTag, failed(app(0))).to.deep.equal([ids[2]]);
+    // Topic "alpha": py-1 subscribes to it, py-2 ("beta") does not; py-0 (every topic) is the asker.
+    const byTopic = await ask({ topic: 'alpha' });
+    expect(byTopic).to.include(ids[1]);
+    expect(byTopic).to.not.include(ids[2]);
+  });
 });
