@@ -134,7 +134,7 @@ export class HeldRequests {
 
   /** Holds `id` from `origin` until `deadlineAt`: 'full' at {@link limit}, 'duplicate' when the id is held already. */
   hold(id: string, origin: NodeId, deadlineAt: number, now: number): 'held' | 'full' | 'duplicate' {
-    this.forget(now);
+    this.forget(now, this.held.size >= this.limit);
     if (this.held.has(id)) return 'duplicate';
     if (this.held.size >= this.limit) return 'full';
     this.held.set(id, { origin, deadlineAt });
@@ -143,7 +143,7 @@ export class HeldRequests {
 
   /** The app answers `id` at `now`: the origin to send the answer to, or why not (NOT_FOUND, DEADLINE_EXCEEDED). */
   take(id: string, now: number): Taken {
-    this.forget(now);
+    this.forget(now, false);
     const h = this.held.get(id);
     if (h === undefined)
       return { ok: false, status: STATUS.NOT_FOUND, detail: 'no request with that id is waiting for an answer here (unknown, or answered already)' };
@@ -158,10 +158,8 @@ export class HeldRequests {
     return this.held.size;
   }
 
-  /** Drops requests past their deadline by more than {@link EXPIRED_MEMORY_MS}, and expired ones when the table is full. */
-  private forget(now: number): void {
-    for (const [id, h] of this.held) {
-      if (h.deadlineAt + EXPIRED_MEMORY_MS <= now || (this.held.size >= this.limit && h.deadlineAt <= now)) this.held.delete(id);
-    }
+  /** Drops requests past their deadline by more than {@link EXPIRED_MEMORY_MS}, and (`makeRoom`: the table is full) every expired one. */
+  private forget(now: number, makeRoom: boolean): void {
+    for (const [id, h] of this.held) if (h.deadlineAt + EXPIRED_MEMORY_MS <= now || (makeRoom && h.deadlineAt <= now)) this.held.delete(id);
   }
 }
