@@ -47,6 +47,9 @@ import { quoteValue } from '../rpc/peer-address.js';
 import { appEventBytes } from './app-delivery.js';
 import { MembershipView, type MembershipChange } from '../member/membership-view.js';
 import { memberInfoDigest, type MemberDetails, type Tags } from '../rpc/member-tags.js';
+import { AppRequests } from './app-requests.js';
+import { wantsMessage, type TopicFilter } from '../member/topics.js';
+import type { AppRequest } from '../member/core-api.js';
 
 /**
  * How often the operator's member list is fed again to the overlays it drives (FullMesh,
@@ -111,6 +114,10 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   readonly membership: MembershipView;
   /** Digest of the member_info last pushed ('' when none was): GetState reports it so the operator pushes level-based. */
   memberInfoDigest = '';
+  /** Requests, queries and acknowledged sends (App API v2). */
+  readonly requests: AppRequests;
+  /** The topic filters of the open Subscribe streams (app-service.ts adds and removes them). */
+  readonly subscriberFilters = new Set<TopicFilter>();
   private readonly probes: ProbeRounds;
   private readonly overlayTimers = new Map<number, Set<NodeJS.Timeout>>();
   private readonly coreTimers = new Set<NodeJS.Timeout>();
@@ -133,6 +140,13 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     this.refused = new RefusedDials(options.logger);
     this.appLog = new AppLog(this.session, options.appLogBytes);
     this.membership = new MembershipView(options.self, options.pod, options.tags ?? {});
+    this.requests = new AppRequests({
+      self: options.self,
+      session: this.session,
+      send: (to, payload, topic, request) => this.appSend(to, payload, topic, request),
+      reply: (to, reply) => this.feed({ kind: 'reply', to, reply }),
+      hasSubscriberFor: (m) => [...this.subscriberFilters].some((f) => wantsMessage(f, m)),
+    });
     this.transport = new PeerTransport({
       self: options.self,
       pod: options.pod,
@@ -231,6 +245,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
 
   private membershipChanged(changes: readonly MembershipChange[]): void {
     if (changes.length === 0) return;
+    this.requests.membersChanged((m) => this.membership.has(m));
     const at = Date.now();
     for (const l of [...this.membershipListeners]) l(changes, at);
   }
@@ -273,25 +288,41 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     return this.book.isMember(peer, this.core.liveOverlays());
   }
 
-  /** Sends `payload` to one member (`to`, already a peer address) or to all (`to` undefined) over the routed overlay. */
-  appSend(to: NodeId | undefined, payload: Uint8Array): AppSendResult {
-    if (this.core.routed() === undefined)
-      return { ok: false, code: grpc.status.UNAVAILABLE, reason: 'no overlay is routed yet on this member (waiting for the operator)' };
-    if (to !== undefined && to === this.self)
-      return { ok: false, code: grpc.status.INVALID_ARGUMENT, reason: 'Send.to names this member itself', counted: 'bad-request' };
-    if (to !== undefined && !this.isMember(to))
-      return {
-        ok: false,
-        code: grpc.status.NOT_FOUND,
-        reason: `Send.to ${quoteValue(to)}: no member of this overlay has that address (see Members)`,
-        counted: 'unknown-member',
-      };
+  /**
+   * Sends `payload` to one member (`to`, already a peer address) or to all (`to` undefined) over
+   * the routed overlay; `topic` and `request` as the core's `appSend` takes them (App API v2).
+   */
+  appSend(to: NodeId | undefined, payload: Uint8Array, topic?: string, request?: AppRequest): AppSendResult {
+    const checked = to === undefined ? this.checkRouted() : this.checkDestination('Send.to', to);
+    if (!checked.ok) return checked;
     this.sendReply = undefined;
-    this.feed({ kind: 'appSend', to, payload });
+    this.feed({ kind: 'appSend', to, payload, ...(topic !== undefined && topic !== '' ? { topic } : {}), ...(request !== undefined ? { request } : {}) });
     const r = this.sendReply as CoreSendResult | undefined;
     this.sendReply = undefined;
     if (r === undefined || !r.ok) return { ok: false, code: grpc.status.UNAVAILABLE, reason: r?.reason ?? 'not accepted' };
     return { ok: true, id: r.id, epoch: r.epoch, session: r.session, seq: r.seq };
+  }
+
+  /** Refuses while no overlay is routed (UNAVAILABLE). */
+  checkRouted(): AppSendResult | { ok: true } {
+    if (this.core.routed() === undefined)
+      return { ok: false, code: grpc.status.UNAVAILABLE, reason: 'no overlay is routed yet on this member (waiting for the operator)' };
+    return { ok: true };
+  }
+
+  /** Whether the app may send to `to` (named in `field`): a member other than this one, over a routed overlay. */
+  checkDestination(field: string, to: NodeId): AppSendResult | { ok: true } {
+    const routed = this.checkRouted();
+    if (!routed.ok) return routed;
+    if (to === this.self) return { ok: false, code: grpc.status.INVALID_ARGUMENT, reason: `${field} names this member itself`, counted: 'bad-request' };
+    if (!this.isMember(to))
+      return {
+        ok: false,
+        code: grpc.status.NOT_FOUND,
+        reason: `${field} ${quoteValue(to)}: no member of this overlay has that address (see Members)`,
+        counted: 'unknown-member',
+      };
+    return { ok: true };
   }
 
   /** Calls `listener` whenever the delivery log grows; returns its removal. */
@@ -380,6 +411,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   /** Leaves every overlay (tells neighbours), flushes and closes links. */
   shutdown(): void {
     clearInterval(this.membersTimer);
+    this.requests.close();
     this.feed({ kind: 'leave' });
     this.stopped = true;
     for (const set of this.overlayTimers.values()) for (const t of set) clearTimeout(t);
@@ -458,6 +490,9 @@ export class SidecarNode implements TransportHandler, MetricsSource {
       case 'probeAck':
         this.probes.onAck(a.from, a.message);
         return undefined;
+      case 'reply':
+        this.requests.onReply(a.from, a.reply);
+        return undefined;
       case 'switched':
         this.switchReply = a.result;
         if (a.call === 'prepare' && a.result.ok && a.result.changed && this.preparing !== undefined) {
@@ -504,6 +539,8 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   /** Appends to the delivery log, keeping the budget's `subscriber` bytes equal to what the log holds. */
   private appendEvent(event: AppEvent): void {
     if (event.kind === 'gap') this.countGap(event.gap.reason);
+    // A request no subscribed app can answer is refused to its origin instead (app-requests.ts).
+    else if (!this.requests.incoming(event.message, event.deliveredAt)) return;
     const reserved = this.budget.bytes('subscriber');
     this.appLog.append(event, appEventBytes(event));
     const held = this.appLog.heldBytes;
