@@ -255,6 +255,11 @@ describe('app client on real sidecars (integration)', function () {
         expect(request?.kind).to.equal('request');
         if (request?.kind === 'request') expect(await thrown(() => client(2).respond(request.requestId, 'too late'))).to.be.instanceOf(TopologyError);
         expect(await thrown(() => client(0).request('127.0.0.1:1', 'x'))).to.be.instanceOf(NotFoundError);
+        const range = await thrown(() => client(0).request(address(1), 'x', { timeoutMs: 300_001 }));
+        expect((range as InvalidArgumentError).field).to.equal('RequestMessage.timeout_ms');
+        const topic = await thrown(() => client(0).broadcast('x', { topic: 'has space' }));
+        expect(topic).to.be.instanceOf(InvalidArgumentError);
+        expect((topic as InvalidArgumentError).field).to.equal('Broadcast.topic');
       } finally {
         answerer.abort();
         await answering;
@@ -300,22 +305,18 @@ describe('app client on real sidecars (integration)', function () {
       expect(onA.payloads()).to.not.include('on-b');
     });
 
-    it('an acknowledged send resolves once the destination app has it', async function () {
+    it('an acknowledged send resolves once the destination app has it; without a subscribed app it is DEADLINE_EXCEEDED, never a false OK', async () => {
+      // Nobody subscribed at member 1 (earlier collectors are stopped): the message waits in its log, no ack comes.
+      await waitUntil(
+        'DEADLINE_EXCEEDED from a member without an app',
+        async () => (await thrown(() => client(0).send(address(1), 'unacked', { ack: true, deadlineMs: 300 }))) instanceof DeadlineExceededError,
+        10_000,
+      );
       const s = await new Collector(client(2)).subscribed();
       collectors.push(s);
-      let err: unknown;
-      try {
-        await client(0).send(address(2), 'acked', { ack: true, deadlineMs: 10_000 });
-      } catch (e) {
-        err = e;
-      }
-      if (err === undefined && !s.payloads().includes('acked')) {
-        // A sidecar without acks completes at acceptance: nothing to check yet.
-        await waitUntil('the message', () => s.payloads().includes('acked'), 10_000);
-        this.skip();
-      }
-      skipIfUnimplemented(this, err, 'Send(ack)');
-      expect(s.payloads()).to.include('acked');
+      const sent = await client(0).send(address(2), 'acked', { ack: true, deadlineMs: 10_000 });
+      expect(sent.id).to.contain(address(0));
+      await waitUntil('the acked message at its app', () => s.payloads().includes('acked'), 5_000);
     });
   });
 
