@@ -13,13 +13,13 @@
  */
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
-import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
-import { FleetOperator } from '../../src/fleet/fleet-operator.js';
+import type { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
+import type { FleetOperator } from '../../src/fleet/fleet-operator.js';
 import { FleetControl } from '../../src/fleet/fleet-control.js';
 import { waitUntil } from '../../src/fleet/app-traffic.js';
 import type { OverlayClient } from '../../src/rpc/generated/topology/v1/Overlay.js';
 import type { MembersReply__Output } from '../../src/rpc/generated/topology/v1/MembersReply.js';
-import { overlayClient, unary, watchMembers } from './support/app-api.js';
+import { startAppApiFleet, stopAppApiFleet, unary, watchMembers, type AppApiFleet } from './support/app-api.js';
 import { loadProto } from '../../src/rpc/proto.js';
 import { tokenMetadata } from '../../src/rpc/auth.js';
 import { MAX_WATCH_BACKLOG } from '../../src/sidecar/app-watch.js';
@@ -30,32 +30,24 @@ const WAIT_MS = 20_000;
 
 describe('App API v2: membership and tags (integration)', function () {
   this.timeout(120_000);
+  let f: AppApiFleet | undefined;
   let fleet: LoopbackFleet;
   let operator: FleetOperator;
   let control: FleetControl;
   let apps: OverlayClient[] = [];
 
   before(async () => {
-    fleet = await LoopbackFleet.start({
-      size: SIZE,
-      memberArgs: (i) => (i === 0 ? ['--tag', 'tier=gold', '--tag=zone=eu-1'] : []),
-    });
-    operator = new FleetOperator(fleet.ids(), {
-      token: fleet.token,
+    f = await startAppApiFleet({ size: SIZE, memberArgs: (i) => (i === 0 ? ['--tag', 'tier=gold', '--tag=zone=eu-1'] : []) }, 'FullMesh', {
       memberTags: ['tier', 'rack'],
       podLabels: (i) => ({ tier: 'silver', rack: `r${i}`, secret: 'not-a-tag' }),
     });
+    ({ fleet, operator, apps } = f);
     control = new FleetControl(fleet.token);
-    apps = fleet.members.map((m) => overlayClient(m.appAddress));
-    const boot = await operator.switchTo('FullMesh');
-    expect(boot.ok, boot.reason).to.equal(true);
   });
 
   after(async () => {
-    for (const a of apps) a.close();
     control?.close();
-    operator?.close();
-    await fleet?.stop();
+    await stopAppApiFleet(f);
   });
 
   const members = async (i: number): Promise<MembersReply__Output> => {
