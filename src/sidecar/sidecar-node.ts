@@ -245,7 +245,9 @@ export class SidecarNode implements TransportHandler, MetricsSource {
 
   private membershipChanged(changes: readonly MembershipChange[]): void {
     if (changes.length === 0) return;
-    this.requests.membersChanged((m) => this.membership.has(m));
+    // Only a member that left fails the calls waiting on it (one the overlays know but the operator's list never named does not).
+    const left = new Set(changes.filter((c) => c.kind === 'left').map((c) => c.member.address));
+    if (left.size > 0) this.requests.membersChanged((m) => !left.has(m));
     const at = Date.now();
     for (const l of [...this.membershipListeners]) l(changes, at);
   }

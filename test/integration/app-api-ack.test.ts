@@ -13,22 +13,23 @@
  */
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
-import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
-import { FleetOperator } from '../../src/fleet/fleet-operator.js';
+import type { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
+import type { FleetOperator } from '../../src/fleet/fleet-operator.js';
 import { waitUntil } from '../../src/fleet/app-traffic.js';
 import type { OverlayClient } from '../../src/rpc/generated/topology/v1/Overlay.js';
 import type { SendReply__Output } from '../../src/rpc/generated/topology/v1/SendReply.js';
 import type { Delivery__Output } from '../../src/rpc/generated/topology/v1/Delivery.js';
-import { overlayClient, subscribe, unary, type Collected, type Outcome } from './support/app-api.js';
+import { startAppApiFleet, stopAppApiFleet, subscribe, unary, type AppApiFleet, type Collected, type Outcome } from './support/app-api.js';
 
 const WAIT_MS = 20_000;
 
 describe('App API v2: acknowledged sends (integration)', function () {
   this.timeout(180_000);
+  let f: AppApiFleet | undefined;
   let fleet: LoopbackFleet;
   let operator: FleetOperator;
   let apps: OverlayClient[] = [];
-  const streams: Collected<Delivery__Output>[] = [];
+  let streams: AppApiFleet['streams'] = [];
 
   const ackSend = (from: number, to: number, payload: string, deadlineMs = 5_000): Promise<Outcome<SendReply__Output>> =>
     unary<{ to: string; payload: Buffer; ack: boolean }, SendReply__Output>(
@@ -39,19 +40,11 @@ describe('App API v2: acknowledged sends (integration)', function () {
   const payloads = (c: Collected<Delivery__Output>): string[] => c.items.filter((d) => d.kind === 'DELIVERY_KIND_MESSAGE').map((d) => d.payload.toString());
 
   before(async () => {
-    fleet = await LoopbackFleet.start({ size: 3 });
-    operator = new FleetOperator(fleet.ids(), { token: fleet.token });
-    apps = fleet.members.map((m) => overlayClient(m.appAddress));
-    const boot = await operator.switchTo('FullMesh');
-    expect(boot.ok, boot.reason).to.equal(true);
+    f = await startAppApiFleet({ size: 3 }, 'FullMesh');
+    ({ fleet, operator, apps, streams } = f);
   });
 
-  after(async () => {
-    for (const s of streams) s.stream.cancel();
-    for (const a of apps) a.close();
-    operator?.close();
-    await fleet?.stop();
-  });
+  after(() => stopAppApiFleet(f));
 
   it('completes OK only for messages an app was handed, in send order for send-and-wait, across two live switches', async () => {
     const receiver = await subscribe(apps[1]!);

@@ -13,15 +13,16 @@
  */
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
-import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
-import { FleetOperator } from '../../src/fleet/fleet-operator.js';
+import type { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
+import type { FleetOperator } from '../../src/fleet/fleet-operator.js';
 import { FleetControl } from '../../src/fleet/fleet-control.js';
 import { waitUntil } from '../../src/fleet/app-traffic.js';
 import type { OverlayClient } from '../../src/rpc/generated/topology/v1/Overlay.js';
 import type { MembersReply__Output } from '../../src/rpc/generated/topology/v1/MembersReply.js';
-import { overlayClient, unary, watchMembers } from './support/app-api.js';
+import { startAppApiFleet, stopAppApiFleet, unary, watchMembers, type AppApiFleet } from './support/app-api.js';
 import { loadProto } from '../../src/rpc/proto.js';
 import { tokenMetadata } from '../../src/rpc/auth.js';
+import { MAX_WATCH_BACKLOG } from '../../src/sidecar/app-watch.js';
 
 const SIZE = 4;
 /** Deadline of every wait (ms). */
@@ -29,32 +30,24 @@ const WAIT_MS = 20_000;
 
 describe('App API v2: membership and tags (integration)', function () {
   this.timeout(120_000);
+  let f: AppApiFleet | undefined;
   let fleet: LoopbackFleet;
   let operator: FleetOperator;
   let control: FleetControl;
   let apps: OverlayClient[] = [];
 
   before(async () => {
-    fleet = await LoopbackFleet.start({
-      size: SIZE,
-      memberArgs: (i) => (i === 0 ? ['--tag', 'tier=gold', '--tag=zone=eu-1'] : []),
-    });
-    operator = new FleetOperator(fleet.ids(), {
-      token: fleet.token,
+    f = await startAppApiFleet({ size: SIZE, memberArgs: (i) => (i === 0 ? ['--tag', 'tier=gold', '--tag=zone=eu-1'] : []) }, 'FullMesh', {
       memberTags: ['tier', 'rack'],
       podLabels: (i) => ({ tier: 'silver', rack: `r${i}`, secret: 'not-a-tag' }),
     });
+    ({ fleet, operator, apps } = f);
     control = new FleetControl(fleet.token);
-    apps = fleet.members.map((m) => overlayClient(m.appAddress));
-    const boot = await operator.switchTo('FullMesh');
-    expect(boot.ok, boot.reason).to.equal(true);
   });
 
   after(async () => {
-    for (const a of apps) a.close();
     control?.close();
-    operator?.close();
-    await fleet?.stop();
+    await stopAppApiFleet(f);
   });
 
   const members = async (i: number): Promise<MembersReply__Output> => {
@@ -116,6 +109,47 @@ describe('App API v2: membership and tags (integration)', function () {
     expect(watch.items[SIZE + 2]?.member?.tags).to.deep.equal({ tier: 'silver', rack: 'r3' });
     expect(watch.items[SIZE + 2]!.atMs).to.be.greaterThan(0);
     watch.stream.cancel();
+  });
+
+  it('ends a watcher that fell more than MAX_WATCH_BACKLOG changes behind with RESOURCE_EXHAUSTED; a new watch starts from the current state', async () => {
+    const ids = fleet.ids();
+    const Ctor = loadProto().topology.v1.Control;
+    const client = new Ctor(ids[1]!, grpc.credentials.createInsecure());
+    const watch = watchMembers(apps[1]!);
+    try {
+      await waitUntil('SYNCED', () => watch.items.some((e) => e.type === 'MEMBERSHIP_EVENT_TYPE_SYNCED'), WAIT_MS);
+      watch.stream.pause();
+      // Each push changes member 0's tags: one UPDATED each (~300 bytes), written until gRPC's
+      // window (64 KiB) and the stream's buffer are full, then queued: 3 × the limit is plenty.
+      // (The paused client learns of the end only once it reads again.)
+      let pushes = 0;
+      for (; pushes < 3 * MAX_WATCH_BACKLOG; pushes++) {
+        const err = await new Promise<grpc.ServiceError | null>((resolve) =>
+          client.SetMembers(
+            { members: ids, memberInfo: [{ address: ids[0], pod: 'member-0000', tags: { n: String(pushes), padding: 'x'.repeat(200) } }] },
+            tokenMetadata(fleet.token),
+            (e) => resolve(e),
+          ),
+        );
+        expect(err).to.equal(null);
+        if (pushes > MAX_WATCH_BACKLOG && pushes % 64 === 0) await new Promise((r) => setImmediate(r));
+      }
+      watch.stream.resume();
+      await watch.done;
+      expect(watch.ended?.code).to.equal(grpc.status.RESOURCE_EXHAUSTED);
+      expect(watch.ended?.details).to.match(
+        new RegExp(`^WatchMembers: this watcher fell ${MAX_WATCH_BACKLOG + 1} changes behind, the limit is ${MAX_WATCH_BACKLOG}; watch again`),
+      );
+      const again = watchMembers(apps[1]!);
+      await waitUntil('SYNCED again', () => again.items.some((e) => e.type === 'MEMBERSHIP_EVENT_TYPE_SYNCED'), WAIT_MS);
+      expect(again.items.find((e) => e.member?.address === ids[0])?.member?.tags['n']).to.equal(String(pushes - 1));
+      again.stream.cancel();
+    } finally {
+      watch.stream.cancel();
+      client.close();
+      // The operator's next pass sees the digest differ and pushes the real details back.
+      await operator.reconcile();
+    }
   });
 
   it('refuses member_info naming an address outside members with INVALID_ARGUMENT naming the field', async () => {

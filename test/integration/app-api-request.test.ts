@@ -15,15 +15,15 @@
  */
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
-import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
-import { FleetOperator } from '../../src/fleet/fleet-operator.js';
+import type { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
+import type { FleetOperator } from '../../src/fleet/fleet-operator.js';
 import { waitUntil } from '../../src/fleet/app-traffic.js';
 import type { OverlayClient } from '../../src/rpc/generated/topology/v1/Overlay.js';
 import type { ReplyMessage__Output } from '../../src/rpc/generated/topology/v1/ReplyMessage.js';
 import type { RespondReply__Output } from '../../src/rpc/generated/topology/v1/RespondReply.js';
 import type { Delivery__Output } from '../../src/rpc/generated/topology/v1/Delivery.js';
 import { MAX_PENDING_REQUESTS } from '../../src/member/request-table.js';
-import { overlayClient, query, subscribe, unary, type Collected } from './support/app-api.js';
+import { query, startAppApiFleet, stopAppApiFleet, subscribe, unary, type AppApiFleet } from './support/app-api.js';
 
 const SIZE = 5;
 const WAIT_MS = 20_000;
@@ -31,10 +31,11 @@ const TOPICS: Record<number, string[]> = { 1: ['chat'], 2: ['ping'], 3: [] };
 
 describe('App API v2: Request, Query, Respond (integration)', function () {
   this.timeout(120_000);
+  let f: AppApiFleet | undefined;
   let fleet: LoopbackFleet;
   let operator: FleetOperator;
   let apps: OverlayClient[] = [];
-  const streams: Collected<Delivery__Output>[] = [];
+  let streams: AppApiFleet['streams'] = [];
   /** Ids of the `silent` requests each app was handed. */
   const silent = new Map<number, string[]>();
 
@@ -48,11 +49,8 @@ describe('App API v2: Request, Query, Respond (integration)', function () {
     });
 
   before(async () => {
-    fleet = await LoopbackFleet.start({ size: SIZE, memberArgs: (i) => ['--tag', `role=${i === 3 ? 'db' : 'web'}`] });
-    operator = new FleetOperator(fleet.ids(), { token: fleet.token });
-    apps = fleet.members.map((m) => overlayClient(m.appAddress));
-    const boot = await operator.switchTo('FullMesh');
-    expect(boot.ok, boot.reason).to.equal(true);
+    f = await startAppApiFleet({ size: SIZE, memberArgs: (i) => ['--tag', `role=${i === 3 ? 'db' : 'web'}`] }, 'FullMesh');
+    ({ fleet, operator, apps, streams } = f);
     for (const [i, topics] of Object.entries(TOPICS)) {
       const index = Number(i);
       const s = await subscribe(apps[index]!, topics);
@@ -68,12 +66,7 @@ describe('App API v2: Request, Query, Respond (integration)', function () {
     await operator.reconcile();
   });
 
-  after(async () => {
-    for (const s of streams) s.stream.cancel();
-    for (const a of apps) a.close();
-    operator?.close();
-    await fleet?.stop();
-  });
+  after(() => stopAppApiFleet(f));
 
   it('answers a Request with the app’s Respond, and refuses bad destinations and timeouts', async () => {
     const ids = fleet.ids();

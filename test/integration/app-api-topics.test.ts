@@ -10,38 +10,29 @@
  */
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
-import { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
-import { FleetOperator } from '../../src/fleet/fleet-operator.js';
+import type { LoopbackFleet } from '../../src/fleet/loopback-fleet.js';
 import { waitUntil } from '../../src/fleet/app-traffic.js';
 import type { OverlayClient } from '../../src/rpc/generated/topology/v1/Overlay.js';
 import type { SendReply__Output } from '../../src/rpc/generated/topology/v1/SendReply.js';
 import { MAX_TOPIC_LENGTH } from '../../src/member/topics.js';
-import { overlayClient, subscribe, unary, type Collected } from './support/app-api.js';
+import { startAppApiFleet, stopAppApiFleet, subscribe, unary, type AppApiFleet, type Collected } from './support/app-api.js';
 import type { Delivery__Output } from '../../src/rpc/generated/topology/v1/Delivery.js';
 
 const WAIT_MS = 20_000;
 
 describe('App API v2: topics (integration)', function () {
   this.timeout(120_000);
+  let f: AppApiFleet | undefined;
   let fleet: LoopbackFleet;
-  let operator: FleetOperator;
   let apps: OverlayClient[] = [];
-  const streams: Collected<Delivery__Output>[] = [];
+  let streams: AppApiFleet['streams'] = [];
 
   before(async () => {
-    fleet = await LoopbackFleet.start({ size: 3 });
-    operator = new FleetOperator(fleet.ids(), { token: fleet.token });
-    apps = fleet.members.map((m) => overlayClient(m.appAddress));
-    const boot = await operator.switchTo('PubSub');
-    expect(boot.ok, boot.reason).to.equal(true);
+    f = await startAppApiFleet({ size: 3 }, 'PubSub');
+    ({ fleet, apps, streams } = f);
   });
 
-  after(async () => {
-    for (const s of streams) s.stream.cancel();
-    for (const a of apps) a.close();
-    operator?.close();
-    await fleet?.stop();
-  });
+  after(() => stopAppApiFleet(f));
 
   const broadcast = (from: number, payload: string, topic: string) =>
     unary<{ payload: Buffer; topic: string }, SendReply__Output>(apps[from]!.Broadcast.bind(apps[from]!), { payload: Buffer.from(payload), topic });

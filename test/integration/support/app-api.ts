@@ -10,6 +10,9 @@ import type { OverlayClient } from '../../../src/rpc/generated/topology/v1/Overl
 import type { MembershipEvent__Output } from '../../../src/rpc/generated/topology/v1/MembershipEvent.js';
 import type { Delivery__Output } from '../../../src/rpc/generated/topology/v1/Delivery.js';
 import type { QueryResponse__Output } from '../../../src/rpc/generated/topology/v1/QueryResponse.js';
+import { LoopbackFleet, type FleetOptions } from '../../../src/fleet/loopback-fleet.js';
+import { FleetOperator, type FleetOperatorOptions } from '../../../src/fleet/fleet-operator.js';
+import type { OverlayKind } from '../../../src/overlays/types.js';
 
 /** A unary call's outcome: the reply, or the error's status and details. */
 export type Outcome<T> =
@@ -84,4 +87,38 @@ export function query(
   req: { payload: Buffer; timeoutMs: number; topic?: string; tagFilter?: Record<string, string> },
 ): Collected<QueryResponse__Output> {
   return collect(client.Query(req));
+}
+
+/** A loopback fleet for the App API tests: its sidecars, the operator's reconcile pass over them, one Overlay client each, and the streams to cancel. */
+export interface AppApiFleet {
+  readonly fleet: LoopbackFleet;
+  readonly operator: FleetOperator;
+  readonly apps: OverlayClient[];
+  readonly streams: { readonly stream: { cancel(): void } }[];
+}
+
+/** Starts `options.size` sidecars, switches them to `kind` through the operator's reconcile pass, and opens a client per member. */
+export async function startAppApiFleet(
+  options: FleetOptions,
+  kind: OverlayKind,
+  operatorOptions: Omit<FleetOperatorOptions, 'token'> = {},
+): Promise<AppApiFleet> {
+  const fleet = await LoopbackFleet.start(options);
+  const operator = new FleetOperator(fleet.ids(), { token: fleet.token, ...operatorOptions });
+  const f: AppApiFleet = { fleet, operator, apps: fleet.members.map((m) => overlayClient(m.appAddress)), streams: [] };
+  const boot = await operator.switchTo(kind);
+  if (!boot.ok) {
+    await stopAppApiFleet(f);
+    throw new Error(`the fleet did not form ${kind}: ${boot.reason}`);
+  }
+  return f;
+}
+
+/** Cancels the streams, closes the clients and the operator, and stops the sidecars. */
+export async function stopAppApiFleet(f: AppApiFleet | undefined): Promise<void> {
+  if (f === undefined) return;
+  for (const s of f.streams) s.stream.cancel();
+  for (const a of f.apps) a.close();
+  f.operator.close();
+  await f.fleet.stop();
 }
