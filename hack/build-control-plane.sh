@@ -16,10 +16,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
 source "$here/versions.env"
 
-log() { printf '[control-plane build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+LOG_PREFIX="control-plane build"
+# shellcheck source=cache.sh
+source "$here/cache.sh"
 
-cache_root="${TOPOLOGY_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/topology-operator}"
 key="k8s-${KUBERNETES_VERSION}-etcd-${ETCD_VERSION}-helm-${HELM_VERSION}"
 dest="$cache_root/$key"
 bin="$dest/bin"
@@ -43,13 +43,7 @@ if [[ "$go_version" == go1.* && "$go_minor" =~ ^[0-9]+$ ]] && (( go_minor < 24 )
   or set KUBECONFIG to use an existing cluster instead (see docs/local-cluster.md)."
 fi
 
-mkdir -p "$cache_root"
-# One build at a time per cache: a second caller waits for the first and then finds the stamp.
-exec 9>"$cache_root/.build.lock"
-if ! flock -n 9; then
-  log "another build is running; waiting for it"
-  flock 9
-fi
+lock_cache "$cache_root/.build.lock"
 if [[ -f "$stamp" ]]; then echo "$bin"; exit 0; fi
 
 work="$dest/work"

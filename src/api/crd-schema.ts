@@ -19,6 +19,8 @@ import { CONTROL_ACTIONS, MAX_CONTROL_VALUE_LENGTH } from './control-request.js'
 import { MAX_LABEL_VALUE_LENGTH } from './label-syntax.js';
 import { RULES, cel } from './validation-rules.js';
 
+/** Most label keys in `spec.memberTags`: a member carries at most MAX_TAGS (64) tags, flags included (src/rpc/member-tags.ts). Wild guess: half of them. */
+export const MAX_MEMBER_TAGS = 32;
 /** Maximum length of `status.history` and of `spec.historyLimit`. */
 export const MAX_HISTORY = 100;
 
@@ -323,6 +325,15 @@ const specSchema: SchemaProps = object(
       minimum: 1,
       maximum: MAX_HISTORY,
     }),
+    memberTags: {
+      type: 'array',
+      description:
+        "Pod label keys whose values each member carries as tags, which apps see in the Overlay API's Members and WatchMembers (docs/app-api.md) and filter Query on. A member sidecar's own --tag flag wins over a label of the same key; a pod without the label has no such tag.",
+      default: [...SPEC_DEFAULTS.memberTags],
+      maxItems: MAX_MEMBER_TAGS,
+      items: string('A pod label key.', { minLength: 1, maxLength: 317, 'x-kubernetes-validations': [cel(RULES.labelKeyValid)] }),
+      'x-kubernetes-list-type': 'set',
+    },
   },
   {
     required: ['selector'],

@@ -11,7 +11,7 @@ import { DEFAULT_HYPARVIEW_CONFIG } from '../overlays/hyparview-config.js';
 import { DEFAULT_PLUMTREE_CONFIG } from '../overlays/plumtree.js';
 
 /** Defaults of the spec's top-level scalars. */
-export const SPEC_DEFAULTS: { mode: Mode; workload: Workload; paused: boolean; historyLimit: number } = {
+export const SPEC_DEFAULTS: { mode: Mode; workload: Workload; paused: boolean; historyLimit: number; memberTags: readonly string[] } = {
   /** DESIGN.md: the user picks the topology unless they opt into automatic switching. */
   mode: 'Manual',
   /** DESIGN.md: no workload-specific preference; the seed's size- and metric-based rules apply. */
@@ -20,6 +20,8 @@ export const SPEC_DEFAULTS: { mode: Mode; workload: Workload; paused: boolean; h
   paused: false,
   /** Kubebuilder's cronjob sample keeps a bounded history; 20 switches ≈ a day at a 300 s cooldown with churn. Max 100 (schema). */
   historyLimit: 20,
+  /** No pod label is a tag unless named: labels can hold what the apps of other teams should not see. */
+  memberTags: [],
 };
 
 /**

@@ -162,6 +162,8 @@ export interface ResolvedSpec {
   sidecar: SidecarSettings;
   memberReadiness: MemberReadinessSettings;
   historyLimit: number;
+  /** Pod label keys whose values every member carries as tags (App API v2: Members, WatchMembers). */
+  memberTags: string[];
 }
 
 /** The spec as a user writes it: everything but the selector may be omitted. */
@@ -181,6 +183,7 @@ export interface ClusterTopologySpec {
   sidecar?: { port?: number; tokenSecretRef?: { name: string; key?: string } };
   memberReadiness?: Partial<MemberReadinessSettings>;
   historyLimit?: number;
+  memberTags?: string[];
 }
 
 /** metav1.Condition. */

@@ -7,13 +7,18 @@
  * - counts what it received (per origin, per epoch, duplicates: there must be none, as the sidecar
  *   de-duplicates across the two overlays of a switch),
  * and reports it as JSON log lines and on `GET /stats`. The app never knows which overlay carries
- * its messages: a live switch shows up only as a new epoch number in the deliveries.
+ * its messages: a live switch shows up only as a new epoch number in the deliveries. It talks to
+ * its sidecar through the typed app client (`topology-operator/client`, src/client), as an app
+ * would.
  */
 import { createServer, type Server } from 'node:http';
-import * as grpc from '@grpc/grpc-js';
-import { loadProto } from '../rpc/proto.js';
-import type { OverlayClient } from '../rpc/generated/topology/v1/Overlay.js';
-import type { Delivery__Output } from '../rpc/generated/topology/v1/Delivery.js';
+import { connect, type GapDelivery, type MessageDelivery, type RequestDelivery, type ResumePoint, type TopologyClient } from '../client/index.js';
+
+/** Deadline of the demo's Broadcast and Members calls (ms): a heartbeat later than this is stale anyway. Wild guess. */
+const CALL_DEADLINE_MS = 2000;
+
+/** Pause before reopening a subscription that ended for good (ms): the demo's pre-client retry interval. */
+const RESUBSCRIBE_MS = 1000;
 
 /** Settings of the demo app (see main.ts for the environment variables). */
 export interface DemoAppConfig {
@@ -52,20 +57,20 @@ export interface DemoStats {
 
 /** The running demo app. */
 export class DemoApp {
-  private readonly client: OverlayClient;
-  private stream: grpc.ClientReadableStream<Delivery__Output> | undefined;
+  /** Set once connected (connect retries until the sidecar answers, so the app may start first). */
+  private client: TopologyClient | undefined;
+  /** Stops the connect loop and the subscription. */
+  private readonly abort = new AbortController();
+  private running: Promise<void> | undefined;
   private readonly seen = new Set<string>();
   private readonly timers: NodeJS.Timeout[] = [];
   private server: Server | undefined;
   private seq = 0;
-  private stopped = false;
-  /** The last delivery processed, to resume the subscription after it (no loss, no repeat). */
-  private resume = { session: '', cursor: 0 };
+  /** The last delivery processed, to resume after it if the subscription ends for good (no loss, no repeat). */
+  private resume: ResumePoint | undefined;
   readonly stats: DemoStats;
 
   constructor(private readonly config: DemoAppConfig) {
-    const Ctor = loadProto().topology.v1.Overlay;
-    this.client = new Ctor(config.appAddress, grpc.credentials.createInsecure());
     this.stats = {
       name: config.name,
       startedAt: new Date().toISOString(),
@@ -86,7 +91,7 @@ export class DemoApp {
   /** Starts the HTTP endpoint, the subscription and the timers; resolves with the stats port. */
   async start(): Promise<number> {
     const port = await this.listen();
-    this.subscribe();
+    this.running = this.run();
     this.timers.push(setInterval(() => this.heartbeat(), this.config.heartbeatMs));
     this.timers.push(setInterval(() => this.refreshMembers(), this.config.membersEveryMs));
     this.timers.push(setInterval(() => this.config.log({ msg: 'stats', ...this.summary() }), this.config.logEveryMs));
@@ -97,10 +102,10 @@ export class DemoApp {
 
   /** Stops everything it started. */
   async stop(): Promise<void> {
-    this.stopped = true;
     for (const t of this.timers) clearInterval(t);
-    this.stream?.cancel();
-    this.client.close();
+    this.abort.abort();
+    await this.running;
+    this.client?.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
@@ -132,30 +137,49 @@ export class DemoApp {
     });
   }
 
-  private subscribe(): void {
-    if (this.stopped) return;
-    const stream = this.client.Subscribe({ resumeSession: this.resume.session, resumeAfter: this.resume.cursor });
-    this.stream = stream;
-    stream.on('metadata', () => (this.stats.connected = true));
-    stream.on('data', (d: Delivery__Output) => this.onDelivery(d));
-    const again = (why: string): void => {
-      if (this.stopped || this.stream !== stream) return;
-      if (this.stats.connected) this.config.log({ msg: 'subscription lost; retrying', reason: why });
-      this.stats.connected = false;
-      this.stream = undefined;
-      setTimeout(() => this.subscribe(), 1000).unref();
-    };
-    stream.on('error', (err: grpc.ServiceError) => again(err.details || err.message));
-    stream.on('end', () => again('stream ended'));
+  /**
+   * Connects (retrying until the sidecar answers), then reads deliveries until stopped. The client
+   * resubscribes from the last delivery after a break; a subscription that ends for any other
+   * reason is reopened here after {@link RESUBSCRIBE_MS}, from the same point.
+   */
+  private async run(): Promise<void> {
+    const signal = this.abort.signal;
+    let client: TopologyClient;
+    try {
+      client = this.client = await connect(this.config.appAddress, { timeoutMs: Number.POSITIVE_INFINITY, signal });
+    } catch {
+      return; // stopped before the sidecar answered
+    }
+    this.refreshMembers();
+    while (!signal.aborted) {
+      try {
+        for await (const item of client.subscribe({ resubscribe: true, signal, ...(this.resume !== undefined ? { resumeFrom: this.resume } : {}) })) {
+          if (item.kind === 'subscribed') this.stats.connected = true;
+          else if (item.kind === 'resubscribing') this.lost(item.error.message);
+          else this.onDelivery(item);
+        }
+        this.lost('stream ended');
+      } catch (err) {
+        if (signal.aborted) return;
+        this.lost(err instanceof Error ? err.message : String(err));
+      }
+      await new Promise((resolve) => setTimeout(resolve, RESUBSCRIBE_MS).unref());
+    }
   }
 
-  private onDelivery(d: Delivery__Output): void {
+  private lost(reason: string): void {
+    if (this.stats.connected) this.config.log({ msg: 'subscription lost; retrying', reason });
+    this.stats.connected = false;
+  }
+
+  private onDelivery(d: MessageDelivery | RequestDelivery | GapDelivery): void {
     this.stats.connected = true;
     this.resume = { session: d.session, cursor: d.cursor };
-    if (d.kind === 'DELIVERY_KIND_GAP') {
-      const reason = d.gap?.reason ?? 'GAP_REASON_UNSPECIFIED';
+    if (d.kind === 'gap') {
+      // Keyed by the proto's enum name, as /stats has always reported it.
+      const reason = `GAP_REASON_${d.reason}`;
       this.stats.gaps[reason] = (this.stats.gaps[reason] ?? 0) + 1;
-      this.config.log({ msg: 'messages lost', reason, count: d.gap?.count ?? 0, detail: d.gap?.detail ?? '' });
+      this.config.log({ msg: 'messages lost', reason, count: d.count, detail: d.detail });
       return;
     }
     if (this.seen.has(d.id)) {
@@ -170,7 +194,7 @@ export class DemoApp {
     this.stats.lastLatencyMs = Math.round((d.deliveredAtMs - d.sentAtMs) * 10) / 10;
     let from = d.origin;
     try {
-      from = (JSON.parse(Buffer.from(d.payload).toString('utf8')) as { from?: string }).from ?? d.origin;
+      from = (JSON.parse(d.payload.toString('utf8')) as { from?: string }).from ?? d.origin;
     } catch {
       // Not one of ours: count it under the sidecar origin.
     }
@@ -178,18 +202,25 @@ export class DemoApp {
   }
 
   private heartbeat(): void {
-    const payload = Buffer.from(JSON.stringify({ from: this.config.name, seq: ++this.seq, sentAt: Date.now() }));
-    this.client.Broadcast({ payload }, { deadline: Date.now() + 2000 }, (err) => {
-      if (err) this.stats.sendErrors++;
-      else this.stats.sent++;
-    });
+    const client = this.client;
+    if (client === undefined) {
+      this.stats.sendErrors++;
+      return;
+    }
+    const payload = JSON.stringify({ from: this.config.name, seq: ++this.seq, sentAt: Date.now() });
+    client.broadcast(payload, { deadlineMs: CALL_DEADLINE_MS }).then(
+      () => this.stats.sent++,
+      () => this.stats.sendErrors++,
+    );
   }
 
   private refreshMembers(): void {
-    this.client.Members({}, { deadline: Date.now() + 2000 }, (err, r) => {
-      if (err || !r) return;
-      this.stats.members = r.members;
-      this.stats.membersEpoch = r.epoch;
-    });
+    this.client?.members({ deadlineMs: CALL_DEADLINE_MS }).then(
+      (r) => {
+        this.stats.members = r.members.map((m) => m.address);
+        this.stats.membersEpoch = r.epoch;
+      },
+      () => undefined,
+    );
   }
 }

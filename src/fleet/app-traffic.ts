@@ -173,6 +173,15 @@ export class AppClient {
     );
   }
 
+  /** The members with their pods and tags (App API v2 `member_details`). */
+  memberDetails(): Promise<{ address: string; pod: string; tags: Record<string, string> }[]> {
+    return new Promise((resolve, reject) =>
+      this.client.Members({}, (err, r) =>
+        err || !r ? reject(err ?? new Error('no reply')) : resolve(r.memberDetails.map((m) => ({ address: m.address, pod: m.pod, tags: { ...m.tags } }))),
+      ),
+    );
+  }
+
   /** Failed sends, all codes together. */
   get sendErrors(): number {
     let n = 0;

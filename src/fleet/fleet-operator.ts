@@ -49,6 +49,10 @@ export interface FleetOperatorOptions {
   logger?: winston.Logger;
   /** Carry on from another fleet operator's resource (say, one whose transport had other credentials). */
   resume?: { status: ClusterTopologyStatus; generation: number };
+  /** `spec.memberTags`: pod label keys the members carry as tags (App API v2). */
+  memberTags?: string[];
+  /** Extra labels of member `i`'s pod (beside `app: fleet`), for `memberTags`. */
+  podLabels?: (i: number) => Record<string, string>;
 }
 
 /** Wall time of one rollout stage as the passes saw it. */
@@ -121,11 +125,12 @@ export class FleetOperator {
       autoSwitch: { evaluationIntervalSeconds: 3600 },
       rollout: options.rollout ?? FLEET_ROLLOUT,
       ...(options.overlays !== undefined ? { overlays: options.overlays } : {}),
+      ...(options.memberTags !== undefined ? { memberTags: options.memberTags } : {}),
     };
     this.pods = addresses.map((address, i) => ({
       name: `member-${String(i).padStart(4, '0')}`,
       uid: `uid-${i}`,
-      labels: { app: 'fleet' },
+      labels: { ...(options.podLabels?.(i) ?? {}), app: 'fleet' },
       address,
       podReady: true,
       pod: {} as V1Pod,

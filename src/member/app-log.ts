@@ -32,6 +32,8 @@ export interface LoggedEvent {
 export interface LogReader {
   position: number;
   pending: GapNotice | undefined;
+  /** The events this reader is handed (its topics, App API v2); the others it passes over. Absent: all. */
+  wants?: (e: AppEvent) => boolean;
 }
 
 interface Entry {
@@ -108,7 +110,7 @@ export class AppLog {
     let i = this.head + (reader.position - first);
     while (out.length < max && i < this.entries.length) {
       const e = this.entries[i++] as Entry;
-      out.push({ cursor: e.cursor, event: e.event });
+      if (reader.wants === undefined || reader.wants(e.event)) out.push({ cursor: e.cursor, event: e.event });
       reader.position = e.cursor + 1;
     }
     if (reader.position - 1 > this.claimed) this.claimed = reader.position - 1;

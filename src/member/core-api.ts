@@ -3,7 +3,7 @@
  * fed, what it asks for, and the shapes both sides share. The state machine is member-core.ts.
  */
 import type { AnyOverlay, OverlayOptions, OverlayTimer } from '../overlays/index.js';
-import type { NodeId, OverlayKind, WireMessage } from '../overlays/types.js';
+import type { NodeId, OverlayKind, WireMessage, WireReply } from '../overlays/types.js';
 import type { DrainPolicy, SwitchResult } from './switch-engine.js';
 import type { BufferBudget } from './buffer-budget.js';
 import type { LedgerConfig } from './delivery-ledger.js';
@@ -70,9 +70,27 @@ export type CoreInput =
   | { readonly kind: 'linkDown'; readonly epoch: number | undefined; readonly peer: NodeId }
   | { readonly kind: 'sendFailed'; readonly epoch: number; readonly peer: NodeId; readonly message: WireMessage }
   | { readonly kind: 'timer'; readonly timer: CoreTimer }
-  | { readonly kind: 'appSend'; readonly to: NodeId | undefined; readonly payload: Uint8Array }
+  | {
+      readonly kind: 'appSend';
+      readonly to: NodeId | undefined;
+      readonly payload: Uint8Array;
+      /** App API v2: the broadcast's (or query's) topic, and for requests and acknowledged sends what the answer needs. */
+      readonly topic?: string;
+      readonly request?: AppRequest;
+    }
+  /** App API v2: send the answer to a request (or acknowledge a delivery) straight to its origin. */
+  | { readonly kind: 'reply'; readonly to: NodeId; readonly reply: WireReply }
   | { readonly kind: 'probe'; readonly epoch: number; readonly ids: readonly string[] }
   | { readonly kind: 'leave' };
+
+/** What a request (or an acknowledged send) carries so its destination can answer. */
+export interface AppRequest {
+  readonly id: string;
+  /** The origin's deadline (executor ms). */
+  readonly deadlineAt: number;
+  /** Answered by the destination's sidecar once an app was handed it (an acknowledged send), not by the app. */
+  readonly ack: boolean;
+}
 
 /** Outcome of an app send: accepted into a channel, or refused because no overlay is routed yet. */
 export type CoreSendResult =
@@ -92,6 +110,8 @@ export type CoreAction =
   | { readonly kind: 'timer'; readonly afterMs: number; readonly timer: CoreTimer }
   | { readonly kind: 'app'; readonly event: AppEvent }
   | { readonly kind: 'probeAck'; readonly from: NodeId; readonly message: WireMessage }
+  /** App API v2: an answer to one of this member's requests (or acknowledged sends) came from `from`. */
+  | { readonly kind: 'reply'; readonly from: NodeId; readonly reply: WireReply }
   | { readonly kind: 'switched'; readonly call: 'prepare' | 'route' | 'commit' | 'abort'; readonly epoch: number; readonly result: SwitchResult }
   | { readonly kind: 'accepted'; readonly result: CoreSendResult }
   | { readonly kind: 'epochs' }

@@ -35,6 +35,7 @@ import {
   LEDGER_TICK_MS,
   PROBE_ACK_TYPE,
   PROBE_PREFIX,
+  type AppRequest,
   type CoreAction,
   type CoreEpoch,
   type CoreInput,
@@ -119,7 +120,10 @@ export class MemberCore<S extends EpochStatsSink = EpochStatsSink> {
         this.onTimer(input.timer);
         break;
       case 'appSend':
-        this.appSend(input.to, input.payload);
+        this.appSend(input.to, input.payload, input.topic, input.request);
+        break;
+      case 'reply':
+        this.memberSend(input.to, { kind: 'reply', reply: input.reply });
         break;
       case 'probe':
         this.probe(input.epoch, input.ids);
@@ -264,13 +268,13 @@ export class MemberCore<S extends EpochStatsSink = EpochStatsSink> {
 
   // ---- the app's sends ---------------------------------------------------------------------
 
-  private appSend(to: NodeId | undefined, payload: Uint8Array): void {
+  private appSend(to: NodeId | undefined, payload: Uint8Array, topic: string | undefined, request: AppRequest | undefined): void {
     const rt = this.routed();
     if (rt === undefined) {
       this.out.push({ kind: 'accepted', result: { ok: false, reason: 'no overlay is routed yet on this member (waiting for the operator)' } });
       return;
     }
-    const message = this.origin.next(to, payload, this.now);
+    const message = this.origin.next(to, payload, this.now, topic, request);
     this.overBoth(rt, to === undefined ? { kind: 'broadcast', message } : { kind: 'send', message });
     this.arm('marks', MARK_DELAYS_MS[0]);
     this.out.push({ kind: 'accepted', result: { ok: true, id: message.id, epoch: rt.epoch, session: this.o.session, seq: message.seq ?? 0 } });
@@ -410,6 +414,9 @@ export class MemberCore<S extends EpochStatsSink = EpochStatsSink> {
       case 'mark':
         if (m.app.origin === from && m.app.to === this.o.self)
           this.ledger.mark(from, m.app.session ?? '', true, m.app.seq ?? 0, m.app.prevSentAt ?? 0, this.now, out);
+        break;
+      case 'reply':
+        this.out.push({ kind: 'reply', from, reply: m.reply });
         break;
     }
     this.ledgerOutputs(out);

@@ -5,7 +5,7 @@
  * `member.`, and never reach an overlay. Broadcast marks and probes travel *through* an overlay as
  * application messages with reserved id prefixes, and never reach the app.
  */
-import type { AppMessage, NodeId, WireMessage } from '../overlays/types.js';
+import type { AppMessage, NodeId, WireMessage, WireReply } from '../overlays/types.js';
 import type { ChannelKind, SessionId } from './session.js';
 
 /** Receiver → origin: repeat these seqs of your session's channel (broadcasts, or your sends to me). */
@@ -21,6 +21,9 @@ export const BASE_TYPE = 'member.base';
 /** Origin → destination of a point-to-point channel: its last seq so far. */
 export const MARK_TYPE = 'member.mark';
 
+/** Destination → origin of a request or an acknowledged send: the answer (App API v2; peer.proto `Reply`). */
+export const REPLY_TYPE = 'member.reply';
+
 /** Id prefix of broadcast marks, which overlays carry like any broadcast. */
 export const MARK_PREFIX = 'mark:';
 
@@ -32,6 +35,7 @@ export const MEMBER_REQUIRED_FIELDS = {
   [GONE_TYPE]: ['id', 'high', 'ids'],
   [BASE_TYPE]: ['id', 'high', 'ids'],
   [MARK_TYPE]: ['app'],
+  [REPLY_TYPE]: ['reply'],
 } as const;
 
 /** A decoded member message. */
@@ -41,7 +45,8 @@ export type MemberMessage =
   | { readonly kind: 'repair'; readonly app: AppMessage }
   | { readonly kind: 'gone'; readonly session: SessionId; readonly direct: boolean; readonly seqs: number[] }
   | { readonly kind: 'base'; readonly session: SessionId; readonly direct: boolean; readonly below: number; readonly first: number }
-  | { readonly kind: 'mark'; readonly app: AppMessage };
+  | { readonly kind: 'mark'; readonly app: AppMessage }
+  | { readonly kind: 'reply'; readonly reply: WireReply };
 
 /** Most seqs one message may list. */
 export const MAX_SEQS_PER_MESSAGE = 4_096;
@@ -66,6 +71,8 @@ export function encodeMember(m: MemberMessage): WireMessage {
       return { type: BASE_TYPE, id: m.session, high: m.direct, ids: [String(m.below), String(m.first)] };
     case 'mark':
       return { type: MARK_TYPE, app: m.app };
+    case 'reply':
+      return { type: REPLY_TYPE, reply: m.reply };
   }
 }
 
@@ -105,6 +112,8 @@ export function decodeMember(w: WireMessage): MemberMessage | undefined {
     case MARK_TYPE:
       if (w.app === undefined || w.app.session === undefined) return undefined;
       return { kind: w.type === REPAIR_TYPE ? 'repair' : 'mark', app: w.app };
+    case REPLY_TYPE:
+      return w.reply === undefined ? undefined : { kind: 'reply', reply: w.reply };
     default:
       return undefined;
   }

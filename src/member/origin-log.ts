@@ -15,6 +15,7 @@
 import type { AppMessage, NodeId } from '../overlays/types.js';
 import type { ChannelKind, SessionId } from './session.js';
 import { messageId } from './session.js';
+import type { AppRequest } from './core-api.js';
 
 /**
  * How long a sent message is kept for repair: longer than a receiver takes to notice a gap and
@@ -102,7 +103,7 @@ export class OriginLog {
   }
 
   /** Numbers and retains a new message of the app's: a broadcast (`to` undefined) or a send to `to`. */
-  next(to: NodeId | undefined, payload: Uint8Array, now: number): AppMessage {
+  next(to: NodeId | undefined, payload: Uint8Array, now: number, topic?: string, request?: AppRequest): AppMessage {
     const ch = this.channel(to === undefined ? 'b' : 'd', to);
     const sentAt = Math.max(now, ch.lastSentAt);
     const seq = ++ch.seq;
@@ -114,6 +115,8 @@ export class OriginLog {
       session: this.session,
       seq,
       prevSentAt: ch.lastSentAt,
+      ...(topic !== undefined && topic !== '' ? { topic } : {}),
+      ...(request !== undefined ? { requestId: request.id, deadlineAt: request.deadlineAt, ...(request.ack ? { ack: true } : {}) } : {}),
     };
     const message: AppMessage = to === undefined ? base : { ...base, to };
     ch.lastSentAt = sentAt;

@@ -45,6 +45,23 @@ export interface AppMessage {
   readonly session?: string;
   readonly seq?: number;
   readonly prevSentAt?: number;
+  /**
+   * App API v2, opaque to overlays too: the broadcast's (or a query's) topic, and for requests
+   * and acknowledged sends the id the answer comes back under, the origin's deadline (executor
+   * ms) and whether the sidecar (ack) or the app (a request) answers.
+   */
+  readonly topic?: string;
+  readonly requestId?: string;
+  readonly deadlineAt?: number;
+  readonly ack?: boolean;
+}
+
+/** The answer to a request or an acknowledged send (peer.proto `Reply`); `status` 0 is OK, otherwise a gRPC status code. */
+export interface WireReply {
+  readonly requestId: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly payload: Uint8Array;
 }
 
 /**
@@ -80,6 +97,8 @@ export interface WireMessage {
   readonly hops?: number;
   /** Members a random walk passed through after its origin, so that an answer can retrace it. */
   readonly route?: readonly NodeId[];
+  /** `member.reply` only: the answer (App API v2). */
+  readonly reply?: WireReply;
 }
 
 /**

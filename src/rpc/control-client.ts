@@ -4,6 +4,7 @@
  * Results are a union, so a caller driving hundreds of members handles refusals per member
  * without try/catch around each.
  */
+import type { MemberDetails } from './member-tags.js';
 import * as grpc from '@grpc/grpc-js';
 import { loadProto } from './proto.js';
 import { tokenMetadata } from './auth.js';
@@ -146,8 +147,12 @@ export class ControlClient {
     );
   }
 
-  setMembers(members: readonly string[]): Promise<CallResult<SetMembersReply__Output>> {
-    return this.call('SetMembers', this.client.SetMembers.bind(this.client) as Invoke<object, SetMembersReply__Output>, { members: [...members] });
+  setMembers(members: readonly string[], memberInfo?: readonly MemberDetails[]): Promise<CallResult<SetMembersReply__Output>> {
+    const request =
+      memberInfo === undefined || memberInfo.length === 0
+        ? { members: [...members] }
+        : { members: [...members], memberInfo: memberInfo.map((m) => ({ address: m.address, pod: m.pod, tags: { ...m.tags } })) };
+    return this.call('SetMembers', this.client.SetMembers.bind(this.client) as Invoke<object, SetMembersReply__Output>, request);
   }
 
   close(): void {

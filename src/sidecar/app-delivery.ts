@@ -14,7 +14,11 @@ export const DELIVERY_OVERHEAD_BYTES = 256;
 export function appEventBytes(e: AppEvent): number {
   if (e.kind === 'gap') return DELIVERY_OVERHEAD_BYTES + e.gap.detail.length * 2 + e.gap.ranges.length * 128;
   const m = e.message;
-  return DELIVERY_OVERHEAD_BYTES + m.payload.byteLength + 2 * (m.id.length + m.origin.length + (m.to?.length ?? 0) + (m.session?.length ?? 0));
+  return (
+    DELIVERY_OVERHEAD_BYTES +
+    m.payload.byteLength +
+    2 * (m.id.length + m.origin.length + (m.to?.length ?? 0) + (m.session?.length ?? 0) + (m.topic?.length ?? 0) + (m.requestId?.length ?? 0))
+  );
 }
 
 /** `Delivery` of a logged event, for the app of sidecar session `session` (read at `now`, for GAPs made when a reader lags). */
@@ -43,6 +47,9 @@ export function toDelivery(logged: LoggedEvent, session: string, now: number): D
     session,
     originSession: m.session ?? '',
     seq: m.seq ?? 0,
+    topic: m.topic ?? '',
+    // An acknowledged send's id is the sidecars' business: the app sees a plain message.
+    ...(m.requestId !== undefined && m.ack !== true ? { requestId: m.requestId, deadlineMs: m.deadlineAt ?? 0 } : {}),
   };
 }
 

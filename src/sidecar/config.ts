@@ -19,6 +19,7 @@ import { DEFAULT_LINK_QUEUE_BYTES, DEFAULT_QUEUE_BYTES } from './peer-transport.
 import { DEFAULT_FUTURE_FRAME_BYTES, FUTURE_FRAME_PEER_SHARE } from '../member/future-frames.js';
 import { DEFAULT_SUBSCRIBER_BUFFER_BYTES, MAX_APP_PAYLOAD_BYTES, MAX_SUBSCRIBERS } from './app-service.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './peer-frames.js';
+import { MAX_TAG_VALUE_LENGTH, MAX_TAGS, tagRefusal } from '../rpc/member-tags.js';
 
 /** Default Peer + Control port: the ClusterTopology's `spec.sidecar.port` default, one number for operator and sidecar. */
 export const DEFAULT_PEER_PORT = DEFAULT_SIDECAR_PORT;
@@ -89,6 +90,8 @@ export interface SidecarConfig {
   readonly futureFrameBytes: number;
   readonly subscriberBufferBytes: number;
   readonly bufferBytes: number;
+  /** This member's tags (`--tag key=value`, repeatable): App API v2 member metadata; a flag wins over a pod label. */
+  readonly tags: Readonly<Record<string, string>>;
 }
 
 /** Parse result: a config, a request for help, or an error message. */
@@ -136,7 +139,10 @@ export const USAGE = `usage: topology-sidecar [flags]
                          prepared, all peers together (one peer: a quarter)
   --subscriber-buffer-bytes N (default ${DEFAULT_SUBSCRIBER_BUFFER_BYTES}) the delivery log all Subscribe
                          streams read (at most ${MAX_SUBSCRIBERS}); a lagging one gets GAPs
-  --buffer-bytes N       (default ${DEFAULT_BUFFER_BYTES}) everything above together`;
+  --buffer-bytes N       (default ${DEFAULT_BUFFER_BYTES}) everything above together
+  --tag KEY=VALUE        (repeatable, at most ${MAX_TAGS}) a tag of this member, as apps see it in
+                         Members and WatchMembers: KEY a label key, VALUE at most ${MAX_TAG_VALUE_LENGTH}
+                         characters; it wins over a pod label of the same key (spec.memberTags)`;
 
 const FLAGS = new Set([
   'pod-name',
@@ -163,6 +169,7 @@ const FLAGS = new Set([
   'future-frame-bytes',
   'subscriber-buffer-bytes',
   'buffer-bytes',
+  'tag',
 ]);
 
 /** A DNS name of RFC 1123 labels: what `--tls-server-name` must be (a name to check, so no wildcard). */
@@ -201,6 +208,7 @@ export function isLoopback(host: string): boolean {
 /** Parses `argv` (without node and script) and `env`. */
 export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, hostname: string): ConfigResult {
   const flags = new Map<string, string>();
+  const tags: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--help' || arg === '-h') return { ok: false, help: true, error: USAGE };
@@ -212,6 +220,17 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     if (value === undefined || (eq < 0 && value.startsWith('--'))) return { ok: false, help: false, error: `--${name} needs a value` };
     value = value.trim();
     if (CONTROL_CHARACTER.test(value)) return { ok: false, help: false, error: `--${name} must not contain control characters, got ${quoteValue(value)}` };
+    if (name === 'tag') {
+      const split = value.indexOf('=');
+      if (split <= 0) return { ok: false, help: false, error: `--tag must be KEY=VALUE, got ${quoteValue(value)}` };
+      const key = value.slice(0, split);
+      const bad = tagRefusal('--tag', key, value.slice(split + 1));
+      if (bad !== undefined) return { ok: false, help: false, error: bad };
+      if (Object.hasOwn(tags, key)) return { ok: false, help: false, error: `--tag ${key} is given twice` };
+      tags[key] = value.slice(split + 1);
+      if (Object.keys(tags).length > MAX_TAGS) return { ok: false, help: false, error: `--tag is given more than ${MAX_TAGS} times (the limit)` };
+      continue;
+    }
     flags.set(name, value);
   }
   const get = (flag: string, envName?: string): string | undefined => flags.get(flag) ?? (envName !== undefined ? env[envName] : undefined);
@@ -336,6 +355,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       futureFrameBytes,
       subscriberBufferBytes,
       bufferBytes,
+      tags,
     },
   };
 }

@@ -15,6 +15,9 @@ import type { ProbeRequest__Output } from '../rpc/generated/topology/v1/ProbeReq
 import type { OverlayParams__Output } from '../rpc/generated/topology/v1/OverlayParams.js';
 import type { NodeId } from '../overlays/types.js';
 import { MAX_EPOCH } from '../member/switch-engine.js';
+import type { MemberInfo__Output } from '../rpc/generated/topology/v1/MemberInfo.js';
+import { tagsRefusal, type MemberDetails } from '../rpc/member-tags.js';
+import { quoteValue } from '../rpc/peer-address.js';
 
 /** Longest a Probe call may wait (ms): keeps a handler from being held open indefinitely. */
 export const MAX_PROBE_TIMEOUT_MS = 60_000;
@@ -128,6 +131,34 @@ export function validatePrepare(r: PrepareRequest__Output): Validated<PrepareSpe
 export function validateMembers(members: readonly string[]): Validated<readonly NodeId[]> {
   const bad = addresses('SetMembers.members', members, MAX_MEMBERS);
   return bad ?? { ok: true, value: members };
+}
+
+/** Longest pod name in `member_info` (a DNS subdomain, RFC 1123). */
+export const MAX_POD_NAME_LENGTH = 253;
+
+/**
+ * Validates SetMembers' `member_info` against its (already validated) `members`: each entry names
+ * a member of the list, once; pod names are short and printable; tags as `tagRefusal` says.
+ * Undefined when the request carries none (an operator that predates it).
+ */
+export function validateMemberInfo(members: readonly NodeId[], info: readonly MemberInfo__Output[]): Validated<readonly MemberDetails[] | undefined> {
+  if (info.length === 0) return { ok: true, value: undefined };
+  const listed = new Set(members);
+  const seen = new Set<string>();
+  const out: MemberDetails[] = [];
+  for (const [i, m] of info.entries()) {
+    const field = `SetMembers.member_info[${i}]`;
+    if (!listed.has(m.address)) return invalid(`${field}.address ${quoteValue(m.address)} is not in SetMembers.members`);
+    if (seen.has(m.address)) return invalid(`${field}.address ${quoteValue(m.address)} is listed twice`);
+    seen.add(m.address);
+    // eslint-disable-next-line no-control-regex
+    if (m.pod.length > MAX_POD_NAME_LENGTH || /[\u0000-\u001f\u007f]/.test(m.pod))
+      return invalid(`${field}.pod ${quoteValue(m.pod)} must be at most ${MAX_POD_NAME_LENGTH} printable characters`);
+    const bad = tagsRefusal(`${field}.tags`, m.tags);
+    if (bad !== undefined) return invalid(bad);
+    out.push({ address: m.address, pod: m.pod, tags: { ...m.tags } });
+  }
+  return { ok: true, value: out };
 }
 
 /** A validated Probe. */

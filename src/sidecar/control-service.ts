@@ -15,7 +15,7 @@ import type { SwitchResult } from '../member/switch-engine.js';
 import { TOPOLOGY_OF_KIND } from '../rpc/overlay-params.js';
 import { grpcError } from '../rpc/auth.js';
 import { reportedFencing } from './fencing.js';
-import { checkEpoch, validateMembers, validatePrepare, validateProbe, type RequestRefusal } from './control-requests.js';
+import { checkEpoch, validateMemberInfo, validateMembers, validatePrepare, validateProbe, type RequestRefusal } from './control-requests.js';
 import { uncaughtErrors } from './last-resort.js';
 import { BUFFER_KINDS } from '../member/buffer-budget.js';
 
@@ -51,6 +51,8 @@ export function controlHandlers(node: SidecarNode): ControlHandlers {
         routeEpoch: s.route,
         members: viewsOnly ? [] : [...node.members()],
         startedAtMs: node.startedAt,
+        tags: { ...node.ownTags },
+        memberInfoDigest: node.memberInfoDigest,
         ...reportedFencing(node.fence),
         overlays: node.overlays().map((o) => {
           const views = o.overlay.views();
@@ -153,7 +155,12 @@ export function controlHandlers(node: SidecarNode): ControlHandlers {
         refuse(node, members, callback);
         return;
       }
-      node.setMembers(members.value);
+      const info = validateMemberInfo(members.value, call.request.memberInfo);
+      if (!info.ok) {
+        refuse(node, info, callback);
+        return;
+      }
+      node.setMembers(members.value, info.value);
       callback(null, { count: node.members().length });
     },
   };

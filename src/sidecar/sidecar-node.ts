@@ -45,6 +45,11 @@ import { wireMessageBytes } from './wire-codec.js';
 import type { MalformedReason } from './refusals.js';
 import { quoteValue } from '../rpc/peer-address.js';
 import { appEventBytes } from './app-delivery.js';
+import { MembershipView, type MembershipChange } from '../member/membership-view.js';
+import { memberInfoDigest, type MemberDetails, type Tags } from '../rpc/member-tags.js';
+import { AppRequests } from './app-requests.js';
+import { wantsMessage, type TopicFilter } from '../member/topics.js';
+import type { AppRequest } from '../member/core-api.js';
 
 /**
  * How often the operator's member list is fed again to the overlays it drives (FullMesh,
@@ -85,7 +90,12 @@ export interface SidecarNodeOptions {
   readonly appLogBytes: number;
   /** Bytes of sent messages retained for repair (`--retain-bytes`). */
   readonly retainBytes?: number;
+  /** This member's own tags (`--tag key=value`), already validated. */
+  readonly tags?: Tags;
 }
+
+/** Called with the membership's changes, and when this sidecar learned of them (ms since the Unix epoch). */
+export type MembershipListener = (changes: readonly MembershipChange[], at: number) => void;
 
 /** A member's overlays, switch state and app-facing delivery: the executor of its {@link MemberCore}. */
 export class SidecarNode implements TransportHandler, MetricsSource {
@@ -99,6 +109,15 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   private readonly book = new MemberBook();
   private readonly refused: RefusedDials;
   private readonly appListeners = new Set<() => void>();
+  private readonly membershipListeners = new Set<MembershipListener>();
+  /** The operator's member list with pods and tags: what WatchMembers and `member_details` report. */
+  readonly membership: MembershipView;
+  /** Digest of the member_info last pushed ('' when none was): GetState reports it so the operator pushes level-based. */
+  memberInfoDigest = '';
+  /** Requests, queries and acknowledged sends (App API v2). */
+  readonly requests: AppRequests;
+  /** The topic filters of the open Subscribe streams (app-service.ts adds and removes them). */
+  readonly subscriberFilters = new Set<TopicFilter>();
   private readonly probes: ProbeRounds;
   private readonly overlayTimers = new Map<number, Set<NodeJS.Timeout>>();
   private readonly coreTimers = new Set<NodeJS.Timeout>();
@@ -120,6 +139,14 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     this.budget = new BufferBudget(options.bufferLimits);
     this.refused = new RefusedDials(options.logger);
     this.appLog = new AppLog(this.session, options.appLogBytes);
+    this.membership = new MembershipView(options.self, options.pod, options.tags ?? {});
+    this.requests = new AppRequests({
+      self: options.self,
+      session: this.session,
+      send: (to, payload, topic, request) => this.appSend(to, payload, topic, request),
+      reply: (to, reply) => this.feed({ kind: 'reply', to, reply }),
+      hasSubscriberFor: (m) => [...this.subscriberFilters].some((f) => wantsMessage(f, m)),
+    });
     this.transport = new PeerTransport({
       self: options.self,
       pod: options.pod,
@@ -162,6 +189,11 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     return this.options.pod;
   }
 
+  /** This member's own tags (`--tag`), as GetState reports them. */
+  get ownTags(): Tags {
+    return this.options.tags ?? {};
+  }
+
   get appDelivered(): number {
     return this.core.appDelivered;
   }
@@ -197,10 +229,27 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     return this.switchCall({ kind: 'abort', epoch });
   }
 
-  /** The operator's list of ready members, fed to every live overlay that is not draining. */
-  setMembers(members: readonly NodeId[]): void {
+  /** The operator's list of ready members, fed to every live overlay that is not draining; `info`: their pods and tags. */
+  setMembers(members: readonly NodeId[], info?: readonly MemberDetails[]): void {
     this.book.setMembers(members, this.isLive);
     this.feed({ kind: 'members', members: this.book.members });
+    if (info !== undefined) this.memberInfoDigest = memberInfoDigest(info);
+    this.membershipChanged(this.membership.update(members, info));
+  }
+
+  /** Calls `listener` with every later change of the membership; returns its removal. */
+  onMembership(listener: MembershipListener): () => void {
+    this.membershipListeners.add(listener);
+    return () => this.membershipListeners.delete(listener);
+  }
+
+  private membershipChanged(changes: readonly MembershipChange[]): void {
+    if (changes.length === 0) return;
+    // Only a member that left fails the calls waiting on it (one the overlays know but the operator's list never named does not).
+    const left = new Set(changes.filter((c) => c.kind === 'left').map((c) => c.member.address));
+    if (left.size > 0) this.requests.membersChanged((m) => !left.has(m));
+    const at = Date.now();
+    for (const l of [...this.membershipListeners]) l(changes, at);
   }
 
   /** Switch state. */
@@ -241,25 +290,41 @@ export class SidecarNode implements TransportHandler, MetricsSource {
     return this.book.isMember(peer, this.core.liveOverlays());
   }
 
-  /** Sends `payload` to one member (`to`, already a peer address) or to all (`to` undefined) over the routed overlay. */
-  appSend(to: NodeId | undefined, payload: Uint8Array): AppSendResult {
-    if (this.core.routed() === undefined)
-      return { ok: false, code: grpc.status.UNAVAILABLE, reason: 'no overlay is routed yet on this member (waiting for the operator)' };
-    if (to !== undefined && to === this.self)
-      return { ok: false, code: grpc.status.INVALID_ARGUMENT, reason: 'Send.to names this member itself', counted: 'bad-request' };
-    if (to !== undefined && !this.isMember(to))
-      return {
-        ok: false,
-        code: grpc.status.NOT_FOUND,
-        reason: `Send.to ${quoteValue(to)}: no member of this overlay has that address (see Members)`,
-        counted: 'unknown-member',
-      };
+  /**
+   * Sends `payload` to one member (`to`, already a peer address) or to all (`to` undefined) over
+   * the routed overlay; `topic` and `request` as the core's `appSend` takes them (App API v2).
+   */
+  appSend(to: NodeId | undefined, payload: Uint8Array, topic?: string, request?: AppRequest): AppSendResult {
+    const checked = to === undefined ? this.checkRouted() : this.checkDestination('Send.to', to);
+    if (!checked.ok) return checked;
     this.sendReply = undefined;
-    this.feed({ kind: 'appSend', to, payload });
+    this.feed({ kind: 'appSend', to, payload, ...(topic !== undefined && topic !== '' ? { topic } : {}), ...(request !== undefined ? { request } : {}) });
     const r = this.sendReply as CoreSendResult | undefined;
     this.sendReply = undefined;
     if (r === undefined || !r.ok) return { ok: false, code: grpc.status.UNAVAILABLE, reason: r?.reason ?? 'not accepted' };
     return { ok: true, id: r.id, epoch: r.epoch, session: r.session, seq: r.seq };
+  }
+
+  /** Refuses while no overlay is routed (UNAVAILABLE). */
+  checkRouted(): AppSendResult | { ok: true } {
+    if (this.core.routed() === undefined)
+      return { ok: false, code: grpc.status.UNAVAILABLE, reason: 'no overlay is routed yet on this member (waiting for the operator)' };
+    return { ok: true };
+  }
+
+  /** Whether the app may send to `to` (named in `field`): a member other than this one, over a routed overlay. */
+  checkDestination(field: string, to: NodeId): AppSendResult | { ok: true } {
+    const routed = this.checkRouted();
+    if (!routed.ok) return routed;
+    if (to === this.self) return { ok: false, code: grpc.status.INVALID_ARGUMENT, reason: `${field} names this member itself`, counted: 'bad-request' };
+    if (!this.isMember(to))
+      return {
+        ok: false,
+        code: grpc.status.NOT_FOUND,
+        reason: `${field} ${quoteValue(to)}: no member of this overlay has that address (see Members)`,
+        counted: 'unknown-member',
+      };
+    return { ok: true };
   }
 
   /** Calls `listener` whenever the delivery log grows; returns its removal. */
@@ -348,6 +413,7 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   /** Leaves every overlay (tells neighbours), flushes and closes links. */
   shutdown(): void {
     clearInterval(this.membersTimer);
+    this.requests.close();
     this.feed({ kind: 'leave' });
     this.stopped = true;
     for (const set of this.overlayTimers.values()) for (const t of set) clearTimeout(t);
@@ -426,11 +492,16 @@ export class SidecarNode implements TransportHandler, MetricsSource {
       case 'probeAck':
         this.probes.onAck(a.from, a.message);
         return undefined;
+      case 'reply':
+        this.requests.onReply(a.from, a.reply);
+        return undefined;
       case 'switched':
         this.switchReply = a.result;
         if (a.call === 'prepare' && a.result.ok && a.result.changed && this.preparing !== undefined) {
           const spec = this.preparing;
           this.book.prepare(spec.epoch, spec.members, [...spec.contacts, ...(spec.params.clientServer?.servers ?? [])], this.isLive);
+          // The same members whatever overlay connects them: a switch changes nothing here unless the list did.
+          this.membershipChanged(this.membership.update(spec.members));
         }
         this.logSwitch(a.call, a.epoch, a.result);
         return undefined;
@@ -470,6 +541,8 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   /** Appends to the delivery log, keeping the budget's `subscriber` bytes equal to what the log holds. */
   private appendEvent(event: AppEvent): void {
     if (event.kind === 'gap') this.countGap(event.gap.reason);
+    // A request no subscribed app can answer is refused to its origin instead (app-requests.ts).
+    else if (!this.requests.incoming(event.message, event.deliveredAt)) return;
     const reserved = this.budget.bytes('subscriber');
     this.appLog.append(event, appEventBytes(event));
     const held = this.appLog.heldBytes;

@@ -121,6 +121,7 @@ export class Sidecar {
       linkQueueBytes: config.linkQueueBytes,
       bufferLimits: bufferLimits(config),
       appLogBytes: config.subscriberBufferBytes,
+      tags: config.tags,
     });
     this.registry = createRegistry(this.node, config.podName, () => ({
       peerSentFingerprint: secrets.token?.sentFingerprint,

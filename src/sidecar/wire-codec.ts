@@ -7,7 +7,8 @@
  * A result union says why a message was refused and under which counted reason; the caller counts
  * it instead of crashing, and no overlay ever sees it.
  */
-import type { AppMessage, WireMessage } from '../overlays/types.js';
+import type { AppMessage, WireMessage, WireReply } from '../overlays/types.js';
+import type { Reply as ProtoReply, Reply__Output } from '../rpc/generated/topology/v1/Reply.js';
 import type { OverlayMessage } from '../rpc/generated/topology/v1/OverlayMessage.js';
 import type { OverlayMessage__Output } from '../rpc/generated/topology/v1/OverlayMessage.js';
 import type { AppMessage as ProtoAppMessage, AppMessage__Output } from '../rpc/generated/topology/v1/AppMessage.js';
@@ -15,6 +16,7 @@ import type { OverlayMessage as AnyOverlayMessage } from '../overlays/index.js';
 import { addressRefusal, parsePeerAddress } from '../rpc/peer-address.js';
 import { PROBE_ACK_TYPE } from '../member/member-core.js';
 import { MEMBER_REQUIRED_FIELDS } from '../member/member-wire.js';
+import { topicRefusal } from '../member/topics.js';
 import type { MalformedReason } from './refusals.js';
 
 /** Bit of `present_lists` saying `peers` was set (possibly empty). */
@@ -44,7 +46,7 @@ export const MAX_HOPS = 1024;
 export const MAX_ROUND = Number.MAX_SAFE_INTEGER;
 
 /** The fields each known message type cannot do without (from the overlays' message unions). */
-type RequiredFields = readonly ('peer' | 'peers' | 'ttl' | 'high' | 'accepted' | 'id' | 'ids' | 'round' | 'app' | 'hops')[];
+type RequiredFields = readonly ('peer' | 'peers' | 'ttl' | 'high' | 'accepted' | 'id' | 'ids' | 'round' | 'app' | 'hops' | 'reply')[];
 
 /**
  * Required fields of every message type the overlays and the sidecar send, checked before an
@@ -113,6 +115,7 @@ export function encodeWireMessage(message: WireMessage): OverlayMessage {
     out.route = [...message.route];
     present |= ROUTE_PRESENT;
   }
+  if (message.reply !== undefined) out.reply = encodeReply(message.reply);
   out.presentLists = present;
   return out;
 }
@@ -128,7 +131,30 @@ export function encodeAppMessage(app: AppMessage): ProtoAppMessage {
     session: app.session ?? '',
     seq: app.seq ?? 0,
     prevSentAt: app.prevSentAt ?? 0,
+    topic: app.topic ?? '',
+    requestId: app.requestId ?? '',
+    deadlineMs: app.deadlineAt ?? 0,
+    ack: app.ack ?? false,
   };
+}
+
+/** Encodes the answer to a request. */
+function encodeReply(r: WireReply): ProtoReply {
+  return { requestId: r.requestId, status: r.status, detail: r.detail, payload: Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength) };
+}
+
+/** Longest `Reply.detail` (characters): a status message. */
+export const MAX_REPLY_DETAIL_LENGTH = 1024;
+/** Highest gRPC status code (UNAUTHENTICATED). */
+const MAX_STATUS_CODE = 16;
+
+/** Decodes and validates the answer to a request: an id, a status code, a bounded detail. */
+export function decodeReply(r: Reply__Output): Decoded<WireReply> {
+  const id = badText('reply.request_id', r.requestId, MAX_STRING_LENGTH);
+  if (id !== undefined) return id;
+  if (r.status > MAX_STATUS_CODE) return number(`reply.status ${r.status} is out of range 0-${MAX_STATUS_CODE}`);
+  if (r.detail.length > MAX_REPLY_DETAIL_LENGTH) return shape(`reply.detail of ${r.detail.length} characters, more than ${MAX_REPLY_DETAIL_LENGTH}`);
+  return { ok: true, value: { requestId: r.requestId, status: r.status, detail: r.detail, payload: r.payload } };
 }
 
 function shape(reason: string): Decoded<never> {
@@ -200,9 +226,20 @@ export function decodeAppMessage(app: AppMessage__Output): Decoded<AppMessage> {
     const session = badText('app.session', app.session, MAX_STRING_LENGTH);
     if (session !== undefined) return session;
   }
+  const topic = app.topic === '' ? undefined : topicRefusal('app.topic', app.topic);
+  if (topic !== undefined) return shape(topic);
+  if (app.requestId !== '') {
+    const rid = badText('app.request_id', app.requestId, MAX_STRING_LENGTH);
+    if (rid !== undefined) return rid;
+    if (!Number.isFinite(app.deadlineMs) || app.deadlineMs < 0) return number(`app.deadline_ms ${app.deadlineMs} is not a finite non-negative number`);
+  }
   const base = { id: app.id, origin: app.origin, payload: app.payload, sentAt: app.sentAt };
   const channel = app.session === '' ? {} : { session: app.session, seq: app.seq, prevSentAt: app.prevSentAt };
-  const value: AppMessage = app.to === '' ? { ...base, ...channel } : { ...base, to: app.to, ...channel };
+  const v2 = {
+    ...(app.topic !== '' ? { topic: app.topic } : {}),
+    ...(app.requestId !== '' ? { requestId: app.requestId, deadlineAt: app.deadlineMs, ...(app.ack ? { ack: true } : {}) } : {}),
+  };
+  const value: AppMessage = app.to === '' ? { ...base, ...channel, ...v2 } : { ...base, to: app.to, ...channel, ...v2 };
   return { ok: true, value };
 }
 
@@ -245,6 +282,11 @@ export function decodeWireMessage(m: OverlayMessage__Output): Decoded<WireMessag
     if (!app.ok) return app;
     out.app = app.value;
   }
+  if (m.reply !== undefined && m.reply !== null) {
+    const reply = decodeReply(m.reply);
+    if (!reply.ok) return reply;
+    out.reply = reply.value;
+  }
   const required: RequiredFields | undefined = (REQUIRED_FIELDS as Record<string, RequiredFields>)[m.type];
   for (const field of required ?? []) if (out[field] === undefined) return shape(`${m.type} without ${field}`);
   return { ok: true, value: out };
@@ -259,7 +301,10 @@ export function wireMessageBytes(m: WireMessage): number {
   const text = (s: string | undefined): number => (s === undefined ? 0 : STRING_OVERHEAD_BYTES + 2 * s.length);
   const list = (l: readonly string[] | undefined): number => (l === undefined ? 0 : l.reduce((n, s) => n + text(s), STRING_OVERHEAD_BYTES));
   let bytes = OBJECT_OVERHEAD_BYTES + text(m.type) + text(m.peer) + text(m.id) + list(m.peers) + list(m.ids) + list(m.route);
-  if (m.app !== undefined) bytes += OBJECT_OVERHEAD_BYTES + text(m.app.id) + text(m.app.origin) + text(m.app.to) + m.app.payload.byteLength;
+  if (m.app !== undefined)
+    bytes +=
+      OBJECT_OVERHEAD_BYTES + text(m.app.id) + text(m.app.origin) + text(m.app.to) + text(m.app.topic) + text(m.app.requestId) + m.app.payload.byteLength;
+  if (m.reply !== undefined) bytes += OBJECT_OVERHEAD_BYTES + text(m.reply.requestId) + text(m.reply.detail) + m.reply.payload.byteLength;
   return bytes;
 }
 

@@ -68,7 +68,7 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
     async setUp(s) {
       ({ cluster, kc, ns } = s);
       // The pods mount the resource's credentials Secret: they start once (a) created the resource.
-      await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet(APP, REPLICAS, { topology: NAME }) });
+      await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: sidecarStatefulSet(APP, REPLICAS, { topology: NAME }, { tier: 'e2e', hidden: 'x' }) });
       await s.startOperator('operator-a');
       await s.startOperator('operator-b');
       await waitFor('one operator replica leading', async () => (await leader()) !== undefined, { timeoutMs: 60_000 });
@@ -101,7 +101,10 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
   it('(a) a Manual FullMesh resource becomes Ready with 5 members, finalizer and observedGeneration', async () => {
     const t = Date.now();
     await cluster.kubectl(['apply', '-n', ns, '-f', '-'], {
-      input: topologyManifest(NAME, manualFullMesh(APP, { steps: [20, 60, 100], stepVerificationSeconds: 2, progressDeadlineSeconds: 40 })),
+      input: topologyManifest(NAME, {
+        ...manualFullMesh(APP, { steps: [20, 60, 100], stepVerificationSeconds: 2, progressDeadlineSeconds: 40 }),
+        memberTags: ['tier'],
+      }),
     });
     await waitForReadyPods(cluster, ns, APP, REPLICAS, 180_000);
     SIGNER = await controlSignerOf(cluster, ns, NAME);
@@ -127,6 +130,23 @@ describe('e2e operator: Manual switches with two replicas and five sidecars', fu
       c.close();
       expect(st.ok && st.value.activeEpoch).to.equal(s.epoch);
       expect(st.ok && st.value.members.length).to.equal(REPLICAS);
+    }
+    // App API v2: the pod label listed in spec.memberTags is every member's tag (the unlisted one is not).
+    const first = (await listPods(cluster, ns, `app=${APP}`))[0]!;
+    const app = new AppClient(`${first.status!.podIP!}:${SIDECAR_PORT}`, `${first.status!.podIP!}:${APP_PORT}`);
+    try {
+      const details = await waitFor(
+        'member_details with the tier tag',
+        async () => {
+          const d = await app.memberDetails();
+          return d.length === REPLICAS && d.every((m) => m.tags['tier'] === 'e2e') ? d : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+      for (const m of details) expect(m.tags).to.deep.equal({ tier: 'e2e' });
+      expect(details.map((m) => m.pod).sort()).to.deep.equal(Array.from({ length: REPLICAS }, (_, i) => `${APP}-${i}`));
+    } finally {
+      app.close();
     }
     // The sidecars refuse Control calls without a token, and with the members' own Peer token
     // (what a member pod holds): only the operator's Control token opens Control.

@@ -339,7 +339,7 @@ describe('sidecar fuzz: Overlay, Control and Peer input against real sidecars (i
       p.rules('destinations and payloads', ['destination', 'size', 'accept'], runArb(smallPayloadArb, false), runs('overlayContract')));
 
     it('refuses undecodable requests with INVALID_ARGUMENT', () =>
-      p.rules('undecodable requests', ['undecodable', 'accept'], runArb(smallPayloadArb, true), runs('overlayRaw')));
+      p.rules('undecodable requests', ['undecodable', 'accept', 'topic'], runArb(smallPayloadArb, true), runs('overlayRaw')));
 
     it('refuses requests at and above every size limit with RESOURCE_EXHAUSTED or INVALID_ARGUMENT, and takes those just under', () =>
       p.rules(

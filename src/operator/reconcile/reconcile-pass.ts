@@ -110,7 +110,7 @@ export class ReconcilePass {
         status,
       ).map((u) => u.name),
     );
-    const pushed = await syncMemberLists(pool, distrusted.size === 0 ? observations : observations.filter((o) => !distrusted.has(o.pod.name)));
+    const pushed = await syncMemberLists(pool, distrusted.size === 0 ? observations : observations.filter((o) => !distrusted.has(o.pod.name)), spec.memberTags);
     if (pushed > 0) log.info('pushed the member list', { sidecars: pushed, members: observations.filter((o) => o.observed.ready).length });
     const r = status.rollout;
     const lost = this.tracker.observe(uid, r !== undefined && (r.stage === 'Preparing' || r.stage === 'Routing') ? r.epoch : undefined, observations);

@@ -15,6 +15,7 @@ import type { ObservedMember } from '../rollout/types.js';
 import type { SidecarState } from '../../rpc/control-client.js';
 import type { MemberPod } from '../reconcile/members.js';
 import type { SidecarPool } from './pool.js';
+import { memberInfoDigest, mergeTags, type MemberDetails } from '../../rpc/member-tags.js';
 
 /** One member as observed: its pod, its sidecar state when it answered, and the engine's view. */
 export interface MemberObservation {
@@ -79,16 +80,29 @@ export function readyAddresses(observations: readonly MemberObservation[]): stri
 }
 
 /**
- * Pushes the ready member list to every ready sidecar whose own list differs (SetMembers).
- * Returns how many sidecars were updated.
+ * The details every ready member should carry (App API v2): its pod name, and as tags the pod
+ * labels named in `memberTags` (spec.memberTags) with the sidecar's own `--tag` flags over them.
  */
-export async function syncMemberLists(pool: SidecarPool, observations: readonly MemberObservation[]): Promise<number> {
+export function wantedMemberInfo(observations: readonly MemberObservation[], memberTags: readonly string[]): MemberDetails[] {
+  return observations
+    .filter((o) => o.observed.ready && o.pod.address !== undefined)
+    .map((o) => ({ address: o.pod.address!, pod: o.pod.name, tags: mergeTags(o.pod.labels, memberTags, o.state?.tags ?? {}) }));
+}
+
+/**
+ * Pushes the ready member list, with each member's pod and tags, to every ready sidecar whose own
+ * list or details differ (SetMembers; the details by `member_info_digest`, so a pass that changes
+ * nothing makes no call). Returns how many sidecars were updated.
+ */
+export async function syncMemberLists(pool: SidecarPool, observations: readonly MemberObservation[], memberTags: readonly string[] = []): Promise<number> {
   const want = readyAddresses(observations);
+  const info = wantedMemberInfo(observations, memberTags);
+  const digest = memberInfoDigest(info);
   const key = [...want].sort().join(',');
   const stale = observations
-    .filter((o) => o.observed.ready && o.state !== undefined && [...o.state.members].sort().join(',') !== key)
+    .filter((o) => o.observed.ready && o.state !== undefined && ([...o.state.members].sort().join(',') !== key || (o.state.memberInfoDigest ?? '') !== digest))
     .map((o) => o.pod.address!);
   if (stale.length === 0) return 0;
-  const replies = await pool.each('SetMembers', stale, (c) => c.setMembers(want));
+  const replies = await pool.each('SetMembers', stale, (c) => c.setMembers(want, info));
   return replies.filter((r) => r.result.ok).length;
 }

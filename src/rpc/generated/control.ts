@@ -7,6 +7,7 @@ import type { EpochRequest as _topology_v1_EpochRequest, EpochRequest__Output as
 import type { GetMetricsRequest as _topology_v1_GetMetricsRequest, GetMetricsRequest__Output as _topology_v1_GetMetricsRequest__Output } from './topology/v1/GetMetricsRequest.js';
 import type { GetStateRequest as _topology_v1_GetStateRequest, GetStateRequest__Output as _topology_v1_GetStateRequest__Output } from './topology/v1/GetStateRequest.js';
 import type { HyParViewParams as _topology_v1_HyParViewParams, HyParViewParams__Output as _topology_v1_HyParViewParams__Output } from './topology/v1/HyParViewParams.js';
+import type { MemberInfo as _topology_v1_MemberInfo, MemberInfo__Output as _topology_v1_MemberInfo__Output } from './topology/v1/MemberInfo.js';
 import type { NeighborMetrics as _topology_v1_NeighborMetrics, NeighborMetrics__Output as _topology_v1_NeighborMetrics__Output } from './topology/v1/NeighborMetrics.js';
 import type { OverlayMetrics as _topology_v1_OverlayMetrics, OverlayMetrics__Output as _topology_v1_OverlayMetrics__Output } from './topology/v1/OverlayMetrics.js';
 import type { OverlayParams as _topology_v1_OverlayParams, OverlayParams__Output as _topology_v1_OverlayParams__Output } from './topology/v1/OverlayParams.js';
@@ -35,6 +36,7 @@ export interface ProtoGrpcType {
       GetMetricsRequest: MessageTypeDefinition<_topology_v1_GetMetricsRequest, _topology_v1_GetMetricsRequest__Output>
       GetStateRequest: MessageTypeDefinition<_topology_v1_GetStateRequest, _topology_v1_GetStateRequest__Output>
       HyParViewParams: MessageTypeDefinition<_topology_v1_HyParViewParams, _topology_v1_HyParViewParams__Output>
+      MemberInfo: MessageTypeDefinition<_topology_v1_MemberInfo, _topology_v1_MemberInfo__Output>
       NeighborMetrics: MessageTypeDefinition<_topology_v1_NeighborMetrics, _topology_v1_NeighborMetrics__Output>
       OverlayMetrics: MessageTypeDefinition<_topology_v1_OverlayMetrics, _topology_v1_OverlayMetrics__Output>
       OverlayParams: MessageTypeDefinition<_topology_v1_OverlayParams, _topology_v1_OverlayParams__Output>

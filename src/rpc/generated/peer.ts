@@ -9,6 +9,7 @@ import type { PeerClient as _topology_v1_PeerClient, PeerDefinition as _topology
 import type { PeerFrame as _topology_v1_PeerFrame, PeerFrame__Output as _topology_v1_PeerFrame__Output } from './topology/v1/PeerFrame.js';
 import type { Ping as _topology_v1_Ping, Ping__Output as _topology_v1_Ping__Output } from './topology/v1/Ping.js';
 import type { Pong as _topology_v1_Pong, Pong__Output as _topology_v1_Pong__Output } from './topology/v1/Pong.js';
+import type { Reply as _topology_v1_Reply, Reply__Output as _topology_v1_Reply__Output } from './topology/v1/Reply.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -25,6 +26,7 @@ export interface ProtoGrpcType {
       PeerFrame: MessageTypeDefinition<_topology_v1_PeerFrame, _topology_v1_PeerFrame__Output>
       Ping: MessageTypeDefinition<_topology_v1_Ping, _topology_v1_Ping__Output>
       Pong: MessageTypeDefinition<_topology_v1_Pong, _topology_v1_Pong__Output>
+      Reply: MessageTypeDefinition<_topology_v1_Reply, _topology_v1_Reply__Output>
     }
   }
 }

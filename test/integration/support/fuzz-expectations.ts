@@ -27,7 +27,9 @@ export type Rule =
   | 'topology'
   | 'epoch'
   /** Link metadata (`x-topology-from`, `x-topology-epoch`). */
-  | 'metadata';
+  | 'metadata'
+  /** A Broadcast.topic or Subscribe.topics entry that is no topic (App API v2; random bytes may decode into one). */
+  | 'topic';
 
 /** What the oracle expects of one case. */
 export type Expectation =

@@ -14,6 +14,7 @@ import { addressArb, type AddressContext } from './fuzz-addresses.js';
 import { bytes, encodeFields, undecodable, type UndecodableKind } from './proto-wire.js';
 import { OK, anyRefusal, refuse, type CaseOutcome, type Expectation } from './fuzz-expectations.js';
 import type { RawClient } from './raw-grpc.js';
+import { MAX_SUBSCRIBE_TOPICS, topicRefusal } from '../../../src/member/topics.js';
 
 /** gRPC's own receive limit on the sidecar's servers (src/sidecar/grpc-servers.ts): above it grpc-js refuses before any sidecar code runs. */
 export const GRPC_RECEIVE_LIMIT = 16 << 20;
@@ -122,14 +123,30 @@ export function encodeOverlayCase(c: OverlayCase): { method: string; request: Bu
  * The decoded form of `request` as the sidecar's own decoder (proto-loader) reads it, or undefined
  * when it does not decode. Members and Subscribe requests are both empty messages.
  */
-function decodeAs(method: string, request: Buffer): { to?: string; payload?: Buffer } | undefined {
+function decodeAs(method: string, request: Buffer): { to?: string; payload?: Buffer; topic?: string; topics?: string[] } | undefined {
   const t = loadProto().topology.v1;
-  const type = method.endsWith('/Send') ? t.SendRequest : method.endsWith('/Broadcast') ? t.BroadcastRequest : t.MembersRequest;
+  const type = method.endsWith('/Send')
+    ? t.SendRequest
+    : method.endsWith('/Broadcast')
+      ? t.BroadcastRequest
+      : method.endsWith('/Subscribe')
+        ? t.SubscribeRequest
+        : t.MembersRequest;
   try {
-    return type.deserialize(request) as { to?: string; payload?: Buffer };
+    return type.deserialize(request) as { to?: string; payload?: Buffer; topic?: string; topics?: string[] };
   } catch {
     return undefined;
   }
+}
+
+/** Refusal of a bad topic (App API v2: Broadcast.topic, Subscribe.topics; random bytes may decode into one), or undefined. */
+function topicsRefusal(decoded: { topic?: string; topics?: string[] }): Expectation | undefined {
+  const topics = decoded.topics ?? [];
+  const bad =
+    (decoded.topic !== undefined && decoded.topic !== '' && topicRefusal('topic', decoded.topic) !== undefined) ||
+    topics.length > MAX_SUBSCRIBE_TOPICS ||
+    topics.some((x) => topicRefusal('topic', x) !== undefined);
+  return bad ? refuse('topic', 'a topic that is no topic', grpc.status.INVALID_ARGUMENT) : undefined;
 }
 
 /** Refusal of an oversized request or payload, or undefined. */
@@ -162,7 +179,7 @@ export function expectOverlay(c: OverlayCase, self: string, members: readonly st
           : refuse('destination', `Send to ${JSON.stringify(to.slice(0, 80))}, no member`, grpc.status.NOT_FOUND, grpc.status.INVALID_ARGUMENT);
     return anyRefusal([size, destination]) ?? OK;
   }
-  return size ?? OK;
+  return anyRefusal([size, topicsRefusal(decoded)]) ?? OK;
 }
 
 /** A case and how it ended. */
@@ -181,7 +198,8 @@ export async function runOverlayCases(client: RawClient, cases: readonly Overlay
     cases.map(async (c, i) => {
       const { method, request } = encodeOverlayCase(c);
       if (c.call === 'Subscribe') {
-        streams.push({ i, stream: client.serverStream(method, request, md(), 60_000), mustEnd: decodeAs(method, request) === undefined });
+        const decoded = decodeAs(method, request);
+        streams.push({ i, stream: client.serverStream(method, request, md(), 60_000), mustEnd: decoded === undefined || topicsRefusal(decoded) !== undefined });
         return;
       }
       const outcome = await client.unary(method, request, md(), OVERLAY_CALL_DEADLINE_MS);

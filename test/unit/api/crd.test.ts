@@ -125,6 +125,7 @@ describe('ClusterTopology CRD', () => {
       workload: SPEC_DEFAULTS.workload,
       paused: SPEC_DEFAULTS.paused,
       historyLimit: SPEC_DEFAULTS.historyLimit,
+      memberTags: [...SPEC_DEFAULTS.memberTags],
       overlays: { hyParView: OVERLAY_DEFAULTS.hyParView, clientServer: OVERLAY_DEFAULTS.clientServer, pubSub: OVERLAY_DEFAULTS.pubSub },
       autoSwitch: AUTO_SWITCH_DEFAULTS,
       rollout: ROLLOUT_DEFAULTS,

@@ -145,3 +145,22 @@ describe('sidecar config', () => {
     expect(isLoopback('10.0.0.1')).to.equal(false);
   });
 });
+
+describe('sidecar config: --tag', () => {
+  it('takes repeated --tag KEY=VALUE flags', () => {
+    const r = parseConfig(['--tag', 'zone=eu-1', '--tag=tier=gold', '--tag', 'example.com/team=chat ops'], {}, 'h');
+    expect(r.ok && r.config.tags).to.deep.equal({ zone: 'eu-1', tier: 'gold', 'example.com/team': 'chat ops' });
+    expect(parseConfig([], {}, 'h').ok && (parseConfig([], {}, 'h') as { config: { tags: object } }).config.tags).to.deep.equal({});
+  });
+
+  it('refuses a bad key, an over-long value, a missing = and a repeated key, naming the flag', () => {
+    const error = (argv: string[]): string => {
+      const r = parseConfig(argv, {}, 'h');
+      return r.ok ? '' : r.error;
+    };
+    expect(error(['--tag', 'bad key=v'])).to.contain('--tag key "bad key" is not a label key');
+    expect(error(['--tag', `k=${'v'.repeat(257)}`])).to.equal('--tag k: value of 257 characters exceeds the limit of 256');
+    expect(error(['--tag', 'novalue'])).to.equal('--tag must be KEY=VALUE, got "novalue"');
+    expect(error(['--tag', 'k=1', '--tag', 'k=2'])).to.equal('--tag k is given twice');
+  });
+});

@@ -52,7 +52,20 @@ const wire: fc.Arbitrary<WireMessage> = fc.record(
   { requiredKeys: ['type'] },
 );
 const base: OverlayMessage__Output = { type: 'x', peers: [], ids: [], route: [], presentLists: 0 };
-const goodApp = { id: 'm1', origin: '10.0.0.1:7070', to: '', payload: Buffer.alloc(0), sentAt: 0, session: '', seq: 0, prevSentAt: 0 };
+const goodApp = {
+  id: 'm1',
+  origin: '10.0.0.1:7070',
+  to: '',
+  payload: Buffer.alloc(0),
+  sentAt: 0,
+  session: '',
+  seq: 0,
+  prevSentAt: 0,
+  topic: '',
+  requestId: '',
+  deadlineMs: 0,
+  ack: false,
+};
 
 /** The refusal of `m`, which must be refused. */
 function refusal(m: OverlayMessage__Output): { reason: string; counted: string } {
@@ -117,6 +130,37 @@ describe('wire codec', () => {
     expect(refusal({ ...base, app: { ...goodApp, origin: '127.0.0.1:99999999' } }).reason).to.match(/^app\.origin .*out of range 1-65535/);
     expect(refusal({ ...base, app: { ...goodApp, to: 'unix:7070' } }).reason).to.match(/^app\.to .*gRPC resolver scheme/);
     expect(refusal({ ...base, route: ['a'.repeat(MAX_STRING_LENGTH + 1)] }).counted).to.equal('bad-address');
+  });
+
+  it('round-trips the App API v2 fields (topic, request id, deadline, ack, Reply) and refuses bad ones', () => {
+    const frameType = loadProto().topology.v1.PeerFrame;
+    const through = (m: WireMessage): WireMessage => {
+      const r = decodeWireMessage(frameType.deserialize(frameType.serialize({ epoch: 1, message: encodeWireMessage(m) })).message!);
+      if (!r.ok) throw new Error(r.reason);
+      return r.value;
+    };
+    const app = {
+      id: 'a',
+      origin: '10.0.0.1:7070',
+      to: '10.0.0.2:7070',
+      payload: new Uint8Array([1]),
+      sentAt: 5,
+      topic: 'chat/x',
+      requestId: 's.1',
+      deadlineAt: 99,
+      ack: true,
+    };
+    expect(through({ type: 'x', app }).app).to.deep.include({ topic: 'chat/x', requestId: 's.1', deadlineAt: 99, ack: true });
+    const reply = through({ type: 'member.reply', reply: { requestId: 's.1', status: 9, detail: 'no app', payload: new Uint8Array([7]) } }).reply;
+    expect(reply && { ...reply, payload: [...reply.payload] }).to.deep.equal({ requestId: 's.1', status: 9, detail: 'no app', payload: [7] });
+    expect(refusal({ ...base, app: { ...goodApp, topic: 'has space' } }).reason).to.match(/app\.topic "has space" is not a topic/);
+    expect(refusal({ ...base, app: { ...goodApp, requestId: 'r', deadlineMs: Number.NaN } }).counted).to.equal('bad-number');
+    expect(refusal({ ...base, type: 'member.reply', reply: { requestId: '', status: 0, detail: '', payload: Buffer.alloc(0) } }).reason).to.match(
+      /reply\.request_id is empty/,
+    );
+    expect(refusal({ ...base, type: 'member.reply', reply: { requestId: 'r', status: 99, detail: '', payload: Buffer.alloc(0) } }).counted).to.equal(
+      'bad-number',
+    );
   });
 
   it('range-checks ttl, hops, round and sent_at', () => {

@@ -11,6 +11,10 @@ export interface AppMessage {
   'session'?: (string);
   'seq'?: (number | string | Long);
   'prevSentAt'?: (number | string);
+  'topic'?: (string);
+  'requestId'?: (string);
+  'deadlineMs'?: (number | string);
+  'ack'?: (boolean);
 }
 
 export interface AppMessage__Output {
@@ -22,4 +26,8 @@ export interface AppMessage__Output {
   'session': (string);
   'seq': (number);
   'prevSentAt': (number);
+  'topic': (string);
+  'requestId': (string);
+  'deadlineMs': (number);
+  'ack': (boolean);
 }

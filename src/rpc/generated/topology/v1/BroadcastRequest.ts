@@ -3,8 +3,10 @@
 
 export interface BroadcastRequest {
   'payload'?: (Buffer | Uint8Array | string);
+  'topic'?: (string);
 }
 
 export interface BroadcastRequest__Output {
   'payload': (Buffer);
+  'topic': (string);
 }

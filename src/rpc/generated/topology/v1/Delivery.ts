@@ -19,6 +19,9 @@ export interface Delivery {
   'originSession'?: (string);
   'seq'?: (number | string | Long);
   'gap'?: (_topology_v1_Gap | null);
+  'topic'?: (string);
+  'requestId'?: (string);
+  'deadlineMs'?: (number | string);
 }
 
 export interface Delivery__Output {
@@ -36,4 +39,7 @@ export interface Delivery__Output {
   'originSession': (string);
   'seq': (number);
   'gap': (_topology_v1_Gap__Output | null);
+  'topic': (string);
+  'requestId': (string);
+  'deadlineMs': (number);
 }

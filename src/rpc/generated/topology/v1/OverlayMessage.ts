@@ -1,6 +1,7 @@
 // Original file: proto/topology/v1/peer.proto
 
 import type { AppMessage as _topology_v1_AppMessage, AppMessage__Output as _topology_v1_AppMessage__Output } from '../../topology/v1/AppMessage.js';
+import type { Reply as _topology_v1_Reply, Reply__Output as _topology_v1_Reply__Output } from '../../topology/v1/Reply.js';
 
 export interface OverlayMessage {
   'type'?: (string);
@@ -16,6 +17,7 @@ export interface OverlayMessage {
   'hops'?: (number);
   'presentLists'?: (number);
   'route'?: (string)[];
+  'reply'?: (_topology_v1_Reply | null);
   '_peer'?: "peer";
   '_ttl'?: "ttl";
   '_high'?: "high";
@@ -24,6 +26,7 @@ export interface OverlayMessage {
   '_round'?: "round";
   '_app'?: "app";
   '_hops'?: "hops";
+  '_reply'?: "reply";
 }
 
 export interface OverlayMessage__Output {
@@ -40,6 +43,7 @@ export interface OverlayMessage__Output {
   'hops'?: (number);
   'presentLists': (number);
   'route': (string)[];
+  'reply'?: (_topology_v1_Reply__Output | null);
   '_peer'?: "peer";
   '_ttl'?: "ttl";
   '_high'?: "high";
@@ -48,4 +52,5 @@ export interface OverlayMessage__Output {
   '_round'?: "round";
   '_app'?: "app";
   '_hops'?: "hops";
+  '_reply'?: "reply";
 }

@@ -4,9 +4,11 @@
 export interface SendRequest {
   'to'?: (string);
   'payload'?: (Buffer | Uint8Array | string);
+  'ack'?: (boolean);
 }
 
 export interface SendRequest__Output {
   'to': (string);
   'payload': (Buffer);
+  'ack': (boolean);
 }

@@ -14,6 +14,8 @@ export interface SidecarState {
   'startedAtMs'?: (number | string);
   'fencingGeneration'?: (number | string | Long);
   'fencingHolder'?: (string);
+  'tags'?: ({[key: string]: string});
+  'memberInfoDigest'?: (string);
 }
 
 export interface SidecarState__Output {
@@ -27,4 +29,6 @@ export interface SidecarState__Output {
   'startedAtMs': (number);
   'fencingGeneration': (number);
   'fencingHolder': (string);
+  'tags': ({[key: string]: string});
+  'memberInfoDigest': (string);
 }

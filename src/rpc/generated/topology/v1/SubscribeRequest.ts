@@ -5,9 +5,11 @@ import type { Long } from '@grpc/proto-loader';
 export interface SubscribeRequest {
   'resumeSession'?: (string);
   'resumeAfter'?: (number | string | Long);
+  'topics'?: (string)[];
 }
 
 export interface SubscribeRequest__Output {
   'resumeSession': (string);
   'resumeAfter': (number);
+  'topics': (string)[];
 }
