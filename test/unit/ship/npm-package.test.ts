@@ -44,12 +44,16 @@ describe('npm package: kubectl-topology without a source checkout', function () 
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('packs the compiled programs, the protos and the production dependencies; no tests, sources or maps', () => {
+  it('packs the compiled programs, their type declarations, the protos and the production dependencies; no tests, sources or maps', () => {
     const paths = pack.files.map((f) => f.path);
     for (const [name, file] of Object.entries(pkg.bin)) expect(paths, name).to.include(file);
     expect(paths).to.include.members(['package.json', 'proto/topology/v1/control.proto', 'proto/grpc/health/v1/health.proto', 'docs/plugin.md']);
     const own = paths.filter((p) => !p.startsWith('node_modules/'));
-    expect(own.filter((p) => p.startsWith('dist/test/') || p.startsWith('src/') || p.endsWith('.map') || p.endsWith('.ts'))).to.deep.equal([]);
+    expect(
+      own.filter((p) => p.startsWith('dist/test/') || p.startsWith('src/') || p.endsWith('.map') || (p.endsWith('.ts') && !p.endsWith('.d.ts'))),
+    ).to.deep.equal([]);
+    // The client's types ship with it (topology-operator/client is typed for apps outside the package).
+    expect(paths).to.include('dist/src/client/index.d.ts');
     expect(pack.bundled).to.include.members(Object.keys(pkg.dependencies));
     expect(pack.bundled.filter((b) => ['mocha', 'chai', 'typescript', 'eslint'].includes(b))).to.deep.equal([], 'no dev dependency');
   });
