@@ -96,11 +96,16 @@ describe('e2e operator: member readiness with hysteresis (a NotReady pod whose s
     return JSON.parse((await cluster.kubectl(['get', 'pod', name, '-n', ns, '-o', 'json'])).stdout) as V1Pod;
   }
   const podReady = (p: V1Pod): boolean => (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-  /** The member list of the sidecar of pod `name` (what its overlays are offered). */
+  /** The member list of the sidecar of pod `name` (what its overlays are offered); one client per address. */
+  const clientsByAddress = new Map<string, ControlClient>();
   async function membersSeenBy(name: string): Promise<string[]> {
-    const ip = (await pod(name)).status?.podIP ?? '';
-    const c = new ControlClient(`${ip}:${SIDECAR_PORT}`, { signer: signer! });
-    clients.push(c);
+    const address = `${(await pod(name)).status?.podIP ?? ''}:${SIDECAR_PORT}`;
+    let c = clientsByAddress.get(address);
+    if (c === undefined) {
+      c = new ControlClient(address, { signer: signer! });
+      clientsByAddress.set(address, c);
+      clients.push(c);
+    }
     const r = await c.getState();
     if (!r.ok) throw new Error(`GetState ${name}: ${r.message}`);
     return [...r.value.members];
