@@ -125,7 +125,13 @@ export class Link {
   attach(stream: Stream): void {
     this.streams.push(stream);
     const call = stream.call;
-    call.on('data', (frame: PeerFrame__Output | RefusedInput) => (isRefused(frame) ? this.refuse(stream, frame) : this.onFrame(stream, frame)));
+    call.on('data', (frame: PeerFrame__Output | RefusedInput) => {
+      // A stream already ended (refused, cancelled) may still hand over frames gRPC had read
+      // ahead; answering one (a pong) would write after the end and lose the stream's status.
+      if (stream.gone) return;
+      if (isRefused(frame)) this.refuse(stream, frame);
+      else this.onFrame(stream, frame);
+    });
     call.on('error', (err: Error) => {
       this.host.logger.debug('peer stream error', { epoch: this.epoch, peer: this.peer, error: err.message });
       this.streamGone(stream);
@@ -274,7 +280,7 @@ export class Link {
         return;
       }
       case 'ping':
-        if (frame.ping && !s.saidGoodbye) s.call.write({ epoch: this.epoch, pong: { nonce: frame.ping.nonce, sentAtMs: frame.ping.sentAtMs } });
+        if (frame.ping && !s.saidGoodbye && !s.gone) s.call.write({ epoch: this.epoch, pong: { nonce: frame.ping.nonce, sentAtMs: frame.ping.sentAtMs } });
         return;
       case 'pong': {
         if (!frame.pong) return;

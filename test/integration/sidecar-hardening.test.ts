@@ -101,7 +101,7 @@ describe('sidecar hardening: attacks on real sidecar processes (integration)', f
 
   const frame = (e: number, message: WireMessage): Buffer => frameType.serialize({ epoch: e, message: encodeWireMessage(message) });
 
-  function link(target: string, metadata: Record<string, string>, withToken = true): RawLink {
+  function link(target: string, metadata: Record<string, string>, withToken = true, deadlineMs?: number): RawLink {
     const client = new grpc.Client(target, grpc.credentials.createInsecure());
     raw.push(client);
     const md = withToken ? tokenMetadata(fleet.token) : new grpc.Metadata();
@@ -111,7 +111,7 @@ describe('sidecar hardening: attacks on real sidecar processes (integration)', f
       (b) => b,
       (b) => b,
       md,
-      {},
+      deadlineMs === undefined ? {} : { deadline: Date.now() + deadlineMs },
     );
     const frames: Buffer[] = [];
     call.on('data', (b: Buffer) => frames.push(b));
@@ -289,6 +289,16 @@ describe('sidecar hardening: attacks on real sidecar processes (integration)', f
     const undecodable = await garbled.status;
     expect(undecodable.code).to.equal(grpc.status.INVALID_ARGUMENT);
     expect(undecodable.details).to.match(/^Peer frame of 7 bytes does not decode/);
+    // Frames gRPC read ahead of a refused one are not answered: a pong written after the refusal
+    // once lost the stream's status, and the dialer saw only its own deadline.
+    const readAhead = link(target, { [FROM_KEY]: FAKE_PEER, [EPOCH_KEY]: String(epoch) }, true, WAIT_MS);
+    const ping = frameType.serialize({ epoch, ping: { nonce: 1, sentAtMs: Date.now() } });
+    readAhead.call.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0x99]));
+    for (let i = 0; i < 8; i++) readAhead.call.write(ping);
+    readAhead.call.end();
+    const refusedFirst = await readAhead.status;
+    expect(refusedFirst.code, refusedFirst.details).to.equal(grpc.status.INVALID_ARGUMENT);
+    expect(refusedFirst.details).to.match(/^Peer frame of 7 bytes does not decode/);
     await allServing();
   });
 

@@ -332,6 +332,18 @@ function appFields(a: AppSpec, target: string, payload: Buffer = ZEROES.subarray
   return [bytes(1, a.id), bytes(2, a.origin), bytes(3, a.to === 'TARGET' ? target : a.to), bytes(4, payload), double(5, a.sentAt)];
 }
 
+/**
+ * A field number OverlayMessage does not declare, read from the schema: a constant went stale
+ * when field 14 (`reply`) was added, and a varint there no longer decodes as a skipped field.
+ */
+function unknownOverlayField(): number {
+  // proto-loader types the descriptor as `object`; it is a google.protobuf.DescriptorProto.
+  const descriptor = loadProto().topology.v1.OverlayMessage.type as { readonly field?: readonly { readonly number?: number }[] };
+  const declared = (descriptor.field ?? []).map((f) => f.number ?? 0);
+  if (declared.length === 0) throw new Error('OverlayMessage descriptor lists no fields');
+  return 1 + Math.max(...declared);
+}
+
 function messageFields(m: MessageSpec, target: string): WireField[] {
   const f: WireField[] = [bytes(1, m.type)];
   if (m.peer !== undefined) f.push(bytes(2, m.peer));
@@ -346,7 +358,7 @@ function messageFields(m: MessageSpec, target: string): WireField[] {
   if (m.hops !== undefined) f.push(varint(11, m.hops));
   if (m.presentLists !== undefined) f.push(varint(12, m.presentLists));
   f.push(...listFields(13, m.route));
-  if (m.unknownField !== undefined) f.push(varint(14, m.unknownField));
+  if (m.unknownField !== undefined) f.push(varint(unknownOverlayField(), m.unknownField));
   return f;
 }
 
