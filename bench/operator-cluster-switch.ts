@@ -292,7 +292,7 @@ function manifest(o: ClusterSwitchOptions, topology: OverlayKind): string {
 }
 
 /** Settled on `topology` with all `n` members, for generation `generation` or later. */
-function settledOn(s: SeenStatus, topology: OverlayKind, n: number, generation: number): boolean {
+export function settledOn(s: SeenStatus, topology: OverlayKind, n: number, generation: number): boolean {
   return (
     s.phase === 'Ready' &&
     s.current === topology &&
@@ -306,7 +306,7 @@ function settledOn(s: SeenStatus, topology: OverlayKind, n: number, generation: 
 }
 
 /** Waits until the watch (or, as a fallback, a read every second) shows `test`; returns when it was first seen. */
-async function waitSeen(
+export async function waitSeen(
   what: string,
   timeline: StatusTimeline,
   kcRead: () => Promise<SeenStatus>,
@@ -574,7 +574,7 @@ async function runOne(cluster: TestCluster, o: ClusterSwitchOptions, n: number):
 }
 
 /** Starts the operator as the e2e does; with `traceFile`, under the trace preload (NODE_OPTIONS for this one spawn only). */
-async function startOperator(id: string, kubeconfig: string, ns: string, extra: string[], traceFile: string | undefined): Promise<OperatorProcess> {
+export async function startOperator(id: string, kubeconfig: string, ns: string, extra: string[], traceFile: string | undefined): Promise<OperatorProcess> {
   if (traceFile === undefined) return OperatorProcess.start(id, kubeconfig, ns, extra);
   const saved = { options: process.env.NODE_OPTIONS, file: process.env.TOPOLOGY_OPERATOR_TRACE_FILE };
   process.env.NODE_OPTIONS = `${saved.options ?? ''} --import=${new URL('./support/operator-trace-preload.js', import.meta.url).href}`.trim();
@@ -634,7 +634,7 @@ function machineCpu(): { busy: number; total: number } {
   }
 }
 
-function readTrace(file: string): TraceEvent[] {
+export function readTrace(file: string): TraceEvent[] {
   try {
     return readFileSync(file, 'utf8')
       .split('\n')

@@ -88,7 +88,7 @@ function fetchText(url: string): Promise<string> {
 }
 
 /** Parsed Prometheus text of the metrics this bench reads. */
-interface Scrape {
+export interface Scrape {
   reconciles: Record<string, number>;
   /** Cumulative histogram buckets (le → count), ascending, +Inf last. */
   buckets: Array<[number, number]>;
@@ -96,7 +96,7 @@ interface Scrape {
   durationCount: number;
 }
 
-function parseMetrics(text: string): Scrape {
+export function parseMetrics(text: string): Scrape {
   const s: Scrape = { reconciles: {}, buckets: [], durationSum: 0, durationCount: 0 };
   for (const line of text.split('\n')) {
     if (line.startsWith('#')) continue;

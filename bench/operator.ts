@@ -11,7 +11,7 @@
  * per step): wall time, passes, and the duration of one pass (p50/p99) — the operator-side cost of
  * a switch as the fleet grows. Writes JSON (default bench/results/operator.json) and prints a table.
  *
- * Scenarios (`--scenario switch|resources|cluster-switch|all`, default all):
+ * Scenarios (`--scenario switch|resources|cluster-switch|members|all`, default all; `members` only when named):
  * - `switch`: the above (`--nodes N`, `--per-process N`, `--out FILE`).
  * - `resources`: bench/operator-resources.ts — `--count N` (default 1000) ClusterTopologies on a
  *   local cluster against the real operator executable: settle time, reconcile throughput and p99,
@@ -26,6 +26,11 @@
  *   `--trace` (time every reconcile pass, sidecar fan-out and status write of the operator),
  *   `--progress-deadline-s` (default 60), `--switch-timeout-s` (default 120). Writes bench/results/operator-switch-<N>.json
  *   (operator-switch-<N>-sidecar-only.json with `--heartbeat-ms 0`, `-rate<r>` with another `--rate`).
+ * - `members`: bench/operator-members.ts — one ClusterTopology of `--members 500,1000,2000` virtual
+ *   members (Control served by `--hosts N` processes, the real switch engine behind each) through
+ *   a switch on a local cluster with the real operator: pass p50/p99, Control calls and bytes per
+ *   pass, time to Ready, operator RSS, sampled-metrics cost and error (`--sample-size`,
+ *   `--timeout-s`; `--out FILE` with `{n}` for the count; default bench/results/operator-members-<n>.json).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -44,6 +49,7 @@ import {
   runClusterSwitchBench,
   type ClusterSwitchOptions,
 } from './operator-cluster-switch.js';
+import { DEFAULT_HOSTS, DEFAULT_MEMBER_COUNTS, DEFAULT_SAMPLE_SIZE, defaultMembersOut, runMembersBench, type MembersBenchOptions } from './operator-members.js';
 import {
   DEFAULT_CREATE_CONCURRENCY,
   DEFAULT_RESOURCE_COUNT,
@@ -55,7 +61,7 @@ import {
 /** The chain of switches after the first overlay (FullMesh). */
 const CHAIN: OverlayKind[] = ['HyParView', 'PubSub', 'ClientServer', 'FullMesh'];
 
-const SCENARIOS = ['switch', 'resources', 'cluster-switch', 'all'] as const;
+const SCENARIOS = ['switch', 'resources', 'cluster-switch', 'members', 'all'] as const;
 
 interface Args {
   scenario: (typeof SCENARIOS)[number];
@@ -64,6 +70,7 @@ interface Args {
   out: string;
   resources: ResourcesBenchOptions;
   clusterSwitch: ClusterSwitchOptions;
+  members: MembersBenchOptions;
 }
 
 function positiveInt(text: string | undefined, def: number, flag: string): number {
@@ -142,9 +149,17 @@ function parseArgs(argv: readonly string[]): Args {
     timeoutMs: positiveInt(get('timeout-s'), 120, 'timeout-s') * 1000,
     out: get('resources-out') ?? (scenario === 'resources' ? get('out') : undefined) ?? defaultResourcesOut(count),
   };
+  const members: MembersBenchOptions = {
+    members: intList(get('members'), DEFAULT_MEMBER_COUNTS, 'members'),
+    hosts: positiveInt(get('hosts'), DEFAULT_HOSTS, 'hosts'),
+    sampleSize: positiveInt(get('sample-size'), DEFAULT_SAMPLE_SIZE, 'sample-size'),
+    timeoutMs: positiveInt(get('timeout-s'), 300, 'timeout-s') * 1000,
+    out: (n) => (scenario === 'members' && get('out') !== undefined ? (get('out') as string).replace('{n}', String(n)) : defaultMembersOut(n)),
+  };
   return {
     scenario,
     clusterSwitch,
+    members,
     nodes,
     perProcess: Number(get('per-process') ?? (nodes > 50 ? 10 : 1)),
     out: get('out') ?? join(packageRoot(), 'bench', 'results', 'operator.json'),
@@ -167,6 +182,8 @@ async function main(): Promise<void> {
   if (args.scenario === 'switch' || args.scenario === 'all') await runSwitchBench(args);
   if (args.scenario === 'resources' || args.scenario === 'all') await runResourcesBench(args.resources);
   if (args.scenario === 'cluster-switch' || args.scenario === 'all') await runClusterSwitchBench(args.clusterSwitch);
+  // Not part of `all`: thousands of pods on the local API server take minutes to create and delete.
+  if (args.scenario === 'members') await runMembersBench(args.members);
 }
 
 /** The switch scenario: reconcile passes against a loopback sidecar fleet. */
