@@ -13,8 +13,8 @@
  * and a probe reaches exactly the members that run its epoch.
  *
  * Per member count it reports: time to Ready for the first overlay (HyParView) and for a switch
- * to PubSub (steps 25/50/100, 2 s windows), reconcile pass p50/p99 (the operator's own histogram;
- * plan half exactly from the trace), Control calls and bytes per pass, the operator's RSS (peak
+ * to PubSub (steps 25/50/100, 2 s windows), reconcile pass p50/p99 (whole passes from the trace,
+ * the operator's histogram beside them), Control calls and bytes per pass, the operator's RSS (peak
  * VmRSS sampled every 200 ms, and VmHWM), and the metrics collection: GetMetrics calls per
  * evaluation (sampleSize members, so constant in the member count) and the error of the sampled
  * status.metrics against a collection over every member computed from the same seeded figures.
@@ -37,6 +37,7 @@ import { OperatorProcess, SIDECAR_PORT, installCrd, readStatus, readTopology, to
 import type { TestCluster } from '../test/e2e/support/cluster-handle.js';
 import { acquireCluster } from './support/bench-cluster.js';
 import { readTrace, settledOn, startOperator, waitSeen } from './operator-cluster-switch.js';
+import type { TraceEvent } from './support/operator-trace-preload.js';
 import { histogramQuantile, parseMetrics, type Scrape } from './operator-resources.js';
 import { StatusTimeline, seenStatus, type SeenStatus } from './support/status-timeline.js';
 import { VirtualMemberHosts, type HostCounts } from './support/virtual-members/virtual-hosts.js';
@@ -93,9 +94,13 @@ export interface MembersBenchResult {
   switch: { from: OverlayKind; to: OverlayKind; outcome: string; readySeconds: number; steps: number[]; stepVerificationSeconds: number };
   passes: {
     count: number;
+    /** From the trace: whole passes that started after the apply (see reconcileSpans). */
     p50Seconds: number;
     p99Seconds: number;
-    meanSeconds: number;
+    maxSeconds: number;
+    /** From the operator's reconcile_duration histogram (coarse buckets), the same window. */
+    histogramP50Seconds: number;
+    histogramP99Seconds: number;
     planP50Seconds: number;
     planP99Seconds: number;
     controlCallsPerPass: Record<string, number>;
@@ -205,6 +210,25 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * Whole reconcile passes from the trace: a pass starts with its plan ('pass' event) and lasts
+ * until the last status write or member action it started ended (the events that start before the
+ * next plan). The operator's histogram has coarse buckets and counts a pass when it ends, so a
+ * long pass of the first overlay could land in the switch's window; spans are exact. Pure.
+ */
+export function reconcileSpans(events: readonly TraceEvent[]): Array<{ start: number; end: number }> {
+  const sorted = [...events].sort((a, b) => a.start - b.start);
+  const spans: Array<{ start: number; end: number }> = [];
+  for (const e of sorted) {
+    if (e.kind === 'pass') spans.push({ start: e.start, end: e.end });
+    else {
+      const last = spans[spans.length - 1];
+      if (last !== undefined) last.end = Math.max(last.end, e.end);
+    }
+  }
+  return spans;
+}
+
 /** Buckets of `after` minus those of `before` (the passes in between). */
 function bucketDelta(before: Scrape, after: Scrape): Array<[number, number]> {
   const prev = new Map(before.buckets.map(([le, c]) => [le, c]));
@@ -297,8 +321,13 @@ async function runOne(cluster: TestCluster, o: MembersBenchOptions, n: number): 
     const until = Date.now();
 
     const deltaBuckets = bucketDelta(metricsBefore, metricsAfter);
-    const passCount = metricsAfter.durationCount - metricsBefore.durationCount;
-    const events = readTrace(traceFile).filter((e) => e.start >= t0 && e.end <= until);
+    const trace = readTrace(traceFile);
+    const spans = reconcileSpans(trace)
+      .filter((x) => x.start >= t0 && x.end <= until)
+      .map((x) => (x.end - x.start) / 1000)
+      .sort((a, b) => a - b);
+    const passCount = spans.length;
+    const events = trace.filter((e) => e.start >= t0 && e.end <= until);
     const plans = events
       .filter((e) => e.kind === 'pass')
       .map((e) => (e.end - e.start) / 1000)
@@ -323,9 +352,11 @@ async function runOne(cluster: TestCluster, o: MembersBenchOptions, n: number): 
       switch: { from: FIRST, to: SECOND, outcome, readySeconds: switchSeconds, steps: STEPS, stepVerificationSeconds: WINDOW_SECONDS },
       passes: {
         count: passCount,
-        p50Seconds: histogramQuantile(0.5, deltaBuckets),
-        p99Seconds: histogramQuantile(0.99, deltaBuckets),
-        meanSeconds: passCount > 0 ? (metricsAfter.durationSum - metricsBefore.durationSum) / passCount : NaN,
+        p50Seconds: quantile(spans, 0.5),
+        p99Seconds: quantile(spans, 0.99),
+        maxSeconds: spans[spans.length - 1] ?? NaN,
+        histogramP50Seconds: histogramQuantile(0.5, deltaBuckets),
+        histogramP99Seconds: histogramQuantile(0.99, deltaBuckets),
         planP50Seconds: quantile(plans, 0.5),
         planP99Seconds: quantile(plans, 0.99),
         controlCallsPerPass: calls,
@@ -355,7 +386,7 @@ async function runOne(cluster: TestCluster, o: MembersBenchOptions, n: number): 
       targets: {
         passP99Seconds: TARGET_PASS_P99_SECONDS,
         operatorRssMiB: TARGET_OPERATOR_RSS_MIB,
-        passP99Met: histogramQuantile(0.99, deltaBuckets) < TARGET_PASS_P99_SECONDS,
+        passP99Met: quantile(spans, 0.99) < TARGET_PASS_P99_SECONDS,
         rssMet: rssPeak < TARGET_OPERATOR_RSS_MIB,
       },
       machine: { cpus: cpus().length, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg() },

@@ -29,6 +29,43 @@ export type {
 /** Default deadline of a Control call (ms). */
 export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
 
+/**
+ * Encoded requests by request object. A fan-out sends one request object to every member (a
+ * Prepare, a SetMembers: each carries the whole member list), so it is encoded once instead of once
+ * per member: at 2,000 members that was 100 MB of protobuf encoding per Prepare round and 300 MB
+ * per member-list push, seconds of the operator's one thread (bench:operator --scenario members).
+ * grpc-js copies the bytes into each call's own frame, so sharing them is safe.
+ */
+const encodedRequests = new WeakMap<object, Buffer>();
+
+type ControlConstructor = ReturnType<typeof loadProto>['topology']['v1']['Control'];
+let memoizingControl: ControlConstructor | undefined;
+
+/** The Control client class whose request serializers reuse {@link encodedRequests}. */
+function controlConstructor(): ControlConstructor {
+  if (memoizingControl !== undefined) return memoizingControl;
+  const definition: Record<string, grpc.MethodDefinition<object, unknown>> = {};
+  for (const [name, m] of Object.entries(loadProto().topology.v1.Control.service as grpc.ServiceDefinition<grpc.UntypedServiceImplementation>)) {
+    const method = m as grpc.MethodDefinition<object, unknown>;
+    definition[name] = {
+      ...method,
+      requestSerialize: (req: object): Buffer => {
+        let bytes = encodedRequests.get(req);
+        if (bytes === undefined) {
+          bytes = method.requestSerialize(req);
+          encodedRequests.set(req, bytes);
+        }
+        return bytes;
+      },
+    };
+  }
+  memoizingControl = grpc.makeGenericClientConstructor(definition, 'topology.v1.Control') as unknown as ControlConstructor;
+  return memoizingControl;
+}
+
+/** SetMembers requests by member list and details (the same arrays in one fan-out give the same object). */
+const membersRequests = new WeakMap<readonly string[], { info: readonly MemberDetails[] | undefined; request: object }>();
+
 /** Outcome of one call: the reply, or the gRPC status and message. */
 export type CallResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly code: grpc.status; readonly message: string };
 
@@ -94,7 +131,7 @@ export class ControlClient {
     readonly address: string,
     options: ControlClientOptions = {},
   ) {
-    const Ctor = loadProto().topology.v1.Control;
+    const Ctor = controlConstructor();
     this.client = new Ctor(address, options.credentials ?? grpc.credentials.createInsecure(), {
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1000,
@@ -121,6 +158,7 @@ export class ControlClient {
     return this.call('GetMetrics', this.client.GetMetrics.bind(this.client) as Invoke<object, SidecarMetrics__Output>, {});
   }
 
+  /** Stages an epoch; pass the same `req` object to every member of a fan-out and it is encoded once. */
   prepare(req: PrepareRequest): Promise<CallResult<SwitchReply__Output>> {
     return this.call('Prepare', this.client.Prepare.bind(this.client) as Invoke<PrepareRequest, SwitchReply__Output>, req);
   }
@@ -147,11 +185,18 @@ export class ControlClient {
     );
   }
 
+  /** Pushes the member list; calls with the same `members` and `memberInfo` arrays share one request (encoded once). */
   setMembers(members: readonly string[], memberInfo?: readonly MemberDetails[]): Promise<CallResult<SetMembersReply__Output>> {
-    const request =
-      memberInfo === undefined || memberInfo.length === 0
-        ? { members: [...members] }
-        : { members: [...members], memberInfo: memberInfo.map((m) => ({ address: m.address, pod: m.pod, tags: { ...m.tags } })) };
+    let cached = membersRequests.get(members);
+    if (cached === undefined || cached.info !== memberInfo) {
+      const request =
+        memberInfo === undefined || memberInfo.length === 0
+          ? { members: [...members] }
+          : { members: [...members], memberInfo: memberInfo.map((m) => ({ address: m.address, pod: m.pod, tags: { ...m.tags } })) };
+      cached = { info: memberInfo, request };
+      membersRequests.set(members, cached);
+    }
+    const request = cached.request;
     return this.call('SetMembers', this.client.SetMembers.bind(this.client) as Invoke<object, SetMembersReply__Output>, request);
   }
 

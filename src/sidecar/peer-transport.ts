@@ -47,8 +47,12 @@ export const DEFAULT_QUEUE_CAPACITY = 4096;
 export const DEFAULT_LINK_QUEUE_BYTES = 4 << 20;
 /** Bytes all links together may hold unsent (`--queue-bytes`): room for 16 links at their limit. Wild guess. */
 export const DEFAULT_QUEUE_BYTES = 64 << 20;
-/** Interval between pings on each link: RTT freshness vs. chatter. */
-export const DEFAULT_PING_INTERVAL_MS = 2000;
+/**
+ * Interval between ping rounds (ms): RTT freshness vs. chatter. Pings measure RTT for the metrics;
+ * they do not decide liveness (a killed peer resets the connection, a silent one fails the HTTP/2
+ * keepalive below, and the overlays probe their own neighbours), so they can be rare.
+ */
+export const DEFAULT_PING_INTERVAL_MS = 5000;
 /** HTTP/2 keepalive ping interval on Peer channels (ms). */
 export const KEEPALIVE_TIME_MS = 30_000;
 /** How long a keepalive ping may go unanswered before the channel is declared dead (ms). */
@@ -58,10 +62,12 @@ export const KEEPALIVE_TIMEOUT_MS = 20_000;
  * has 199 per epoch) pinging every link every interval costs more frames than the app sends, so
  * links take turns (each is pinged every ceil(links / budget) intervals). Measured: a frame costs
  * a sidecar that runs alone in its process ~0.9 ms of CPU (wake-up included) on our 2-core
- * machine, so 50 FullMesh sidecars pinging 10 links every 2 s spent ~0.9 cores on pings alone;
- * with 2 a HyParView link (5 per member) still gets a fresh RTT every 5 s.
+ * machine, so 50 FullMesh sidecars pinging 10 links every 2 s spent ~0.9 cores on pings alone.
+ * Idle, pings were the largest share of a formed overlay's frames (profile of 30 HyParView
+ * members: 1 ping and 1 pong received per member per second, of 3.3 frames): one per 5 s keeps a
+ * HyParView link's RTT (5 per member) fresh every 25 s.
  */
-export const DEFAULT_PINGS_PER_INTERVAL = 2;
+export const DEFAULT_PINGS_PER_INTERVAL = 1;
 /**
  * How long the larger NodeId of a pair waits for the smaller one to dial a link
  * ({@link PeerTransport.connect}) before dialing itself: one connection per pair instead of two.

@@ -233,7 +233,8 @@ export class SidecarNode implements TransportHandler, MetricsSource {
   setMembers(members: readonly NodeId[], info?: readonly MemberDetails[]): void {
     this.book.setMembers(members, this.isLive);
     this.feed({ kind: 'members', members: this.book.members });
-    if (info !== undefined) this.memberInfoDigest = memberInfoDigest(info);
+    // A list without details (an older operator) leaves no digest: it could not vouch for this list.
+    this.memberInfoDigest = info === undefined ? '' : memberInfoDigest(info);
     this.membershipChanged(this.membership.update(members, info));
   }
 

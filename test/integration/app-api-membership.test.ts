@@ -78,6 +78,13 @@ describe('App API v2: membership and tags (integration)', function () {
     const before = [...(await control.states(ids)).values()].map((s) => s.memberInfoDigest);
     await operator.reconcile();
     expect([...(await control.states(ids)).values()].map((s) => s.memberInfoDigest)).to.deep.equal(before);
+    // A list pushed without details (an older operator) leaves no digest; the operator, which reads
+    // views only and compares digests, pushes the list again at its next pass.
+    const bare = await control.client(ids[0]!).setMembers(ids);
+    expect(bare.ok).to.equal(true);
+    expect((await control.states([ids[0]!])).get(ids[0]!)?.memberInfoDigest).to.equal('');
+    await operator.reconcile();
+    expect((await control.states([ids[0]!])).get(ids[0]!)?.memberInfoDigest).to.equal(before[0]);
   });
 
   it('streams CURRENT per member then SYNCED, nothing across a live switch, then LEFT and JOINED', async () => {

@@ -53,16 +53,21 @@ export async function runMemberActions(
     if (action.kind === 'verify') continue;
     const targets = action.members.map((m) => addressOf.get(m)).filter((a): a is string => a !== undefined);
     const nameOf = new Map(action.members.map((m) => [addressOf.get(m) ?? '', m]));
-    const replies = await pool.each(action.kind, targets, (c) => {
-      switch (action.kind) {
-        case 'prepare':
-          return c.prepare({
+    // One request object for every member: the client encodes it once (it carries the whole member list).
+    const prepare =
+      action.kind === 'prepare'
+        ? {
             epoch: action.epoch,
             topology: TOPOLOGY_OF_KIND[action.topology],
             params: overlayParams(spec, action.topology, action.servers),
             members: [...action.peers],
             seed: overlaySeed(action.epoch),
-          });
+          }
+        : undefined;
+    const replies = await pool.each(action.kind, targets, (c) => {
+      switch (action.kind) {
+        case 'prepare':
+          return c.prepare(prepare!);
         case 'route':
           return c.route(action.epoch);
         case 'commit':
