@@ -590,7 +590,7 @@ export async function startOperator(id: string, kubeconfig: string, ns: string, 
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (NaN when unreadable). */
-function processCpuSeconds(pid: number | undefined): number {
+export function processCpuSeconds(pid: number | undefined): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
       .replace(/^.*\) /, '')

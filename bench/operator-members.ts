@@ -21,7 +21,7 @@
  * Writes bench/results/operator-members-<n>.json and prints a table.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CoordinationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
@@ -36,9 +36,9 @@ import { quantile } from '../src/sidecar/latency-window.js';
 import { OperatorProcess, SIDECAR_PORT, installCrd, readStatus, readTopology, topologyManifest } from '../test/e2e/fixtures/operator-harness.js';
 import type { TestCluster } from '../test/e2e/support/cluster-handle.js';
 import { acquireCluster } from './support/bench-cluster.js';
-import { readTrace, settledOn, startOperator, waitSeen } from './operator-cluster-switch.js';
+import { processCpuSeconds, readTrace, settledOn, startOperator, waitSeen } from './operator-cluster-switch.js';
 import type { TraceEvent } from './support/operator-trace-preload.js';
-import { histogramQuantile, parseMetrics, type Scrape } from './operator-resources.js';
+import { histogramQuantile, memoryMiB, parseMetrics, type Scrape } from './operator-resources.js';
 import { StatusTimeline, seenStatus, type SeenStatus } from './support/status-timeline.js';
 import { VirtualMemberHosts, type HostCounts } from './support/virtual-members/virtual-hosts.js';
 import { DEFAULT_ACTIVE_VIEW_SIZE, fullCollection } from './support/virtual-members/synthetic-overlay.js';
@@ -189,27 +189,6 @@ function runningStatus(ip: string, now: string): object {
   };
 }
 
-function statusMiB(pid: number): { rss: number; hwm: number } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
-    return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
-  } catch {
-    return undefined;
-  }
-}
-
-function cpuSeconds(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      .replace(/^.*\) /, '')
-      .split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
 /**
  * Whole reconcile passes from the trace: a pass starts with its plan ('pass' event) and lasts
  * until the last status write or member action it started ended (the events that start before the
@@ -280,7 +259,7 @@ async function runOne(cluster: TestCluster, o: MembersBenchOptions, n: number): 
     const pid = op.pid!;
     let rssPeak = 0;
     rssTimer = setInterval(() => {
-      const m = statusMiB(pid);
+      const m = memoryMiB(pid);
       if (m !== undefined) rssPeak = Math.max(rssPeak, m.rss);
     }, 200);
     const scrape = async (): Promise<Scrape> => parseMetrics((await op.get('/metrics')).body);
@@ -297,7 +276,7 @@ async function runOne(cluster: TestCluster, o: MembersBenchOptions, n: number): 
 
     const metricsBefore = await scrape();
     const countsBefore = await hosts.counts();
-    const cpuBefore = cpuSeconds(pid);
+    const cpuBefore = processCpuSeconds(pid);
     const t0 = Date.now();
     await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: manifest(SECOND, o.sampleSize) });
     const ended = (s: SeenStatus): boolean => (s.generation ?? 0) >= 2 && s.lastHistory?.to === SECOND && s.lastHistory.result !== 'Succeeded';
@@ -317,7 +296,7 @@ async function runOne(cluster: TestCluster, o: MembersBenchOptions, n: number): 
     }
     const metricsAfter = await scrape();
     const countsAfter = await hosts.counts();
-    const cpuAfter = cpuSeconds(pid);
+    const cpuAfter = processCpuSeconds(pid);
     const until = Date.now();
 
     const deltaBuckets = bucketDelta(metricsBefore, metricsAfter);
@@ -342,7 +321,7 @@ async function runOne(cluster: TestCluster, o: MembersBenchOptions, n: number): 
     const all = addresses.map((ip) => `${ip}:${SIDECAR_PORT}`);
     const full = fullCollection(all, (a) => plannedNeighbors(a, all, DEFAULT_ACTIVE_VIEW_SIZE).length);
     const sampled = status.metrics;
-    const mem = statusMiB(pid);
+    const mem = memoryMiB(pid);
     const result: MembersBenchResult = {
       scenario: 'members',
       members: n,

@@ -137,7 +137,7 @@ export function histogramQuantile(q: number, buckets: ReadonlyArray<readonly [nu
 }
 
 /** VmRSS and VmHWM of a process in MiB (undefined once it is gone). */
-function memoryMiB(pid: number): { rss: number; hwm: number } | undefined {
+export function memoryMiB(pid: number): { rss: number; hwm: number } | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);

@@ -109,6 +109,21 @@ export class VirtualMember {
     return this.engine.roleOf(epoch) ?? 'draining';
   }
 
+  /** Each live overlay with its view and the fields GetState and GetMetrics both start with. */
+  private described(): Array<{
+    epoch: number;
+    o: SyntheticOverlay;
+    view: NodeId[];
+    head: { epoch: number; topology: (typeof TOPOLOGY_OF_KIND)[keyof typeof TOPOLOGY_OF_KIND]; role: string };
+  }> {
+    return [...this.overlays.entries()].map(([epoch, o]) => ({
+      epoch,
+      o,
+      view: this.view(epoch),
+      head: { epoch, topology: TOPOLOGY_OF_KIND[o.kind], role: this.role(epoch) },
+    }));
+  }
+
   private rawHandlers(): ControlHandlers {
     return {
       GetState: (call, callback) => {
@@ -125,12 +140,9 @@ export class VirtualMember {
           tags: {},
           memberInfoDigest: this.infoDigest,
           ...reportedFencing(this.fence),
-          overlays: [...this.overlays.entries()].map(([epoch, o]) => {
-            const view = this.view(epoch);
+          overlays: this.described().map(({ o, view, head }) => {
             return {
-              epoch,
-              topology: TOPOLOGY_OF_KIND[o.kind],
-              role: this.role(epoch),
+              ...head,
               activeView: view,
               passiveView: [],
               members: viewsOnly ? [] : [...o.members],
@@ -145,12 +157,9 @@ export class VirtualMember {
         callback(null, {
           pod: this.pod,
           self: this.address,
-          overlays: [...this.overlays.entries()].map(([epoch, o]) => {
-            const view = this.view(epoch);
+          overlays: this.described().map(({ view, head }) => {
             return {
-              epoch,
-              topology: TOPOLOGY_OF_KIND[o.kind],
-              role: this.role(epoch),
+              ...head,
               activeViewSize: view.length,
               passiveViewSize: 0,
               connections: view.length,
