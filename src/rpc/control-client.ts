@@ -63,8 +63,18 @@ function controlConstructor(): ControlConstructor {
   return memoizingControl;
 }
 
-/** SetMembers requests by member list and details (the same arrays in one fan-out give the same object). */
-const membersRequests = new WeakMap<readonly string[], { info: readonly MemberDetails[] | undefined; request: object }>();
+/**
+ * SetMembers requests by member list (the same arrays in one fan-out give the same object), with
+ * copies of what they were built from: an array changed in place since builds a new request.
+ */
+const membersRequests = new WeakMap<
+  readonly string[],
+  { members: readonly string[]; info: readonly MemberDetails[] | undefined; infoItems: readonly MemberDetails[]; request: object }
+>();
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
 
 /** Outcome of one call: the reply, or the gRPC status and message. */
 export type CallResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly code: grpc.status; readonly message: string };
@@ -188,12 +198,12 @@ export class ControlClient {
   /** Pushes the member list; calls with the same `members` and `memberInfo` arrays share one request (encoded once). */
   setMembers(members: readonly string[], memberInfo?: readonly MemberDetails[]): Promise<CallResult<SetMembersReply__Output>> {
     let cached = membersRequests.get(members);
-    if (cached === undefined || cached.info !== memberInfo) {
+    if (cached === undefined || cached.info !== memberInfo || !sameItems(cached.members, members) || !sameItems(cached.infoItems, memberInfo ?? [])) {
       const request =
         memberInfo === undefined || memberInfo.length === 0
           ? { members: [...members] }
           : { members: [...members], memberInfo: memberInfo.map((m) => ({ address: m.address, pod: m.pod, tags: { ...m.tags } })) };
-      cached = { info: memberInfo, request };
+      cached = { members: [...members], info: memberInfo, infoItems: [...(memberInfo ?? [])], request };
       membersRequests.set(members, cached);
     }
     const request = cached.request;
