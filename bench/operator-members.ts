@@ -382,7 +382,7 @@ async function runOne(cluster: TestCluster, o: MembersBenchOptions, n: number): 
       await operator.stop();
       writeFileSync(logFile, `${operator.logs.join('\n')}\n`);
     }
-    hosts?.stop();
+    await hosts?.stop();
     // No kubelet confirms these pods' deaths: delete them at once (grace 0), then the namespace.
     await core.deleteCollectionNamespacedPod({ namespace: ns, gracePeriodSeconds: 0 }).catch(() => undefined);
     await cluster.kubectl(['delete', 'namespace', ns, '--wait=true', '--timeout=120s', '--ignore-not-found'], { allowFail: true, timeoutMs: 130_000 });

@@ -33,9 +33,9 @@ describe('virtual members: the Control API of many members from two processes (i
     clients = addresses.map((a) => new ControlClient(a, { token: TOKEN }));
   });
 
-  after(() => {
+  after(async () => {
     for (const c of clients) c.close();
-    hosts?.stop();
+    await hosts?.stop();
   });
 
   it('refuses a call without the token with UNAUTHENTICATED, and counts it', async () => {

@@ -44,7 +44,10 @@ export interface LiveUpdate {
 /** Batching of live updates to the parent (ms). */
 const LIVE_BATCH_MS = 10;
 
-const send = (m: FromHost): void => void process.send?.(m);
+/** Sends to the parent unless the channel is gone (the parent stopped this host): nothing to report then. */
+const send = (m: FromHost): void => {
+  if (process.connected) process.send?.(m, undefined, undefined, () => undefined);
+};
 
 /** The epochs every member runs, as this host knows them. */
 class World implements ProbeWorld {

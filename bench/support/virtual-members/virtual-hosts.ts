@@ -23,6 +23,9 @@ interface Host {
 
 /** A few processes answering Control for many virtual members. */
 export class VirtualMemberHosts {
+  /** Set by {@link stop}: nothing more is sent to the hosts (a late live report is not relayed). */
+  private stopped = false;
+
   private constructor(private readonly hosts: Host[]) {}
 
   /** Forks `hostCount` hosts serving `members` with `token`; resolves when every address is bound. */
@@ -52,6 +55,10 @@ export class VirtualMemberHosts {
             } else if (m.kind === 'live') self.relay(h, m.updates);
             else if (m.kind === 'counts') h.pendingCounts?.(m);
           });
+          // A send to a host that is exiting fails with EPIPE; that is the end of it, not an error of the run.
+          h.child.on('error', (err) => {
+            if (!self.stopped) h.failed = err.message;
+          });
           h.child.once('exit', (code, signal) => {
             clearTimeout(timer);
             reject(new Error(`virtual host pid ${h.child.pid} exited (${code ?? signal})`));
@@ -62,7 +69,7 @@ export class VirtualMemberHosts {
     try {
       await Promise.all(ready);
     } catch (err) {
-      self.stop();
+      await self.stop();
       throw err;
     }
     return self;
@@ -95,16 +102,30 @@ export class VirtualMemberHosts {
     };
   }
 
-  /** Stops the hosts (they exit when their IPC channel closes). */
-  stop(): void {
-    for (const h of this.hosts) {
-      if (h.child.exitCode !== null || h.child.signalCode !== null) continue;
-      this.tell(h, { kind: 'stop' });
-      const pid = h.child.pid;
-      setTimeout(() => {
-        if (h.child.exitCode === null && h.child.signalCode === null && pid !== undefined) process.kill(pid, 'SIGKILL');
-      }, 5000).unref();
-    }
+  /** Stops the hosts (they exit when their IPC channel closes); resolves when every one has exited, SIGKILL after 5 s. */
+  async stop(): Promise<void> {
+    const running = this.hosts.filter((h) => h.child.exitCode === null && h.child.signalCode === null);
+    for (const h of running) this.tell(h, { kind: 'stop' });
+    this.stopped = true;
+    await Promise.all(
+      running.map(
+        (h) =>
+          new Promise<void>((resolve) => {
+            if (h.child.exitCode !== null || h.child.signalCode !== null) {
+              resolve();
+              return;
+            }
+            const pid = h.child.pid;
+            const timer = setTimeout(() => {
+              if (h.child.exitCode === null && h.child.signalCode === null && pid !== undefined) process.kill(pid, 'SIGKILL');
+            }, 5000);
+            h.child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+      ),
+    );
   }
 
   private relay(from: Host, updates: readonly LiveUpdate[]): void {
@@ -112,6 +133,10 @@ export class VirtualMemberHosts {
   }
 
   private tell(h: Host, m: ToHost): void {
-    if (h.child.connected) h.child.send(m);
+    if (this.stopped || !h.child.connected) return;
+    // With a callback a failed send is reported there, not thrown as an 'error' nobody expects.
+    h.child.send(m, (err) => {
+      if (err !== null && !this.stopped) h.failed = err.message;
+    });
   }
 }
