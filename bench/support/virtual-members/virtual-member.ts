@@ -117,7 +117,6 @@ export class VirtualMember {
     head: { epoch: number; topology: (typeof TOPOLOGY_OF_KIND)[keyof typeof TOPOLOGY_OF_KIND]; role: string };
   }> {
     return [...this.overlays.entries()].map(([epoch, o]) => ({
-      epoch,
       o,
       view: this.view(epoch),
       head: { epoch, topology: TOPOLOGY_OF_KIND[o.kind], role: this.role(epoch) },
