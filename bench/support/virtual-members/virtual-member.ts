@@ -111,7 +111,6 @@ export class VirtualMember {
 
   /** Each live overlay with its view and the fields GetState and GetMetrics both start with. */
   private described(): Array<{
-    epoch: number;
     o: SyntheticOverlay;
     view: NodeId[];
     head: { epoch: number; topology: (typeof TOPOLOGY_OF_KIND)[keyof typeof TOPOLOGY_OF_KIND]; role: string };
